@@ -1,0 +1,56 @@
+"""Command line entry point.
+
+Commands that need no window (`margin`, `macro`, `summarize`, `replay-server`, `record`) are
+dispatched before anything imports Qt, so they start fast and run headless; tests/test_layers.py
+checks that they never load PySide6. Each such module exposes `main(argv) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from app import __version__
+
+HEADLESS_COMMANDS: dict[str, str] = {
+    "margin": "app.services.margin_cli",
+    "macro": "app.services.macro_cli",
+    "summarize": "app.services.summarize_cli",
+    "replay-server": "app.feeds.replay_cli",
+    "record": "app.feeds.record_cli",
+}
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cascade",
+        description="Cascade: liquidation tape, distance to liquidation and macro shocks in one window.",
+        epilog="Headless commands: " + ", ".join(HEADLESS_COMMANDS) + " (see `cascade COMMAND --help`).",
+    )
+    parser.add_argument("--version", action="version", version=f"cascade {__version__}")
+    parser.add_argument("--demo", action="store_true", help="replay the bundled 2026-01-20 cascade offline")
+    parser.add_argument("--speed", type=float, default=1.0, help="demo replay speed multiplier (default 1)")
+    parser.add_argument(
+        "--exit-after", type=float, default=None, metavar="SECONDS",
+        help="shut down cleanly after SECONDS and print a one-line summary (smoke tests)",
+    )
+    parser.add_argument("--profile", default="default", help="settings/history profile name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in HEADLESS_COMMANDS:
+        module = importlib.import_module(HEADLESS_COMMANDS[args[0]])
+        return int(module.main(args[1:]) or 0)
+    options = gui_parser().parse_args(args)
+    if options.speed <= 0:
+        gui_parser().error("--speed must be positive")
+    from app.main import run_gui  # Qt is imported only here
+
+    return run_gui(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

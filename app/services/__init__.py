@@ -1,0 +1,1 @@
+"""Long-lived orchestration: engine, supervisor, market clock, alert dispatch. Qt-free zone."""

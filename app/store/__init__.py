@@ -1,0 +1,1 @@
+"""Settings file, SQLite history, keyring secrets, the profile lock. Qt-free zone."""
