@@ -1,6 +1,6 @@
 """Command line entry point.
 
-Commands that need no window (`margin`, `macro`, `summarize`, `replay-server`, `record`) are
+Commands that need no window (`margin`, `macro`, `replay-server`; later `summarize`, `record`) are
 dispatched before anything imports Qt, so they start fast and run headless; tests/test_layers.py
 checks that they never load PySide6. Each such module exposes `main(argv) -> int`.
 """
@@ -16,9 +16,7 @@ from app import __version__
 HEADLESS_COMMANDS: dict[str, str] = {
     "margin": "app.services.margin_cli",
     "macro": "app.services.macro_cli",
-    "summarize": "app.services.summarize_cli",
     "replay-server": "app.feeds.replay_cli",
-    "record": "app.feeds.record_cli",
 }
 
 

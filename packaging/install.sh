@@ -6,13 +6,13 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 
 if command -v apt-get >/dev/null; then
-  missing=$(dpkg-query -W -f='${Package} ${Status}\n' $(cat packaging/debian-packages.txt) 2>/dev/null \
-    | awk '$NF != "installed" {print $1}'; for p in $(cat packaging/debian-packages.txt); do
-      dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
-  missing=$(echo "$missing" | sort -u | tr '\n' ' ' | xargs || true)
+  missing=""
+  for pkg in $(cat packaging/debian-packages.txt); do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
+  done
   if [ -n "$missing" ]; then
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    echo "Installing Debian packages Qt needs: $missing"
+    echo "Installing Debian packages Qt needs:$missing"
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
   fi

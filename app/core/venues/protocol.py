@@ -1,0 +1,39 @@
+"""What the feed client needs to know about one venue connection: pure data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import msgspec
+
+from app.core.events import Event
+
+
+class Parser(Protocol):
+    def __call__(
+        self, frame: str | bytes, received_ms: int, instruments: Any = None, state: Any = None
+    ) -> list[Event]: ...
+
+
+class ConnectionSpec(msgspec.Struct, frozen=True):
+    """One websocket connection of a venue.
+
+    `stream` names the connection in settings, recordings and status (`binance/usdm/market`,
+    `bybit/linear`, `bybit/inverse`, `okx/public`). `subscribe` is sent on every (re)connect.
+    `heartbeat` (text) is sent every `heartbeat_interval_s` seconds of transport time when not None
+    (None = the venue uses websocket protocol pings only). The connection is considered stalled when
+    no frame of any kind arrived for `stall_after_s`. `new_state` makes the per-connection parser
+    state (Bybit ticker snapshots/deltas), fresh on every connect.
+    """
+
+    venue: str
+    stream: str
+    url: str
+    subscribe: tuple[str, ...]
+    heartbeat: str | None
+    heartbeat_interval_s: float | None
+    stall_after_s: float
+    completeness: str
+    parse: Callable[..., list[Event]]
+    new_state: Callable[[], Any] | None = None
