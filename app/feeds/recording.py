@@ -1,0 +1,117 @@
+"""The recording format (DESIGN.md "Replay and demo"): gzip JSON lines, one per frame.
+
+    {"offset_ms": 0, "stream": "meta", "kind": "meta", "frame": "{\"scenario\": ..., \"start_ms\": ...}"}
+    {"offset_ms": 125, "stream": "bybit/linear", "kind": "ws", "frame": "<exact text the venue sent>"}
+
+Offsets are ms after `start_ms` (epoch ms) and never decrease. `kind: "http"` lines (method, path,
+body) are read and passed through; the replay server ignores them for now. Writing is deterministic
+(gzip mtime 0, no file name in the header), so a seeded generator produces identical bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import msgspec
+
+
+class Record(msgspec.Struct, frozen=True, omit_defaults=True):
+    offset_ms: int
+    stream: str
+    kind: Literal["ws", "http", "meta"]
+    frame: str = ""
+    method: str | None = None
+    path: str | None = None
+    body: str | None = None
+
+
+class RecordingError(ValueError):
+    """A file that is not a Cascade recording (or is damaged)."""
+
+
+_decode_record = msgspec.json.Decoder(Record).decode
+
+
+def read_recording(path: str | Path) -> tuple[dict[str, Any], Iterator[Record]]:
+    """The meta dict (scenario, start_ms, streams, …) and a lazy iterator of the other records."""
+    handle = gzip.open(path, "rb")  # noqa: SIM115 - closed by the records iterator
+    try:
+        first = handle.readline()
+        if not first:
+            raise RecordingError(f"{path}: empty recording")
+        head = _decode_record(first)
+        if head.kind != "meta":
+            raise RecordingError(f"{path}: the first line is not the meta line")
+        meta = msgspec.json.decode(head.frame)
+        if not isinstance(meta, dict) or not isinstance(meta.get("start_ms"), int):
+            raise RecordingError(f"{path}: meta needs an integer start_ms")
+    except (OSError, EOFError, msgspec.DecodeError) as exc:
+        handle.close()
+        raise RecordingError(f"{path}: not a readable recording ({exc})") from exc
+    except RecordingError:
+        handle.close()
+        raise
+
+    def records() -> Iterator[Record]:
+        with handle:
+            for number, line in enumerate(handle, start=2):
+                if not line.strip():
+                    continue
+                try:
+                    yield _decode_record(line)
+                except msgspec.DecodeError as exc:
+                    raise RecordingError(f"{path}:{number}: {exc}") from exc
+
+    return meta, records()
+
+
+class RecordingWriter:
+    """Write a recording; use as a context manager. `meta` must hold at least scenario, start_ms and
+    streams."""
+
+    def __init__(self, path: str | Path, meta: dict[str, Any]) -> None:
+        missing = {"scenario", "start_ms", "streams"} - meta.keys()
+        if missing:
+            raise ValueError(f"recording meta lacks {sorted(missing)}")
+        self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._file, mtime=0)
+        self._text = io.BufferedWriter(self._gzip, buffer_size=1 << 16)
+        self._encode = msgspec.json.Encoder().encode
+        self._last_offset = 0
+        self._write(Record(offset_ms=0, stream="meta", kind="meta", frame=self._encode(meta).decode()))
+
+    def _write(self, record: Record) -> None:
+        self._text.write(self._encode(record))
+        self._text.write(b"\n")
+
+    def write(self, offset_ms: int, stream: str, frame: str) -> None:
+        """One websocket frame, exactly as the venue sends it."""
+        self._check_offset(offset_ms)
+        self._write(Record(offset_ms=offset_ms, stream=stream, kind="ws", frame=frame))
+
+    def write_http(self, offset_ms: int, stream: str, method: str, path: str, body: str) -> None:
+        self._check_offset(offset_ms)
+        self._write(Record(offset_ms=offset_ms, stream=stream, kind="http", method=method, path=path,
+                           body=body))
+
+    def _check_offset(self, offset_ms: int) -> None:
+        if offset_ms < self._last_offset:
+            raise ValueError(f"offsets must not decrease ({offset_ms} after {self._last_offset})")
+        self._last_offset = offset_ms
+
+    def close(self) -> None:
+        self._text.close()  # closes the GzipFile (writes the trailer); the raw file stays open
+        self._file.close()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

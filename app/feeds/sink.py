@@ -1,0 +1,87 @@
+"""FeedSink: where receive loops hand events, and where the engine drains them on a timer.
+
+O(1) per event. Liquidations are never silently dropped: past capacity they are counted per venue
+(the client records the overflow as a gap). Marks and open interest conflate (latest per (venue,
+symbol) wins). Notices are bounded; Unconvertible is reported once per (venue, symbol).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import msgspec
+
+from app.core.events import Event, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
+
+
+class Drained(msgspec.Struct, frozen=True):
+    liquidations: list[Liquidation]
+    marks: list[MarkPrice]
+    notices: list[VenueNotice | Unconvertible]
+    open_interest: list[OpenInterest] = []
+    overflow: dict[str, int] = {}
+    """Liquidations dropped per venue since the previous drain."""
+
+
+class FeedSink:
+    def __init__(self, liquidation_capacity: int = 100_000, notice_capacity: int = 1_000) -> None:
+        self.liquidation_capacity = liquidation_capacity
+        self._liquidations: deque[Liquidation] = deque()
+        self._marks: dict[tuple[str, str], MarkPrice] = {}
+        self._open_interest: dict[tuple[str, str], OpenInterest] = {}
+        self._notices: deque[VenueNotice | Unconvertible] = deque(maxlen=notice_capacity)
+        self._unconvertible_seen: set[tuple[str, str]] = set()
+        self._overflow: dict[str, int] = {}
+        self.overflow_total: dict[str, int] = {}
+        """Liquidations dropped per venue since start (never reset)."""
+        self.notices_dropped = 0
+
+    def offer(self, venue: str, events: list[Event]) -> int:
+        """Take a parsed frame's events; return how many liquidations did not fit (overflow)."""
+        dropped = 0
+        for event in events:
+            cls = type(event)
+            if cls is Liquidation:
+                if len(self._liquidations) < self.liquidation_capacity:
+                    self._liquidations.append(event)  # type: ignore[arg-type]
+                else:
+                    dropped += 1
+            elif cls is MarkPrice:
+                self._marks[(event.venue, event.symbol)] = event  # type: ignore[union-attr]
+            elif cls is OpenInterest:
+                self._open_interest[(event.venue, event.symbol)] = event  # type: ignore[union-attr]
+            elif cls is Unconvertible:
+                key = (event.venue, event.symbol)  # type: ignore[union-attr]
+                if key not in self._unconvertible_seen:
+                    self._unconvertible_seen.add(key)
+                    self._keep_notice(event)  # type: ignore[arg-type]
+            elif cls is VenueNotice:
+                self._keep_notice(event)  # type: ignore[arg-type]
+        if dropped:
+            self._overflow[venue] = self._overflow.get(venue, 0) + dropped
+            self.overflow_total[venue] = self.overflow_total.get(venue, 0) + dropped
+        return dropped
+
+    def _keep_notice(self, notice: VenueNotice | Unconvertible) -> None:
+        if len(self._notices) == self._notices.maxlen:
+            self.notices_dropped += 1  # the oldest goes; counted, not silent
+        self._notices.append(notice)
+
+    def drain(self) -> Drained:
+        """Everything offered since the last drain, exactly once."""
+        drained = Drained(
+            liquidations=list(self._liquidations),
+            marks=list(self._marks.values()),
+            notices=list(self._notices),
+            open_interest=list(self._open_interest.values()),
+            overflow=self._overflow,
+        )
+        self._liquidations.clear()
+        self._marks = {}
+        self._open_interest = {}
+        self._notices.clear()
+        self._overflow = {}
+        return drained
+
+    def pending(self) -> int:
+        return len(self._liquidations)
