@@ -1,0 +1,165 @@
+"""The typed, versioned settings file (JSON) in the profile's config directory.
+
+A missing file means defaults. A file we cannot read (bad JSON, wrong types, out-of-range values)
+or one written by a newer Cascade is moved aside, never overwritten, and defaults are used with a
+warning the UI shows. An older version is migrated step by step. Saving is atomic.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from app.store.paths import profile_paths
+
+SETTINGS_VERSION = 1
+
+# MIGRATIONS[v] turns a raw version-v mapping into a version-(v + 1) mapping (without "version").
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """User settings. Change one with `msgspec.structs.replace(settings, field=value)`."""
+
+    endpoints: dict[str, str] = msgspec.field(default_factory=dict)  # stream -> URL; empty = real
+    tape_min_usd: NonNegative = 0.0
+    tape_max_rows: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 500
+    repaint_hz: Annotated[float, msgspec.Meta(gt=0, le=240)] = 10.0
+    time_zone: Literal["utc", "local"] = "utc"
+    macro_tenors: list[str] = msgspec.field(default_factory=lambda: ["10Y", "20Y", "30Y", "40Y"])
+    macro_move_threshold_bp: NonNegative = 10.0
+    event_alert_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 60)] = 30
+    user_calendar_path: str | None = None
+    window_geometry: str | None = None  # base64 QByteArray from saveGeometry()
+    window_state: str | None = None  # base64 QByteArray from saveState()
+
+
+class LoadedSettings(msgspec.Struct, frozen=True):
+    settings: Settings
+    warnings: list[str]
+    path: Path
+
+
+def default_settings_path() -> Path:
+    return profile_paths().settings_file
+
+
+def load_settings(path: Path | str | None = None) -> LoadedSettings:
+    """Read settings; never raises for bad content (the file is moved aside instead)."""
+    target = Path(path) if path is not None else default_settings_path()
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        return LoadedSettings(Settings(), [], target)
+    except OSError as exc:
+        # Unreadable (permissions, a directory): leave it where it is, run on defaults.
+        return LoadedSettings(Settings(), [f"Settings file {target} could not be read ({exc.strerror}); "
+                                           "using defaults."], target)
+    try:
+        settings = _decode(raw)
+    except _FutureVersion as future:
+        moved = _move_aside(target, f"future-v{future.version}")
+        return LoadedSettings(Settings(), [
+            f"Settings file was written by a newer Cascade (settings version {future.version}, this one "
+            f"reads up to {SETTINGS_VERSION}). {_moved_text(target, moved)} Using defaults."], target)
+    except _Unreadable as bad:
+        moved = _move_aside(target, "corrupt")
+        return LoadedSettings(Settings(), [
+            f"Settings file could not be read ({bad.reason}). {_moved_text(target, moved)} Using defaults."],
+            target)
+    return LoadedSettings(settings, [], target)
+
+
+def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
+    """Write atomically: a temp file in the same directory, fsync, then os.replace."""
+    target = Path(path) if path is not None else default_settings_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document = {"version": SETTINGS_VERSION, **msgspec.to_builtins(settings)}
+    data = msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+    fd, temp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+    return target
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _FutureVersion(Exception):
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def _decode(raw: bytes) -> Settings:
+    try:
+        document = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise _Unreadable(f"not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise _Unreadable("not a JSON object")
+    version = document.pop("version", None)
+    if type(version) is not int or version < 1:
+        raise _Unreadable(f"missing or invalid version {version!r}")
+    if version > SETTINGS_VERSION:
+        raise _FutureVersion(version)
+    for step in range(version, SETTINGS_VERSION):
+        try:
+            document = MIGRATIONS[step](document)
+        except Exception as exc:  # a migration meeting data it cannot handle = an unreadable file
+            raise _Unreadable(f"cannot migrate from version {step}: {exc!r}") from None
+    try:
+        return msgspec.convert(document, Settings)
+    except msgspec.ValidationError as exc:
+        raise _Unreadable(str(exc)) from None
+
+
+def _move_aside(target: Path, label: str) -> Path | None:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    base = target.with_name(f"{target.name}.{label}-{stamp}")
+    candidate, n = base, 1
+    while candidate.exists():
+        candidate = base.with_name(f"{base.name}-{n}")
+        n += 1
+    try:
+        os.replace(target, candidate)
+    except OSError:
+        return None
+    return candidate
+
+
+def _moved_text(target: Path, moved: Path | None) -> str:
+    if moved is None:
+        return f"It could not be moved aside and was left at {target}."
+    return f"It was kept as {moved}."
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); Windows cannot open directories."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
