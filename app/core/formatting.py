@@ -1,0 +1,83 @@
+"""Number and time formatting for the panes: pure, so it is tested without Qt."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+
+
+def compact_usd(value: float) -> str:
+    """$13.52M, $912.4K, $87 — three significant digits above a thousand."""
+    if not math.isfinite(value):
+        return "—"
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if round(v) < 1000:
+        return f"{sign}${v:,.0f}"
+    for threshold, suffix in ((1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T")):
+        scaled = v / threshold
+        digits = 2 if scaled < 99.995 else 1
+        text = f"{scaled:.{digits}f}"
+        if float(text) < 1000 or suffix == "T":  # 999.999K rounds to 1000.0K: promote to 1.00M
+            return f"{sign}${text}{suffix}"
+    raise AssertionError("unreachable")
+
+
+def decimals_for_tick(tick_size: float | None) -> int:
+    """Decimal places that show a price at the instrument's tick precision."""
+    if not tick_size or tick_size <= 0 or not math.isfinite(tick_size):
+        return -1
+    text = f"{tick_size:.12f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def format_price(price: float, tick_size: float | None = None) -> str:
+    if not math.isfinite(price):
+        return "—"
+    decimals = decimals_for_tick(tick_size)
+    if decimals < 0:  # unknown tick: enough significant digits for the magnitude
+        magnitude = abs(price)
+        decimals = 1 if magnitude >= 1000 else 2 if magnitude >= 10 else 4 if magnitude >= 0.1 else 6
+    return f"{price:,.{decimals}f}"
+
+
+def format_qty(qty: float) -> str:
+    if not math.isfinite(qty):
+        return "—"
+    magnitude = abs(qty)
+    if magnitude >= 1000:
+        return f"{qty:,.0f}"
+    if magnitude >= 1:
+        return f"{qty:,.3f}".rstrip("0").rstrip(".")
+    return f"{qty:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def format_clock(ts_ms: int, local: bool = False, with_date: bool = False) -> str:
+    moment = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
+    if local:
+        moment = moment.astimezone()
+    pattern = "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S"
+    text = moment.strftime(pattern)
+    return text if local else text + " UTC" if with_date else text
+
+
+def format_duration(ms: float) -> str:
+    """'3d 04h', '2h 05m', '4m 09s', '12s' — for countdowns and observed coverage."""
+    seconds = max(0, int(ms // 1000))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def utc_offset_label(local: bool) -> str:
+    if not local:
+        return "UTC"
+    offset = datetime.now().astimezone().utcoffset() or timedelta(0)
+    return datetime.now(timezone(offset)).strftime("UTC%z")

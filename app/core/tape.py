@@ -1,0 +1,87 @@
+"""The liquidation tape's state, independent of Qt: filtering, pausing, bounded rows.
+
+The Qt model applies `TapeUpdate`s as row inserts at the top and removals at the bottom, so the
+view never needs a model reset on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+import msgspec
+
+from app.core.events import Liquidation
+
+
+class TapeUpdate(msgspec.Struct, frozen=True):
+    inserted: list[Liquidation]  # newest first, to go on top
+    removed_from_bottom: int
+
+
+class TapeFilter(msgspec.Struct, frozen=True):
+    min_usd: float = 0.0
+    venues: frozenset[str] | None = None  # None = every venue
+    coins: frozenset[str] | None = None
+
+    def accepts(self, liq: Liquidation) -> bool:
+        return (
+            liq.notional_usd >= self.min_usd
+            and (self.venues is None or liq.venue in self.venues)
+            and (self.coins is None or liq.coin in self.coins)
+        )
+
+
+class Tape:
+    """Newest-first rows, at most `max_rows`; while paused new rows wait and are counted."""
+
+    def __init__(self, max_rows: int = 500, tape_filter: TapeFilter | None = None, memory: int = 5000) -> None:
+        self.max_rows = max(1, max_rows)
+        self.filter = tape_filter or TapeFilter()
+        self._shown = 0
+        self._pending: list[Liquidation] = []  # oldest first
+        self._trimmed = 0  # waiting rows beyond max_rows: never shown, still counted in the badge
+        self._recent: deque[Liquidation] = deque(maxlen=max(memory, self.max_rows))  # unfiltered
+        self.paused = False
+
+    @property
+    def new_count(self) -> int:
+        """Rows waiting while the user scrolls or hovers: the "N new" badge."""
+        return len(self._pending) + self._trimmed
+
+    @property
+    def shown(self) -> int:
+        return self._shown
+
+    def push(self, liquidations: Iterable[Liquidation]) -> None:
+        accepts = self.filter.accepts
+        for liq in liquidations:
+            self._recent.append(liq)
+            if accepts(liq):
+                self._pending.append(liq)
+        excess = len(self._pending) - self.max_rows
+        if excess > 0:  # only the newest max_rows can ever be shown
+            del self._pending[:excess]
+            self._trimmed += excess
+
+    def take_update(self) -> TapeUpdate | None:
+        """What changed since the last take, or None (paused, or nothing new)."""
+        if self.paused or not self._pending:
+            return None
+        inserted = sorted(self._pending, key=lambda liq: liq.ts_ms, reverse=True)
+        self._pending = []
+        self._trimmed = 0
+        total = self._shown + len(inserted)
+        removed = max(0, total - self.max_rows)
+        self._shown = total - removed
+        return TapeUpdate(inserted=inserted, removed_from_bottom=removed)
+
+    def refilter(self, tape_filter: TapeFilter) -> list[Liquidation]:
+        """A new filter: the rows to show from recent history (newest first). Resets the view."""
+        self.filter = tape_filter
+        rows = [liq for liq in reversed(self._recent) if tape_filter.accepts(liq)][: self.max_rows]
+        rows.sort(key=lambda liq: liq.ts_ms, reverse=True)
+        self._pending = []
+        self._trimmed = 0
+        self._shown = len(rows)
+        return rows

@@ -1,0 +1,68 @@
+"""Status bar: each venue's state, message rate and completeness, plus the market clock."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from app.core.formatting import format_clock
+from app.services.venue_status import VenueStatusView
+from app.ui.tape_model import venue_name
+from app.ui.theme import STATE_COLORS, tabular_font
+
+_STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
+
+
+def venue_status_text(view: VenueStatusView) -> str:
+    glyph = _STATE_GLYPH.get(view.state, "?")
+    text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {view.completeness}"
+    if view.gaps:
+        text += f" · {view.gaps} gap{'s' if view.gaps != 1 else ''}"
+    if view.bad_frames:
+        text += f" · {view.bad_frames} bad"
+    return text
+
+
+def venue_status_tooltip(view: VenueStatusView) -> str:
+    lines = [
+        f"{venue_name(view.venue)}: {view.state}",
+        f"messages/s: {view.msgs_per_s:.1f}",
+        f"completeness: {view.completeness}",
+        f"reconnects: {view.reconnects}, gaps: {view.gaps}, bad frames: {view.bad_frames}",
+    ]
+    if view.overflow:
+        lines.append(f"dropped by a full queue (shown as gaps): {view.overflow}")
+    if view.lag_ms is not None:
+        lines.append(f"median feed lag: {view.lag_ms:,.0f} ms" + ("  ⚠ above 2 s" if view.lag_ms > 2000 else ""))
+    if view.state == "refused":
+        lines.append("not available from your region")
+    if view.detail:
+        lines.append(view.detail)
+    return "\n".join(lines)
+
+
+class VenueStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self._labels: dict[str, QLabel] = {}
+        self.clock_label = QLabel()
+        self.clock_label.setFont(tabular_font(self.clock_label.font()))
+        self.addPermanentWidget(self.clock_label)
+
+    def update_venues(self, views: list[VenueStatusView]) -> None:
+        for view in views:
+            label = self._labels.get(view.venue)
+            if label is None:
+                label = self._labels[view.venue] = QLabel()
+                label.setFont(tabular_font(label.font()))
+                self.addWidget(label)
+            label.setText(venue_status_text(view))
+            label.setToolTip(venue_status_tooltip(view))
+            label.setStyleSheet(f"color: {STATE_COLORS.get(view.state, '#c9d1d9')};")
+
+    def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
+        prefix = "Scenario time" if label != "live" else "Market time"
+        self.clock_label.setText(f"{prefix} {format_clock(market_ms, local=local, with_date=True)}")
+
+    def venue_label(self, venue: str) -> QLabel | None:
+        return self._labels.get(venue)

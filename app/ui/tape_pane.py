@@ -1,0 +1,117 @@
+"""The liquidation tape pane: a table, a minimum-size filter, and pause-while-scrolled with an
+"N new" badge. Refreshed by the window's repaint timer, never per message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.tape import Tape, TapeFilter
+from app.ui.tape_model import TapeModel
+from app.ui.theme import tabular_font
+
+MIN_SIZE_CHOICES = (("All sizes", 0.0), ("≥ $1K", 1e3), ("≥ $10K", 1e4), ("≥ $50K", 5e4),
+                    ("≥ $100K", 1e5), ("≥ $1M", 1e6))
+
+
+class TapePane(QWidget):
+    def __init__(self, tape: Tape, tick_size: Callable[[str, str], float | None] | None = None,
+                 title: str = "Liquidations", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tape = tape
+        self.model = TapeModel(tick_size, parent=self)
+        self._hovered = False
+
+        self.title = QLabel(self.tr(title))
+        self.title.setObjectName("paneTitle")
+        self.min_size = QComboBox()
+        for label, value in MIN_SIZE_CHOICES:
+            self.min_size.addItem(self.tr(label), value)
+        current = max(i for i, (_, v) in enumerate(MIN_SIZE_CHOICES) if v <= tape.filter.min_usd)
+        self.min_size.setCurrentIndex(current)
+        self.min_size.currentIndexChanged.connect(self._min_size_changed)
+        self.new_badge = QPushButton()
+        self.new_badge.setObjectName("newBadge")
+        self.new_badge.setToolTip(self.tr("The tape is paused while you scroll or hover. Click to jump to the newest."))
+        self.new_badge.hide()
+        self.new_badge.clicked.connect(self.jump_to_newest)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(6, 4, 6, 4)
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.new_badge)
+        header.addWidget(QLabel(self.tr("Min size")))
+        header.addWidget(self.min_size)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setFont(tabular_font(self.view.font()))
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        horizontal = self.view.horizontalHeader()
+        horizontal.setStretchLastSection(True)
+        for column, width in enumerate((78, 78, 120, 84, 100, 90, 90)):
+            self.view.setColumnWidth(column, width)
+        self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
+        self.view.viewport().installEventFilter(self)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.view)
+
+    def refresh(self) -> None:
+        """Called by the repaint timer: apply what arrived, or show the waiting count."""
+        update = self.tape.take_update()
+        if update is not None:
+            self.model.apply(update)
+        waiting = self.tape.new_count
+        if waiting:
+            self.new_badge.setText(self.tr("{n} new").format(n=f"{waiting:,}"))
+            self.new_badge.show()
+        elif self.new_badge.isVisible():
+            self.new_badge.hide()
+
+    def jump_to_newest(self) -> None:
+        self._hovered = False
+        self.view.verticalScrollBar().setValue(0)
+        self.tape.paused = False
+        self.refresh()
+
+    def _min_size_changed(self, index: int) -> None:
+        value = float(self.min_size.itemData(index))
+        old = self.tape.filter
+        rows = self.tape.refilter(TapeFilter(min_usd=value, venues=old.venues, coins=old.coins))
+        self.model.replace_rows(rows)
+
+    def _update_pause(self) -> None:
+        self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Enter:
+            self._hovered = True
+            self._update_pause()
+        elif event.type() == QEvent.Type.Leave:
+            self._hovered = False
+            self._update_pause()
+        return super().eventFilter(watched, event)

@@ -1,0 +1,75 @@
+"""Per-venue totals of what this session has seen, each labelled with its feed's completeness so
+sampled and complete venues are never summed without saying so."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from app.core.formatting import compact_usd
+from app.services.engine import SideTotals
+from app.ui.tape_model import venue_name
+from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
+
+_HEADERS = ("Venue", "Feed", "Orders", "Longs ▼", "Shorts ▲", "Largest")
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class TotalsPane(QWidget):
+    def __init__(self, venues: list[str], completeness: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._venues = venues
+        self._completeness = completeness
+        self.table = QTableWidget(len(venues) + 1, len(_HEADERS))
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in _HEADERS])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFont(tabular_font(self.table.font()))
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.note = QLabel(self.tr("Seen since start, from public feeds. Sampled and partial feeds undercount; "
+                                   "the total mixes them and says so."))
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #8b949e; padding: 4px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        self.refresh({})
+
+    def refresh(self, totals: dict[str, SideTotals]) -> None:
+        grand = SideTotals()
+        kinds: set[str] = set()
+        for row, venue in enumerate(self._venues):
+            t = totals.get(venue, SideTotals())
+            grand.long_usd += t.long_usd
+            grand.short_usd += t.short_usd
+            grand.count += t.count
+            grand.largest_usd = max(grand.largest_usd, t.largest_usd)
+            completeness = self._completeness.get(venue, "?")
+            kinds.add(completeness)
+            self._set_row(row, venue_name(venue), completeness, t)
+        mixed = "mixed: " + "+".join(sorted(kinds)) if len(kinds) > 1 else next(iter(kinds), "")
+        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, bold=True)
+
+    def _set_row(self, row: int, name: str, feed: str, t: SideTotals, bold: bool = False) -> None:
+        values = (name, feed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd),
+                  compact_usd(t.largest_usd) if t.largest_usd else "—")
+        for column, text in enumerate(values):
+            item = self.table.item(row, column)
+            if item is None:
+                item = QTableWidgetItem()
+                if column >= 2:
+                    item.setTextAlignment(_RIGHT)
+                if column == 3:
+                    item.setForeground(LONG_COLOR)
+                elif column == 4:
+                    item.setForeground(SHORT_COLOR)
+                if bold:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, column, item)
+            if item.text() != text:
+                item.setText(text)
