@@ -13,9 +13,8 @@ import signal
 import sys
 from typing import Any
 
+import qasync
 from PySide6.QtWidgets import QApplication  # before qasync, on purpose
-
-import qasync  # noqa: I001  (must follow PySide6)
 
 from app import __version__
 from app.core.tape import Tape, TapeFilter
