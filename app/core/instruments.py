@@ -1,0 +1,158 @@
+"""Instrument metadata: contract sizes, kinds and canonical coins, from the bundled snapshot or live rows.
+
+The bundled `resources/instruments-majors.json` is an offline fallback (see its `notes`): live metadata
+merged with `Instruments.merge` wins. Values the snapshot does not know stay None, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Literal
+
+import msgspec
+
+from app.core.events import Kind
+
+ContractUnit = Literal["base", "usd", "quote", "quanto"]
+
+# The snapshot names Binance's two futures markets apart; events only know the venue "binance"
+# (USDⓈ-M and COIN-M symbols never collide: BTCUSDT vs BTCUSD_PERP).
+_VENUE_ALIASES = {"binance_usdm": "binance", "binance_coinm": "binance"}
+_UNIT_ALIASES = {"base": "base", "usd": "usd", "quote": "quote"}
+
+
+class Instrument(msgspec.Struct, frozen=True, gc=False):
+    """One tradable contract. `contract_size` is what one unit of the venue's size field is worth: base
+    coin when `contract_unit == "base"`, USD when `"usd"` (inverse). None = unknown: do not size."""
+
+    venue: str
+    symbol: str
+    coin: str
+    kind: Kind
+    contract_size: float | None = None
+    contract_unit: ContractUnit = "base"
+    tick_size: float | None = None
+    lot_size: float | None = None
+    quote: str | None = None
+    settle: str | None = None
+
+
+_FIELDS = Instrument.__struct_fields__
+
+
+class Instruments:
+    """Immutable lookup by (venue, symbol) in O(1)."""
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self, rows: Iterable[Instrument] = ()) -> None:
+        self._by_key: dict[tuple[str, str], Instrument] = {(r.venue, r.symbol): r for r in rows}
+
+    def get(self, venue: str, symbol: str) -> Instrument | None:
+        return self._by_key.get((venue, symbol))
+
+    def symbols(self, venue: str, kind: Kind | None = None) -> list[str]:
+        return [r.symbol for r in self._by_key.values() if r.venue == venue and (kind is None or r.kind == kind)]
+
+    def merge(self, live_rows: Iterable[Instrument | Mapping[str, Any]]) -> Instruments:
+        """A new Instruments where each live row's known (non-None) fields win over the snapshot's."""
+        merged = dict(self._by_key)
+        for row in live_rows:
+            live = row if isinstance(row, Instrument) else instrument_from_mapping(row)
+            old = merged.get((live.venue, live.symbol))
+            if old is not None:
+                known = {f: getattr(live, f) for f in _FIELDS if getattr(live, f) is not None}
+                live = msgspec.structs.replace(old, **known)
+            merged[(live.venue, live.symbol)] = live
+        result = Instruments()
+        result._by_key = merged
+        return result
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_key.values())
+
+
+def instrument_from_mapping(row: Mapping[str, Any]) -> Instrument:
+    """An Instrument from a dict with Instrument field names (snapshot rows also accepted)."""
+    venue = _VENUE_ALIASES.get(row["venue"], row["venue"])
+    symbol = row["symbol"]
+    unit_text = row.get("contract_unit", row.get("contract_size_unit")) or "base"
+    unit = _UNIT_ALIASES.get(str(unit_text).lower(), "quanto")
+    return Instrument(
+        venue=venue,
+        symbol=symbol,
+        coin=row.get("coin") or canonical_coin(venue, symbol),
+        kind=row["kind"],
+        contract_size=_opt_float(row.get("contract_size")),
+        contract_unit=unit,  # type: ignore[arg-type]
+        tick_size=_opt_float(row.get("tick_size")),
+        lot_size=_opt_float(row.get("lot_size")),
+        quote=row.get("quote"),
+        settle=row.get("settle"),
+    )
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def parse_snapshot(text: str | bytes) -> Instruments:
+    document = json.loads(text)
+    return Instruments(instrument_from_mapping(row) for row in document["instruments"])
+
+
+@lru_cache(maxsize=1)
+def load_bundled() -> Instruments:
+    """The bundled snapshot, read once (the module's only I/O)."""
+    from app.resources import resource_path
+
+    return parse_snapshot(resource_path("instruments-majors.json").read_bytes())
+
+
+# --- canonical coins for symbols the snapshot does not know -----------------------------------------
+
+_SUFFIXES = re.compile(
+    r"(-SWAP|-PERPETUAL|_PERP|_UMCBL|_DMCBL|_CMCBL|_SUMCBL|-PERP|PERP"
+    r"|[-_]\d{6}|-\d{1,2}[A-Z]{3}\d{2}"  # dated futures: _200925, -250328, -26DEC25
+    r")$"
+)
+_QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "USDE", "USD")
+_MONTH_CODE = re.compile(r"(?<=[A-Z])[FGHJKMNQUVXZ]\d{2}$")  # Bybit BTCUSDH26, BitMEX XBTZ25
+_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
+_MULTIPLIER_VALUES = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
+_RENAMES = {"XBT": "BTC"}
+_SEPARATOR = re.compile(r"[-_/:]")
+
+
+@lru_cache(maxsize=16384)
+def canonical_coin(venue: str, symbol: str) -> str:
+    """The canonical base coin: BTC for XBTUSD, BTC-USDT-SWAP, BTCUSD_PERP; PEPE for 1000PEPEUSDT, kPEPE."""
+    base = _strip_multiplier(_base_part(symbol))
+    return _RENAMES.get(base, base)
+
+
+def unit_multiplier(symbol: str) -> float:
+    """How many coins one unit of a prefixed symbol is: 1000 for 1000PEPEUSDT and kPEPE, else 1."""
+    match = _MULTIPLIER.match(symbol)
+    return _MULTIPLIER_VALUES[match.group(1)] if match else 1.0
+
+
+def _base_part(symbol: str) -> str:
+    text = _SUFFIXES.sub("", symbol)
+    text = _SEPARATOR.split(text, 1)[0]
+    text = _MONTH_CODE.sub("", text)
+    for quote in _QUOTES:
+        if text.endswith(quote) and len(text) > len(quote):
+            return text[: -len(quote)]
+    return text
+
+
+def _strip_multiplier(base: str) -> str:
+    stripped = _MULTIPLIER.sub("", base)
+    return (stripped or base).upper()

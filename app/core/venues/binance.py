@@ -1,0 +1,214 @@
+"""Binance USDⓈ-M futures: `!forceOrder@arr` liquidations and `!markPrice@arr@1s` marks on the 2026
+`/market` endpoint (feeds.md §1). The feed is sampled: at most one liquidation per symbol per second.
+COIN-M forceOrder payloads (`q` in contracts) are understood too, for the day dstream is added."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from app.core.errors import BadFrame
+from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.instruments import Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.venues.common import (
+    FrameIds,
+    NonNegative,
+    Positive,
+    TimestampMs,
+    decode,
+    decoder,
+    optional_number,
+)
+from app.core.venues.protocol import ConnectionSpec
+
+VENUE = "binance"
+STREAM = "binance/usdm/market"
+COMPLETENESS = "sampled"
+DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://fstream.binance.com/market/stream"}
+SUBSCRIBE = '{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}'
+STALL_AFTER_S = 10.0  # marks arrive every second, so 10 s of silence is a dead connection
+
+
+class _Order(msgspec.Struct, gc=False):
+    s: str
+    S: Literal["SELL", "BUY"]
+    q: Positive
+    p: Positive
+    ap: NonNegative = 0.0
+    z: NonNegative = 0.0
+    T: TimestampMs | None = None
+
+
+class _Payload(msgspec.Struct, gc=False):
+    """forceOrder and markPriceUpdate share one shape: `e` says which fields matter."""
+
+    e: str | None = None
+    E: TimestampMs | None = None
+    o: _Order | None = None
+    s: str | None = None
+    p: Positive | None = None
+    i: float | str | None = None
+    r: float | str | None = None
+    T: TimestampMs | None = None
+
+
+class _Error(msgspec.Struct, gc=False):
+    code: int | str | None = None
+    msg: str = ""
+
+
+class _Frame(_Payload, gc=False):
+    """A combined-stream envelope, an unwrapped payload, or a request ack: all optional."""
+
+    stream: str | None = None
+    data: _Payload | list[_Payload] | None = None
+    error: _Error | None = None
+
+
+_DECODER = decoder(_Frame | list[_Payload])
+
+
+class BinanceState:
+    """Per-connection options: which symbols' marks to keep (None = all of `!markPrice@arr`)."""
+
+    __slots__ = ("mark_symbols",)
+
+    def __init__(self, mark_symbols: frozenset[str] | None = None) -> None:
+        self.mark_symbols = mark_symbols
+
+
+def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: BinanceState | None = None,
+) -> list[Event]:
+    message = decode(_DECODER, frame)
+    if instruments is None:
+        instruments = load_bundled()
+    marks_wanted = state.mark_symbols if state is not None else None
+    if type(message) is list:
+        return _marks(message, marks_wanted)
+    if message.error is not None:
+        error = message.error
+        return [VenueNotice(VENUE, "error", str(error.code), error.msg or "request refused")]
+    payload = message.data if message.data is not None else message
+    if type(payload) is list:
+        return _marks(payload, marks_wanted)
+    kind = payload.e
+    if kind == "forceOrder":
+        return [_liquidation(payload, instruments)]
+    if kind == "markPriceUpdate":
+        return _marks([payload], marks_wanted)
+    return []
+
+
+def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
+    order = payload.o
+    if order is None:
+        raise BadFrame("forceOrder without `o`")
+    ts = order.T if order.T is not None else payload.E
+    if ts is None:
+        raise BadFrame("forceOrder without a timestamp")
+    symbol = order.s
+    side = "long" if order.S == "SELL" else "short"  # S is the forced order's side: SELL closes a long
+    filled = order.z if order.z > 0 else order.q
+    price = order.ap if order.ap > 0 else order.p
+    pair = symbol.partition("_")[0]
+    if pair.endswith("USD"):
+        return _coin_margined(symbol, pair, side, filled, price, ts, instruments)
+    instrument = instruments.get(VENUE, symbol)
+    if instrument is not None:
+        coin, kind = instrument.coin, instrument.kind
+        per_unit = instrument.contract_size or unit_multiplier(symbol)
+    else:
+        coin, kind = canonical_coin(VENUE, symbol), ("linear_future" if "_" in symbol else "linear_perp")
+        per_unit = unit_multiplier(symbol)
+    qty = filled * per_unit
+    return Liquidation(
+        VENUE,
+        symbol,
+        coin,
+        kind,
+        side,
+        price,
+        qty,
+        filled * price,
+        ts,
+        COMPLETENESS,
+        FrameIds().make(VENUE, symbol, ts, side, qty, price),
+    )
+
+
+def _coin_margined(
+    symbol: str, pair: str, side: str, contracts: float, price: float, ts: int, instruments: Instruments
+) -> Event:
+    # A dated COIN-M future has the same USD contract size as its pair's perpetual.
+    instrument = instruments.get(VENUE, symbol) or instruments.get(VENUE, pair + "_PERP")
+    if instrument is None or not instrument.contract_size or instrument.contract_unit != "usd":
+        return Unconvertible(VENUE, symbol, "COIN-M contract size unknown")
+    usd = contracts * instrument.contract_size
+    qty = usd / price
+    kind = "inverse_perp" if symbol.endswith("_PERP") else "inverse_future"
+    return Liquidation(
+        VENUE,
+        symbol,
+        instrument.coin,
+        kind,
+        side,
+        price,
+        qty,
+        usd,
+        ts,
+        COMPLETENESS,
+        FrameIds().make(VENUE, symbol, ts, side, qty, price),
+    )
+
+
+def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:
+    events: list[Event] = []
+    for payload in payloads:
+        symbol, price, ts = payload.s, payload.p, payload.E
+        if symbol is None or price is None or ts is None:
+            if payload.e == "markPriceUpdate" or payload.e is None:
+                raise BadFrame("markPriceUpdate without s, p or E")
+            continue
+        if wanted is not None and symbol not in wanted:
+            continue
+        next_funding = payload.T or None  # dated futures send T=0: no funding
+        events.append(
+            MarkPrice(
+                VENUE,
+                symbol,
+                canonical_coin(VENUE, symbol),
+                price,
+                ts,
+                optional_number(payload.i),
+                optional_number(payload.r),
+                next_funding,
+            )
+        )
+    return events
+
+
+def connections(
+    endpoints: dict[str, str] | None = None, instruments: Any = None, symbols: Any = None
+) -> list[ConnectionSpec]:
+    """One combined-stream connection; `symbols` (optional) limits which marks are kept."""
+    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    wanted = frozenset(symbols) if symbols else None
+    return [
+        ConnectionSpec(
+            venue=VENUE,
+            stream=STREAM,
+            url=url,
+            subscribe=(SUBSCRIBE,),
+            heartbeat=None,  # Binance pings at the protocol level; websockets answers
+            heartbeat_interval_s=None,
+            stall_after_s=STALL_AFTER_S,
+            completeness=COMPLETENESS,
+            parse=parse,
+            new_state=lambda: BinanceState(wanted),
+        )
+    ]

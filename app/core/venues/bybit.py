@@ -1,0 +1,301 @@
+"""Bybit v5 public linear/inverse: `allLiquidation.{symbol}` (every liquidation, 500 ms batches) and
+`tickers.{symbol}` marks (snapshot, then deltas where a missing field means unchanged). feeds.md §2.
+
+`S` is the POSITION side (`Buy` = a long was liquidated), the opposite of Binance's order side.
+Linear `v` is base coin (of the symbol: 1000PEPEUSDT counts thousands); inverse `v` is USD contracts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import msgspec
+
+from app.core.errors import BadFrame
+from app.core.events import Event, Kind, Liquidation, MarkPrice, VenueNotice
+from app.core.instruments import Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.venues.common import FrameIds, Positive, TimestampMs, decode, decoder, optional_number
+from app.core.venues.protocol import ConnectionSpec
+
+VENUE = "bybit"
+COMPLETENESS = "all"
+LEGACY_COMPLETENESS = "sampled"  # the deprecated `liquidation.{symbol}`: at most one per second
+CATEGORIES = ("linear", "inverse")
+DEFAULT_ENDPOINTS: dict[str, str] = {
+    "bybit/linear": "wss://stream.bybit.com/v5/public/linear",
+    "bybit/inverse": "wss://stream.bybit.com/v5/public/inverse",
+}
+HEARTBEAT = '{"req_id":"ping","op":"ping"}'
+HEARTBEAT_INTERVAL_S = 20.0
+STALL_AFTER_S = 30.0
+ARGS_PER_SUBSCRIBE = 10
+
+Category = Literal["linear", "inverse"]
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    topic: str | None = None
+    type: str | None = None
+    ts: TimestampMs | None = None
+    data: msgspec.Raw = msgspec.Raw(b"")
+    success: bool | None = None
+    ret_msg: str | None = None
+    op: str | None = None
+
+
+class _Liq(msgspec.Struct, gc=False):
+    T: TimestampMs
+    s: str
+    S: Literal["Buy", "Sell"]
+    v: Positive
+    p: Positive
+
+
+class _LegacyLiq(msgspec.Struct, gc=False):
+    updatedTime: TimestampMs
+    symbol: str
+    side: Literal["Buy", "Sell"]
+    size: Positive
+    price: Positive
+
+
+class _Ticker(msgspec.Struct, gc=False):
+    symbol: str
+    markPrice: float | str | None = None
+    indexPrice: float | str | None = None
+    fundingRate: float | str | None = None
+    nextFundingTime: int | str | None = None
+
+
+_ENVELOPE = decoder(_Envelope)
+_LIQUIDATIONS = decoder(list[_Liq])
+_LEGACY = decoder(_LegacyLiq)
+_TICKER = decoder(_Ticker)
+
+
+class _MergedTicker:
+    """The fields of one symbol's ticker we use, as merged from snapshot + deltas."""
+
+    __slots__ = ("funding", "index", "mark", "next_funding")
+
+    def __init__(self) -> None:
+        self.mark: float | None = None
+        self.index: float | None = None
+        self.funding: float | None = None
+        self.next_funding: int | None = None
+
+
+class BybitState:
+    """Per-connection state: the connection's category and the merged tickers per symbol."""
+
+    __slots__ = ("category", "tickers")
+
+    def __init__(self, category: Category | None = None) -> None:
+        self.category = category
+        self.tickers: dict[str, _MergedTicker] = {}
+
+
+def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: BybitState | None = None,
+) -> list[Event]:
+    message = decode(_ENVELOPE, frame)
+    topic = message.topic
+    if topic is None:
+        if message.success is False:
+            text = message.ret_msg or "request refused"
+            return [VenueNotice(VENUE, "error", message.op or "error", text)]
+        return []  # pong, subscribe ack, anything else without a topic
+    if instruments is None:
+        instruments = load_bundled()
+    if state is None:
+        state = BybitState()
+    known = topic.startswith(("allLiquidation.", "tickers.", "liquidation."))
+    if not known:
+        return []
+    if not message.data:
+        raise BadFrame(f"{topic} without data")
+    if topic.startswith("allLiquidation."):
+        rows = decode(_LIQUIDATIONS, message.data)
+        ids = FrameIds()
+        return [_liquidation(r.s, r.S, r.v, r.p, r.T, COMPLETENESS, instruments, state, ids) for r in rows]
+    if topic.startswith("tickers."):
+        return _ticker(message, state)
+    row = decode(_LEGACY, message.data)
+    return [
+        _liquidation(
+            row.symbol,
+            row.side,
+            row.size,
+            row.price,
+            row.updatedTime,
+            LEGACY_COMPLETENESS,
+            instruments,
+            state,
+            FrameIds(),
+        )
+    ]
+
+
+def _liquidation(
+    symbol: str,
+    side_field: str,
+    size: float,
+    price: float,
+    ts: int,
+    completeness: Any,
+    instruments: Instruments,
+    state: BybitState,
+    ids: FrameIds,
+) -> Liquidation:
+    side = "long" if side_field == "Buy" else "short"
+    instrument = instruments.get(VENUE, symbol)
+    if instrument is not None:
+        kind: Kind = instrument.kind
+        coin = instrument.coin
+    else:
+        kind = _infer_kind(symbol, state.category)
+        coin = canonical_coin(VENUE, symbol)
+    if kind.startswith("inverse"):
+        # Bybit inverse contracts are 1 USD each; a live row may say otherwise.
+        usd = size * ((instrument.contract_size if instrument is not None else None) or 1.0)
+        qty = usd / price
+    else:
+        per_unit = (instrument.contract_size if instrument is not None else None) or unit_multiplier(symbol)
+        qty = size * per_unit
+        usd = size * price
+    return Liquidation(
+        VENUE,
+        symbol,
+        coin,
+        kind,
+        side,
+        price,
+        qty,
+        usd,
+        ts,
+        completeness,
+        ids.make(VENUE, symbol, ts, side, qty, price),
+    )
+
+
+def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
+    ts = message.ts
+    if ts is None:
+        raise BadFrame("tickers frame without ts")
+    row = decode(_TICKER, message.data)
+    if message.type == "snapshot" or row.symbol not in state.tickers:
+        merged = state.tickers[row.symbol] = _MergedTicker()
+    else:
+        merged = state.tickers[row.symbol]
+    # Deltas leave out unchanged fields; "" also means "no value" (funding of dated futures).
+    if row.markPrice is not None:
+        merged.mark = _positive(row.markPrice)
+    if row.indexPrice is not None:
+        merged.index = optional_number(row.indexPrice)
+    if row.fundingRate is not None:
+        merged.funding = optional_number(row.fundingRate)
+    if row.nextFundingTime is not None:
+        merged.next_funding = _timestamp(row.nextFundingTime)
+    if merged.mark is None:
+        return []  # a delta before any snapshot: nothing to show yet
+    symbol = row.symbol
+    return [
+        MarkPrice(
+            VENUE,
+            symbol,
+            canonical_coin(VENUE, symbol),
+            merged.mark,
+            ts,
+            merged.index,
+            merged.funding,
+            merged.next_funding,
+        )
+    ]
+
+
+def _positive(value: float | str) -> float | None:
+    number = optional_number(value)
+    if number is not None and number <= 0:
+        raise BadFrame(f"non-positive price {value!r}")
+    return number
+
+
+def _timestamp(value: int | str) -> int | None:
+    if value == "" or value == "0" or value == 0:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadFrame(f"not a timestamp: {value!r}") from None
+    if number < 0:
+        raise BadFrame(f"negative timestamp {value!r}")
+    return number
+
+
+_INVERSE_FUTURE = re.compile(r"USD[FGHJKMNQUVXZ]\d{2}$")  # BTCUSDH26
+
+
+def category_of(symbol: str, instruments: Instruments | None = None) -> Category:
+    """Which public endpoint carries a symbol: inverse for XXXUSD and XXXUSD<month><yy>, else linear."""
+    instrument = instruments.get(VENUE, symbol) if instruments is not None else None
+    if instrument is not None:
+        return "inverse" if instrument.kind.startswith("inverse") else "linear"
+    return "inverse" if symbol.endswith("USD") or _INVERSE_FUTURE.search(symbol) else "linear"
+
+
+def _infer_kind(symbol: str, category: Category | None) -> Kind:
+    if (category or category_of(symbol)) == "inverse":
+        return "inverse_future" if _INVERSE_FUTURE.search(symbol) else "inverse_perp"
+    return "linear_future" if "-" in symbol else "linear_perp"
+
+
+def subscribe_messages(symbols: Iterable[str]) -> tuple[str, ...]:
+    """`allLiquidation` and `tickers` for each symbol, at most ARGS_PER_SUBSCRIBE args per message."""
+    args = [f"{topic}.{s}" for s in symbols for topic in ("allLiquidation", "tickers")]
+    chunks = [args[i : i + ARGS_PER_SUBSCRIBE] for i in range(0, len(args), ARGS_PER_SUBSCRIBE)]
+    return tuple(
+        msgspec.json.encode({"req_id": f"sub-{n}", "op": "subscribe", "args": chunk}).decode()
+        for n, chunk in enumerate(chunks, start=1)
+    )
+
+
+def connections(
+    endpoints: dict[str, str] | None = None,
+    instruments: Instruments | None = None,
+    symbols: Iterable[str] | None = None,
+) -> list[ConnectionSpec]:
+    """One connection per category that has symbols (default: the snapshot's Bybit symbols)."""
+    if instruments is None:
+        instruments = load_bundled()
+    chosen = list(symbols) if symbols is not None else instruments.symbols(VENUE)
+    endpoints = endpoints or {}
+    specs = []
+    for category in CATEGORIES:
+        stream = f"bybit/{category}"
+        mine = [s for s in chosen if category_of(s, instruments) == category]
+        if not mine:
+            continue
+        specs.append(
+            ConnectionSpec(
+                venue=VENUE,
+                stream=stream,
+                url=endpoints.get(stream, DEFAULT_ENDPOINTS[stream]),
+                subscribe=subscribe_messages(mine),
+                heartbeat=HEARTBEAT,
+                heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
+                stall_after_s=STALL_AFTER_S,
+                completeness=COMPLETENESS,
+                parse=parse,
+                new_state=_state_factory(category),
+            )
+        )
+    return specs
+
+
+def _state_factory(category: Category):  # type: ignore[no-untyped-def]
+    return lambda: BybitState(category)

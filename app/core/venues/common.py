@@ -1,0 +1,66 @@
+"""Pieces every venue parser shares: frame decoding that only ever fails with BadFrame, number types
+that reject garbage at decode time, and deterministic liquidation ids."""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+from typing import Annotated, Any
+
+import msgspec
+
+from app.core.errors import BadFrame
+
+# Venues send numbers as JSON strings; decoders run with strict=False so "9910" decodes to 9910.0,
+# while "abc", "", NaN, ±inf, booleans and non-positive values fail validation (→ BadFrame).
+Positive = Annotated[float, msgspec.Meta(gt=0.0, lt=1e300)]
+NonNegative = Annotated[float, msgspec.Meta(ge=0.0, lt=1e300)]
+TimestampMs = Annotated[int, msgspec.Meta(ge=0)]
+
+
+def decoder(kind: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(kind, strict=False)
+
+
+def decode(json_decoder: msgspec.json.Decoder[Any], frame: str | bytes) -> Any:
+    try:
+        return json_decoder.decode(frame)
+    except msgspec.ValidationError as error:
+        raise BadFrame(f"unexpected shape: {error}") from None
+    except msgspec.DecodeError as error:
+        raise BadFrame(f"not JSON: {error}") from None
+    except (TypeError, UnicodeError) as error:  # e.g. a non-str/bytes frame object
+        raise BadFrame(f"undecodable frame: {error}") from None
+
+
+def optional_number(value: float | str | None) -> float | None:
+    """Optional fields some venues send as "" when absent (funding of a dated future)."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadFrame(f"not a number: {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadFrame(f"not a finite number: {value!r}")
+    return number
+
+
+def liquidation_id(venue: str, symbol: str, ts_ms: int, side: str, qty: float, price: float) -> str:
+    """A short id that is the same whenever the same liquidation is seen again (re-sent frames)."""
+    key = f"{venue}|{symbol}|{ts_ms}|{side}|{qty!r}|{price!r}".encode()
+    return blake2b(key, digest_size=8).hexdigest()
+
+
+class FrameIds:
+    """Ids within one frame: identical rows in one batch get `-2`, `-3`… so neither is deduplicated."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def make(self, venue: str, symbol: str, ts_ms: int, side: str, qty: float, price: float) -> str:
+        base = liquidation_id(venue, symbol, ts_ms, side, qty, price)
+        count = self._seen.get(base, 0) + 1
+        self._seen[base] = count
+        return base if count == 1 else f"{base}-{count}"

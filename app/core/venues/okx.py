@@ -1,0 +1,217 @@
+"""OKX v5 public: `liquidation-orders` by instType (sizes in contracts × ctVal) and `mark-price` per
+instId. feeds.md §3. OKX says the feed "doesn't represent the total number of liquidations" and is
+not chronological: completeness is `partial`. Sizing needs ctVal, so an instrument missing from the
+metadata gives `Unconvertible`, never a guessed size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import msgspec
+
+from app.core.errors import BadFrame
+from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.instruments import Instruments, canonical_coin, load_bundled
+from app.core.venues.common import FrameIds, Positive, TimestampMs, decode, decoder
+from app.core.venues.protocol import ConnectionSpec
+
+VENUE = "okx"
+STREAM = "okx/public"
+COMPLETENESS = "partial"
+DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://ws.okx.com:8443/ws/v5/public"}
+HEARTBEAT = "ping"  # text, answered by text `pong`; OKX drops a connection idle for 30 s
+HEARTBEAT_INTERVAL_S = 20.0
+STALL_AFTER_S = 30.0
+LIQUIDATION_INST_TYPES = ("SWAP", "FUTURES")
+ARGS_PER_SUBSCRIBE = 20
+
+
+class _Arg(msgspec.Struct, gc=False):
+    channel: str | None = None
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    arg: _Arg | None = None
+    data: msgspec.Raw = msgspec.Raw(b"")
+    event: str | None = None
+    code: str | int | None = None
+    msg: str | None = None
+
+
+class _Detail(msgspec.Struct, gc=False):
+    bkPx: Positive
+    sz: Positive
+    side: Literal["buy", "sell"]
+    ts: TimestampMs
+    posSide: Literal["long", "short", "net", ""] | None = None
+
+
+class _LiquidationRow(msgspec.Struct, gc=False):
+    instId: str
+    details: list[_Detail]
+
+
+class _MarkRow(msgspec.Struct, gc=False):
+    instId: str
+    markPx: Positive
+    ts: TimestampMs
+
+
+class _UntaggedRow(msgspec.Struct, gc=False):
+    """A push without `arg` (seen in third-party captures): the fields say which channel it is."""
+
+    instId: str
+    details: list[_Detail] | None = None
+    markPx: Positive | None = None
+    ts: TimestampMs | None = None
+
+
+_NET_SIDE = {"sell": "long", "buy": "short"}
+_ENVELOPE = decoder(_Envelope)
+_LIQUIDATIONS = decoder(list[_LiquidationRow])
+_MARKS = decoder(list[_MarkRow])
+_UNTAGGED = decoder(list[_UntaggedRow])
+_QUIET_EVENTS = frozenset({"subscribe", "unsubscribe", "channel-conn-count", "login"})
+
+
+def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: object = None,
+) -> list[Event]:
+    if frame == "pong" or frame == b"pong":
+        return []
+    message = decode(_ENVELOPE, frame)
+    if message.event is not None:
+        return _event(message)
+    if instruments is None:
+        instruments = load_bundled()
+    channel = message.arg.channel if message.arg is not None else None
+    if channel == "liquidation-orders":
+        return _liquidations(decode(_LIQUIDATIONS, _data(message)), instruments)
+    if channel == "mark-price":
+        return [_mark(row.instId, row.markPx, row.ts, instruments) for row in decode(_MARKS, _data(message))]
+    if message.arg is None and message.data:
+        return _untagged(decode(_UNTAGGED, message.data), instruments)
+    return []
+
+
+def _data(message: _Envelope) -> msgspec.Raw:
+    if not message.data:
+        raise BadFrame("push without data")
+    return message.data
+
+
+def _event(message: _Envelope) -> list[Event]:
+    event = message.event
+    if event in _QUIET_EVENTS:
+        return []
+    code = "" if message.code is None else str(message.code)
+    text = message.msg or event or ""
+    if event == "error" or event.endswith("-error"):
+        return [VenueNotice(VENUE, "error", code, text)]
+    return [VenueNotice(VENUE, "warning" if event == "notice" else "info", code or event, text)]
+
+
+def _liquidations(rows: list[_LiquidationRow], instruments: Instruments) -> list[Event]:
+    events: list[Event] = []
+    ids = FrameIds()
+    for row in rows:
+        _append_liquidations(events, row.instId, row.details, instruments, ids)
+    return events
+
+
+def _append_liquidations(
+    events: list[Event], inst_id: str, details: list[_Detail], instruments: Instruments, ids: FrameIds
+) -> None:
+    instrument = instruments.get(VENUE, inst_id)
+    if instrument is None or not instrument.contract_size:
+        reason = "not in instrument metadata" if instrument is None else "ctVal unknown"
+        events.append(Unconvertible(VENUE, inst_id, reason))
+        return
+    unit = instrument.contract_unit
+    if unit not in ("base", "usd"):
+        events.append(Unconvertible(VENUE, inst_id, f"contract unit {unit} not supported"))
+        return
+    contract_size, coin, kind = instrument.contract_size, instrument.coin, instrument.kind
+    for detail in details:
+        price = detail.bkPx
+        if unit == "base":
+            qty = detail.sz * contract_size
+            usd = qty * price
+        else:  # inverse: ctVal is USD per contract
+            usd = detail.sz * contract_size
+            qty = usd / price
+        # Hedge mode names the position; net mode gives only the closing order's side (sell closes a long).
+        pos_side = detail.posSide
+        side = pos_side if pos_side == "long" or pos_side == "short" else _NET_SIDE[detail.side]
+        ts = detail.ts
+        events.append(
+            Liquidation(
+                VENUE,
+                inst_id,
+                coin,
+                kind,
+                side,
+                price,
+                qty,
+                usd,
+                ts,
+                COMPLETENESS,
+                ids.make(VENUE, inst_id, ts, side, qty, price),
+            )
+        )
+
+
+def _mark(inst_id: str, price: float, ts: int, instruments: Instruments) -> MarkPrice:
+    instrument = instruments.get(VENUE, inst_id)
+    coin = instrument.coin if instrument is not None else canonical_coin(VENUE, inst_id)
+    return MarkPrice(VENUE, inst_id, coin, price, ts)
+
+
+def _untagged(rows: list[_UntaggedRow], instruments: Instruments) -> list[Event]:
+    events: list[Event] = []
+    ids = FrameIds()
+    for row in rows:
+        if row.details is not None:
+            _append_liquidations(events, row.instId, row.details, instruments, ids)
+        elif row.markPx is not None and row.ts is not None:
+            events.append(_mark(row.instId, row.markPx, row.ts, instruments))
+    return events
+
+
+def subscribe_messages(inst_ids: Iterable[str]) -> tuple[str, ...]:
+    """Liquidations of every SWAP and FUTURES instrument, plus mark prices of the given instIds."""
+    liquidation_args = [{"channel": "liquidation-orders", "instType": t} for t in LIQUIDATION_INST_TYPES]
+    mark_args = [{"channel": "mark-price", "instId": i} for i in inst_ids]
+    messages = [liquidation_args] + [
+        mark_args[i : i + ARGS_PER_SUBSCRIBE] for i in range(0, len(mark_args), ARGS_PER_SUBSCRIBE)
+    ]
+    return tuple(msgspec.json.encode({"op": "subscribe", "args": args}).decode() for args in messages)
+
+
+def connections(
+    endpoints: dict[str, str] | None = None,
+    instruments: Instruments | None = None,
+    symbols: Iterable[str] | None = None,
+) -> list[ConnectionSpec]:
+    """One public connection; marks for `symbols` (default: the snapshot's OKX instIds)."""
+    if instruments is None:
+        instruments = load_bundled()
+    inst_ids = list(symbols) if symbols is not None else instruments.symbols(VENUE)
+    return [
+        ConnectionSpec(
+            venue=VENUE,
+            stream=STREAM,
+            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
+            subscribe=subscribe_messages(inst_ids),
+            heartbeat=HEARTBEAT,
+            heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
+            stall_after_s=STALL_AFTER_S,
+            completeness=COMPLETENESS,
+            parse=parse,
+            new_state=None,
+        )
+    ]
