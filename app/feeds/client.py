@@ -66,7 +66,7 @@ async def run_connection(
     def on_failed_attempt(exc: Exception) -> Exception | None:
         nonlocal refused
         refused = isinstance(exc, InvalidStatus) and exc.response.status_code in _REFUSED_STATUSES
-        status.lost("refused" if refused else "offline", _describe(exc))
+        status.connect_failed("refused" if refused else "offline", _describe(exc))
         log.info("%s: connect failed: %s", spec.stream, _describe(exc))
         return None  # every failure is retried; only the delay differs
 

@@ -31,6 +31,7 @@ class StatusSnapshot(msgspec.Struct, frozen=True):
     bad_frames: int
     last_bad_reason: str | None
     reconnects: int
+    connect_failures: int
     gaps: tuple[tuple[int, int | None], ...]
     overflow: int
     last_frame_ms: int | None
@@ -58,6 +59,7 @@ class ConnectionStatus:
         self.bad_frames = 0
         self.last_bad_reason: str | None = None
         self.connects = 0
+        self.connect_failures = 0
         self.gaps: list[tuple[int, int | None]] = []
         self.overflow = 0
         self.last_frame_ms: int | None = None
@@ -94,6 +96,11 @@ class ConnectionStatus:
         if self.connects and not (self.gaps and self.gaps[-1][1] is None):
             self.gaps.append((self.clock(), None))
 
+    def connect_failed(self, state: State, error: str) -> None:
+        """A connection attempt failed (offline, or refused by the venue)."""
+        self.connect_failures += 1
+        self.lost(state, error)
+
     def record_overflow(self, dropped: int, at_ms: int) -> None:
         """Liquidations the sink could not hold: counted, and a (zero-length) gap at that time."""
         self.overflow += dropped
@@ -128,6 +135,7 @@ class ConnectionStatus:
             bad_frames=self.bad_frames,
             last_bad_reason=self.last_bad_reason,
             reconnects=self.reconnects,
+            connect_failures=self.connect_failures,
             gaps=tuple(self.gaps),
             overflow=self.overflow,
             last_frame_ms=self.last_frame_ms,

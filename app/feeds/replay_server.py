@@ -1,0 +1,413 @@
+"""Serve a recording as the venues' real websockets on loopback, at any speed, with faults on command.
+
+One websockets server; each stream has its own path (`ws://127.0.0.1:{port}/{stream}`, anything after
+the stream name is accepted, e.g. Binance's `/stream?streams=…`). Clients subscribe and ping exactly as
+with the venue and get the venue's acks and pongs; Bybit/OKX clients that stop pinging are cut off.
+Frames go out at their recorded offset ÷ speed to the clients of that stream subscribed to the frame's
+topic, shared by all (a late client does not get the past: that is its gap, as live). Frames are
+pre-encoded and sent with `broadcast` in batches, one timer wake-up per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Iterable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import msgspec
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from app.feeds.recording import read_recording
+from app.feeds.timing import Timing
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_DEADLINE_S: dict[str, float] = {"bybit": 600.0, "okx": 30.0}
+"""Bybit cuts a connection without ping for 10 min; OKX after 30 s of silence (feeds.md §2.3, §3.3)."""
+SLOW_CONSUMER_BYTES = 32 * 2**20
+"""A client whose unsent backlog exceeds this is disconnected, as venues do with slow consumers."""
+BATCH_MAX = 2_000
+"""Frames sent before yielding to the loop, so clients on the same loop keep up."""
+GARBAGE = ('{"topic":"allLiq', "not json at all", "{]", '{"arg":{"channel":', "\x00\x01\x02")
+
+
+class _Head(msgspec.Struct):
+    stream: str | None = None  # Binance combined stream
+    topic: str | None = None  # Bybit
+    arg: dict[str, Any] | None = None  # OKX
+
+
+_decode_head = msgspec.json.Decoder(_Head).decode
+
+
+def _okx_key(arg: dict[str, Any]) -> str:
+    return f"{arg.get('channel')}:{arg.get('instId') or arg.get('instType') or ''}"
+
+
+def frame_topic(venue: str, frame: str) -> str | None:
+    """The subscription a recorded frame belongs to (None: send to every client of the stream)."""
+    try:
+        head = _decode_head(frame)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if venue == "binance":
+        return head.stream
+    if venue == "bybit":
+        return head.topic
+    if venue == "okx" and head.arg is not None:
+        return _okx_key(head.arg)
+    return None
+
+
+class _Client:
+    __slots__ = ("conn_id", "last_heartbeat", "stream", "topics", "venue", "ws")
+
+    def __init__(self, ws: ServerConnection, stream: str, conn_id: str, now: float) -> None:
+        self.ws = ws
+        self.stream = stream
+        self.venue = stream.split("/", 1)[0]
+        self.conn_id = conn_id
+        self.topics: set[str] = set()
+        self.last_heartbeat = now
+
+
+class ReplayServer:
+    def __init__(
+        self,
+        recording_path: str | Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        timing: Timing | None = None,
+        heartbeat_deadline_s: dict[str, float] | None = None,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.recording_path = Path(recording_path)
+        self.host = host
+        self.speed = speed
+        self.timing = timing or Timing()
+        self.heartbeat_deadline_s = dict(HEARTBEAT_DEADLINE_S if heartbeat_deadline_s is None
+                                         else heartbeat_deadline_s)
+        self._requested_port = port
+        self.meta: dict[str, Any] = {}
+        self.start_ms = 0
+        self.streams: tuple[str, ...] = ()
+        self.finished = False
+        self.frames_sent = 0
+        self.slow_disconnects = 0
+        self.heartbeats: dict[str, int] = {}
+        """App-level pings received per stream (Bybit JSON ping, OKX text ping)."""
+        self._offsets: list[int] = []
+        self._frames: list[tuple[str, str | None, bytes]] = []  # (stream, topic, utf-8 frame)
+        self._clients: dict[str, set[_Client]] = {}
+        self._stalled_until: dict[str, float] = {}
+        self._error_acks: dict[str, int] = {}
+        self._refused: dict[str, int] = {}
+        self._server: Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._t0: float | None = None
+        self._ids = itertools.count(1)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, autoplay: bool = True) -> None:
+        """Load the recording, listen, and (unless autoplay=False) start playing at offset 0."""
+        await asyncio.to_thread(self._load)
+        self._server = await serve(
+            self._handle, self.host, self._requested_port,
+            process_request=self._process_request,
+            compression=None,
+            ping_interval=self.timing.seconds(20.0), ping_timeout=self.timing.seconds(20.0),
+            close_timeout=self.timing.seconds(2.0),
+            max_queue=None,
+        )
+        self._tasks.append(asyncio.create_task(self._enforce_heartbeats(), name="replay heartbeats"))
+        if autoplay:
+            self.play()
+
+    def play(self) -> None:
+        """Start the clock at offset 0 (idempotent)."""
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+            self._tasks.append(asyncio.create_task(self._play(), name="replay player"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("server not started")
+        return int(next(iter(self._server.sockets)).getsockname()[1])
+
+    def endpoints(self) -> dict[str, str]:
+        return {stream: f"ws://{self.host}:{self.port}/{stream}" for stream in self.streams}
+
+    def market_ms(self) -> int:
+        """Scenario time: start_ms + elapsed × speed (start_ms until playing starts)."""
+        if self._t0 is None:
+            return self.start_ms
+        return self.start_ms + int((time.monotonic() - self._t0) * self.speed * 1000)
+
+    def clients(self, stream: str) -> int:
+        return len(self._clients.get(stream, ()))
+
+    # --- faults ------------------------------------------------------------------------------
+
+    def drop(self, stream: str) -> int:
+        """Cut every client of `stream` abruptly (no closing handshake). Returns how many."""
+        victims = list(self._clients.get(stream, ()))
+        for client in victims:
+            client.ws.transport.abort()
+        return len(victims)
+
+    def stall(self, stream: str, seconds: float) -> None:
+        """Send nothing on `stream` (frames, acks, pongs) for `seconds` of transport time."""
+        self._stalled_until[stream] = self.timing.monotonic() + seconds
+
+    def garbage(self, stream: str, count: int) -> int:
+        """Send `count` malformed frames to every client of `stream` now. Returns clients reached."""
+        targets = self._clients.get(stream, set())
+        for i in range(count):
+            broadcast([c.ws for c in targets], GARBAGE[i % len(GARBAGE)])
+        return len(targets)
+
+    def error_ack(self, stream: str) -> None:
+        """Answer the next subscribe on `stream` with the venue's error ack."""
+        self._error_acks[stream] = self._error_acks.get(stream, 0) + 1
+
+    def refuse(self, stream: str, status: int | None = HTTPStatus.UNAVAILABLE_FOR_LEGAL_REASONS) -> None:
+        """Refuse handshakes on `stream` with HTTP `status` (403/451 = geo block); None lifts it."""
+        if status is None:
+            self._refused.pop(stream, None)
+        else:
+            self._refused[stream] = int(status)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        meta, records = read_recording(self.recording_path)
+        self.meta = meta
+        self.start_ms = int(meta["start_ms"])
+        streams = dict.fromkeys(meta.get("streams") or ())
+        for record in records:
+            if record.kind != "ws":
+                continue  # http records: served by the HTTP replay later, ignored here
+            streams.setdefault(record.stream)
+            venue = record.stream.split("/", 1)[0]
+            self._offsets.append(record.offset_ms)
+            self._frames.append((record.stream, frame_topic(venue, record.frame), record.frame.encode()))
+        self.streams = tuple(streams)
+        self._clients = {stream: set() for stream in self.streams}
+
+    def _stream_of(self, path: str) -> str | None:
+        route = urlsplit(path).path.strip("/")
+        best = None
+        for stream in self.streams:
+            if (route == stream or route.startswith(stream + "/")) and (best is None or len(stream) > len(best)):
+                best = stream
+        return best
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        stream = self._stream_of(request.path)
+        if stream is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, f"no stream at {request.path}\n")
+        if stream in self._refused:
+            return connection.respond(self._refused[stream], "Service unavailable from a restricted location\n")
+        return None
+
+    def _is_stalled(self, stream: str) -> bool:
+        until = self._stalled_until.get(stream)
+        return until is not None and self.timing.monotonic() < until
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert ws.request is not None
+        stream = self._stream_of(ws.request.path)
+        if stream is None:
+            return
+        client = _Client(ws, stream, f"replay-{next(self._ids)}", self.timing.monotonic())
+        if client.venue == "binance":
+            client.topics.update(_binance_url_streams(ws.request.path))
+        self._clients[stream].add(client)
+        try:
+            async for message in ws:
+                await self._on_message(client, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._clients[stream].discard(client)
+
+    def _heartbeat(self, client: _Client) -> None:
+        client.last_heartbeat = self.timing.monotonic()
+        self.heartbeats[client.stream] = self.heartbeats.get(client.stream, 0) + 1
+
+    async def _reply(self, client: _Client, payload: Any) -> None:
+        if self._is_stalled(client.stream):
+            return
+        text = payload if isinstance(payload, str) else msgspec.json.encode(payload).decode()
+        with contextlib.suppress(ConnectionClosed):
+            await client.ws.send(text)
+
+    def _take_error_ack(self, stream: str) -> bool:
+        pending = self._error_acks.get(stream, 0)
+        if pending:
+            self._error_acks[stream] = pending - 1
+        return bool(pending)
+
+    async def _on_message(self, client: _Client, message: str | bytes) -> None:
+        if client.venue == "okx" and message == "ping":
+            self._heartbeat(client)
+            await self._reply(client, "pong")
+            return
+        try:
+            request = msgspec.json.decode(message)
+        except msgspec.DecodeError:
+            return  # venues ignore (or close on) nonsense; we ignore it
+        if not isinstance(request, dict):
+            return
+        if client.venue == "binance":
+            await self._binance(client, request)
+        elif client.venue == "bybit":
+            await self._bybit(client, request)
+        elif client.venue == "okx":
+            await self._okx(client, request)
+
+    async def _binance(self, client: _Client, request: dict[str, Any]) -> None:
+        method, params, req_id = request.get("method"), request.get("params") or [], request.get("id")
+        if method == "SUBSCRIBE":
+            if self._take_error_ack(client.stream):
+                await self._reply(client, {"error": {"code": 2, "msg": "Invalid request: invalid stream"},
+                                           "id": req_id})
+                return
+            client.topics.update(str(p) for p in params)
+            await self._reply(client, {"result": None, "id": req_id})
+        elif method == "UNSUBSCRIBE":
+            client.topics.difference_update(str(p) for p in params)
+            await self._reply(client, {"result": None, "id": req_id})
+        elif method == "LIST_SUBSCRIPTIONS":
+            await self._reply(client, {"result": sorted(client.topics), "id": req_id})
+
+    async def _bybit(self, client: _Client, request: dict[str, Any]) -> None:
+        op, req_id = request.get("op"), request.get("req_id", "")
+        if op == "ping":
+            self._heartbeat(client)
+            await self._reply(client, {"success": True, "ret_msg": "pong", "conn_id": client.conn_id,
+                                       "req_id": req_id, "op": "ping"})
+        elif op in ("subscribe", "unsubscribe"):
+            args = [str(a) for a in request.get("args") or []]
+            if op == "subscribe" and self._take_error_ack(client.stream):
+                first = args[0] if args else ""
+                await self._reply(client, {"success": False, "ret_msg": f"error:handler not found,topic:{first}",
+                                           "conn_id": client.conn_id, "req_id": req_id, "op": op})
+                return
+            if op == "subscribe":
+                client.topics.update(args)
+            else:
+                client.topics.difference_update(args)
+            await self._reply(client, {"success": True, "ret_msg": "", "conn_id": client.conn_id,
+                                       "req_id": req_id, "op": op})
+
+    async def _okx(self, client: _Client, request: dict[str, Any]) -> None:
+        op = request.get("op")
+        if op not in ("subscribe", "unsubscribe"):
+            return
+        args = [a for a in request.get("args") or [] if isinstance(a, dict)]
+        extra = {"id": request["id"]} if "id" in request else {}
+        if op == "subscribe" and self._take_error_ack(client.stream):
+            first = args[0] if args else {}
+            await self._reply(client, {**extra, "event": "error", "code": "60018",
+                                       "msg": f"Wrong URL or channel:{first.get('channel')}, doesn't exist.",
+                                       "connId": client.conn_id})
+            return
+        for arg in args:
+            key = _okx_key(arg)
+            if op == "subscribe":
+                client.topics.add(key)
+            else:
+                client.topics.discard(key)
+            await self._reply(client, {**extra, "event": op, "arg": arg, "connId": client.conn_id})
+
+    async def _play(self) -> None:
+        assert self._t0 is not None
+        offsets, frames, clients = self._offsets, self._frames, self._clients
+        total, i = len(offsets), 0
+        speed_ms = self.speed * 1000.0
+        while i < total:
+            due = (time.monotonic() - self._t0) * speed_ms
+            sent = 0
+            while i < total and offsets[i] <= due and sent < BATCH_MAX:
+                stream, topic, data = frames[i]
+                i += 1
+                sent += 1
+                targets = clients.get(stream)
+                if not targets or self._is_stalled(stream):
+                    continue
+                if topic is None:
+                    broadcast([c.ws for c in targets], data, text=True)
+                else:
+                    broadcast([c.ws for c in targets if topic in c.topics], data, text=True)
+                self.frames_sent += 1
+            if sent:
+                self._shed_slow_consumers()
+            if sent >= BATCH_MAX:
+                await asyncio.sleep(0)
+            elif i < total:
+                await asyncio.sleep((offsets[i] - due) / speed_ms)
+        self.finished = True
+
+    def _shed_slow_consumers(self) -> None:
+        for group in self._clients.values():
+            for client in list(group):
+                transport = client.ws.transport
+                if transport is not None and transport.get_write_buffer_size() > SLOW_CONSUMER_BYTES:
+                    self.slow_disconnects += 1
+                    log.warning("replay: dropping slow consumer %s on %s", client.conn_id, client.stream)
+                    transport.abort()
+
+    async def _enforce_heartbeats(self) -> None:
+        if not self.heartbeat_deadline_s:
+            return
+        period = min(self.heartbeat_deadline_s.values()) / 4
+        while True:
+            await self.timing.sleep(period)
+            now = self.timing.monotonic()
+            for client in _all(self._clients.values()):
+                deadline = self.heartbeat_deadline_s.get(client.venue)
+                if deadline is not None and now - client.last_heartbeat > deadline:
+                    log.info("replay: %s sent no heartbeat for %.0f s: disconnecting", client.conn_id, deadline)
+                    client.last_heartbeat = now  # abort once
+                    client.ws.transport.abort()
+
+
+def _all(groups: Iterable[set[_Client]]) -> list[_Client]:
+    return [client for group in groups for client in group]
+
+
+def _binance_url_streams(path: str) -> set[str]:
+    """Streams named in a Binance URL: `/ws/a/b` (raw) or `/stream?streams=a/b` (combined)."""
+    parts = urlsplit(path)
+    found: set[str] = set()
+    for value in parse_qs(parts.query).get("streams", []):
+        found.update(s for s in value.split("/") if s)
+    if "/ws/" in parts.path:
+        found.update(s for s in parts.path.split("/ws/", 1)[1].split("/") if s)
+    return found
