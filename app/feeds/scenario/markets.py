@@ -1,0 +1,62 @@
+"""The instruments the scenario trades, per venue: symbols, contract sizes, ticks and lots.
+
+Every symbol here is in the bundled instrument snapshot (resources/instruments-majors.json) with the
+same contract size, so every generated frame converts offline; tests/feeds/test_scenario.py checks
+that. Ticks and lots the snapshot leaves null (Bybit/OKX SOL) are the venues' usual values.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Market(NamedTuple):
+    venue: str
+    stream: str
+    symbol: str
+    coin: str
+    inverse: bool
+    contract_size: float  # base per unit (linear) or USD per contract (inverse)
+    tick: str  # price tick as the venue prints it: sets the decimals of every price
+    lot: str  # size step in the venue's size unit
+    share: float  # this market's share of its coin's liquidations on the venue
+
+
+def decimals(step: str) -> int:
+    return len(step.split(".")[1]) if "." in step else 0
+
+
+BINANCE = "binance/usdm/market"
+BYBIT_LINEAR = "bybit/linear"
+BYBIT_INVERSE = "bybit/inverse"
+OKX = "okx/public"
+
+MARKETS: tuple[Market, ...] = (
+    Market("binance", BINANCE, "BTCUSDT", "BTC", False, 1.0, "0.1", "0.001", 1.0),
+    Market("binance", BINANCE, "ETHUSDT", "ETH", False, 1.0, "0.01", "0.001", 1.0),
+    Market("binance", BINANCE, "SOLUSDT", "SOL", False, 1.0, "0.01", "0.01", 1.0),
+    Market("binance", BINANCE, "XRPUSDT", "XRP", False, 1.0, "0.0001", "0.1", 1.0),
+    Market("binance", BINANCE, "DOGEUSDT", "DOGE", False, 1.0, "0.00001", "1", 1.0),
+    Market("binance", BINANCE, "1000PEPEUSDT", "PEPE", False, 1000.0, "0.0000001", "1", 1.0),
+    Market("bybit", BYBIT_LINEAR, "BTCUSDT", "BTC", False, 1.0, "0.1", "0.001", 0.88),
+    Market("bybit", BYBIT_LINEAR, "ETHUSDT", "ETH", False, 1.0, "0.01", "0.01", 0.9),
+    Market("bybit", BYBIT_LINEAR, "SOLUSDT", "SOL", False, 1.0, "0.01", "0.1", 1.0),
+    Market("bybit", BYBIT_LINEAR, "XRPUSDT", "XRP", False, 1.0, "0.0001", "1", 1.0),
+    Market("bybit", BYBIT_LINEAR, "DOGEUSDT", "DOGE", False, 1.0, "0.00001", "1", 1.0),
+    Market("bybit", BYBIT_INVERSE, "BTCUSD", "BTC", True, 1.0, "0.1", "1", 0.12),
+    Market("bybit", BYBIT_INVERSE, "ETHUSD", "ETH", True, 1.0, "0.01", "1", 0.1),
+    Market("okx", OKX, "BTC-USDT-SWAP", "BTC", False, 0.01, "0.1", "0.1", 0.85),
+    Market("okx", OKX, "ETH-USDT-SWAP", "ETH", False, 0.1, "0.01", "0.1", 0.88),
+    Market("okx", OKX, "SOL-USDT-SWAP", "SOL", False, 1.0, "0.01", "0.1", 1.0),
+    Market("okx", OKX, "XRP-USDT-SWAP", "XRP", False, 100.0, "0.0001", "0.1", 1.0),
+    Market("okx", OKX, "DOGE-USDT-SWAP", "DOGE", False, 1000.0, "0.00001", "0.1", 1.0),
+    Market("okx", OKX, "PEPE-USDT-SWAP", "PEPE", False, 10_000_000.0, "0.0000000001", "0.1", 1.0),
+    Market("okx", OKX, "BTC-USD-SWAP", "BTC", True, 100.0, "0.1", "1", 0.15),
+    Market("okx", OKX, "ETH-USD-SWAP", "ETH", True, 10.0, "0.01", "1", 0.12),
+)
+
+VENUES: tuple[str, ...] = ("binance", "bybit", "okx")
+
+
+def markets_of(venue: str) -> tuple[Market, ...]:
+    return tuple(m for m in MARKETS if m.venue == venue)
