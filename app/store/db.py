@@ -1,0 +1,389 @@
+"""SQLite history: one writer thread with batched commits, a separate read connection.
+
+The writer thread owns the write connection: callers enqueue (never block), the thread commits every
+`batch_rows` rows or `max_delay_s` after the first uncommitted row, whichever comes first, so a
+kill -9 loses at most about the last `max_delay_s`. WAL + synchronous=NORMAL: committed rows survive a
+process crash. The schema grows by appending steps to MIGRATIONS (tracked in PRAGMA user_version);
+later features add tables here, not new stores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import msgspec
+
+from app.core.errors import KnownError
+from app.core.events import Liquidation
+
+log = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+
+# MIGRATIONS[i] takes the schema from user_version i to i + 1. Append only; never edit a shipped step.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE liquidations (
+            venue TEXT NOT NULL, symbol TEXT NOT NULL, coin TEXT NOT NULL, kind TEXT NOT NULL,
+            side TEXT NOT NULL, price REAL NOT NULL, qty REAL NOT NULL, notional_usd REAL NOT NULL,
+            ts_ms INTEGER NOT NULL, completeness TEXT NOT NULL, id TEXT NOT NULL,
+            UNIQUE (venue, id))""",
+        "CREATE INDEX liquidations_ts_ms ON liquidations (ts_ms)",
+    ),
+    (
+        """CREATE TABLE gaps (
+            venue TEXT NOT NULL, stream TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)""",
+        "CREATE INDEX gaps_start_ms ON gaps (start_ms)",
+    ),
+)
+
+_LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
+_INSERT_LIQUIDATION = f"INSERT OR IGNORE INTO liquidations ({_LIQUIDATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_GAP = "INSERT INTO gaps (venue, stream, start_ms, end_ms) VALUES (?,?,?,?)"
+
+
+class HistoryDbError(KnownError):
+    """The history database cannot be opened or written (disk full, read-only, newer schema…)."""
+
+
+class Gap(msgspec.Struct, frozen=True, gc=False):
+    """A span in which a stream received nothing it could have (disconnect, overflow)."""
+
+    venue: str
+    stream: str
+    start_ms: int
+    end_ms: int
+
+
+class WriterStatus(msgspec.Struct, frozen=True):
+    """What the writer has done; `last_error` is set while writes are failing. `committed_rows` counts
+    rows sent in successful commits, duplicates (ignored by the unique key) included."""
+
+    committed_rows: int
+    commits: int
+    pending_rows: int
+    dropped_rows: int
+    write_errors: int
+    last_error: str | None
+    alive: bool
+
+
+class _Flush:
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: str | None = None
+
+
+_CLOSE = object()
+Row = tuple[object, ...]
+
+
+class HistoryDb:
+    """Open with `HistoryDb.open(path_or_memory)`; `close()` (or use as a context manager) when done."""
+
+    def __init__(self, *, target: str, uri: bool, migrations: Sequence[Sequence[str]], batch_rows: int,
+                 max_delay_s: float, max_pending_rows: int, on_error: Callable[[str], None] | None) -> None:
+        self._target = target
+        self._uri = uri
+        self._migrations = migrations
+        self._batch_rows = batch_rows
+        self._max_delay_s = max_delay_s
+        self._max_pending_rows = max_pending_rows
+        self._on_error = on_error
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._counter_lock = threading.Lock()
+        self._queued_rows = 0  # enqueued, not yet committed or dropped
+        self._committed_rows = 0
+        self._commits = 0
+        self._dropped_rows = 0
+        self._write_errors = 0
+        self._last_error: str | None = None
+        self._closed = False
+        self._ready = threading.Event()
+        self._open_error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cascade-history-writer", daemon=True)
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, batch_rows: int = 1000, max_delay_s: float = 1.0,
+             max_pending_rows: int = 1_000_000, on_error: Callable[[str], None] | None = None,
+             migrations: Sequence[Sequence[str]] = MIGRATIONS) -> HistoryDb:
+        """Open (creating and migrating as needed) and start the writer thread.
+
+        `on_error(message)` is called from the writer thread when a write fails; it must not block.
+        """
+        if str(path) == MEMORY:
+            # A named shared-cache memory database lets the reader see what the writer committed.
+            target, uri = f"file:cascade-{uuid.uuid4().hex}?mode=memory&cache=shared", True
+        else:
+            file = Path(path)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            target, uri = str(file), False
+        db = cls(target=target, uri=uri, migrations=migrations, batch_rows=batch_rows,
+                 max_delay_s=max_delay_s, max_pending_rows=max_pending_rows, on_error=on_error)
+        db._thread.start()
+        db._ready.wait()
+        if db._open_error is not None:
+            db._thread.join()
+            error = db._open_error
+            if isinstance(error, HistoryDbError):
+                raise error
+            raise HistoryDbError(f"Cannot open the history database {path}: {error}") from error
+        try:
+            db._reader = db._connect_reader()
+        except sqlite3.Error as exc:
+            db.close()
+            raise HistoryDbError(f"Cannot open the history database {path} for reading: {exc}") from exc
+        return db
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer and close both connections. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            self._queue.put(_CLOSE)
+            self._thread.join()
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
+    def __enter__(self) -> HistoryDb:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- writing (any thread, never blocks except flush) --------------------------------------------
+
+    def write_liquidations(self, events: Iterable[Liquidation]) -> None:
+        """Enqueue liquidations; duplicates by (venue, id) are ignored when committed."""
+        rows = [(e.venue, e.symbol, e.coin, e.kind, e.side, e.price, e.qty, e.notional_usd, e.ts_ms,
+                 e.completeness, e.id) for e in events]
+        if rows:
+            self._enqueue(("liq", rows))
+
+    def write_gap(self, venue: str, stream: str, start_ms: int, end_ms: int) -> None:
+        self._enqueue(("gap", [(venue, stream, start_ms, end_ms)]))
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything enqueued so far is committed. Not for the event-loop thread."""
+        if self._closed or not self._thread.is_alive():
+            raise HistoryDbError("The history database is closed.")
+        request = _Flush()
+        self._queue.put(request)
+        if not request.done.wait(timeout):
+            raise HistoryDbError("The history database did not commit in time.")
+        if request.error is not None:
+            raise HistoryDbError(f"History could not be saved: {request.error}")
+
+    def status(self) -> WriterStatus:
+        with self._counter_lock:
+            return WriterStatus(
+                committed_rows=self._committed_rows, commits=self._commits, pending_rows=self._queued_rows,
+                dropped_rows=self._dropped_rows, write_errors=self._write_errors,
+                last_error=self._last_error, alive=self._thread.is_alive(),
+            )
+
+    def _enqueue(self, item: tuple[str, list[Row]]) -> None:
+        if self._closed:
+            raise HistoryDbError("The history database is closed.")
+        with self._counter_lock:
+            if self._queued_rows + len(item[1]) > self._max_pending_rows:
+                # The writer is failing or far behind: count what we drop rather than grow without bound.
+                self._dropped_rows += len(item[1])
+                return
+            self._queued_rows += len(item[1])
+        self._queue.put(item)
+
+    # -- reading (separate connection) ---------------------------------------------------------------
+
+    def liquidations_between(self, start_ms: int, end_ms: int) -> list[Liquidation]:
+        """Committed liquidations with start_ms <= ts_ms < end_ms, oldest first."""
+        rows = self._read(
+            f"SELECT {_LIQUIDATION_COLUMNS} FROM liquidations WHERE ts_ms >= ? AND ts_ms < ? "
+            "ORDER BY ts_ms, rowid", (start_ms, end_ms))
+        return [Liquidation(*row) for row in rows]
+
+    def gaps_between(self, start_ms: int, end_ms: int) -> list[Gap]:
+        """Committed gaps overlapping [start_ms, end_ms)."""
+        rows = self._read("SELECT venue, stream, start_ms, end_ms FROM gaps WHERE start_ms < ? AND end_ms > ? "
+                          "ORDER BY start_ms, rowid", (end_ms, start_ms))
+        return [Gap(*row) for row in rows]
+
+    def count(self, table: str = "liquidations") -> int:
+        if table not in ("liquidations", "gaps"):
+            raise ValueError(f"unknown table {table!r}")
+        return int(self._read(f"SELECT count(*) FROM {table}", ())[0][0])
+
+    def schema_version(self) -> int:
+        return int(self._read("PRAGMA user_version", ())[0][0])
+
+    def journal_mode(self) -> str:
+        return str(self._read("PRAGMA journal_mode", ())[0][0])
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        with self._reader_lock:
+            if self._reader is None:
+                raise HistoryDbError("The history database is closed.")
+            return self._reader.execute(sql, params).fetchall()
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._target, uri=self._uri, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        if self._uri:
+            # Shared-cache memory: without this, reads fail with "table is locked" during a write.
+            conn.execute("PRAGMA read_uncommitted = 1")
+        conn.execute("PRAGMA query_only = 1")
+        return conn
+
+    # -- the writer thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect_writer()
+        except BaseException as exc:
+            self._open_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self._serve(conn)
+        except BaseException as exc:  # a bug: never die silently
+            log.exception("history writer stopped")
+            self._report(f"history writer stopped: {exc!r}")
+            self._drain_after_death()
+        finally:
+            conn.close()
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._target, uri=self._uri, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            if not self._uri:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    log.warning("history database journal mode is %s, not WAL", mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            _migrate(conn, self._migrations)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _serve(self, conn: sqlite3.Connection) -> None:
+        liquidations: list[Row] = []
+        gaps: list[Row] = []
+        deadline: float | None = None
+        while True:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if item is None or item is _CLOSE or isinstance(item, _Flush):
+                error = self._commit(conn, liquidations, gaps) if (liquidations or gaps) else None
+                deadline = None if not (liquidations or gaps) else time.monotonic() + self._max_delay_s
+                if isinstance(item, _Flush):
+                    item.error = error or self._last_error_if_pending(liquidations, gaps)
+                    item.done.set()
+                elif item is _CLOSE:
+                    return
+                continue
+            kind, rows = item  # type: ignore[misc]
+            (liquidations if kind == "liq" else gaps).extend(rows)
+            if deadline is None:
+                deadline = time.monotonic() + self._max_delay_s
+            # While writes fail (disk full), retry on the timer only, not on every new row.
+            if len(liquidations) + len(gaps) >= self._batch_rows and self._last_error is None:
+                self._commit(conn, liquidations, gaps)
+                deadline = None if not (liquidations or gaps) else time.monotonic() + self._max_delay_s
+
+    def _commit(self, conn: sqlite3.Connection, liquidations: list[Row], gaps: list[Row]) -> str | None:
+        """Write and commit both buffers; on success clear them, on failure keep them for the next try."""
+        n = len(liquidations) + len(gaps)
+        try:
+            conn.execute("BEGIN")
+            if liquidations:
+                conn.executemany(_INSERT_LIQUIDATION, liquidations)
+            if gaps:
+                conn.executemany(_INSERT_GAP, gaps)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            message = f"{exc} ({type(exc).__name__})"
+            with self._counter_lock:
+                first = self._last_error is None
+                self._write_errors += 1
+                self._last_error = message
+            if first:
+                log.error("history write failed: %s", message)
+                self._report(message)
+            return message
+        liquidations.clear()
+        gaps.clear()
+        with self._counter_lock:
+            self._queued_rows -= n
+            self._committed_rows += n
+            self._commits += 1
+            recovered = self._last_error is not None
+            self._last_error = None
+        if recovered:
+            log.warning("history writes recovered")
+        return None
+
+    def _last_error_if_pending(self, liquidations: list[Row], gaps: list[Row]) -> str | None:
+        return self._last_error if (liquidations or gaps) else None
+
+    def _report(self, message: str) -> None:
+        if self._on_error is None:
+            return
+        try:
+            self._on_error(message)
+        except Exception:
+            log.exception("history on_error callback failed")
+
+    def _drain_after_death(self) -> None:
+        """Release anyone waiting in flush() after the thread died."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Flush):
+                item.error = "the history writer stopped"
+                item.done.set()
+
+
+def _migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]]) -> None:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(migrations):
+        raise HistoryDbError(
+            f"The history database was written by a newer Cascade (schema {version}, this one knows "
+            f"up to {len(migrations)}); open it with that version or choose another profile.")
+    for step in range(version, len(migrations)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in migrations[step]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("history database migrated to schema %d", step + 1)
