@@ -1,0 +1,35 @@
+"""The recorded sample messages of feeds.md §11 for Binance, Bybit and OKX, verbatim, plus the Bybit
+acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled with plausible ticker fields)."""
+
+BINANCE_OFFICIAL = '{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}'  # noqa: E501
+BINANCE_BARTER = '{"e":"forceOrder","E":1665523974222,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.009","p":"18917.15","ap":"18990.00","X":"FILLED","l":"0.009","z":"0.009","T":1665523974217}}'  # noqa: E501
+BINANCE_COINM = '{"e":"forceOrder","E":1591154240950,"o":{"s":"BTCUSD_200925","ps":"BTCUSD","S":"SELL","o":"LIMIT","f":"IOC","q":"1","p":"9425.5","ap":"9496.5","X":"FILLED","l":"1","z":"1","T":1591154240949}}'  # noqa: E501
+BINANCE_MARK = '{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}'  # noqa: E501
+
+BYBIT_ALL_LIQUIDATION = '{"topic":"allLiquidation.ROSEUSDT","type":"snapshot","ts":1739502303204,"data":[{"T":1739502302929,"s":"ROSEUSDT","S":"Sell","v":"20000","p":"0.04499"}]}'  # noqa: E501
+BYBIT_LEGACY = '{"topic":"liquidation.BTCUSDT","type":"snapshot","ts":1703485237953,"data":{"updatedTime":1703485237953,"symbol":"BTCUSDT","side":"Sell","size":"0.003","price":"43511.70"}}'  # noqa: E501
+BYBIT_V3 = '{"data":{"price":"0.03803","side":"Buy","size":"1637","symbol":"GALAUSDT","updatedTime":1673251091822},"topic":"liquidation.GALAUSDT","ts":1673251091822,"type":"snapshot"}'  # noqa: E501
+BYBIT_THIRD_PARTY = (
+    '{"topic":"allLiquidation.BTCUSDT","ts":1000,"data":[{"T":1000,"s":"BTCUSDT","S":"Buy","v":"2","p":"100"}]}'
+)
+BYBIT_TICKER_SNAPSHOT = '{"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT","tickDirection":"PlusTick","price24hPcnt":"0.017103","lastPrice":"66666.60","markPrice":"66666.60","indexPrice":"115418.19","openInterest":"492373.72","openInterestValue":"32824881841.75","fundingRate":"-0.005","nextFundingTime":"1760328000000","bid1Price":"66666.50","ask1Price":"66666.60"},"cs":9532239429,"ts":1760325052630}'  # noqa: E501
+BYBIT_PONG = (
+    '{"success":true,"ret_msg":"pong","conn_id":"0970e817-426e-429a-a679-ff7f55e0b16a","req_id":"","op":"ping"}'
+)
+BYBIT_SUBSCRIBED = (
+    '{"success":true,"ret_msg":"","conn_id":"2324d924-aa4d-45b0-a858-7b8be29ab52b","req_id":"","op":"subscribe"}'
+)
+
+OKX_OFFICIAL = '{"id":"1512","arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"details":[{"bkLoss":"0","bkPx":"0.007831","ccy":"","posSide":"short","side":"buy","sz":"13","ts":"1692266434010"}],"instFamily":"IOST-USDT","instId":"IOST-USDT-SWAP","instType":"SWAP","uly":"IOST-USDT"}]}'  # noqa: E501
+OKX_THIRD_PARTY_LONG = '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","details":[{"ts":"1000","side":"sell","posSide":"long","sz":"2","bkPx":"100"}]}]}'  # noqa: E501
+OKX_THIRD_PARTY_SHORT = '{"data":[{"instId":"BTC-USDT-SWAP","details":[{"bkPx":"100000","sz":"3","side":"buy","posSide":"short","ts":"1723892524781"}]}]}'  # noqa: E501
+OKX_MARK = '{"arg":{"channel":"mark-price","instId":"LTC-USD-190628"},"data":[{"instType":"FUTURES","instId":"LTC-USD-190628","markPx":"0.1","ts":"1597026383085"}]}'  # noqa: E501
+
+VALID_FRAMES = {
+    "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
+    "bybit": [
+        BYBIT_ALL_LIQUIDATION, BYBIT_LEGACY, BYBIT_V3, BYBIT_THIRD_PARTY, BYBIT_TICKER_SNAPSHOT,
+        BYBIT_PONG, BYBIT_SUBSCRIBED,
+    ],
+    "okx": [OKX_OFFICIAL, OKX_THIRD_PARTY_LONG, OKX_THIRD_PARTY_SHORT, OKX_MARK],
+}  # fmt: skip

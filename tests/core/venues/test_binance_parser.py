@@ -1,0 +1,159 @@
+"""Binance USDⓈ-M forceOrder / markPrice parsing: feeds.md §1 and §11 sample frames, exact events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sample_frames import BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK, BINANCE_OFFICIAL
+
+from app.core.errors import BadFrame
+from app.core.events import Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.instruments import Instruments
+from app.core.venues import binance
+from app.core.venues.binance import BinanceState
+from app.core.venues.common import liquidation_id
+
+
+def _liq(symbol, coin, kind, side, price, qty, notional, ts):  # type: ignore[no-untyped-def]
+    return Liquidation(
+        "binance", symbol, coin, kind, side, price, qty, notional, ts, "sampled",
+        liquidation_id("binance", symbol, ts, side, qty, price),
+    )  # fmt: skip
+
+
+def test_official_force_order_sell_is_a_liquidated_long() -> None:
+    assert binance.parse(BINANCE_OFFICIAL, 0) == [
+        _liq("BTCUSDT", "BTC", "linear_perp", "long", 9910.0, 0.014, 0.014 * 9910.0, 1568014460893)
+    ]
+
+
+def test_barter_sample_uses_average_price_and_filled_qty() -> None:
+    assert binance.parse(BINANCE_BARTER, 0) == [
+        _liq("BTCUSDT", "BTC", "linear_perp", "long", 18990.0, 0.009, 0.009 * 18990.0, 1665523974217)
+    ]
+
+
+def test_coin_margined_contracts_convert_through_usd_contract_size() -> None:
+    # BTCUSD_200925 is not in the snapshot: its pair's perpetual (BTCUSD_PERP, 100 USD) sizes it.
+    qty = 100.0 / 9496.5
+    assert binance.parse(BINANCE_COINM, 0) == [
+        _liq("BTCUSD_200925", "BTC", "inverse_future", "long", 9496.5, qty, 100.0, 1591154240949)
+    ]
+
+
+def test_coin_margined_without_metadata_is_unconvertible() -> None:
+    assert binance.parse(BINANCE_COINM, 0, Instruments()) == [
+        Unconvertible("binance", "BTCUSD_200925", "COIN-M contract size unknown")
+    ]
+
+
+def test_mark_price_update() -> None:
+    assert binance.parse(BINANCE_MARK, 0) == [
+        MarkPrice("binance", "BTCUSDT", "BTC", 11794.15, 1562305380000, 11784.62659091, 0.00038167, 1562306400000)
+    ]
+
+
+def _order(**fields: object) -> str:
+    order = {"s": "ETHUSDT", "S": "BUY", "o": "LIMIT", "q": "2", "p": "3000", "ap": "3001", "z": "1.5", "T": 7}
+    order.update(fields)
+    return json.dumps({"e": "forceOrder", "E": 9, "o": order})
+
+
+def test_buy_is_a_liquidated_short() -> None:
+    (event,) = binance.parse(_order(), 0)
+    assert (event.side, event.qty, event.price, event.notional_usd) == ("short", 1.5, 3001.0, 1.5 * 3001.0)
+
+
+def test_unfilled_order_falls_back_to_original_qty_and_price() -> None:
+    (event,) = binance.parse(_order(z="0", ap="0"), 0)
+    assert (event.qty, event.price, event.notional_usd) == (2.0, 3000.0, 6000.0)
+
+
+def test_event_time_is_used_when_trade_time_is_missing() -> None:
+    frame = json.loads(_order())
+    del frame["o"]["T"]
+    (event,) = binance.parse(json.dumps(frame), 0)
+    assert event.ts_ms == 9
+
+
+def test_thousand_prefixed_symbol_counts_coins() -> None:
+    (event,) = binance.parse(_order(s="1000PEPEUSDT", z="10", ap="0.01"), 0)
+    assert (event.coin, event.qty, event.notional_usd) == ("PEPE", 10_000.0, 0.1)
+    (unknown,) = binance.parse(_order(s="1000SHIBUSDT", z="10", ap="0.01"), 0, Instruments())
+    assert (unknown.coin, unknown.qty, unknown.kind) == ("SHIB", 10_000.0, "linear_perp")
+
+
+def test_dated_usdm_future_kind() -> None:
+    (event,) = binance.parse(_order(s="BTCUSDT_260327"), 0)
+    assert (event.coin, event.kind) == ("BTC", "linear_future")
+
+
+def test_combined_stream_envelopes() -> None:
+    wrapped = json.dumps({"stream": "!forceOrder@arr", "data": json.loads(BINANCE_OFFICIAL)})
+    assert binance.parse(wrapped, 0) == binance.parse(BINANCE_OFFICIAL, 0)
+    marks = json.dumps({"stream": "!markPrice@arr@1s", "data": [json.loads(BINANCE_MARK)] * 2})
+    assert binance.parse(marks, 0) == binance.parse(BINANCE_MARK, 0) * 2
+    assert binance.parse("[" + BINANCE_MARK + "]", 0) == binance.parse(BINANCE_MARK, 0)
+
+
+def test_mark_filter_from_state_and_dated_future_without_funding() -> None:
+    rows = [json.loads(BINANCE_MARK), {**json.loads(BINANCE_MARK), "s": "ETHUSDT_260327", "r": "", "T": 0}]
+    frame = json.dumps({"stream": "!markPrice@arr@1s", "data": rows})
+    (dated,) = binance.parse(frame, 0, state=BinanceState(frozenset({"ETHUSDT_260327"})))
+    assert (dated.symbol, dated.coin, dated.funding_rate, dated.next_funding_ms) == (
+        "ETHUSDT_260327",
+        "ETH",
+        None,
+        None,
+    )
+
+
+def test_acks_and_error_acks() -> None:
+    assert binance.parse('{"result":null,"id":1}', 0) == []
+    assert binance.parse(b'{"result":["!forceOrder@arr"],"id":3}', 0) == []
+    assert binance.parse('{"error":{"code":2,"msg":"Invalid request: unknown variant"},"id":1}', 0) == [
+        VenueNotice("binance", "error", "2", "Invalid request: unknown variant")
+    ]
+
+
+def test_unknown_event_is_ignored() -> None:
+    assert binance.parse('{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1,"s":"BTCUSDT"}}', 0) == []
+
+
+def test_same_frame_gives_same_ids() -> None:
+    assert binance.parse(BINANCE_OFFICIAL, 1)[0].id == binance.parse(BINANCE_OFFICIAL, 2)[0].id
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        '{"e":"forceOrder","E":1}',
+        _order(S="SIDEWAYS"),
+        _order(q="abc"),
+        _order(p="-1"),
+        _order(q="NaN"),
+        _order(s=5),
+        '{"e":"markPriceUpdate","E":1,"s":"BTCUSDT"}',
+        '{"error":"nope"}',
+        "[1, 2]",
+    ],
+)
+def test_malformed_frames_raise_bad_frame(frame: str) -> None:
+    with pytest.raises(BadFrame):
+        binance.parse(frame, 0)
+
+
+def test_connection_spec() -> None:
+    (spec,) = binance.connections()
+    assert (spec.venue, spec.stream, spec.url) == (
+        "binance", "binance/usdm/market", "wss://fstream.binance.com/market/stream",
+    )  # fmt: skip
+    assert spec.subscribe == ('{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}',)
+    assert (spec.heartbeat, spec.heartbeat_interval_s, spec.stall_after_s) == (None, None, 10.0)
+    assert spec.completeness == binance.COMPLETENESS == "sampled"
+    (local,) = binance.connections({"binance/usdm/market": "ws://127.0.0.1:1/binance"}, symbols=["BTCUSDT"])
+    assert local.url == "ws://127.0.0.1:1/binance"
+    assert local.new_state is not None and local.new_state().mark_symbols == frozenset({"BTCUSDT"})
+    assert local.parse(BINANCE_MARK, 0, None, local.new_state())[0].symbol == "BTCUSDT"
