@@ -1,0 +1,297 @@
+"""Polls the Ministry of Finance JGB yield CSVs, politely, with a disk cache and the bundled fallback.
+
+Files (English site): `jgbcme.csv` (current month, small) and `historical/jgbcme_all.csv` (since 1974).
+
+Schedule (Tokyo time; MOF publishes official closes after the market, not intraday):
+- Mon–Fri from 16:00 JST, fetch the current-month file; until the day's row appears, re-poll every
+  30 min, at most 8 tries a day (16:00–19:30). Then wait for the next weekday's 16:00. A Japanese
+  holiday therefore costs 8 small conditional requests, most answered 304.
+- The history file is fetched when there is no cached copy, when the cached one is a week old, or
+  when it ends before the previous month (the current-month file no longer covers those days).
+Every request is a conditional GET (ETag / Last-Modified), so an unchanged file costs a 304.
+5xx and network errors are retried with exponential backoff (honouring Retry-After); 4xx are not.
+A body that does not parse is rejected and the cache is left as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from app import __version__
+from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
+from app.feeds.timing import Timing
+from app.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+MOF_BASE_URL = "https://www.mof.go.jp/english/policy/jgbs/reference/interest_rate/"
+CURRENT_FILE = "jgbcme.csv"
+HISTORY_FILE = "historical/jgbcme_all.csv"
+TOKYO = ZoneInfo("Asia/Tokyo")
+FIRST_POLL_HOUR_JST = 16
+REPOLL_MINUTES = 30
+MAX_TRIES_PER_DAY = 8
+HISTORY_MAX_AGE = timedelta(days=7)
+
+
+def bundled_history() -> YieldHistory:
+    return parse_mof_csv(resource_path("macro", "jgbcme_all.csv").read_bytes())
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    status: int
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after_s: float | None = None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError):
+        moment = email.utils.parsedate_to_datetime(value)
+        return max(0.0, moment.timestamp() - time.time())
+    return None
+
+
+def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: float = 30.0) -> FetchResult:
+    """One conditional GET with the stdlib (blocking: run it in a thread)."""
+    request = urllib.request.Request(url, headers={"User-Agent": f"Cascade/{__version__} (macro strip)"})
+    if etag:
+        request.add_header("If-None-Match", etag)
+    if last_modified:
+        request.add_header("If-Modified-Since", last_modified)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return FetchResult(
+                response.status, response.read(), response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
+    except urllib.error.HTTPError as error:  # urllib raises for 304 and every 4xx/5xx
+        with error:
+            return FetchResult(error.code, b"", retry_after_s=_retry_after(error.headers.get("Retry-After")))
+
+
+Outcome = Literal["updated", "not_modified", "rejected", "refused", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    file: str
+    outcome: Outcome
+    detail: str = ""
+
+
+class MofCache:
+    """Last good copy of each file plus its validators, in the platform cache dir."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _paths(self, file: str) -> tuple[Path, Path]:
+        name = Path(file).name
+        return self.directory / name, self.directory / f"{name}.meta.json"
+
+    def body(self, file: str) -> bytes | None:
+        path, _ = self._paths(file)
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def meta(self, file: str) -> dict[str, object]:
+        _, meta = self._paths(file)
+        try:
+            loaded = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def store(self, file: str, body: bytes, etag: str | None, last_modified: str | None, now_ms: int) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path, meta = self._paths(file)
+        for target, data in (
+            (path, body),
+            (meta, json.dumps({"etag": etag, "last_modified": last_modified, "fetched_ms": now_ms}).encode()),
+        ):
+            temporary = target.with_suffix(target.suffix + ".tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)  # atomic: a crash never leaves half a file
+
+    def touch(self, file: str, now_ms: int) -> None:
+        meta = self.meta(file)
+        if meta:
+            _, meta_path = self._paths(file)
+            meta["fetched_ms"] = now_ms
+            meta_path.write_text(json.dumps(meta))
+
+    def history(self, file: str) -> YieldHistory | None:
+        body = self.body(file)
+        if body is None:
+            return None
+        try:
+            return parse_mof_csv(body)
+        except MofParseError as error:  # a damaged cache is ignored, never fatal
+            log.warning("ignoring cached %s: %s", file, error)
+            return None
+
+
+def load_history(cache_dir: Path | None) -> YieldHistory:
+    """Bundled snapshot, overlaid by the cached history file, overlaid by the cached current month."""
+    history = bundled_history()
+    if cache_dir is None:
+        return history
+    cache = MofCache(cache_dir)
+    later = [h for h in (cache.history(HISTORY_FILE), cache.history(CURRENT_FILE)) if h is not None]
+    return history.merged(*later) if later else history
+
+
+def tokyo_date(now_ms: int) -> date:
+    return datetime.fromtimestamp(now_ms / 1000, TOKYO).date()
+
+
+def _tokyo_ms(day: date, hour: int) -> int:
+    return int(datetime(day.year, day.month, day.day, hour, tzinfo=TOKYO).timestamp() * 1000)
+
+
+def _next_weekday(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def next_poll_ms(now_ms: int, latest_row: date | None, tries_today: int) -> int:
+    """When to fetch the current-month file next (see the module docstring for the schedule)."""
+    today = tokyo_date(now_ms)
+    first_today = _tokyo_ms(today, FIRST_POLL_HOUR_JST)
+    has_today = latest_row is not None and latest_row >= today
+    if today.weekday() >= 5 or has_today or tries_today >= MAX_TRIES_PER_DAY:
+        return _tokyo_ms(_next_weekday(today), FIRST_POLL_HOUR_JST)
+    if now_ms < first_today:
+        return first_today
+    return now_ms + REPOLL_MINUTES * 60_000
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class MofPoller:
+    """Fetches, validates and caches the MOF files; `run()` keeps them fresh on the schedule above."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        base_url: str = MOF_BASE_URL,
+        timing: Timing | None = None,
+        now_ms: Callable[[], int] = _wall_ms,
+        fetch: Callable[[str, str | None, str | None], FetchResult] = http_get,
+        max_attempts: int = 4,
+        backoff_initial_s: float = 5.0,
+    ) -> None:
+        self.cache = MofCache(cache_dir)
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.timing = timing or Timing()
+        self.now_ms = now_ms
+        self.fetch = fetch
+        self.max_attempts = max_attempts
+        self.backoff_initial_s = backoff_initial_s
+        self.requests = 0
+        self.last_results: dict[str, RefreshResult] = {}
+
+    def history(self) -> YieldHistory:
+        return load_history(self.cache.directory)
+
+    async def refresh(self, file: str) -> RefreshResult:
+        meta = self.cache.meta(file)
+        has_body = self.cache.body(file) is not None
+        etag = meta.get("etag") if has_body else None
+        last_modified = meta.get("last_modified") if has_body else None
+        delays = self.timing.backoff(initial=self.backoff_initial_s, maximum=300.0, jitter=0.2)
+        result = RefreshResult(file, "failed", "no attempt")
+        for attempt in range(1, self.max_attempts + 1):
+            self.requests += 1
+            try:
+                response = await asyncio.to_thread(
+                    self.fetch, self.base_url + file, etag if isinstance(etag, str) else None,
+                    last_modified if isinstance(last_modified, str) else None,
+                )
+            except (OSError, ValueError) as error:  # network down, reset, timeout, truncated body
+                response = None
+                result = RefreshResult(file, "failed", f"network: {error}")
+            if response is not None:
+                result = self._handle(file, response)
+                if response.status < 500 and response.status != 429:
+                    break
+            if attempt < self.max_attempts:
+                delay = next(delays)
+                if response is not None and response.retry_after_s is not None:
+                    delay = max(delay, response.retry_after_s)
+                await self.timing.sleep(delay)
+        self.last_results[file] = result
+        log.info("MOF %s: %s %s", file, result.outcome, result.detail)
+        return result
+
+    def _handle(self, file: str, response: FetchResult) -> RefreshResult:
+        if response.status == 304:
+            self.cache.touch(file, self.now_ms())
+            return RefreshResult(file, "not_modified")
+        if response.status >= 500 or response.status == 429:
+            return RefreshResult(file, "failed", f"HTTP {response.status}")
+        if response.status != 200:
+            return RefreshResult(file, "refused", f"HTTP {response.status}")
+        try:
+            parse_mof_csv(response.body)
+        except MofParseError as error:
+            return RefreshResult(file, "rejected", str(error))
+        self.cache.store(file, response.body, response.etag, response.last_modified, self.now_ms())
+        return RefreshResult(file, "updated")
+
+    def history_due(self) -> bool:
+        meta = self.cache.meta(HISTORY_FILE)
+        fetched = meta.get("fetched_ms")
+        if self.cache.body(HISTORY_FILE) is None or not isinstance(fetched, int):
+            return True
+        if self.now_ms() - fetched > HISTORY_MAX_AGE.total_seconds() * 1000:
+            return True
+        cached = self.cache.history(HISTORY_FILE)
+        previous_month_start = (tokyo_date(self.now_ms()).replace(day=1) - timedelta(days=1)).replace(day=1)
+        return cached is None or cached.last_date is None or cached.last_date < previous_month_start
+
+    async def poll_once(self) -> YieldHistory:
+        if self.history_due():
+            await self.refresh(HISTORY_FILE)
+        await self.refresh(CURRENT_FILE)
+        return self.history()
+
+    async def run(self, on_update: Callable[[YieldHistory], None]) -> None:
+        """Poll forever on the schedule; call `on_update` with the merged history after each poll."""
+        tries_day: date | None = None
+        tries = 0
+        while True:
+            history = await self.poll_once()
+            on_update(history)
+            today = tokyo_date(self.now_ms())
+            if tries_day != today:
+                tries_day, tries = today, 0
+            tries += 1
+            wait_ms = next_poll_ms(self.now_ms(), history.last_date, tries) - self.now_ms()
+            await asyncio.sleep(max(1.0, wait_ms / 1000))  # wall time: the schedule follows the real clock
