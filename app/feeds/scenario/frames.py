@@ -6,15 +6,19 @@ every run and platform. Key order follows the venues' own documented samples.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import msgspec
+
 from app.feeds.scenario.markets import Market, decimals
+
+_encode = msgspec.json.Encoder().encode
 
 
 def _dumps(obj: object) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+    """Compact JSON, keys in insertion order (the venues' documented order)."""
+    return _encode(obj).decode()
 
 
 def fmt_step(value: float, step: str) -> str:

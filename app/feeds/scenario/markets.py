@@ -7,6 +7,7 @@ that. Ticks and lots the snapshot leaves null (Bybit/OKX SOL) are the venues' us
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 
@@ -22,6 +23,7 @@ class Market(NamedTuple):
     share: float  # this market's share of its coin's liquidations on the venue
 
 
+@cache
 def decimals(step: str) -> int:
     return len(step.split(".")[1]) if "." in step else 0
 
