@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from app.feeds.status import ConnectionStatus, venue_rollup
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def test_gaps_open_on_loss_and_close_on_the_next_live() -> None:
+    clock = Clock()
+    status = ConnectionStatus("bybit/linear", "bybit", "all", clock)
+    status.connect_failed("offline", "refused")
+    assert status.gaps == []  # nothing observed yet: no coverage lost
+    status.live()
+    clock.now = 2_000
+    status.lost("offline", "closed")
+    clock.now = 2_500
+    status.lost("stalled")  # still the same gap
+    clock.now = 3_000
+    status.live()
+    assert status.gaps == [(2_000, 3_000)]
+    assert status.reconnects == 1
+    assert status.snapshot().state == "live"
+
+
+def test_frames_bad_frames_lag_and_overflow() -> None:
+    status = ConnectionStatus("okx/public", "okx", "partial", Clock())
+    for lag in (10, 30, 20):
+        status.frame(5_000)
+        status.lag(5_000, 5_000 - lag)
+    status.bad_frame("truncated")
+    status.record_overflow(3, 5_000)
+    status.record_overflow(2, 5_400)  # same burst: merged
+    snap = status.snapshot()
+    assert (snap.frames, snap.bad_frames, snap.last_bad_reason) == (3, 1, "truncated")
+    assert snap.median_lag_ms == 20
+    assert snap.overflow == 5 and snap.gaps == ((5_000, 5_400),)
+    assert snap.last_frame_ms == 5_000
+
+
+def test_rate_is_rolling_and_read_time_only() -> None:
+    ticks = iter([0.0, 2.0, 4.0])
+    status = ConnectionStatus("s", "bybit", "all", Clock(), monotonic=lambda: next(ticks))
+    assert status.msgs_per_s() == 0.0
+    for _ in range(100):
+        status.frame(1)
+    assert status.msgs_per_s() == pytest.approx(50.0)
+    for _ in range(300):
+        status.frame(1)
+    assert status.msgs_per_s() == pytest.approx(100.0)
+
+
+def test_venue_rollup_takes_the_worst_state_and_sums() -> None:
+    linear = ConnectionStatus("bybit/linear", "bybit", "all", Clock(), monotonic=lambda: 0.0)
+    inverse = ConnectionStatus("bybit/inverse", "bybit", "all", Clock(), monotonic=lambda: 0.0)
+    linear.live()
+    linear.frame(7)
+    inverse.live()
+    inverse.lost("stalled")
+    inverse.bad_frame("x")
+    view = venue_rollup("bybit", [linear.snapshot(), inverse.snapshot()])
+    assert view.state == "stalled"
+    assert (view.frames, view.bad_frames, view.last_frame_ms) == (1, 1, 7)
+    assert len(view.streams) == 2 and len(view.gaps) == 1
+    with pytest.raises(ValueError):
+        venue_rollup("okx", [linear.snapshot()])
