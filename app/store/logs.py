@@ -1,0 +1,295 @@
+"""Logging: a rotating file in the platform log dir plus warnings on stderr, all redacted; crash hooks;
+the "Copy diagnostics" text.
+
+Redaction runs in a handler filter (message, args, exception and stack text) and again on the
+formatted line, so nothing written by Cascade's handlers carries API keys, signatures, Authorization
+headers, IP addresses (loopback excepted: it identifies nobody) or 0x wallet addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import ipaddress
+import logging
+import logging.handlers
+import platform
+import re
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import app
+
+log = logging.getLogger(__name__)
+
+LOG_FILE_NAME = "cascade.log"
+REDACTED = "[REDACTED]"
+
+# -- redaction ----------------------------------------------------------------------------------------
+
+_SECRET_NAMES = (
+    r"[\w.-]*(?:api[_-]?key|access[_-]?key|secret|signature|passphrase|password|passwd|token|listen[_-]?key)"
+    r"[\w-]*|key|sign|[\w-]*-sign"
+)
+# Authorization: the scheme word ("Bearer") is not the secret; what follows it is.
+_AUTHORIZATION = re.compile(
+    r"""(?P<head>(?:proxy-)?authorization["']?\s*[:=]\s*["']?)"""
+    r"""(?!\[REDACTED\])(?:(?:bearer|basic|digest|hmac[\w-]*|token)\s+)?[^\s"',;]+""",
+    re.IGNORECASE,
+)
+# name=value, name: value, "name": "value", 'name': 'value' (JSON, headers, query strings, reprs).
+_NAMED_SECRET = re.compile(
+    rf"""(?P<head>(?<![\w-])(?P<q>["']?)(?:{_SECRET_NAMES})(?P=q)\s*[:=]\s*)"""
+    r"""(?!\[REDACTED\])(?:"[^"]*"|'[^']*'|[^\s&,;"'}\])]+)""",
+    re.IGNORECASE,
+)
+_WALLET = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?(?![0-9A-Za-z])")
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])"
+)
+_IPV4 = re.compile(r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?!\d|\.\d)")
+
+
+def _quoted(match: re.Match[str], full: str) -> str:
+    value = full[len(match.group("head")):]
+    if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) >= 2:
+        return f"{match.group('head')}{value[0]}{REDACTED}{value[0]}"
+    return f"{match.group('head')}{REDACTED}"
+
+
+def _redact_ipv6(match: re.Match[str]) -> str:
+    text = match.group(0)
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return text  # a clock time, a MAC address, "a::b" prose
+    return text if address.is_loopback else "[IPv6]"
+
+
+def _redact_ipv4(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(0).startswith("127.") else "[IP]"
+
+
+def redact(text: str) -> str:
+    """Remove secrets, IPs and wallet addresses from free text. Idempotent."""
+    if not text:
+        return text
+    text = _AUTHORIZATION.sub(lambda m: _quoted(m, m.group(0)), text)
+    text = _NAMED_SECRET.sub(lambda m: _quoted(m, m.group(0)), text)
+    text = _WALLET.sub("0x[ADDRESS]", text)
+    text = _IPV6_CANDIDATE.sub(_redact_ipv6, text)
+    return _IPV4.sub(_redact_ipv4, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites the record in place: the message (args merged), exception text and stack text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_cascade_redacted", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line
+            message = f"{record.msg!r} % {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        record._cascade_redacted = True
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Belt and braces: redact the final line too (covers anything a filter could not see)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+# -- setup --------------------------------------------------------------------------------------------
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+_installed: list[logging.Handler] = []
+_log_file: Path | None = None
+
+
+def setup_logging(log_dir: Path | str, level: int | str = logging.INFO, *, max_bytes: int = 2 * 1024 * 1024,
+                  backup_count: int = 5, stderr_level: int = logging.WARNING) -> Path:
+    """Log to `log_dir/cascade.log` (rotating, `backup_count` × `max_bytes`) and warnings to stderr.
+
+    Calling it again replaces the handlers it installed before. Returns the log file path.
+    """
+    global _log_file
+    shutdown_logging()
+    directory = Path(log_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOG_FILE_NAME
+    redacting = RedactingFilter()
+    formatter = RedactingFormatter(_FORMAT)
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backup_count,
+                                                        encoding="utf-8")
+    file_handler.setLevel(level)
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    stderr_handler.setLevel(stderr_level)
+    root = logging.getLogger()
+    for handler in (file_handler, stderr_handler):
+        handler.addFilter(redacting)
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+        _installed.append(handler)
+    numeric = level if isinstance(level, int) else logging.getLevelNamesMapping()[level.upper()]
+    root.setLevel(min(numeric, stderr_level))
+    _log_file = path
+    log.info("Cascade %s logging to %s", app.__version__, path)
+    return path
+
+
+def shutdown_logging() -> None:
+    """Remove and close the handlers setup_logging installed (tests, re-configuration)."""
+    global _log_file
+    root = logging.getLogger()
+    while _installed:
+        handler = _installed.pop()
+        root.removeHandler(handler)
+        handler.close()
+    _log_file = None
+
+
+# -- crash hooks --------------------------------------------------------------------------------------
+
+CrashCallback = Callable[[str], None]
+_on_crash: CrashCallback | None = None
+_previous_hooks: tuple[Any, Any] | None = None
+crash_log = logging.getLogger("cascade.crash")
+
+
+def install_excepthook(on_crash: CrashCallback | None = None) -> None:
+    """Route unhandled exceptions (main thread, other threads, and via `asyncio_exception_handler` the
+    event loop) to the log and to `on_crash(redacted_traceback)`.
+
+    `on_crash` may be called from any thread: a GUI callback must hand over to the GUI thread itself.
+    """
+    global _on_crash, _previous_hooks
+    _on_crash = on_crash
+    if _previous_hooks is None:
+        _previous_hooks = (sys.excepthook, threading.excepthook)
+    sys.excepthook = _sys_hook
+    threading.excepthook = _thread_hook
+
+
+def uninstall_excepthook() -> None:
+    global _on_crash, _previous_hooks
+    if _previous_hooks is not None:
+        sys.excepthook, threading.excepthook = _previous_hooks
+    _previous_hooks = None
+    _on_crash = None
+
+
+def asyncio_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """For `loop.set_exception_handler`: an exception nobody retrieved is a bug; log it and report."""
+    exception = context.get("exception")
+    message = str(context.get("message") or "unhandled exception in the event loop")
+    if exception is None:
+        crash_log.error("event loop: %s (%s)", message, _context_summary(context))
+        return
+    if isinstance(exception, asyncio.CancelledError):
+        return
+    _report(f"event loop: {message}", type(exception), exception, exception.__traceback__)
+
+
+def _sys_hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    _report("unhandled exception", exc_type, exc, tb)
+
+
+def _thread_hook(args: threading.ExceptHookArgs) -> None:
+    if issubclass(args.exc_type, SystemExit):
+        return
+    name = args.thread.name if args.thread is not None else "unknown thread"
+    exc = args.exc_value if args.exc_value is not None else args.exc_type()
+    _report(f"unhandled exception in thread {name}", args.exc_type, exc, args.exc_traceback)
+
+
+def _report(what: str, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    details = redact("".join(traceback.format_exception(exc_type, exc, tb)))
+    crash_log.critical("%s", what, exc_info=(exc_type, exc, tb))
+    callback = _on_crash
+    if callback is None:
+        return
+    try:
+        callback(f"{what}\n\n{details}")
+    except Exception:
+        crash_log.exception("the crash callback failed")
+
+
+def _context_summary(context: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in context.items() if key != "message")
+
+
+# -- diagnostics ----------------------------------------------------------------------------------------
+
+_DISTRIBUTIONS = ("PySide6-Essentials", "PySide6", "pyqtgraph", "qasync", "websockets", "keyring",
+                  "platformdirs", "msgspec", "orjson", "icalendar")
+
+
+def diagnostics_text(log_file: Path | str | None = None, paths: dict[str, Path] | None = None,
+                     tail_lines: int = 200) -> str:
+    """Versions, OS, paths and the last log lines, redacted, for a "Copy diagnostics" action.
+
+    Reads package versions from metadata, so it never imports Qt.
+    """
+    lines = [
+        f"Cascade {app.__version__}",
+        f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}",
+        f"Machine: {platform.machine()}",
+    ]
+    for name in _DISTRIBUTIONS:
+        try:
+            lines.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    try:
+        from app.store.secrets import backend_description
+
+        lines.append(f"Keyring backend: {backend_description()}")
+    except Exception as exc:  # diagnostics must always produce text
+        lines.append(f"Keyring backend: unknown ({type(exc).__name__})")
+    source = Path(log_file) if log_file is not None else _log_file
+    for label, path in (paths or {}).items():
+        lines.append(f"{label}: {_home_relative(path)}")
+    lines.append(f"Log file: {_home_relative(source) if source else 'not configured'}")
+    if source is not None:
+        lines.append(f"--- last {tail_lines} log lines ---")
+        lines.extend(_tail(source, tail_lines))
+    return redact("\n".join(lines)) + "\n"
+
+
+def _home_relative(path: Path) -> str:
+    """Paths without the user's name in them."""
+    try:
+        return "~/" + path.resolve().relative_to(Path.home().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+
+
+def _tail(path: Path, count: int) -> list[str]:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 256 * 1024))
+            data = handle.read()
+    except OSError as exc:
+        return [f"(log unreadable: {exc.strerror})"]
+    return data.decode("utf-8", "replace").splitlines()[-count:]
