@@ -3,6 +3,7 @@ and matches its calibration (reference/scenarios.md, app/feeds/scenario/calibrat
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import statistics
@@ -17,11 +18,16 @@ from hypothesis import strategies as st
 from app.core.events import Liquidation, MarkPrice
 from app.core.instruments import load_bundled
 from app.core.venues import binance, bybit, okx
+from app.feeds.client import run_connection
 from app.feeds.recording import read_recording
+from app.feeds.replay_server import ReplayServer
 from app.feeds.scenario import calibration as cal
 from app.feeds.scenario.frames import fmt_step
 from app.feeds.scenario.generator import default_out, write
 from app.feeds.scenario.markets import MARKETS, decimals
+from app.feeds.sink import FeedSink
+from app.feeds.status import ConnectionStatus
+from app.feeds.timing import Timing
 
 BUNDLED = default_out()
 DAY_START_MS = 1_768_867_200_000  # 2026-01-20T00:00Z
@@ -272,3 +278,32 @@ def test_fmt_step_prints_a_multiple_of_the_step(value: float, step: str) -> None
     text = fmt_step(value, step)
     assert len(text.partition(".")[2]) == decimals(step)
     assert abs(float(text) - value) <= float(step) / 2 * (1 + 1e-9) + value * 1e-12
+
+
+# --- end to end -----------------------------------------------------------------------------------
+
+async def test_replayed_through_the_real_client_all_venues_show_within_20_scenario_seconds() -> None:
+    server = ReplayServer(BUNDLED, speed=20.0)
+    await server.start()
+    sink = FeedSink()
+    tasks = []
+    seen: set[str] = set()
+    try:
+        for mod in (binance, bybit, okx):
+            for spec in mod.connections(endpoints=server.endpoints()):
+                status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+                tasks.append(asyncio.create_task(
+                    run_connection(spec, sink, status, Timing(), server.market_ms)))
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + 5.0
+        while len(seen) < 3 and loop.time() < give_up:
+            await asyncio.sleep(0.05)
+            drained = sink.drain()
+            seen |= {x.venue for x in drained.liquidations if x.ts_ms < cal.START_MS + 20_000}
+            assert drained.notices == []
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.stop()
+    assert seen == {"binance", "bybit", "okx"}

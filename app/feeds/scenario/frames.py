@@ -7,6 +7,7 @@ every run and platform. Key order follows the venues' own documented samples.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import NamedTuple
 
 import msgspec
@@ -21,11 +22,15 @@ def _dumps(obj: object) -> str:
     return _encode(obj).decode()
 
 
+@cache
+def _step(step: str) -> tuple[float, str]:
+    return float(step), f".{decimals(step)}f"
+
+
 def fmt_step(value: float, step: str) -> str:
     """`value` rounded to a multiple of `step` and printed with the step's decimals."""
-    places = decimals(step)
-    units = round(value / float(step))
-    return f"{units * float(step):.{places}f}"
+    size, spec = _step(step)
+    return format(round(value / size) * size, spec)
 
 
 def fmt_fixed(value: float, places: int) -> str:
