@@ -12,12 +12,12 @@ from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
 from app.core.instruments import Instruments, canonical_coin, load_bundled, unit_multiplier
 from app.core.venues.common import (
-    FrameIds,
     NonNegative,
     Positive,
     TimestampMs,
     decode,
     decoder,
+    liquidation_id,
     optional_number,
 )
 from app.core.venues.protocol import ConnectionSpec
@@ -137,7 +137,7 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
         filled * price,
         ts,
         COMPLETENESS,
-        FrameIds().make(VENUE, symbol, ts, side, qty, price),
+        liquidation_id(VENUE, symbol, ts, side, qty, price),
     )
 
 
@@ -162,7 +162,7 @@ def _coin_margined(
         usd,
         ts,
         COMPLETENESS,
-        FrameIds().make(VENUE, symbol, ts, side, qty, price),
+        liquidation_id(VENUE, symbol, ts, side, qty, price),
     )
 
 
