@@ -246,7 +246,8 @@ class HistoryDb:
         conn = sqlite3.connect(self._target, uri=self._uri, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 5000")
         if self._uri:
-            # Shared-cache memory: without this, reads fail with "table is locked" during a write.
+            # Shared-cache memory: without this, reads fail with "table is locked" during a write
+            # (the price: a read may see a batch being committed; only the demo uses memory).
             conn.execute("PRAGMA read_uncommitted = 1")
         conn.execute("PRAGMA query_only = 1")
         return conn
@@ -302,6 +303,9 @@ class HistoryDb:
                     item.error = error or self._last_error_if_pending(liquidations, gaps)
                     item.done.set()
                 elif item is _CLOSE:
+                    if liquidations or gaps:
+                        log.error("closing with %d history rows unsaved: %s", len(liquidations) + len(gaps),
+                                  self._last_error)
                     return
                 continue
             kind, rows = item  # type: ignore[misc]

@@ -210,7 +210,7 @@ while True:
 
 def test_kill_9_loses_at_most_about_the_last_commit_interval(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
-    max_delay = 0.2
+    max_delay = 0.25
     progress: list[tuple[int, float]] = []
     with subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(max_delay)], cwd=ROOT,
                           stdout=subprocess.PIPE, text=True) as child:
@@ -219,7 +219,7 @@ def test_kill_9_loses_at_most_about_the_last_commit_interval(tmp_path: Path) -> 
             for line in child.stdout:
                 written, at = line.split()
                 progress.append((int(written), float(at)))
-                if progress[-1][1] - progress[0][1] > 1.2:  # a few commit intervals of continuous writing
+                if progress[-1][1] - progress[0][1] > 1.6:  # several commit intervals of continuous writing
                     break
             os.kill(child.pid, signal.SIGKILL)
             killed_at = time.monotonic()
@@ -232,7 +232,7 @@ def test_kill_9_loses_at_most_about_the_last_commit_interval(tmp_path: Path) -> 
         with sqlite3.connect(path) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert ids == list(range(recovered))  # whole batches, in order: a prefix of what was written
-    # Everything enqueued well before the kill (one interval plus scheduling slack) was committed.
-    safe = max((n for n, at in progress if at < killed_at - max_delay - 0.5), default=0)
+    # DESIGN.md: a kill -9 loses at most the last second. Everything enqueued earlier was committed.
+    safe = max((n for n, at in progress if at < killed_at - 1.0), default=0)
     assert recovered >= safe > 0
     print(f"written before kill >= {progress[-1][0]}, recovered {recovered}")
