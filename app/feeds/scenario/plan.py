@@ -19,11 +19,13 @@ from app.feeds.scenario.prices import CASCADE_OFFSET_S, DURATION_S
 CALM_VENUE_WEIGHT = {"bybit": 0.45, "binance": 0.35, "okx": 0.20}
 MEDIAN_ORDER_USD = {"BTC": 2600.0, "ETH": 1900.0, "SOL": 900.0, "XRP": 800.0, "DOGE": 600.0, "PEPE": 450.0}
 
+
 class Liq(NamedTuple):
     market: Market
     ts_ms: int
     long: bool
     notional: float
+
 
 # --- market stress --------------------------------------------------------------------------------
 
@@ -81,6 +83,7 @@ def plan_cascade(venue: str, weights: dict[bool, list[float]], seed: int) -> lis
             side_share = LONG_SHARE.value if is_long else 1.0 - LONG_SHARE.value
             target = total * side_share * coin_share(venue, market.coin) * market.share
             median = MEDIAN_ORDER_USD[market.coin]
+            # ~2.6 × median: the lognormal body's mean (e^(1.25²/2) ≈ 2.2) times the stress boost below.
             count = max(1, round(target / (median * 2.6)))
             w = weights[is_long]
             cum: list[float] = []

@@ -21,6 +21,7 @@ from app.feeds.scenario.prices import CASCADE_OFFSET_S, DURATION_S
 NEXT_FUNDING_MS = 1_768_953_600_000  # 2026-01-21T00:00Z, the next 8-hourly funding on all three
 VENUE_BASIS = {"binance": 1.0, "bybit": 1.00008, "okx": 0.99994}  # small constant mark differences
 
+
 # --- printing liquidations as venue fills ---------------------------------------------------------
 
 def mark_at(paths: dict[str, list[float]], market: Market, ts_ms: int) -> float:
