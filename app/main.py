@@ -11,8 +11,11 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import date
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import qasync
 from PySide6.QtWidgets import QApplication  # before qasync, on purpose
 
@@ -20,11 +23,13 @@ from app import __version__
 from app.core.tape import Tape, TapeFilter
 from app.services.clock import MarketClock
 from app.services.engine import Engine
+from app.services.macro import MacroService
 from app.services.runtime import DEMO_SCENARIO, FeedRuntime, demo_recording
-from app.store import paths
 from app.store.logs import install_excepthook, setup_logging
+from app.store.paths import ProfilePaths, profile_paths
 from app.store.settings import Settings, load_settings, save_settings
-from app.ui.crash import show_crash_dialog
+from app.ui.crash import CrashReporter
+from app.ui.notifier import DesktopNotifier, SoundNotifier
 from app.ui.theme import STYLE_SHEET
 from app.ui.window import MainWindow
 
@@ -36,15 +41,55 @@ def run_gui(options: argparse.Namespace) -> int:
     app.setApplicationName("Cascade")
     app.setApplicationVersion(__version__)
     app.setStyleSheet(STYLE_SHEET)
-    setup_logging(paths.log_dir(options.profile))
-    install_excepthook(lambda details: show_crash_dialog(details))
+    profile = profile_paths(options.profile).ensure()
+    setup_logging(profile.log_dir)
+    crash_reporter = CrashReporter()  # lives in the GUI thread; hooks may fire in any thread
+    install_excepthook(crash_reporter.report)
     try:
-        return asyncio.run(_main(app, options), loop_factory=qasync.QEventLoop)
+        return asyncio.run(_main(app, options, profile), loop_factory=qasync.QEventLoop)
     except KeyboardInterrupt:
         return 130
 
 
-async def _main(app: Any, options: argparse.Namespace) -> int:
+def _macro_options(settings: Settings, demo: bool) -> dict[str, object]:
+    options: dict[str, object] = {"tenors": settings.macro_tenors, "threshold_bp": settings.macro_move_threshold_bp}
+    if demo:
+        options["hide_after"] = date.fromisoformat(DEMO_SCENARIO)  # no look-ahead past the replayed day
+    return options
+
+
+async def _attach_macro(window: MainWindow, settings: Settings, profile: ProfilePaths, demo: bool) -> None:
+    """Load the JGB history and calendar off the event loop (the parse takes ~0.2 s), then show the strip."""
+    cache_dir = None if demo else profile.cache_dir / "mof"
+    user_calendar = None if demo or not settings.user_calendar_path else Path(settings.user_calendar_path)
+    try:
+        macro = await asyncio.to_thread(MacroService.load, cache_dir, user_calendar, **_macro_options(settings, demo))
+    except (OSError, ValueError) as error:
+        log.warning("macro strip unavailable: %s", error)
+        window.statusBar().showMessage(f"Macro strip unavailable: {error}", 30_000)
+        return
+    for problem in macro.calendar.problems:
+        window.statusBar().showMessage(problem, 30_000)
+    window.attach_macro(macro, settings.event_alert_minutes, (DesktopNotifier(), SoundNotifier()))
+
+
+async def _import_calendar(window: MainWindow, settings: Settings, profile: ProfilePaths, path: Path,
+                           demo: bool) -> None:
+    try:
+        macro = await asyncio.to_thread(MacroService.load, None if demo else profile.cache_dir / "mof", path,
+                                        **_macro_options(settings, demo))
+    except (OSError, ValueError) as error:
+        window.statusBar().showMessage(f"Could not import {path.name}: {error}", 30_000)
+        return
+    window.macro = macro
+    if window.event_alerts is not None:
+        window.event_alerts.set_events(macro.calendar.events)
+    window.statusBar().showMessage(f"Imported {path.name}: {len(macro.calendar.events)} events", 10_000)
+    if not demo:  # the demo never writes the user's settings
+        save_settings(msgspec.structs.replace(settings, user_calendar_path=str(path)), profile.settings_file)
+
+
+async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) -> int:
     from app.store.logs import asyncio_exception_handler
 
     loop = asyncio.get_running_loop()
@@ -65,7 +110,7 @@ async def _main(app: Any, options: argparse.Namespace) -> int:
         banner = (f"REPLAY {DEMO_SCENARIO} ×{options.speed:g}  —  a calibrated reconstruction replayed through "
                   "the real feed code; not live data")
     else:
-        loaded = load_settings(paths.settings_file(options.profile))
+        loaded = load_settings(profile.settings_file)
         settings, warnings = loaded.settings, list(loaded.warnings)
         clock = MarketClock.live()
         endpoints = dict(settings.endpoints)
@@ -85,7 +130,8 @@ async def _main(app: Any, options: argparse.Namespace) -> int:
         tick_size=runtime.tick_size,
         repaint_hz=settings.repaint_hz,
     )
-    window.resize(1500, 900)
+    screen = app.primaryScreen().availableGeometry()
+    window.resize(min(1500, screen.width()), min(900, screen.height()))
     if not options.demo:
         window.restore_layout(settings.window_geometry, settings.window_state)
     for warning in warnings:
@@ -95,6 +141,9 @@ async def _main(app: Any, options: argparse.Namespace) -> int:
     window.show()
     runtime.start()
     window.start()
+    await _attach_macro(window, settings, profile, demo=options.demo)
+    window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
+        _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
 
     if options.exit_after is not None:
         loop.call_later(options.exit_after, quit_event.set)
@@ -112,8 +161,9 @@ async def _main(app: Any, options: argparse.Namespace) -> int:
         await server.stop()
     window.tick()  # take what arrived before the feeds stopped: nothing received is lost
     if not options.demo:
-        settings.window_geometry, settings.window_state = window.layout_state()
-        save_settings(settings, paths.settings_file(options.profile))
+        geometry, state = window.layout_state()
+        save_settings(msgspec.structs.replace(settings, window_geometry=geometry, window_state=state),
+                      profile.settings_file)
     summary = engine.summary_line(list(runtime.venues))
     print(f"cascade: liquidations shown {summary}", flush=True)
     log.info("liquidations shown %s", summary)

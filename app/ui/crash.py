@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 _open_dialogs: list[QMessageBox] = []  # strong refs until closed
@@ -21,3 +22,17 @@ def show_crash_dialog(details: str, parent: QWidget | None = None) -> QMessageBo
     box.finished.connect(lambda _result: _open_dialogs.remove(box) if box in _open_dialogs else None)
     box.open()  # never exec(): a nested loop would break qasync's tasks
     return box
+
+
+class CrashReporter(QObject):
+    """Crash hooks run in whichever thread failed; this hands the text to the GUI thread (a queued
+    signal) before any widget is built."""
+
+    crashed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.crashed.connect(show_crash_dialog)
+
+    def report(self, details: str) -> None:
+        self.crashed.emit(details)

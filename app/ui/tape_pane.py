@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,9 @@ MIN_SIZE_CHOICES = (("All sizes", 0.0), ("≥ $1K", 1e3), ("≥ $10K", 1e4), ("�
                     ("≥ $100K", 1e5), ("≥ $1M", 1e6))
 
 
+HOVER_PAUSE_MS = 2500
+
+
 class TapePane(QWidget):
     def __init__(self, tape: Tape, tick_size: Callable[[str, str], float | None] | None = None,
                  title: str = "Liquidations", parent: QWidget | None = None) -> None:
@@ -33,6 +36,12 @@ class TapePane(QWidget):
         self.tape = tape
         self.model = TapeModel(tick_size, parent=self)
         self._hovered = False
+        # Hover pauses while the pointer MOVES over the rows (the user is reading); a pointer that
+        # merely rests there resumes the tape after a moment, so a parked mouse never freezes it.
+        self._hover_idle = QTimer(self)
+        self._hover_idle.setSingleShot(True)
+        self._hover_idle.setInterval(HOVER_PAUSE_MS)
+        self._hover_idle.timeout.connect(self._hover_ended)
 
         self.title = QLabel(self.tr(title))
         self.title.setObjectName("paneTitle")
@@ -72,6 +81,7 @@ class TapePane(QWidget):
         for column, width in enumerate((78, 78, 120, 84, 100, 90, 90)):
             self.view.setColumnWidth(column, width)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
+        self.view.setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
 
         layout = QVBoxLayout(self)
@@ -94,6 +104,7 @@ class TapePane(QWidget):
 
     def jump_to_newest(self) -> None:
         self._hovered = False
+        self._hover_idle.stop()
         self.view.verticalScrollBar().setValue(0)
         self.tape.paused = False
         self.refresh()
@@ -107,11 +118,17 @@ class TapePane(QWidget):
     def _update_pause(self) -> None:
         self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0
 
+    def _hover_ended(self) -> None:
+        self._hovered = False
+        self._update_pause()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Enter:
+        kind = event.type()
+        if kind == QEvent.Type.MouseMove:
             self._hovered = True
+            self._hover_idle.start()
             self._update_pause()
-        elif event.type() == QEvent.Type.Leave:
-            self._hovered = False
-            self._update_pause()
+        elif kind == QEvent.Type.Leave:
+            self._hover_idle.stop()
+            self._hover_ended()
         return super().eventFilter(watched, event)

@@ -4,14 +4,20 @@ One repaint timer drives everything; nothing repaints per message."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QListWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QListWidget, QMainWindow, QVBoxLayout, QWidget
 
 from app.core.formatting import format_clock
+from app.services.alerts import AlertDispatcher, EventAlertScheduler
 from app.services.engine import Engine
+from app.services.macro import MacroService, market_date
 from app.services.venue_status import VenueStatusView
+from app.ui.curve_view import CurveView
+from app.ui.macro_strip import MacroStrip
+from app.ui.notifier import InAppNotifier
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
 from app.ui.tape_pane import TapePane
@@ -20,6 +26,7 @@ from app.ui.totals_pane import TotalsPane
 
 class MainWindow(QMainWindow):
     closing = Signal()
+    calendar_chosen = Signal(str)
 
     def __init__(
         self,
@@ -52,8 +59,20 @@ class MainWindow(QMainWindow):
             self.banner.setObjectName("replayBanner")
             self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
             column.addWidget(self.banner)
-        self.strip_slot = QVBoxLayout()  # the macro strip goes here
-        column.addLayout(self.strip_slot)
+        self.alert_banner = QLabel()
+        self.alert_banner.setObjectName("alertBanner")
+        self.alert_banner.setStyleSheet("background: #5a1e02; color: #ffdfb6; font-weight: bold; padding: 4px 10px;")
+        self.alert_banner.hide()
+        column.addWidget(self.alert_banner)
+        self.macro_strip = MacroStrip()
+        self.macro_strip.hide()
+        self.macro_strip.tenor_clicked.connect(self.open_curve)
+        column.addWidget(self.macro_strip)
+        self.macro: MacroService | None = None
+        self.event_alerts: EventAlertScheduler | None = None
+        self.alerts = AlertDispatcher()
+        self._curve_views: list[CurveView] = []
+        self._ticks = 0
         self.tape_pane = TapePane(engine.tapes[0], tick_size, title="Liquidation tape")
         column.addWidget(self.tape_pane, 1)
         self.setCentralWidget(central)
@@ -66,6 +85,8 @@ class MainWindow(QMainWindow):
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
+        self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
+        self._build_menus()
 
         self.timer = QTimer(self)
         self.timer.setInterval(max(16, int(1000 / max(repaint_hz, 0.1))))
@@ -80,6 +101,62 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        import_calendar = QAction(self.tr("Import event calendar (ICS)…"), self)
+        import_calendar.triggered.connect(self.choose_calendar)
+        file_menu.addAction(import_calendar)
+        diagnostics = QAction(self.tr("Copy diagnostics"), self)
+        diagnostics.triggered.connect(self.copy_diagnostics)
+        file_menu.addAction(diagnostics)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        for dock in (self.totals_dock, self.notices_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        self.local_time_action = QAction(self.tr("Local time (instead of UTC)"), self, checkable=True)
+        self.local_time_action.toggled.connect(self.tape_pane.model.set_local_time)
+        view_menu.addAction(self.local_time_action)
+
+    def attach_macro(self, macro: MacroService, alert_minutes: float, extra_notifiers: tuple = ()) -> None:
+        self.macro = macro
+        for notifier in extra_notifiers:
+            self.alerts.add(notifier)
+        self.event_alerts = EventAlertScheduler(self.alerts, macro.calendar.events, lead_minutes=alert_minutes)
+        self.macro_strip.show()
+        self._refresh_macro()
+
+    def _refresh_macro(self) -> None:
+        if self.macro is None:
+            return
+        now = self._clock()
+        self.macro_strip.show_readings(self.macro.readings(now))
+        self.macro_strip.show_events(self.macro.event_lines(now))
+        if self.event_alerts is not None:
+            self.event_alerts.tick(now)
+
+    def open_curve(self, tenor: str) -> None:
+        if self.macro is None:
+            return
+        view = CurveView(self.macro.history, market_date(self._clock()), tenor, self)
+        self._curve_views.append(view)
+        view.finished.connect(lambda _r: self._curve_views.remove(view) if view in self._curve_views else None)
+        view.open()  # never exec() inside the qasync loop
+
+    def choose_calendar(self) -> None:
+        dialog = QFileDialog(self, self.tr("Import event calendar"), str(Path.home()), "iCalendar (*.ics)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.calendar_chosen)
+        dialog.open()
+
+    def copy_diagnostics(self) -> None:
+        from app.store.logs import diagnostics_text
+
+        QGuiApplication.clipboard().setText(diagnostics_text())
+        self.statusBar().showMessage(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
 
     def start(self) -> None:
         self.timer.start()
@@ -97,7 +174,10 @@ class MainWindow(QMainWindow):
             while self.notices.count() > 200:
                 self.notices.takeItem(self.notices.count() - 1)
         self.status.update_venues(self._status_provider())
-        self.status.update_clock(self._clock(), self._clock_label)
+        self.status.update_clock(self._clock(), self._clock_label, local=self.local_time_action.isChecked())
+        self._ticks += 1
+        if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:
+            self._refresh_macro()  # countdowns and closes change at most once a second
 
     def layout_state(self) -> tuple[str, str]:
         return (bytes(self.saveGeometry().toBase64().data()).decode(),

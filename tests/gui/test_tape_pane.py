@@ -79,3 +79,22 @@ def test_min_size_filter_refilters_history(qtbot) -> None:
     pane.tape.push([liq(4, 900)])
     pane.refresh()
     assert pane.model.rowCount() == 2
+
+
+def test_hover_pauses_only_while_the_pointer_moves(qtbot, monkeypatch) -> None:
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import tape_pane
+
+    monkeypatch.setattr(tape_pane, "HOVER_PAUSE_MS", 50)
+    pane = TapePane(Tape())
+    qtbot.addWidget(pane)
+    pane.show()
+    qtbot.waitExposed(pane)
+    move = QMouseEvent(QEvent.Type.MouseMove, QPointF(10, 10), QPointF(10, 10), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(pane.view.viewport(), move)
+    assert pane.tape.paused
+    qtbot.waitUntil(lambda: not pane.tape.paused, timeout=2000)

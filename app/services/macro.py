@@ -1,0 +1,64 @@
+"""The macro strip's state for the window: JGB history and the event calendar, evaluated at market
+time. Loading reads files (call it off the event loop); evaluation is pure and cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import msgspec
+
+from app.core.macro.calendar import MacroCalendar, MacroEvent, countdown_text, in_progress, load_calendar, next_events
+from app.core.macro.jgb import DEFAULT_STRIP_TENORS, TenorReading, YieldHistory, strip_view
+from app.feeds.mof_poller import load_history
+from app.resources import resource_path
+
+
+class EventLine(msgspec.Struct, frozen=True):
+    title: str
+    when: str  # "in progress", "in 1d 09h"
+    in_progress: bool
+    impact: str
+    source_url: str | None = None
+
+
+def market_date(now_ms: int) -> date:
+    return datetime.fromtimestamp(now_ms / 1000, tz=UTC).date()
+
+
+class MacroService:
+    def __init__(self, history: YieldHistory, calendar: MacroCalendar, tenors: Sequence[str] = DEFAULT_STRIP_TENORS,
+                 threshold_bp: float = 10.0, hide_after: date | None = None) -> None:
+        # A replay hides every row after its date: no sparkline, curve or record may look ahead.
+        self.history = history.until(hide_after) if hide_after is not None else history
+        self.calendar = calendar
+        self.tenors = [t for t in tenors if t in self.history.tenors] or list(DEFAULT_STRIP_TENORS)
+        self.threshold_bp = threshold_bp
+        self._cached: tuple[date, tuple[str, ...], list[TenorReading]] | None = None
+
+    @classmethod
+    def load(cls, cache_dir: Path | None, user_calendar: Path | None = None, **options: object) -> MacroService:
+        """Bundled MOF history merged with the poller's cache, bundled calendar plus the user's ICS.
+        Blocking file reads: run in a worker thread."""
+        history = load_history(cache_dir)
+        overlays = []
+        if user_calendar is not None:
+            overlays.append(user_calendar.read_bytes())
+        calendar = load_calendar(resource_path("macro", "events.ics").read_bytes(), overlays)
+        return cls(history, calendar, **options)  # type: ignore[arg-type]
+
+    def readings(self, now_ms: int) -> list[TenorReading]:
+        on = market_date(now_ms)
+        key = (on, tuple(self.tenors))
+        if self._cached is None or self._cached[:2] != key:
+            self._cached = (on, key[1], strip_view(self.history, on, self.tenors, self.threshold_bp))
+        return self._cached[2]
+
+    def event_lines(self, now_ms: int, upcoming: int = 3) -> list[EventLine]:
+        events: list[MacroEvent] = in_progress(self.calendar.events, now_ms)
+        lines = [EventLine(e.title, "in progress", True, e.impact, e.source_url) for e in events]
+        for event in next_events(self.calendar.events, now_ms, upcoming):
+            lines.append(EventLine(event.title, "in " + countdown_text(event.start_ms - now_ms), False,
+                                   event.impact, event.source_url))
+        return lines

@@ -1,0 +1,182 @@
+"""The macro strip: JGB closes per tenor (level, day change in bp, 60-day sparkline, record and
+big-move flags) and the next scheduled events with live countdowns. A click on a tenor opens the
+curve view. The widget only draws what app.services.macro computes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.core.macro.jgb import TenorReading
+from app.services.macro import EventLine
+from app.ui.theme import tabular_font
+
+UP_COLOR = "#E69F00"  # yields up (bond prices down): the risk-off direction, as in the tape's longs
+DOWN_COLOR = "#56B4E9"
+FLAG_COLOR = "#f85149"
+
+
+class Sparkline(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._values: tuple[float, ...] = ()
+        self.setMinimumSize(QSize(72, 26))
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_values(self, values: Sequence[float]) -> None:
+        self._values = tuple(values)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(72, 26)
+
+    def paintEvent(self, _event: object) -> None:
+        points = [(i, v) for i, v in enumerate(self._values) if not math.isnan(v)]
+        if len(points) < 2:
+            return
+        low = min(v for _, v in points)
+        high = max(v for _, v in points)
+        span = (high - low) or 1.0
+        rect = QRectF(self.rect()).adjusted(2, 3, -4, -3)
+        count = max(len(self._values) - 1, 1)
+
+        def at(i: int, v: float) -> QPointF:
+            return QPointF(rect.left() + rect.width() * i / count, rect.bottom() - rect.height() * (v - low) / span)
+
+        path = QPainterPath(at(*points[0]))
+        for i, v in points[1:]:
+            path.lineTo(at(i, v))
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#8b949e"), 1.2))
+        painter.drawPath(path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(UP_COLOR if points[-1][1] >= points[0][1] else DOWN_COLOR))
+        painter.drawEllipse(at(*points[-1]), 2.5, 2.5)
+        painter.end()
+
+
+class TenorTile(QFrame):
+    clicked = Signal(str)
+
+    def __init__(self, tenor: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tenor = tenor
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName("tenorTile")
+        self.setStyleSheet("QFrame#tenorTile { border: 1px solid #30363d; border-radius: 4px; }"
+                           "QFrame#tenorTile:hover { border-color: #8b949e; }")
+        self.name = QLabel(tenor)
+        self.name.setStyleSheet("color: #8b949e; font-weight: bold;")
+        self.level = QLabel("—")
+        self.level.setFont(tabular_font(self.level.font()))
+        self.change = QLabel("")
+        self.change.setFont(tabular_font(self.change.font()))
+        self.flag = QLabel("")
+        self.sparkline = Sparkline()
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        top = QHBoxLayout()
+        top.addWidget(self.name)
+        top.addWidget(self.level)
+        top.addWidget(self.change)
+        top.addStretch(1)
+        text.addLayout(top)
+        text.addWidget(self.flag)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 3, 8, 3)
+        row.addLayout(text)
+        row.addWidget(self.sparkline)
+
+    def show_reading(self, reading: TenorReading) -> None:
+        if reading.level is None:
+            self.level.setText("—")
+            self.change.setText("")
+            self.flag.setText(self.tr("no close") if reading.data_date else self.tr("no data"))
+            self.sparkline.set_values(reading.sparkline)
+            return
+        self.level.setText(f"{reading.level:.3f}%")
+        self.level.setStyleSheet("font-weight: bold;")
+        if reading.change_bp is None:
+            self.change.setText("")
+        else:
+            arrow = "▲" if reading.change_bp > 0 else "▼" if reading.change_bp < 0 else "="
+            color = UP_COLOR if reading.change_bp > 0 else DOWN_COLOR if reading.change_bp < 0 else "#8b949e"
+            self.change.setText(f"{arrow} {reading.change_bp:+.1f}bp")
+            self.change.setStyleSheet(f"color: {color}; font-weight: bold;")
+        flags = []
+        if reading.record:
+            flags.append(self.tr("★ RECORD"))
+        elif reading.highest_since is not None and reading.change_bp and reading.change_bp > 0:
+            flags.append(self.tr("high since {d}").format(d=reading.highest_since.strftime("%b %Y")))
+        if reading.big_move:
+            flags.append(self.tr("⚠ big move"))
+        self.flag.setText(" · ".join(flags))
+        self.flag.setStyleSheet(f"color: {FLAG_COLOR if reading.record or reading.big_move else '#8b949e'};"
+                                "font-size: 11px;")
+        self.sparkline.set_values(reading.sparkline)
+        self.setToolTip(self.tr("{tenor} JGB, {label}; previous close {prev} on {prev_date}. "
+                                "Official Ministry of Finance closes, not intraday quotes. Click for the curve.")
+                        .format(tenor=reading.tenor, label=reading.label,
+                                prev=f"{reading.previous_level:.3f}%" if reading.previous_level is not None else "—",
+                                prev_date=reading.previous_date.isoformat() if reading.previous_date else "—"))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.tenor)
+        super().mousePressEvent(event)
+
+
+class MacroStrip(QFrame):
+    tenor_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("macroStrip")
+        self.setStyleSheet("QFrame#macroStrip { background: #161b22; border-bottom: 1px solid #30363d; }")
+        self.source = QLabel()
+        self.source.setStyleSheet("color: #8b949e;")
+        self.source.setWordWrap(True)
+        self.source.setFixedWidth(120)
+        self.tiles: dict[str, TenorTile] = {}
+        self.tiles_row = QHBoxLayout()
+        self.tiles_row.setSpacing(6)
+        self.events = QLabel()
+        self.events.setTextFormat(Qt.TextFormat.RichText)
+        self.events.setWordWrap(True)
+        self.events.setMinimumWidth(200)
+        self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.source)
+        row.addLayout(self.tiles_row)
+        row.addWidget(self.events, 1)
+
+    def show_readings(self, readings: Sequence[TenorReading]) -> None:
+        wanted = [r.tenor for r in readings]
+        for tenor in list(self.tiles):
+            if tenor not in wanted:
+                self.tiles.pop(tenor).deleteLater()
+        for position, reading in enumerate(readings):
+            tile = self.tiles.get(reading.tenor)
+            if tile is None:
+                tile = self.tiles[reading.tenor] = TenorTile(reading.tenor)
+                tile.clicked.connect(self.tenor_clicked)
+                self.tiles_row.insertWidget(position, tile)
+            tile.show_reading(reading)
+        label = readings[0].label if readings else self.tr("no MOF data")
+        self.source.setText(self.tr("JGB yields\n{label}").format(label=label.replace("MOF close, ", "MOF close\n")))
+
+    def show_events(self, lines: Sequence[EventLine]) -> None:
+        if not lines:
+            self.events.setText(f"<span style='color:#8b949e'>{self.tr('No scheduled events')}</span>")
+            return
+        parts = []
+        for line in lines:
+            color = "#3fb950" if line.in_progress else "#f0b429" if line.impact == "high" else "#c9d1d9"
+            parts.append(f"<span style='color:{color}'><b>{line.title}</b> {line.when}</span>")
+        self.events.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts))

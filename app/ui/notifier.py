@@ -1,0 +1,76 @@
+"""Notifier backends (DESIGN.md "Alerts"): freedesktop notifications over D-Bus on Linux, the tray
+elsewhere, an in-app banner, the alert log and a sound. Each takes app.services.alerts.Alert."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QSystemTrayIcon
+
+from app.core.formatting import format_clock
+from app.services.alerts import Alert
+
+log = logging.getLogger(__name__)
+
+
+class InAppNotifier:
+    """The banner across the window (for `shown_ms` of wall time) plus the alert log list."""
+
+    def __init__(self, banner: QLabel, alert_log: QListWidget, shown_ms: int = 20_000) -> None:
+        self._banner = banner
+        self._log = alert_log
+        self._hide = QTimer(banner)
+        self._hide.setSingleShot(True)
+        self._hide.setInterval(shown_ms)
+        self._hide.timeout.connect(banner.hide)
+
+    def notify(self, alert: Alert) -> None:
+        self._banner.setText(f"⚠ {alert.title} — {alert.body}")
+        self._banner.show()
+        self._hide.start()
+        self._log.insertItem(0, f"{format_clock(alert.market_ms)}  ALERT  {alert.title}: {alert.body}")
+
+
+class DesktopNotifier:
+    """A system notification: org.freedesktop.Notifications on Linux, the tray icon elsewhere."""
+
+    def __init__(self, tray: QSystemTrayIcon | None = None) -> None:
+        self._tray = tray
+        self._bus_send: Callable[[Alert], bool] | None = None
+        if sys.platform.startswith("linux"):
+            self._bus_send = _dbus_sender()
+
+    def notify(self, alert: Alert) -> None:
+        if self._bus_send is not None and self._bus_send(alert):
+            return
+        if self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray.showMessage(alert.title, alert.body, QSystemTrayIcon.MessageIcon.Warning, 15_000)
+
+
+class SoundNotifier:
+    def notify(self, alert: Alert) -> None:
+        if alert.level != "info":
+            QApplication.beep()
+
+
+def _dbus_sender() -> Callable[[Alert], bool] | None:
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+    except ImportError:  # pragma: no cover - QtDBus missing from this Qt build
+        return None
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return None
+    interface = QDBusInterface("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                               "org.freedesktop.Notifications", bus)
+
+    def send(alert: Alert) -> bool:
+        if not interface.isValid():
+            return False
+        reply = interface.call("Notify", "Cascade", 0, "dialog-warning", alert.title, alert.body, [], {}, 15_000)
+        return not reply.errorMessage()
+
+    return send
