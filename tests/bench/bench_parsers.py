@@ -1,8 +1,10 @@
 """Parser throughput: messages/s per venue and frame type (median of several runs), against a naive
 stdlib-json + dict parser producing the same events, plus raw decode speed of msgspec vs orjson/json.
 
-Run: .venv/bin/python tests/bench/bench_parsers.py [--runs 7] [--seconds 0.3]
-Prints figures only; nothing here asserts on time.
+Run: .venv/bin/python tests/bench/bench_parsers.py [--runs 7] [--seconds 0.2] [--ccxt-path DIR]
+Prints figures only; nothing here asserts on time. ccxt is never a dependency: when importable (e.g.
+`pip install --target /tmp/ccxt_bench ccxt` and `--ccxt-path /tmp/ccxt_bench`), its pro clients'
+`handle_liquidation` (json.loads + its normaliser, no network) is measured on the same frames.
 """
 
 from __future__ import annotations
@@ -277,7 +279,8 @@ def rate(call: Callable[[], object], seconds: float, runs: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=0.3)
+    parser.add_argument("--seconds", type=float, default=0.2)
+    parser.add_argument("--ccxt-path", help="a directory where ccxt is installed (optional peer)")
     args = parser.parse_args(argv)
     runs, seconds = args.runs, args.seconds
 
@@ -359,7 +362,40 @@ def main(argv: list[str] | None = None) -> int:
         if decoder is not None:
             typed_text = f"{rate(lambda f=frame_bytes, d=decoder: d.decode(f), seconds, runs):,.0f}"
         print(f"{name:24} {json_rate:10,.0f} {orjson_rate:10,.0f} {msgspec_rate:10,.0f} {typed_text:>14}")
+    bench_ccxt(args.ccxt_path, force_order, runs, seconds)
     return 0
+
+
+def bench_ccxt(path: str | None, force_order: str, runs: int, seconds: float) -> None:
+    if path:
+        sys.path.insert(0, path)
+    try:
+        import ccxt.pro as ccxt_pro
+    except ImportError:
+        print("\nccxt not importable: skipped (see --ccxt-path)")
+        return
+
+    class _Client:  # what handle_liquidation resolves futures on; nothing listens here
+        def resolve(self, *_: object) -> None:
+            pass
+
+    client = _Client()
+    bybit_frame = _bybit_liquidations(1)
+    peers = [
+        ("binance", "forceOrder", ccxt_pro.binance(), force_order, lambda f: binance.parse(f, 0, _INSTRUMENTS)),
+        ("bybit", "allLiquidation x1", ccxt_pro.bybit(), bybit_frame, lambda f: bybit.parse(f, 0, _INSTRUMENTS)),
+        ("okx", "liquidation-orders", ccxt_pro.okx(), OKX_LIQUIDATION, lambda f: okx.parse(f, 0, _INSTRUMENTS)),
+    ]
+    print(f"\nccxt {ccxt_pro.__version__} pro handle_liquidation (json.loads + normalise), msgs/s:")
+    print(f"{'venue':8} {'frame':24} {'cascade msg/s':>14} {'ccxt msg/s':>12} {'ratio':>6}")
+    for venue, name, exchange, frame, ours in peers:
+        payload_of = (lambda f: json.loads(f)["data"]) if venue == "binance" else json.loads
+
+        def theirs(exchange=exchange, frame=frame, payload_of=payload_of) -> None:
+            exchange.handle_liquidation(client, payload_of(frame))
+
+        fast, slow = rate(lambda f=frame, ours=ours: ours(f), seconds, runs), rate(theirs, seconds, runs)
+        print(f"{venue:8} {name:24} {fast:14,.0f} {slow:12,.0f} {fast / slow:5.1f}x")
 
 
 if __name__ == "__main__":

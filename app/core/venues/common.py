@@ -41,7 +41,7 @@ def optional_number(value: float | str | None) -> float | None:
         number = float(value)
     except ValueError:
         raise BadFrame(f"not a number: {value!r}") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if number - number != 0.0:  # NaN or ±inf
         raise BadFrame(f"not a finite number: {value!r}")
     return number
 
