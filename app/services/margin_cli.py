@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    options = build_parser().parse_args(_join_negative_values(argv))
     source = sys.stdin if stdin is None else stdin
     sink = sys.stdout if stdout is None else stdout
     try:
@@ -133,6 +133,17 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
         return EXIT_INVALID
     _emit(sink, payload)
     return 0
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """argparse reads `--shock -20..20` as two options; join such values as `--shock=-20..20`."""
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] in ("--shock", "--step") and arg.startswith("-"):
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    return joined
 
 
 def _decode(text: str) -> Any:
