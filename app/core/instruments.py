@@ -61,12 +61,15 @@ class Instruments:
         """A new Instruments where each live row's known (non-None) fields win over the snapshot's."""
         merged = dict(self._by_key)
         for row in live_rows:
-            live = row if isinstance(row, Instrument) else instrument_from_mapping(row)
-            old = merged.get((live.venue, live.symbol))
-            if old is not None:
-                known = {f: getattr(live, f) for f in _FIELDS if getattr(live, f) is not None}
-                live = msgspec.structs.replace(old, **known)
-            merged[(live.venue, live.symbol)] = live
+            if isinstance(row, Instrument):
+                old = merged.get((row.venue, row.symbol))
+                if old is not None:
+                    known = {f: getattr(row, f) for f in _FIELDS if getattr(row, f) is not None}
+                    row = msgspec.structs.replace(old, **known)
+            else:
+                venue = _VENUE_ALIASES.get(row["venue"], row["venue"])
+                row = instrument_from_mapping(row, merged.get((venue, row["symbol"])))
+            merged[(row.venue, row.symbol)] = row
         result = Instruments()
         result._by_key = merged
         return result
@@ -78,28 +81,24 @@ class Instruments:
         return iter(self._by_key.values())
 
 
-def instrument_from_mapping(row: Mapping[str, Any]) -> Instrument:
-    """An Instrument from a dict with Instrument field names (snapshot rows also accepted)."""
-    venue = _VENUE_ALIASES.get(row["venue"], row["venue"])
-    symbol = row["symbol"]
-    unit_text = row.get("contract_unit", row.get("contract_size_unit")) or "base"
-    unit = _UNIT_ALIASES.get(str(unit_text).lower(), "quanto")
-    return Instrument(
-        venue=venue,
-        symbol=symbol,
-        coin=row.get("coin") or canonical_coin(venue, symbol),
-        kind=row["kind"],
-        contract_size=_opt_float(row.get("contract_size")),
-        contract_unit=unit,  # type: ignore[arg-type]
-        tick_size=_opt_float(row.get("tick_size")),
-        lot_size=_opt_float(row.get("lot_size")),
-        quote=row.get("quote"),
-        settle=row.get("settle"),
-    )
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def instrument_from_mapping(row: Mapping[str, Any], base: Instrument | None = None) -> Instrument:
+    """An Instrument from a dict with Instrument field names (snapshot rows also accepted), validated.
+    With `base`, the row's known (non-None) fields overlay it. Raises ValueError for a bad row."""
+    fields: dict[str, Any] = msgspec.structs.asdict(base) if base is not None else {}
+    venue = row["venue"]
+    fields["venue"] = _VENUE_ALIASES.get(venue, venue)
+    fields["symbol"] = row["symbol"]
+    unit_text = row.get("contract_unit", row.get("contract_size_unit"))
+    if unit_text is not None:
+        fields["contract_unit"] = _UNIT_ALIASES.get(str(unit_text).lower(), "quanto")
+    for name in ("coin", "kind", "contract_size", "tick_size", "lot_size", "quote", "settle"):
+        if row.get(name) is not None:
+            fields[name] = row[name]
+    fields.setdefault("coin", canonical_coin(fields["venue"], fields["symbol"]))
+    try:
+        return msgspec.convert(fields, Instrument, strict=False)
+    except msgspec.ValidationError as error:
+        raise ValueError(f"bad instrument row {fields.get('venue')}/{fields.get('symbol')}: {error}") from None
 
 
 def parse_snapshot(text: str | bytes) -> Instruments:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.instruments import (
     Instrument,
@@ -73,6 +75,18 @@ def test_merge_live_wins_unknown_live_fields_keep_snapshot_and_original_is_untou
     assert bundled.get("okx", "IOST-USDT-SWAP") is None
 
 
+def test_merge_partial_dict_rows_and_reject_bad_ones() -> None:
+    live = load_bundled().merge([{"venue": "okx", "symbol": "ETH-USD-SWAP", "tick_size": "0.01"}])
+    assert live.get("okx", "ETH-USD-SWAP").tick_size == 0.01
+    assert live.get("okx", "ETH-USD-SWAP").contract_size == 10.0
+    with pytest.raises(ValueError):
+        load_bundled().merge([{"venue": "okx", "symbol": "NEW-USDT-SWAP"}])  # a new row needs its kind
+    with pytest.raises(ValueError):
+        load_bundled().merge([{"venue": "okx", "symbol": "NEW-USDT-SWAP", "kind": "spot"}])
+    with pytest.raises(ValueError):
+        load_bundled().merge([{"venue": "okx", "symbol": "BTC-USDT-SWAP", "contract_size": "lots"}])
+
+
 def test_parse_snapshot_accepts_a_minimal_document() -> None:
     text = '{"instruments":[{"venue":"binance_usdm","symbol":"ETHUSDT","kind":"linear_perp"}]}'
     instruments = parse_snapshot(text)
@@ -116,3 +130,11 @@ def test_unit_multiplier() -> None:
     assert unit_multiplier("1000000MOGUSDT") == 1e6
     assert unit_multiplier("1INCHUSDT") == 1.0
     assert unit_multiplier("BTCUSDT") == 1.0
+
+
+@settings(deadline=None, max_examples=200)
+@given(symbol=st.text(max_size=20))
+def test_canonical_coin_never_fails(symbol: str) -> None:
+    coin = canonical_coin("any", symbol)
+    assert isinstance(coin, str)
+    assert unit_multiplier(symbol) >= 1.0
