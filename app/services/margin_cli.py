@@ -89,9 +89,9 @@ examples (copy-paste):
   # OKX isolated, 613 BIGTIME-USDT-SWAP contracts of ctVal 10 (mgnRatio 6.0648…)
   echo '{"venue":"okx","side":"long","entry_price":0.01305,"mark_price":0.01304,"quantity":613,
     "contract_size":10,"isolated_margin":9.9995625,"mmr":0.02,"taker_fee":0.0005}' | cascade margin
-  # Hyperliquid cross with the bundled ETH tiers
-  echo '{"venue":"hyperliquid","symbol":"ETH","margin_mode":"cross","side":"long","entry_price":3100,
-    "mark_price":3031.82,"quantity":2200,"wallet_balance":300000}' | cascade margin
+  # Hyperliquid cross with the bundled ETH tiers (the 2026-01-20 2,200 ETH case: LP ≈ 2,991.43)
+  echo '{"venue":"hyperliquid","symbol":"ETH","margin_mode":"cross","side":"long","entry_price":3031.82,
+    "quantity":2200,"wallet_balance":220477}' | cascade margin
   # Bitget isolated short
   echo '{"venue":"bitget","side":"short","entry_price":3000,"quantity":5,"leverage":25,"mmr":0.005,
     "taker_fee":0.0006}' | cascade margin
@@ -194,8 +194,7 @@ def shock_json(table: ShockTable) -> dict[str, Any]:
     import msgspec
 
     out = msgspec.to_builtins(table)
-    out["shocks"] = out.pop("rows")
-    return out
+    return {"shocks": out.pop("rows"), **out}
 
 
 def _emit(sink: TextIO, payload: dict[str, Any]) -> None:
