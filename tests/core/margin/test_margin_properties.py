@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.core.margin import VENUES, OtherPosition, Position, Tier, compute
 from app.core.margin.engine import liquidation_notional
-from app.core.margin.tiers import chain_maintenance_amounts
+from app.core.margin.tiers import bundled_tiers, chain_maintenance_amounts
 
 VENUE_CONTRACTS = [(venue, contract) for venue, rules in VENUES.items() for contract in sorted(rules.contracts)]
 
@@ -126,3 +126,27 @@ def test_isolated_liquidation_moves_toward_entry_as_leverage_rises(position: Pos
 @given(positions("cross"), st.floats(1.0, 125.0))
 def test_cross_liquidation_does_not_depend_on_leverage(position: Position, leverage: float) -> None:
     assert compute(_at(position, leverage=leverage)).liquidation_price == compute(position).liquidation_price
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    st.sampled_from([("binance", "BTCUSDT"), ("binance", "ETHUSDT"), ("hyperliquid", "BTC"), ("hyperliquid", "ETH"),
+                     ("hyperliquid", "SOL"), ("hyperliquid", "XRP")]),
+    st.sampled_from(["long", "short"]),
+    st.floats(1e3, 2e9),
+    st.floats(1.0, 20.0),
+)
+def test_bundled_tiers_are_repicked_at_the_liquidation_price(
+    venue_symbol: tuple[str, str], side: str, notional: float, leverage: float
+) -> None:
+    venue, symbol = venue_symbol
+    position = Position(venue=venue, symbol=symbol, side=side, entry_price=100.0, quantity=notional / 100.0,
+                        leverage=leverage)
+    result = compute(position)
+    assume(result.liquidation_price is not None)
+    measured = liquidation_notional(position, result)
+    last = bundled_tiers(venue, symbol, "linear")[0][-1]
+    assert result.tier.contains(measured) or (result.tier == last and measured > last.cap)
+    at_lp = compute(_at(position, mark_price=result.liquidation_price))
+    assume(0.1 <= result.liquidation_price / 100.0 <= 10)
+    assert math.isclose(at_lp.margin_ratio, 1.0, abs_tol=1e-9)
