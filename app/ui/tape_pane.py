@@ -77,8 +77,8 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
-        horizontal.setStretchLastSection(True)
-        for column, width in enumerate((78, 78, 120, 84, 100, 90, 90)):
+        horizontal.setStretchLastSection(False)
+        for column, width in enumerate((78, 84, 150, 90, 110, 110, 100)):
             self.view.setColumnWidth(column, width)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
         self.view.setMouseTracking(True)

@@ -28,6 +28,7 @@ class TotalsPane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumWidth(440)
         self.note = QLabel(self.tr("Seen since start, from public feeds. Sampled and partial feeds undercount; "
                                    "the total mixes them and says so."))
         self.note.setWordWrap(True)
