@@ -69,6 +69,7 @@ class _Ticker(msgspec.Struct, gc=False):
     nextFundingTime: int | str | None = None
 
 
+_KNOWN_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
 _ENVELOPE = decoder(_Envelope)
 _LIQUIDATIONS = decoder(list[_Liq])
 _LEGACY = decoder(_LegacyLiq)
@@ -110,15 +111,14 @@ def parse(
             text = message.ret_msg or "request refused"
             return [VenueNotice(VENUE, "error", message.op or "error", text)]
         return []  # pong, subscribe ack, anything else without a topic
+    if not topic.startswith(_KNOWN_TOPICS):
+        return []
+    if not message.data:
+        raise BadFrame(f"{topic} without data")
     if instruments is None:
         instruments = load_bundled()
     if state is None:
         state = BybitState()
-    known = topic.startswith(("allLiquidation.", "tickers.", "liquidation."))
-    if not known:
-        return []
-    if not message.data:
-        raise BadFrame(f"{topic} without data")
     if topic.startswith("allLiquidation."):
         rows = decode(_LIQUIDATIONS, message.data)
         ids = FrameIds()
