@@ -28,7 +28,6 @@ class TotalsPane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMinimumWidth(440)
         self.note = QLabel(self.tr("Seen since start, from public feeds. Sampled and partial feeds undercount; "
                                    "the total mixes them and says so."))
         self.note.setWordWrap(True)
@@ -51,8 +50,12 @@ class TotalsPane(QWidget):
             completeness = self._completeness.get(venue, "?")
             kinds.add(completeness)
             self._set_row(row, venue_name(venue), completeness, t)
-        mixed = "mixed: " + "+".join(sorted(kinds)) if len(kinds) > 1 else next(iter(kinds), "")
+        mixed = self.tr("mixed ⚠") if len(kinds) > 1 else next(iter(kinds), "")
         self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, bold=True)
+        feed = self.table.item(len(self._venues), 1)
+        if feed is not None and len(kinds) > 1:
+            feed.setToolTip(self.tr("This total adds feeds of different completeness ({kinds}): it is a floor, "
+                                    "not the market's total.").format(kinds=", ".join(sorted(kinds))))
 
     def _set_row(self, row: int, name: str, feed: str, t: SideTotals, bold: bool = False) -> None:
         values = (name, feed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd),

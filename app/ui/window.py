@@ -8,7 +8,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QListWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.formatting import format_clock
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
@@ -49,33 +59,37 @@ class MainWindow(QMainWindow):
         self._clock = clock
         self._clock_label = clock_label
 
-        central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
+        # Banners and the macro strip sit in one fixed tool bar: it spans the whole width, above the docks.
+        top = QWidget()
+        top_column = QVBoxLayout(top)
+        top_column.setContentsMargins(0, 0, 0, 0)
+        top_column.setSpacing(0)
         self.banner: QLabel | None = None
         if replay_banner:
             self.banner = QLabel(replay_banner)
             self.banner.setObjectName("replayBanner")
             self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            column.addWidget(self.banner)
+            top_column.addWidget(self.banner)
         self.alert_banner = QLabel()
         self.alert_banner.setObjectName("alertBanner")
         self.alert_banner.setStyleSheet("background: #5a1e02; color: #ffdfb6; font-weight: bold; padding: 4px 10px;")
         self.alert_banner.hide()
-        column.addWidget(self.alert_banner)
+        top_column.addWidget(self.alert_banner)
         self.macro_strip = MacroStrip()
         self.macro_strip.hide()
         self.macro_strip.tenor_clicked.connect(self.open_curve)
-        column.addWidget(self.macro_strip)
+        top_column.addWidget(self.macro_strip)
+        for fixed in (self.banner, self.alert_banner, self.macro_strip):
+            if fixed is not None:
+                fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._top_bar("topBar", top)
+        self.tape_pane = TapePane(engine.tapes[0], tick_size, title="Liquidation tape")
+        self.setCentralWidget(self.tape_pane)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
         self.alerts = AlertDispatcher()
         self._curve_views: list[CurveView] = []
         self._ticks = 0
-        self.tape_pane = TapePane(engine.tapes[0], tick_size, title="Liquidation tape")
-        column.addWidget(self.tape_pane, 1)
-        self.setCentralWidget(central)
 
         self.totals_pane = TotalsPane(venues, completeness)
         self.totals_dock = self._dock("Session totals", "totalsDock", self.totals_pane)
@@ -94,6 +108,19 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(max(16, int(1000 / max(repaint_hz, 0.1))))
         self.timer.timeout.connect(self.tick)
         self.tick()
+
+    def _top_bar(self, name: str, widget: QWidget) -> QToolBar:
+        bar = QToolBar(self)
+        bar.setObjectName(name)
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setEnabled(False)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setStyleSheet("QToolBar { border: none; padding: 0; spacing: 0; }")
+        bar.addWidget(widget)
+        widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        return bar
 
     def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(self.tr(title), self)
