@@ -33,9 +33,12 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_DEADLINE_S: dict[str, float] = {"bybit": 600.0, "okx": 30.0}
 """Bybit cuts a connection without ping for 10 min; OKX after 30 s of silence (feeds.md §2.3, §3.3)."""
-SLOW_CONSUMER_BYTES = 32 * 2**20
-"""A client whose unsent backlog exceeds this is disconnected, as venues do with slow consumers."""
-BATCH_MAX = 2_000
+BACKPRESSURE_BYTES = 256 << 10
+"""Past this unsent backlog on any client, playback (and scenario time) waits for it to catch up:
+replaying faster than the app can read would otherwise only grow buffers and lose frames."""
+SLOW_CONSUMER_GRACE_S = 10.0
+"""A client that stays behind this long (transport time) is disconnected, as venues do."""
+BATCH_MAX = 1_000
 """Frames sent before yielding to the loop, so clients on the same loop keep up."""
 GARBAGE = ('{"topic":"allLiq', "not json at all", "{]", '{"arg":{"channel":', "\x00\x01\x02")
 
@@ -367,21 +370,39 @@ class ReplayServer:
                     broadcast([c.ws for c in targets if topic in c.topics], data, text=True)
                 self.frames_sent += 1
             if sent:
-                self._shed_slow_consumers()
+                waited = await self._backpressure()
+                if waited:
+                    self._t0 += waited  # scenario time pauses while the clients catch up
+                    due = (time.monotonic() - self._t0) * speed_ms
             if sent >= BATCH_MAX:
                 await asyncio.sleep(0)
             elif i < total:
                 await asyncio.sleep((offsets[i] - due) / speed_ms)
         self.finished = True
 
-    def _shed_slow_consumers(self) -> None:
-        for group in self._clients.values():
-            for client in list(group):
-                transport = client.ws.transport
-                if transport is not None and transport.get_write_buffer_size() > SLOW_CONSUMER_BYTES:
+    def _laggards(self) -> list[_Client]:
+        return [client for group in self._clients.values() for client in group
+                if client.ws.transport is not None
+                and client.ws.transport.get_write_buffer_size() > BACKPRESSURE_BYTES]
+
+    async def _backpressure(self) -> float:
+        """Wait while a client is more than BACKPRESSURE_BYTES behind; returns the seconds waited.
+        Clients behind for longer than the grace period are cut off (slow consumers)."""
+        laggards = self._laggards()
+        if not laggards:
+            return 0.0
+        began = time.monotonic()
+        grace = self.timing.seconds(SLOW_CONSUMER_GRACE_S)
+        while laggards:
+            if time.monotonic() - began > grace:
+                for client in laggards:
                     self.slow_disconnects += 1
                     log.warning("replay: dropping slow consumer %s on %s", client.conn_id, client.stream)
-                    transport.abort()
+                    client.ws.transport.abort()
+                break
+            await asyncio.sleep(0.001)
+            laggards = self._laggards()
+        return time.monotonic() - began
 
     async def _enforce_heartbeats(self) -> None:
         if not self.heartbeat_deadline_s:

@@ -141,3 +141,24 @@ async def test_unknown_paths_are_404(server: ReplayServer) -> None:
 async def test_rejects_bad_speed(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         ReplayServer(tmp_path / "x.gz", speed=0)
+
+
+async def test_a_client_that_stops_reading_holds_playback_then_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "big.gz"
+    padding = "x" * 4000
+    with RecordingWriter(path, {"scenario": "t", "start_ms": START_MS, "streams": ["okx/public"]}) as writer:
+        for n in range(8000):  # ~32 MB of frames, far more than loopback socket buffers hold
+            writer.write(n, "okx/public", f'{{"n":{n},"pad":"{padding}"}}')
+    srv = ReplayServer(path, speed=1000.0, timing=Timing(60))
+    await srv.start(autoplay=False)
+    try:
+        ws = await connect(srv.endpoints()["okx/public"], max_queue=4)  # and never reads
+        try:
+            await wait_until(lambda: srv.clients("okx/public") == 1)
+            srv.play()
+            await wait_until(lambda: srv.slow_disconnects == 1, timeout=6.0, what="slow consumer dropped")
+            assert srv.frames_sent < 8000  # playback waited for the reader instead of flooding it
+        finally:
+            ws.transport.abort()
+    finally:
+        await srv.stop()
