@@ -17,6 +17,7 @@ HEADLESS_COMMANDS: dict[str, str] = {
     "margin": "app.services.margin_cli",
     "macro": "app.services.macro_cli",
     "replay-server": "app.feeds.replay_cli",
+    "self-check": "app.services.self_check",
 }
 
 

@@ -1,0 +1,96 @@
+"""`cascade self-check [--keyring-roundtrip]`: what a frozen build can and cannot do, as JSON.
+
+A diagnostic for installers and bug reports, not a user feature. It reports the TLS trust store the
+app would use (CA count and where it came from), the keyring backend, whether the bundled resources
+are present, and, when asked, stores, reads back and deletes a dummy secret through the same code
+path the app uses for API keys. Exit status 0 only when every check run passed. Never loads Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import ssl
+import sys
+from typing import Any
+
+from app import __version__
+from app.resources import resource_path
+from app.store.secrets import (
+    SecretStoreUnavailable,
+    backend_description,
+    delete_secret,
+    get_secret,
+    set_secret,
+)
+
+PROBE_SERVICE = "cascade-self-check"
+PROBE_NAME = "probe"
+# Files every command needs at start-up; their absence is the classic "works from source" bug.
+REQUIRED_RESOURCES = (
+    ("scenarios", "2026-01-20.jsonl.gz"),
+    ("instruments-majors.json",),
+    ("macro", "jgbcme_all.csv"),
+    ("macro", "events.ics"),
+    ("icons", "cascade-256.png"),
+)
+
+
+def tls_report() -> dict[str, Any]:
+    paths = ssl.get_default_verify_paths()
+    context = ssl.create_default_context()
+    return {
+        "x509_ca": context.cert_store_stats()["x509_ca"],
+        "cafile": paths.cafile,
+        "capath": paths.capath,
+        "openssl": ssl.OPENSSL_VERSION,
+    }
+
+
+def resources_report() -> dict[str, Any]:
+    missing = ["/".join(parts) for parts in REQUIRED_RESOURCES if not resource_path(*parts).is_file()]
+    return {"dir": str(resource_path()), "missing": missing}
+
+
+async def _roundtrip() -> str:
+    value = secrets.token_urlsafe(16)
+    try:
+        await set_secret(PROBE_SERVICE, PROBE_NAME, value)
+        read_back = await get_secret(PROBE_SERVICE, PROBE_NAME)
+        await delete_secret(PROBE_SERVICE, PROBE_NAME)
+        gone = await get_secret(PROBE_SERVICE, PROBE_NAME) is None
+    except SecretStoreUnavailable as exc:
+        return f"failed: {exc}"
+    if read_back != value:
+        return "failed: read back a different value"
+    return "ok" if gone else "failed: secret still present after delete"
+
+
+def keyring_report(roundtrip: bool) -> dict[str, Any]:
+    report: dict[str, Any] = {"backend": backend_description()}
+    if roundtrip:
+        report["roundtrip"] = asyncio.run(_roundtrip())
+    return report
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="cascade self-check", description=__doc__.splitlines()[0])
+    parser.add_argument("--keyring-roundtrip", action="store_true",
+                        help="store, read back and delete a dummy secret in the system keyring")
+    options = parser.parse_args(argv)
+    report = {
+        "version": __version__,
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "tls": tls_report(),
+        "keyring": keyring_report(options.keyring_roundtrip),
+        "resources": resources_report(),
+    }
+    print(json.dumps(report, indent=2))
+    passed = (
+        report["tls"]["x509_ca"] > 0
+        and not report["resources"]["missing"]
+        and report["keyring"].get("roundtrip", "ok") == "ok"
+    )
+    return 0 if passed else 1
