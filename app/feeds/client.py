@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,10 @@ BACKOFF_INITIAL_S = 1.0
 BACKOFF_MAX_S = 60.0
 LAG_SAMPLE_EVERY = 16
 """Sample received−ts lag on one frame in N: cheap and still a good median."""
+CLOCK_JUMP_S = 5.0
+"""Wall time moving this many real seconds more (or less) than monotonic time means the machine slept
+or its clock was set: whatever the venue sent meanwhile is lost, so reconnect and record the gap."""
+WATCHDOG_MAX_SLEEP_S = 5.0
 _REFUSED_STATUSES = (403, 451)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -59,8 +64,12 @@ async def run_connection(
     timing: Timing,
     clock: Callable[[], int],
     instruments: Any = None,
+    *,
+    wall: Callable[[], float] = time.time,
 ) -> None:
-    """Run one venue connection forever (until cancelled), reconnecting on every failure."""
+    """Run one venue connection forever (until cancelled), reconnecting on every failure.
+
+    `wall` is the wall clock, compared with monotonic time to notice sleep/resume (tests inject it)."""
     refused = False
 
     def on_failed_attempt(exc: Exception) -> Exception | None:
@@ -92,7 +101,7 @@ async def run_connection(
     session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
     async for ws in connector:
         started = timing.monotonic()
-        reason = await _session(ws, spec, sink, status, timing, clock, instruments)
+        reason = await _session(ws, spec, sink, status, timing, clock, instruments, wall)
         log.info("%s: disconnected: %s", spec.stream, reason)
         if timing.monotonic() - started > BACKOFF_MAX_S:
             session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
@@ -108,11 +117,12 @@ async def _session(
     timing: Timing,
     clock: Callable[[], int],
     instruments: Any,
+    wall: Callable[[], float],
 ) -> str:
     """One connected session; returns why it ended (the status already shows it)."""
     state = spec.new_state() if spec.new_state is not None else None
     last_traffic = timing.monotonic()
-    stalled = False
+    cut: str | None = None
 
     async def heartbeat() -> None:
         assert spec.heartbeat is not None and spec.heartbeat_interval_s
@@ -121,15 +131,22 @@ async def _session(
             await ws.send(spec.heartbeat)
 
     async def watchdog() -> None:
-        nonlocal stalled
+        nonlocal cut
+        skew = wall() - time.monotonic()
         while True:
             idle = timing.monotonic() - last_traffic
             if idle >= spec.stall_after_s:
-                stalled = True
-                status.lost("stalled", f"no traffic for {spec.stall_after_s:g} s")
+                cut = f"no traffic for {spec.stall_after_s:g} s"
+                status.lost("stalled", cut)
                 ws.transport.abort()  # a stalled peer will not complete a closing handshake
                 return
-            await timing.sleep(spec.stall_after_s - idle)
+            jump = wall() - time.monotonic() - skew
+            if abs(jump) > CLOCK_JUMP_S:
+                cut = f"clock jumped {jump:+.0f} s (sleep/resume?): reconnecting"
+                status.lost("offline", cut)
+                ws.transport.abort()
+                return
+            await timing.sleep(min(spec.stall_after_s - idle, WATCHDOG_MAX_SLEEP_S))
 
     helpers: list[asyncio.Task[None]] = []
     try:
@@ -164,11 +181,15 @@ async def _session(
                     first = events[0]
                     if type(first) is Liquidation or type(first) is MarkPrice:
                         status.lag(received_ms, first.ts_ms)  # type: ignore[union-attr]
-        reason = "closed by the venue"
-        status.lost("offline", reason)
+        reason = cut or "closed by the venue"
+        if cut is None:
+            status.lost("offline", reason)
     except ConnectionClosed as exc:
-        reason = f"no traffic for {spec.stall_after_s:g} s" if stalled else _describe(exc)
-        status.lost("stalled" if stalled else "offline", reason)
+        if cut is not None:  # the watchdog cut it; the status already says why
+            reason = cut
+        else:
+            reason = _describe(exc)
+            status.lost("offline", reason)
     finally:
         for task in helpers:
             task.cancel()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,8 @@ class Pair:
 @contextlib.asynccontextmanager
 async def running_pair(
     recording: Path, *, capacity: int = 100_000, autoplay_after_live: bool = True,
-    heartbeat_deadline_s: dict[str, float] | None = None, **spec_changes: object,
+    heartbeat_deadline_s: dict[str, float] | None = None, wall: Callable[[], float] = time.time,
+    **spec_changes: object,
 ):  # type: ignore[no-untyped-def]
     timing = Timing(SCALE)
     server = ReplayServer(recording, timing=timing, heartbeat_deadline_s=heartbeat_deadline_s)
@@ -94,7 +96,7 @@ async def running_pair(
     counter = FrameCounter(spec_changes.pop("parse", bybit.parse))  # type: ignore[arg-type]
     spec = bybit_spec(server.endpoints()[STREAM], counter, **spec_changes)
     status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
-    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms, wall=wall))
     try:
         if autoplay_after_live:
             await wait_until(lambda: status.state == "live" and server.clients(STREAM) == 1, what="first connect")

@@ -200,3 +200,18 @@ def test_frame_counter_ignores_acks() -> None:
     counter = FrameCounter(bybit.parse)
     counter('{"success":true,"ret_msg":"pong","conn_id":"c","req_id":"","op":"ping"}', 0)
     assert counter.liquidation_frames == 0
+
+
+async def test_a_wall_clock_jump_sleep_resume_reconnects_and_records_a_gap(
+    recording: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import time
+
+    jump = 0.0
+    with caplog.at_level(logging.INFO, logger="app.feeds.client"):
+        async with running_pair(recording, wall=lambda: time.time() + jump) as pair:
+            await wait_until(lambda: pair.counter.liquidation_frames >= 20)
+            jump = 3_600.0  # the laptop slept for an hour
+            await wait_until(lambda: pair.status.reconnects == 1 and pair.status.state == "live", what="reconnect")
+            assert len(pair.status.gaps) == 1 and pair.status.gaps[0][1] is not None
+    assert any("clock jumped +3600 s" in r.getMessage() for r in caplog.records)
