@@ -17,7 +17,8 @@ from typing import Any
 
 import msgspec
 import qasync
-from PySide6.QtWidgets import QApplication  # before qasync, on purpose
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on purpose
 
 from app import __version__
 from app.core.tape import Tape, TapeFilter
@@ -25,6 +26,8 @@ from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.macro import MacroService
 from app.services.runtime import DEMO_SCENARIO, FeedRuntime, demo_recording
+from app.store.db import HistoryDb
+from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import install_excepthook, setup_logging
 from app.store.paths import ProfilePaths, profile_paths
 from app.store.settings import Settings, load_settings, save_settings
@@ -45,10 +48,27 @@ def run_gui(options: argparse.Namespace) -> int:
     setup_logging(profile.log_dir)
     crash_reporter = CrashReporter()  # lives in the GUI thread; hooks may fire in any thread
     install_excepthook(crash_reporter.report)
+    lock = None
+    if not options.demo:  # one writer per profile; the demo writes nothing of the user's
+        try:
+            lock = ProfileLock(profile.lock_file).acquire()
+        except ProfileLocked as locked:
+            _tell_user(app, str(locked))
+            return 3
     try:
         return asyncio.run(_main(app, options, profile), loop_factory=qasync.QEventLoop)
     except KeyboardInterrupt:
         return 130
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _tell_user(app: QApplication, message: str) -> None:
+    """Before the event loop runs, so a blocking message box is safe (no qasync tasks yet)."""
+    print(f"cascade: {message}", file=sys.stderr)
+    if app.platformName() not in ("offscreen", "minimal"):
+        QMessageBox.critical(None, "Cascade", message)
 
 
 def _macro_options(settings: Settings, demo: bool) -> dict[str, object]:
@@ -116,8 +136,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         endpoints = dict(settings.endpoints)
         banner = None
 
+    # The demo's history is in memory: synthetic events never reach the user's real history.
+    history = HistoryDb.open(":memory:" if options.demo else profile.history_db)
     runtime = FeedRuntime(clock=clock, endpoints=endpoints)
-    engine = Engine(runtime.sink, clock)
+    engine = Engine(runtime.sink, clock, history_writer=history.write_liquidations)
     engine.add_tape(Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
     window = MainWindow(
         engine,
@@ -141,6 +163,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     window.show()
     runtime.start()
     window.start()
+    gap_timer = QTimer(window)  # closed gaps go to the history once a second
+    gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
+    gap_timer.start(1000)
     await _attach_macro(window, settings, profile, demo=options.demo)
     window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
         _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
@@ -160,6 +185,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     if server is not None:
         await server.stop()
     window.tick()  # take what arrived before the feeds stopped: nothing received is lost
+    gap_timer.stop()
+    for gap in runtime.closed_gaps() + runtime.open_gaps(clock.now_ms()):
+        history.write_gap(*gap)
+    await asyncio.to_thread(history.close)  # flushes the last batch off the loop thread
     if not options.demo:
         geometry, state = window.layout_state()
         save_settings(msgspec.structs.replace(settings, window_geometry=geometry, window_state=state),

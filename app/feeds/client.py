@@ -99,14 +99,17 @@ async def run_connection(
     # websockets resets its backoff after every successful handshake, so a server that accepts
     # and drops at once would be hammered: we add our own backoff between short sessions.
     session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
-    async for ws in connector:
-        started = timing.monotonic()
-        reason = await _session(ws, spec, sink, status, timing, clock, instruments, wall)
-        log.info("%s: disconnected: %s", spec.stream, reason)
-        if timing.monotonic() - started > BACKOFF_MAX_S:
-            session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
-        await timing.sleep(next(session_backoff))
-        status.state = "connecting"
+    # aclosing: on cancellation the connect iterator is closed here, awaited, with its connection,
+    # rather than left to the garbage collector ("async generator ignored GeneratorExit").
+    async with contextlib.aclosing(aiter(connector)) as connections:
+        async for ws in connections:
+            started = timing.monotonic()
+            reason = await _session(ws, spec, sink, status, timing, clock, instruments, wall)
+            log.info("%s: disconnected: %s", spec.stream, reason)
+            if timing.monotonic() - started > BACKOFF_MAX_S:
+                session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
+            await timing.sleep(next(session_backoff))
+            status.state = "connecting"
 
 
 async def _session(

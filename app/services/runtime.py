@@ -56,6 +56,7 @@ class FeedRuntime:
         self.specs = connection_specs(venues, endpoints, self.instruments)
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
+        self._gaps_reported = [0] * len(self.statuses)
 
     @property
     def completeness(self) -> dict[str, str]:
@@ -76,6 +77,24 @@ class FeedRuntime:
     def venue_views(self) -> list[VenueStatusView]:
         snapshots = [status.snapshot() for status in self.statuses]
         return [view_from_rollup(venue_rollup(venue, snapshots)) for venue in self.venues]
+
+    def closed_gaps(self) -> list[tuple[str, str, int, int]]:
+        """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history."""
+        closed: list[tuple[str, str, int, int]] = []
+        for index, status in enumerate(self.statuses):
+            gaps = status.gaps
+            done = self._gaps_reported[index]
+            while done < len(gaps) and gaps[done][1] is not None:
+                start, end = gaps[done]
+                closed.append((status.venue, status.stream, start, end))  # type: ignore[arg-type]
+                done += 1
+            self._gaps_reported[index] = done
+        return closed
+
+    def open_gaps(self, now_ms: int) -> list[tuple[str, str, int, int]]:
+        """Gaps still open (a venue down at shutdown), closed at `now_ms` for the record."""
+        return [(status.venue, status.stream, status.gaps[-1][0], now_ms)
+                for status in self.statuses if status.gaps and status.gaps[-1][1] is None]
 
     def tick_size(self, venue: str, symbol: str) -> float | None:
         instrument = self.instruments.get(venue, symbol)

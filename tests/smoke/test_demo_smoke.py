@@ -32,3 +32,35 @@ def test_version() -> None:
     result = run_cascade("--version")
     assert result.returncode == 0
     assert re.fullmatch(r"cascade \d+\.\d+\.\d+\s*", result.stdout)
+
+
+def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_home) -> None:
+    """No network: settings point every venue at a closed local port; the app keeps retrying and
+    quits by itself without hanging or crashing."""
+    import json
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    streams = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")
+    settings_dir = isolated_home / ".config" / "Cascade" / "default"
+    settings_dir.mkdir(parents=True, exist_ok=True)
+    (settings_dir / "settings.json").write_text(json.dumps(
+        {"version": 1, "endpoints": {s: f"ws://127.0.0.1:{port}/{s}" for s in streams}}))
+    result = run_cascade("--exit-after", "3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "liquidations shown binance=0 bybit=0 okx=0" in result.stdout
+    log = (isolated_home / ".local" / "state" / "Cascade" / "log" / "default" / "cascade.log").read_text()
+    assert "connect failed" in log
+
+
+def test_second_instance_on_the_same_profile_is_refused(isolated_home) -> None:
+    from app.store.lock import ProfileLock
+    from app.store.paths import profile_paths
+
+    paths = profile_paths().ensure()
+    with ProfileLock(paths.lock_file):
+        result = run_cascade("--exit-after", "1")
+    assert result.returncode == 3
+    assert "already running" in result.stderr

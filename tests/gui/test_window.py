@@ -1,0 +1,96 @@
+"""The main window driven by its tick(), no event loop: tape rows, totals, notices, status bar,
+the macro strip and a pre-event alert through the Notifier path."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.core.events import Liquidation, VenueNotice
+from app.core.macro.calendar import load_calendar
+from app.core.macro.jgb import parse_mof_csv
+from app.core.tape import Tape
+from app.feeds.sink import FeedSink
+from app.services.alerts import RecordingNotifier
+from app.services.engine import Engine
+from app.services.macro import MacroService
+from app.services.venue_status import VenueStatusView
+from app.ui.window import MainWindow
+
+NOW = 1_768_935_600_000  # 2026-01-20 19:00 UTC
+
+MOF = ("Interest Rate (Test)\r\nDate,1Y,10Y,30Y,40Y\r\n2026/1/16,0.8,2.2,3.4,3.6\r\n"
+       "2026/1/19,0.8,2.266,3.562,3.721\r\n2026/1/20,0.8,2.33,3.765,3.901\r\n2026/1/21,0.8,2.5,4.0,4.2\r\n")
+ICS = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nX-CASCADE-AS-OF:2026-01-01\r\n
+BEGIN:VEVENT\r\nUID:boj@test\r\nSUMMARY:BOJ meeting\r\nDTSTART:20260120T191000Z\r\nDTEND:20260120T200000Z\r\n
+X-CASCADE-KIND:boj\r\nX-CASCADE-IMPACT:high\r\nURL:https://www.boj.or.jp/\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n""".replace(
+    "\n\n", "\n").replace("\r\n\n", "\r\n")
+
+
+def liq(venue: str, ts: int, usd: float, side: str = "long") -> Liquidation:
+    return Liquidation(venue, "BTCUSDT", "BTC", "linear_perp", side, 90_000.0, usd / 90_000, usd, ts,  # type: ignore[arg-type]
+                       "all", f"{venue}{ts}")
+
+
+def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
+    engine = Engine(sink, lambda: now[0])
+    engine.add_tape(Tape(max_rows=100))
+    views = [VenueStatusView("binance", "live", 12.5, "sampled"),
+             VenueStatusView("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
+    window = MainWindow(engine, ["binance", "bybit"], {"binance": "sampled", "bybit": "all"},
+                        status_provider=lambda: views, clock=lambda: now[0], clock_label="replay",
+                        replay_banner="REPLAY 2026-01-20 ×1")
+    qtbot.addWidget(window)
+    return window
+
+
+def test_tick_fills_tape_totals_notices_and_status(qtbot) -> None:
+    sink = FeedSink()
+    now = [NOW]
+    window = make_window(qtbot, sink, now)
+    sink.offer("binance", [liq("binance", NOW, 5_000), liq("binance", NOW + 1, 13_520_000, "short")])
+    sink.offer("bybit", [VenueNotice("bybit", "error", "10001", "Invalid symbol")])
+    window.tick()
+    assert window.tape_pane.model.rowCount() == 2
+    totals = window.totals_pane.table
+    assert totals.item(0, 2).text() == "2"
+    assert totals.item(0, 4).text() == "$13.52M"
+    assert "Invalid symbol" in window.notices.item(0).text()
+    binance = window.status.venue_label("binance")
+    bybit = window.status.venue_label("bybit")
+    assert binance is not None and "live" in binance.text() and "sampled" in binance.text()
+    assert bybit is not None and "offline" in bybit.text() and "2 gaps" in bybit.text()
+    assert "2026-01-20 19:00:00 UTC" in window.status.clock_label.text()
+    assert window.banner is not None and "REPLAY" in window.banner.text()
+
+
+def test_macro_strip_and_pre_event_alert(qtbot) -> None:
+    sink = FeedSink()
+    now = [NOW]
+    window = make_window(qtbot, sink, now)
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["10Y", "30Y", "40Y"],
+                         hide_after=date(2026, 1, 20))
+    recorder = RecordingNotifier()
+    window.attach_macro(macro, alert_minutes=30, extra_notifiers=(recorder,))
+    thirty = window.macro_strip.tiles["30Y"]
+    assert thirty.level.text() == "3.765%"
+    assert "+20.3bp" in thirty.change.text()
+    assert "RECORD" in thirty.flag.text()
+    assert "4.000" not in thirty.level.text()  # the row after the replay date stays hidden
+    assert "BOJ meeting" in window.macro_strip.events.text()
+    assert [alert.title for alert in recorder.alerts] == ["BOJ meeting"]  # 10 min before, lead 30 min
+    assert not window.alert_banner.isHidden()
+    now[0] += 60_000
+    window._refresh_macro()
+    assert len(recorder.alerts) == 1  # once per event
+
+
+def test_curve_view_shows_no_row_after_the_replay_date(qtbot) -> None:
+    from app.ui.curve_view import CurveView
+
+    history = parse_mof_csv(MOF)
+    view = CurveView(history.until(date(2026, 1, 20)), date(2026, 1, 20), "30Y")
+    qtbot.addWidget(view)
+    _xs, ys = view.history_line.getData()
+    assert list(ys) == [3.4, 3.562, 3.765]
+    view.tenor_choice.setCurrentText("40Y")
+    assert list(view.history_line.getData()[1]) == [3.6, 3.721, 3.901]

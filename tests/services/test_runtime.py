@@ -1,0 +1,75 @@
+"""The app's feed side without Qt: the bundled scenario served on 127.0.0.1, the real venue
+connections, the engine draining into a tape — and a dropped connection shown as a gap."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.core.tape import Tape
+from app.feeds.replay_server import ReplayServer
+from app.feeds.timing import Timing
+from app.services.clock import MarketClock
+from app.services.engine import Engine
+from app.services.runtime import FeedRuntime, demo_recording
+
+
+async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -> None:
+    timing = Timing(scale=60)
+    server = ReplayServer(demo_recording(), speed=40, timing=timing)
+    await server.start()
+    clock = MarketClock(server.market_ms, label="replay")
+    runtime = FeedRuntime(clock=clock, endpoints=server.endpoints(), timing=timing)
+    written: list[int] = []
+    engine = Engine(runtime.sink, clock, history_writer=lambda batch: written.append(len(batch)))
+    tape = engine.add_tape(Tape(max_rows=100))
+    runtime.start()
+    try:
+        await _wait_for(lambda: engine.tick() >= 0 and all(engine.counts[v] > 0 for v in runtime.venues))
+        assert {view.venue: view.state for view in runtime.venue_views()} == {
+            "binance": "live", "bybit": "live", "okx": "live"}
+        assert {view.venue: view.completeness for view in runtime.venue_views()} == {
+            "binance": "sampled", "bybit": "all", "okx": "partial"}
+        assert tape.take_update() is not None
+
+        server.drop("bybit/linear")
+        await _wait_for(lambda: any(s.stream == "bybit/linear" and s.reconnects >= 1
+                                    for s in (st.snapshot() for st in runtime.statuses)))
+        gaps = runtime.closed_gaps()
+        assert [(venue, stream) for venue, stream, _, _ in gaps] == [("bybit", "bybit/linear")]
+        start, end = gaps[0][2], gaps[0][3]
+        assert start <= end
+        assert runtime.closed_gaps() == []  # each gap is reported once
+        bybit = next(v for v in runtime.venue_views() if v.venue == "bybit")
+        assert bybit.gaps == 1 and bybit.reconnects == 1
+    finally:
+        await runtime.stop()
+        await server.stop()
+    engine.tick()
+    assert sum(written) == sum(engine.counts.values())  # every liquidation taken went to the history
+
+
+async def test_dead_endpoints_show_offline_and_keep_retrying() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dead = {stream: f"ws://127.0.0.1:{port}/{stream}"
+            for stream in ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")}
+    runtime = FeedRuntime(clock=MarketClock.live(), endpoints=dead, timing=Timing(scale=60))
+    runtime.start()
+    try:
+        await _wait_for(lambda: all(v.state == "offline" for v in runtime.venue_views()))
+        await asyncio.sleep(0.3)
+        assert all(v.state == "offline" for v in runtime.venue_views())
+        assert runtime.supervisor.running()  # still trying, not given up
+    finally:
+        await runtime.stop()
