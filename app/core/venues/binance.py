@@ -10,15 +10,19 @@ import msgspec
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
-from app.core.instruments import Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled, unit_multiplier
 from app.core.venues.common import (
     NonNegative,
     Positive,
     TimestampMs,
+    coin_and_multiplier,
     decode,
+    decode_rows,
     decoder,
     liquidation_id,
+    note,
     optional_number,
+    positive_or_none,
 )
 from app.core.venues.protocol import ConnectionSpec
 
@@ -212,3 +216,69 @@ def connections(
             new_state=lambda: BinanceState(wanted),
         )
     ]
+
+
+# --- REST instrument metadata: GET /fapi/v1/exchangeInfo ------------------------------------------
+
+EXCHANGE_INFO_PATH = "/fapi/v1/exchangeInfo"
+DEFAULT_REST_BASE = "https://fapi.binance.com"
+# TRADIFI_PERPETUAL: the stock and commodity perpetuals Binance lists beside crypto since 2025.
+_PERPETUAL_TYPES = frozenset({"PERPETUAL", "TRADIFI_PERPETUAL"})
+
+
+class _Filter(msgspec.Struct, gc=False):
+    filterType: str = ""
+    tickSize: str | float | None = None
+    stepSize: str | float | None = None
+
+
+class _SymbolRow(msgspec.Struct, gc=False):
+    symbol: str
+    baseAsset: str
+    contractType: str = ""
+    status: str = ""
+    quoteAsset: str | None = None
+    marginAsset: str | None = None
+    filters: list[_Filter] = []
+
+
+class _ExchangeInfo(msgspec.Struct, gc=False):
+    symbols: list[msgspec.Raw]
+
+
+_EXCHANGE_INFO = decoder(_ExchangeInfo)
+_SYMBOL_ROW = decoder(_SymbolRow)
+
+
+def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
+    """The TRADING perpetuals of a USDⓈ-M `exchangeInfo` response. Quantity is in the base asset, so
+    one unit is one coin, or 1000 for 1000PEPEUSDT-style symbols (counted as PEPE). Rows that do not
+    fit are skipped and described in `problems`; a response that is not an exchangeInfo raises BadFrame."""
+    rows = decode_rows(_SYMBOL_ROW, decode(_EXCHANGE_INFO, payload).symbols, VENUE, problems)
+    instruments = []
+    for row in rows:
+        if row.contractType not in _PERPETUAL_TYPES or row.status != "TRADING":
+            continue  # dated futures, settling and delisted symbols
+        if not row.baseAsset or not row.symbol:
+            note(problems, f"{VENUE} {row.symbol or '?'}: no symbol or base asset")
+            continue
+        coin, per_unit = coin_and_multiplier(row.baseAsset)
+        if per_unit == 1.0:
+            per_unit = unit_multiplier(row.symbol)
+        by_type = {f.filterType: f for f in row.filters}
+        price_filter, lot_filter = by_type.get("PRICE_FILTER"), by_type.get("LOT_SIZE")
+        instruments.append(
+            Instrument(
+                VENUE,
+                row.symbol,
+                coin,
+                "linear_perp",
+                contract_size=per_unit,
+                contract_unit="base",
+                tick_size=positive_or_none(price_filter.tickSize) if price_filter else None,
+                lot_size=positive_or_none(lot_filter.stepSize) if lot_filter else None,
+                quote=row.quoteAsset or None,
+                settle=row.marginAsset or None,
+            )
+        )
+    return instruments

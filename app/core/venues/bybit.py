@@ -10,13 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any, Literal
+from urllib.parse import quote
 
 import msgspec
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Kind, Liquidation, MarkPrice, VenueNotice
-from app.core.instruments import Instruments, canonical_coin, load_bundled, unit_multiplier
-from app.core.venues.common import FrameIds, Positive, TimestampMs, decode, decoder, optional_number
+from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.venues.common import (
+    FrameIds,
+    Positive,
+    TimestampMs,
+    coin_and_multiplier,
+    decode,
+    decode_rows,
+    decoder,
+    note,
+    optional_number,
+    positive_or_none,
+)
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "bybit"
@@ -299,3 +311,100 @@ def connections(
 
 def _state_factory(category: Category):  # type: ignore[no-untyped-def]
     return lambda: BybitState(category)
+
+
+# --- REST instrument metadata: GET /v5/market/instruments-info (paginated by cursor) -------------
+
+INSTRUMENTS_PATH = "/v5/market/instruments-info"
+INSTRUMENTS_PAGE_LIMIT = 1000  # the endpoint's maximum
+DEFAULT_REST_BASE = "https://api.bybit.com"
+_PERPETUAL_KINDS: dict[str, Kind] = {"LinearPerpetual": "linear_perp", "InversePerpetual": "inverse_perp"}
+
+
+class _PriceFilter(msgspec.Struct, gc=False):
+    tickSize: str | float | None = None
+
+
+class _LotSizeFilter(msgspec.Struct, gc=False):
+    qtyStep: str | float | None = None
+
+
+class _InstrumentRow(msgspec.Struct, gc=False):
+    symbol: str
+    contractType: str = ""
+    status: str = ""
+    baseCoin: str = ""
+    quoteCoin: str | None = None
+    settleCoin: str | None = None
+    priceFilter: _PriceFilter | None = None
+    lotSizeFilter: _LotSizeFilter | None = None
+
+
+class _InstrumentsResult(msgspec.Struct, gc=False):
+    rows: list[msgspec.Raw] = msgspec.field(default_factory=list, name="list")
+    nextPageCursor: str | None = None
+    category: str | None = None
+
+
+class _InstrumentsResponse(msgspec.Struct, gc=False):
+    retCode: int | str | None = None
+    retMsg: str | None = None
+    result: _InstrumentsResult | None = None
+
+
+class InstrumentsPage(msgspec.Struct, frozen=True):
+    instruments: list[Instrument]
+    next_cursor: str | None  # None on the last page
+
+
+_INSTRUMENTS_RESPONSE = decoder(_InstrumentsResponse)
+_INSTRUMENT_ROW = decoder(_InstrumentRow)
+
+
+def instruments_url(base: str, category: Category, cursor: str | None = None) -> str:
+    url = f"{base.rstrip('/')}{INSTRUMENTS_PATH}?category={category}&limit={INSTRUMENTS_PAGE_LIMIT}"
+    return url if not cursor else f"{url}&cursor={quote(cursor, safe='')}"
+
+
+def instruments_page(payload: bytes | str, problems: list[str] | None = None) -> InstrumentsPage:
+    """One page of `instruments-info` (linear or inverse): its Trading perpetuals and the cursor of the
+    next page. Linear qty is in the base coin (1000 PEPE per unit of 1000PEPEUSDT); inverse contracts
+    are 1 USD each. Odd rows are skipped into `problems`; an error response (retCode ≠ 0) or a body
+    without `result` raises BadFrame."""
+    response = decode(_INSTRUMENTS_RESPONSE, payload)
+    if response.retCode not in (None, 0, "0"):
+        raise BadFrame(f"retCode {response.retCode}: {response.retMsg or 'no message'}")
+    if response.result is None:
+        raise BadFrame("instruments-info without result")
+    instruments = []
+    for row in decode_rows(_INSTRUMENT_ROW, response.result.rows, VENUE, problems):
+        kind = _PERPETUAL_KINDS.get(row.contractType)
+        if kind is None or row.status != "Trading":
+            continue  # dated futures, pre-launch and closed symbols
+        if not row.symbol or not row.baseCoin:
+            note(problems, f"{VENUE} {row.symbol or '?'}: no symbol or base coin")
+            continue
+        coin, per_unit = coin_and_multiplier(row.baseCoin)
+        if per_unit == 1.0:
+            per_unit = unit_multiplier(row.symbol)
+        inverse = kind == "inverse_perp"
+        instruments.append(
+            Instrument(
+                VENUE,
+                row.symbol,
+                coin,
+                kind,
+                contract_size=1.0 if inverse else per_unit,
+                contract_unit="usd" if inverse else "base",
+                tick_size=positive_or_none(row.priceFilter.tickSize) if row.priceFilter else None,
+                lot_size=positive_or_none(row.lotSizeFilter.qtyStep) if row.lotSizeFilter else None,
+                quote=row.quoteCoin or None,
+                settle=row.settleCoin or None,
+            )
+        )
+    return InstrumentsPage(instruments, response.result.nextPageCursor or None)
+
+
+def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
+    """The instruments of one `instruments-info` page (see `instruments_page` for the cursor)."""
+    return instruments_page(payload, problems).instruments

@@ -3,6 +3,7 @@ that reject garbage at decode time, and deterministic liquidation ids."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Any
 from zlib import crc32
@@ -75,3 +76,54 @@ class FrameIds:
         count = self._seen.get(base, 0) + 1
         self._seen[base] = count
         return base if count == 1 else f"{base}-{count}"
+
+
+# --- REST instrument metadata (exchangeInfo, instruments-info, public/instruments) ------------------
+# Lenient on purpose: one odd row is skipped and reported, never the whole listing lost.
+
+_PREFIX_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
+_SUFFIX_MULTIPLIER = re.compile(r"(?<=[A-Z]{2})(1000000|100000|10000|1000)$")  # Bybit SHIB1000
+_MULTIPLIERS = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
+_COIN_RENAMES = {"XBT": "BTC"}
+
+
+def coin_and_multiplier(base_asset: str) -> tuple[str, float]:
+    """The canonical coin and coins per unit of a venue's base asset: ("PEPE", 1000) for 1000PEPE,
+    1MBABYDOGE and SHIB1000-style names; ("BTC", 1) for BTC and XBT."""
+    text = base_asset.strip()
+    for pattern in (_PREFIX_MULTIPLIER, _SUFFIX_MULTIPLIER):
+        match = pattern.search(text)
+        if match:
+            coin = (text[: match.start()] + text[match.end() :]).upper()
+            return _COIN_RENAMES.get(coin, coin), _MULTIPLIERS[match.group(1)]
+    coin = text.upper()
+    return _COIN_RENAMES.get(coin, coin), 1.0
+
+
+def positive_or_none(value: object) -> float | None:
+    """A positive finite number from a venue's text field, or None (absent, "", "0", garbage)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if 0.0 < number < 1e300 else None  # also rejects NaN
+
+
+def decode_rows(
+    row_decoder: msgspec.json.Decoder[Any], rows: list[msgspec.Raw], venue: str, problems: list[str] | None
+) -> list[Any]:
+    """Each raw row decoded on its own; a row that does not fit is noted in `problems` and skipped."""
+    decoded = []
+    for index, raw in enumerate(rows):
+        try:
+            decoded.append(row_decoder.decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError) as error:
+            note(problems, f"{venue} row {index}: {error}")
+    return decoded
+
+
+def note(problems: list[str] | None, text: str) -> None:
+    if problems is not None:
+        problems.append(text)

@@ -11,9 +11,19 @@ from typing import Literal
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
-from app.core.instruments import Instruments, canonical_coin, load_bundled
-from app.core.venues.common import FrameIds, Positive, TimestampMs, decode, decoder
+from app.core.events import Event, Kind, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.instruments import ContractUnit, Instrument, Instruments, canonical_coin, load_bundled
+from app.core.venues.common import (
+    FrameIds,
+    Positive,
+    TimestampMs,
+    coin_and_multiplier,
+    decode,
+    decode_rows,
+    decoder,
+    note,
+    positive_or_none,
+)
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "okx"
@@ -215,3 +225,95 @@ def connections(
             new_state=None,
         )
     ]
+
+
+# --- REST instrument metadata: GET /api/v5/public/instruments?instType=SWAP -----------------------
+
+INSTRUMENTS_PATH = "/api/v5/public/instruments?instType=SWAP"
+DEFAULT_REST_BASE = "https://www.okx.com"
+
+
+class _InstrumentRow(msgspec.Struct, gc=False):
+    instId: str
+    instType: str = "SWAP"
+    ctType: str = ""
+    ctVal: str | float | None = None
+    ctMult: str | float | None = None
+    ctValCcy: str = ""
+    uly: str = ""
+    instFamily: str = ""
+    settleCcy: str | None = None
+    tickSz: str | float | None = None
+    lotSz: str | float | None = None
+    state: str = ""
+
+
+class _InstrumentsResponse(msgspec.Struct, gc=False):
+    code: str | int | None = None
+    msg: str | None = None
+    data: list[msgspec.Raw] | None = None
+
+
+_INSTRUMENTS_RESPONSE = decoder(_InstrumentsResponse)
+_INSTRUMENT_ROW = decoder(_InstrumentRow)
+
+
+def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
+    """The live SWAPs of a `public/instruments` response, sized by ctVal × ctMult: base coin per
+    contract for linear (ctValCcy is the coin), USD per contract for inverse. A row without a usable
+    ctVal is skipped into `problems` (liquidations of it stay Unconvertible, never guessed); an error
+    response (code ≠ "0") or a body without `data` raises BadFrame."""
+    response = decode(_INSTRUMENTS_RESPONSE, payload)
+    if response.code not in (None, 0, "0"):
+        raise BadFrame(f"code {response.code}: {response.msg or 'no message'}")
+    if response.data is None:
+        raise BadFrame("instruments response without data")
+    instruments = []
+    for row in decode_rows(_INSTRUMENT_ROW, response.data, VENUE, problems):
+        if row.instType != "SWAP" or row.state != "live":
+            continue  # suspended, pre-open and test instruments
+        instrument = _swap(row, problems)
+        if instrument is not None:
+            instruments.append(instrument)
+    return instruments
+
+
+def _swap(row: _InstrumentRow, problems: list[str] | None) -> Instrument | None:
+    inst_id = row.instId
+    family = row.instFamily or row.uly or inst_id.rpartition("-")[0]  # BTC-USDT
+    base, _, quote = family.partition("-")
+    coin, per_coin_unit = coin_and_multiplier(base) if base else (canonical_coin(VENUE, inst_id), 1.0)
+    ct_val = positive_or_none(row.ctVal)
+    if ct_val is None:
+        note(problems, f"{VENUE} {inst_id}: no usable ctVal ({row.ctVal!r})")
+        return None
+    size = ct_val * (positive_or_none(row.ctMult) or 1.0)
+    if row.ctType == "linear":
+        # ctVal counts ctValCcy units (the base, by name, when absent): 1000 per unit of a "1000X".
+        value_coin, per_value_unit = coin_and_multiplier(row.ctValCcy) if row.ctValCcy else (coin, per_coin_unit)
+        if value_coin != coin:
+            note(problems, f"{VENUE} {inst_id}: ctValCcy {row.ctValCcy} is not the base coin {coin}")
+            return None
+        kind: Kind = "linear_perp"
+        size *= per_value_unit
+        unit: ContractUnit = "base"
+    elif row.ctType == "inverse":
+        if row.ctValCcy and row.ctValCcy.upper() != "USD":
+            note(problems, f"{VENUE} {inst_id}: inverse ctValCcy {row.ctValCcy} is not USD")
+            return None
+        kind, unit = "inverse_perp", "usd"
+    else:
+        note(problems, f"{VENUE} {inst_id}: unknown ctType {row.ctType!r}")
+        return None
+    return Instrument(
+        VENUE,
+        inst_id,
+        coin,
+        kind,
+        contract_size=size,
+        contract_unit=unit,
+        tick_size=positive_or_none(row.tickSz),
+        lot_size=positive_or_none(row.lotSz),
+        quote=quote or None,
+        settle=row.settleCcy or None,
+    )
