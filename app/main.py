@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,21 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on purpose
 
-from app import __version__
+from app import STARTED_AT, __version__
+from app.core.instruments import load_bundled
 from app.core.tape import Tape, TapeFilter
+from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.macro import MacroService
-from app.services.runtime import DEMO_SCENARIO, FeedRuntime, demo_recording
+from app.services.runtime import (
+    DEFAULT_VENUES,
+    DEMO_SCENARIO,
+    FeedRuntime,
+    demo_recording,
+    tick_size,
+    venue_completeness,
+)
 from app.store.db import HistoryDb
 from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import install_excepthook, setup_logging
@@ -121,35 +131,38 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     if options.demo:
         # The demo never touches the user's settings file or history: defaults, in memory.
         settings = Settings()
+        from app.feeds.recording import read_meta
         from app.feeds.replay_server import ReplayServer
 
         server = ReplayServer(demo_recording(), speed=options.speed)
-        await server.start()
-        clock = MarketClock(server.market_ms, label="replay")
-        endpoints = server.endpoints()
+        scenario_start = int(read_meta(demo_recording())["start_ms"])
+        # Scenario time; it stands at the scenario's start until the replay has loaded.
+        clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
         banner = (f"REPLAY {DEMO_SCENARIO} ×{options.speed:g}  —  a calibrated reconstruction replayed through "
                   "the real feed code; not live data")
     else:
         loaded = load_settings(profile.settings_file)
         settings, warnings = loaded.settings, list(loaded.warnings)
         clock = MarketClock.live()
-        endpoints = dict(settings.endpoints)
         banner = None
 
+    # The window paints first; the replay (≈1 s to load) and the feeds start behind it.
+    instruments = load_bundled()
+    sink = FeedSink()
     # The demo's history is in memory: synthetic events never reach the user's real history.
     history = HistoryDb.open(":memory:" if options.demo else profile.history_db)
-    runtime = FeedRuntime(clock=clock, endpoints=endpoints)
-    engine = Engine(runtime.sink, clock, history_writer=history.write_liquidations)
+    engine = Engine(sink, clock, history_writer=history.write_liquidations)
     engine.add_tape(Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
+    runtime: FeedRuntime | None = None
     window = MainWindow(
         engine,
-        venues=list(runtime.venues),
-        completeness=runtime.completeness,
-        status_provider=runtime.venue_views,
+        venues=list(DEFAULT_VENUES),
+        completeness=venue_completeness(DEFAULT_VENUES),
+        status_provider=lambda: runtime.venue_views() if runtime is not None else [],
         clock=clock,
         clock_label=clock.label,
         replay_banner=banner,
-        tick_size=runtime.tick_size,
+        tick_size=lambda venue, symbol: tick_size(instruments, venue, symbol),
         repaint_hz=settings.repaint_hz,
     )
     screen = app.primaryScreen().availableGeometry()
@@ -161,8 +174,17 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         log.warning(warning)
     window.closing.connect(quit_event.set)
     window.show()
-    runtime.start()
     window.start()
+    QTimer.singleShot(0, lambda: log.info("window shown %.3f s after start", time.perf_counter() - STARTED_AT))
+
+    if server is not None:
+        window.statusBar().showMessage("Loading the 2026-01-20 replay…", 5000)
+        await server.start()
+        endpoints = server.endpoints()
+    else:
+        endpoints = dict(settings.endpoints)
+    runtime = FeedRuntime(clock=clock, endpoints=endpoints, instruments=instruments, sink=sink)
+    runtime.start()
     gap_timer = QTimer(window)  # closed gaps go to the history once a second
     gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
     gap_timer.start(1000)

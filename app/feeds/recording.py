@@ -37,19 +37,33 @@ class RecordingError(ValueError):
 _decode_record = msgspec.json.Decoder(Record).decode
 
 
+def _read_meta(handle: Any, path: str | Path) -> dict[str, Any]:
+    first = handle.readline()
+    if not first:
+        raise RecordingError(f"{path}: empty recording")
+    head = _decode_record(first)
+    if head.kind != "meta":
+        raise RecordingError(f"{path}: the first line is not the meta line")
+    meta = msgspec.json.decode(head.frame)
+    if not isinstance(meta, dict) or not isinstance(meta.get("start_ms"), int):
+        raise RecordingError(f"{path}: meta needs an integer start_ms")
+    return meta
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """Only the meta line (scenario, start_ms, streams): cheap, for showing the scenario clock early."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            return _read_meta(handle, path)
+    except (OSError, EOFError, msgspec.DecodeError) as exc:
+        raise RecordingError(f"{path}: not a readable recording ({exc})") from exc
+
+
 def read_recording(path: str | Path) -> tuple[dict[str, Any], Iterator[Record]]:
     """The meta dict (scenario, start_ms, streams, …) and a lazy iterator of the other records."""
     handle = gzip.open(path, "rb")  # noqa: SIM115 - closed by the records iterator
     try:
-        first = handle.readline()
-        if not first:
-            raise RecordingError(f"{path}: empty recording")
-        head = _decode_record(first)
-        if head.kind != "meta":
-            raise RecordingError(f"{path}: the first line is not the meta line")
-        meta = msgspec.json.decode(head.frame)
-        if not isinstance(meta, dict) or not isinstance(meta.get("start_ms"), int):
-            raise RecordingError(f"{path}: meta needs an integer start_ms")
+        meta = _read_meta(handle, path)
     except (OSError, EOFError, msgspec.DecodeError) as exc:
         handle.close()
         raise RecordingError(f"{path}: not a readable recording ({exc})") from exc

@@ -29,6 +29,15 @@ def demo_recording() -> Path:
     return resource_path("scenarios", f"{DEMO_SCENARIO}.jsonl.gz")
 
 
+def venue_completeness(venues: tuple[str, ...]) -> dict[str, str]:
+    return {venue: importlib.import_module(f"app.core.venues.{venue}").COMPLETENESS for venue in venues}
+
+
+def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None:
+    instrument = instruments.get(venue, symbol)
+    return instrument.tick_size if instrument is not None else None
+
+
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None,
                      instruments: Instruments) -> list[ConnectionSpec]:
     specs: list[ConnectionSpec] = []
@@ -97,5 +106,4 @@ class FeedRuntime:
                 for status in self.statuses if status.gaps and status.gaps[-1][1] is None]
 
     def tick_size(self, venue: str, symbol: str) -> float | None:
-        instrument = self.instruments.get(venue, symbol)
-        return instrument.tick_size if instrument is not None else None
+        return tick_size(self.instruments, venue, symbol)
