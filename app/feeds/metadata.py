@@ -110,9 +110,13 @@ class MetadataResult:
     live: dict[str, list[Instrument]] = field(default_factory=dict)  # the live rows themselves
 
     def symbols(self, venue: str) -> list[str]:
-        """The venue's live symbols when any were fetched, else the snapshot's (what to subscribe)."""
-        rows = self.live.get(venue)
-        return [r.symbol for r in rows] if rows else self.instruments.symbols(venue)
+        """What to subscribe: the venue's live symbols after a complete fetch (delisted snapshot symbols
+        left out), the snapshot's after a failure, both after a partial fetch."""
+        live = [r.symbol for r in self.live.get(venue, ())]
+        if venue not in self.errors:
+            return live if live else self.instruments.symbols(venue)
+        seen = set(live)
+        return live + [s for s in load_bundled().symbols(venue) if s not in seen]
 
     def summary(self) -> str:
         parts = [f"{venue} {count}" for venue, count in self.fetched.items()]
@@ -156,6 +160,9 @@ class _Client:
                 return response.body
             if status in REFUSED_STATUSES:
                 raise _Refused(f"not available from your region (HTTP {status})")
+            if status == 418:  # Binance: banned for ignoring 429s, until the time it states
+                ban = "?" if response.retry_after_s is None else f"{response.retry_after_s:g}"
+                raise _Failed(f"HTTP 418 (IP banned by the venue for {ban} s)")
             if status != 429 or retried:
                 raise _Failed(f"HTTP {status}" + (" (rate limited twice)" if status == 429 else ""))
             wait = response.retry_after_s if response.retry_after_s is not None else DEFAULT_RETRY_AFTER_S

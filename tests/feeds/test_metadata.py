@@ -167,6 +167,9 @@ async def test_a_silent_server_times_out_within_the_scaled_limit(venues: FakeVen
     result = await fetch_all(venues, timeout_s=8.0)
     assert result.errors == {"bybit": "no answer within 8 s"}
     assert result.fetched == {"binance": 2, "bybit": 3, "okx": 2}  # linear pages read before the stall are kept
+    # Partial: subscribe the live linear symbols and the snapshot's others (its inverse BTCUSD, ETHUSD).
+    assert result.symbols("bybit")[:3] == ["BTCUSDT", "ETHUSDT", "ONDOUSDT"]
+    assert {"BTCUSD", "ETHUSD", "SOLUSDT"} <= set(result.symbols("bybit"))
 
 
 async def test_retry_after_is_honoured_once(venues: FakeVenues) -> None:
@@ -233,6 +236,17 @@ async def test_bad_rows_are_counted_and_the_rest_kept(venues: FakeVenues) -> Non
     venues.routes[BINANCE_PATH] = [(200, json.dumps(body).encode(), {})]
     result = await fetch_all(venues)
     assert result.fetched["binance"] == 1 and result.bad_rows == {"binance": 1}
+
+
+async def test_binance_ban_is_not_retried() -> None:
+    calls: list[str] = []
+
+    def fetch(url: str, timeout_s: float) -> HttpResponse:
+        calls.append(url)
+        return HttpResponse(418, b"", retry_after_s=600.0)
+
+    result = await fetch_live_instruments(["binance"], fetch=fetch, timing=TIMING)
+    assert result.errors == {"binance": "HTTP 418 (IP banned by the venue for 600 s)"} and len(calls) == 1
 
 
 async def test_an_injected_fetch_runs_off_the_loop_thread() -> None:
