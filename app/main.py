@@ -27,6 +27,7 @@ from app.core.tape import Tape, TapeFilter
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
+from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.runtime import (
     DEFAULT_VENUES,
@@ -185,6 +186,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         endpoints = dict(settings.endpoints)
     runtime = FeedRuntime(clock=clock, endpoints=endpoints, instruments=instruments, sink=sink)
     runtime.start()
+    lag_monitor = LoopLagMonitor()
+    lag_monitor.start()
+    feeds_started = time.perf_counter()
     gap_timer = QTimer(window)  # closed gaps go to the history once a second
     gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
     gap_timer.start(1000)
@@ -203,6 +207,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     await quit_event.wait()
     log.info("shutting down")
     window.timer.stop()
+    await lag_monitor.stop()
+    frames = sum(status.frames for status in runtime.statuses)
+    log.info("%s; %d frames received, %.0f frames/s", lag_monitor.summary(), frames,
+             frames / max(time.perf_counter() - feeds_started, 1e-9))
     await runtime.stop()
     if server is not None:
         await server.stop()

@@ -53,6 +53,9 @@ def format_qty(qty: float) -> str:
 
 
 def format_clock(ts_ms: int, local: bool = False, with_date: bool = False) -> str:
+    if not local and not with_date:  # the tape's hot path: plain arithmetic, no datetime
+        seconds = (ts_ms // 1000) % 86_400
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     moment = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
     if local:
         moment = moment.astimezone()

@@ -33,33 +33,43 @@ class TapeModel(QAbstractTableModel):
         super().__init__(parent)
         self._tick_size = tick_size or (lambda venue, symbol: None)
         self._local_time = local_time
-        self._rows: list[tuple[Liquidation, tuple[str, ...]]] = []
+        self._rows: list[Liquidation] = []
+        self._text: list[tuple[str, ...] | None] = []  # formatted lazily: only rows the view paints
 
     # -- updates -------------------------------------------------------------------------------
     def apply(self, update: TapeUpdate) -> None:
-        if update.inserted:
-            formatted = [(liq, self._format(liq)) for liq in update.inserted]
-            self.beginInsertRows(QModelIndex(), 0, len(formatted) - 1)
-            self._rows[0:0] = formatted
+        inserted = update.inserted
+        if inserted:
+            self.beginInsertRows(QModelIndex(), 0, len(inserted) - 1)
+            self._rows[0:0] = inserted
+            self._text[0:0] = [None] * len(inserted)
             self.endInsertRows()
         if update.removed_from_bottom:
             first = len(self._rows) - update.removed_from_bottom
             self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
             del self._rows[first:]
+            del self._text[first:]
             self.endRemoveRows()
 
     def replace_rows(self, rows: list[Liquidation]) -> None:
         """Filter or time-zone change: a deliberate reset, off the hot path."""
         self.beginResetModel()
-        self._rows = [(liq, self._format(liq)) for liq in rows]
+        self._rows = list(rows)
+        self._text = [None] * len(rows)
         self.endResetModel()
 
     def set_local_time(self, local: bool) -> None:
         self._local_time = local
-        self.replace_rows([liq for liq, _ in self._rows])
+        self.replace_rows(self._rows)
 
     def liquidation(self, row: int) -> Liquidation:
-        return self._rows[row][0]
+        return self._rows[row]
+
+    def _display(self, row: int) -> tuple[str, ...]:
+        text = self._text[row]
+        if text is None:
+            text = self._text[row] = self._format(self._rows[row])
+        return text
 
     def _format(self, liq: Liquidation) -> tuple[str, ...]:
         return (
@@ -82,13 +92,13 @@ class TapeModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._rows[row][1][column]
+            return self._display(row)[column]
         if role == Qt.ItemDataRole.ForegroundRole and column in (3, 6):
-            return LONG_COLOR if self._rows[row][0].side == "long" else SHORT_COLOR
+            return LONG_COLOR if self._rows[row].side == "long" else SHORT_COLOR
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _ALIGN_RIGHT if column in _NUMERIC else _ALIGN_LEFT
         if role == Qt.ItemDataRole.ToolTipRole:
-            liq = self._rows[row][0]
+            liq = self._rows[row]
             return (f"{venue_name(liq.venue)} {liq.symbol} ({liq.kind}), {liq.side} position liquidated\n"
                     f"{format_clock(liq.ts_ms, with_date=True)} · completeness: {liq.completeness}\n"
                     f"notional ${liq.notional_usd:,.2f}")
