@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on pur
 from app import STARTED_AT, __version__
 from app.core.instruments import load_bundled
 from app.core.tape import Tape, TapeFilter
+from app.feeds.metadata import fetch_live_instruments
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -120,6 +121,21 @@ async def _import_calendar(window: MainWindow, settings: Settings, profile: Prof
         save_settings(msgspec.structs.replace(settings, user_calendar_path=str(path)), profile.settings_file)
 
 
+async def _live_instruments(window: MainWindow, runtime_venues: tuple[str, ...],
+                            base_urls: dict[str, str]) -> tuple[Any, dict[str, list[str]]]:
+    """Instrument metadata fetched at start-up so every live symbol converts (OKX ctVal) and Bybit's
+    liquidations are subscribed for every listed perpetual; a venue that fails keeps the snapshot."""
+    window.statusBar().showMessage("Fetching instrument lists from the venues…", 10_000)
+    result = await fetch_live_instruments(runtime_venues, base_urls=base_urls or None)
+    log.info(result.summary())
+    for difference in result.differences:
+        log.info("instrument changed since the bundled snapshot: %s", difference)
+    for venue, error in result.errors.items():
+        window.statusBar().showMessage(f"{venue}: instrument list unavailable ({error}); using the bundled majors",
+                                       30_000)
+    return result.instruments, {venue: list(result.symbols(venue)) for venue in runtime_venues}
+
+
 async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) -> int:
     from app.store.logs import asyncio_exception_handler
 
@@ -176,6 +192,8 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     window.closing.connect(quit_event.set)
     window.show()
     window.start()
+    if options.exit_after is not None:
+        loop.call_later(options.exit_after, quit_event.set)
     QTimer.singleShot(0, lambda: log.info("window shown %.3f s after start", time.perf_counter() - STARTED_AT))
 
     if server is not None:
@@ -184,7 +202,12 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         endpoints = server.endpoints()
     else:
         endpoints = dict(settings.endpoints)
-    runtime = FeedRuntime(clock=clock, endpoints=endpoints, instruments=instruments, sink=sink)
+    liquidation_symbols = None
+    if server is None:  # live: the venues' own instrument lists, the bundled snapshot as fallback
+        rest = {venue: url for venue in DEFAULT_VENUES if (url := endpoints.get(f"{venue}/rest"))}
+        instruments, liquidation_symbols = await _live_instruments(window, DEFAULT_VENUES, rest)
+    runtime = FeedRuntime(clock=clock, endpoints=endpoints, instruments=instruments, sink=sink,
+                          liquidation_symbols=liquidation_symbols)
     runtime.start()
     lag_monitor = LoopLagMonitor()
     lag_monitor.start()
@@ -196,8 +219,6 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
         _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
 
-    if options.exit_after is not None:
-        loop.call_later(options.exit_after, quit_event.set)
     try:
         loop.add_signal_handler(signal.SIGINT, quit_event.set)
         loop.add_signal_handler(signal.SIGTERM, quit_event.set)

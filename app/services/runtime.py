@@ -38,12 +38,22 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
     return instrument.tick_size if instrument is not None else None
 
 
-def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None,
-                     instruments: Instruments) -> list[ConnectionSpec]:
+def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
+                     liquidation_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
+    """Liquidations for every symbol we know (Bybit needs one topic per symbol; the others cover all
+    instruments per channel), marks only for the majors of the bundled snapshot: marks push at up to
+    10 Hz each, so subscribing hundreds would drown the feed."""
+    majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
         module = importlib.import_module(f"app.core.venues.{venue}")
-        specs.extend(module.connections(endpoints or None, instruments=instruments))
+        marks = majors.symbols(venue)
+        if venue == "bybit":
+            symbols = (liquidation_symbols or {}).get(venue) or marks
+            specs.extend(module.connections(endpoints or None, instruments=instruments, symbols=symbols,
+                                            mark_symbols=marks))
+        else:
+            specs.extend(module.connections(endpoints or None, instruments=instruments, symbols=marks))
     return specs
 
 
@@ -56,13 +66,14 @@ class FeedRuntime:
         timing: Timing | None = None,
         instruments: Instruments | None = None,
         sink: FeedSink | None = None,
+        liquidation_symbols: dict[str, list[str]] | None = None,
     ) -> None:
         self.clock = clock
         self.venues = venues
         self.timing = timing or Timing()
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
-        self.specs = connection_specs(venues, endpoints, self.instruments)
+        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols)
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
         self._gaps_reported = [0] * len(self.statuses)

@@ -47,12 +47,15 @@ def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_
     settings_dir = isolated_home / ".config" / "Cascade" / "default"
     settings_dir.mkdir(parents=True, exist_ok=True)
     (settings_dir / "settings.json").write_text(json.dumps(
-        {"version": 1, "endpoints": {s: f"ws://127.0.0.1:{port}/{s}" for s in streams}}))
+        {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
+                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in ("binance", "bybit", "okx")}},
+         }))
     result = run_cascade("--exit-after", "3")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "liquidations shown binance=0 bybit=0 okx=0" in result.stdout
     log = (isolated_home / ".local" / "state" / "Cascade" / "log" / "default" / "cascade.log").read_text()
     assert "connect failed" in log
+    assert "snapshot used for binance" in log  # the instrument lists fell back to the bundled snapshot
 
 
 def test_second_instance_on_the_same_profile_is_refused(isolated_home) -> None:

@@ -266,9 +266,13 @@ def _infer_kind(symbol: str, category: Category | None) -> Kind:
     return "linear_future" if "-" in symbol else "linear_perp"
 
 
-def subscribe_messages(symbols: Iterable[str]) -> tuple[str, ...]:
-    """`allLiquidation` and `tickers` for each symbol, at most ARGS_PER_SUBSCRIBE args per message."""
-    args = [f"{topic}.{s}" for s in symbols for topic in ("allLiquidation", "tickers")]
+def subscribe_messages(symbols: Iterable[str], mark_symbols: Iterable[str] | None = None) -> tuple[str, ...]:
+    """`allLiquidation` for each symbol and `tickers` for each mark symbol (default: the same symbols),
+    at most ARGS_PER_SUBSCRIBE args per message. Marks stay few: every ticker pushes at 10 Hz."""
+    symbols = list(symbols)
+    marks = set(symbols if mark_symbols is None else mark_symbols)
+    args = [f"{topic}.{s}" for s in symbols for topic in ("allLiquidation", "tickers")
+            if topic == "allLiquidation" or s in marks]
     chunks = [args[i : i + ARGS_PER_SUBSCRIBE] for i in range(0, len(args), ARGS_PER_SUBSCRIBE)]
     return tuple(
         msgspec.json.encode({"req_id": f"sub-{n}", "op": "subscribe", "args": chunk}).decode()
@@ -280,8 +284,10 @@ def connections(
     endpoints: dict[str, str] | None = None,
     instruments: Instruments | None = None,
     symbols: Iterable[str] | None = None,
+    mark_symbols: Iterable[str] | None = None,
 ) -> list[ConnectionSpec]:
-    """One connection per category that has symbols (default: the snapshot's Bybit symbols)."""
+    """One connection per category that has symbols (default: the snapshot's Bybit symbols); marks
+    (`tickers`) only for `mark_symbols` when given."""
     if instruments is None:
         instruments = load_bundled()
     chosen = list(symbols) if symbols is not None else instruments.symbols(VENUE)
@@ -297,7 +303,7 @@ def connections(
                 venue=VENUE,
                 stream=stream,
                 url=endpoints.get(stream, DEFAULT_ENDPOINTS[stream]),
-                subscribe=subscribe_messages(mine),
+                subscribe=subscribe_messages(mine, None if mark_symbols is None else list(mark_symbols)),
                 heartbeat=HEARTBEAT,
                 heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
                 stall_after_s=STALL_AFTER_S,
