@@ -23,8 +23,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on pur
 
 from app import STARTED_AT, __version__
 from app.core.instruments import load_bundled
+from app.core.macro.jgb import YieldHistory
 from app.core.tape import Tape, TapeFilter
 from app.feeds.metadata import fetch_live_instruments
+from app.feeds.mof_poller import MofPoller
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -38,6 +40,7 @@ from app.services.runtime import (
     tick_size,
     venue_completeness,
 )
+from app.services.supervisor import Supervisor
 from app.store.db import HistoryDb
 from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import install_excepthook, setup_logging
@@ -90,7 +93,8 @@ def _macro_options(settings: Settings, demo: bool) -> dict[str, object]:
     return options
 
 
-async def _attach_macro(window: MainWindow, settings: Settings, profile: ProfilePaths, demo: bool) -> None:
+async def _attach_macro(window: MainWindow, settings: Settings, profile: ProfilePaths, demo: bool,
+                        supervisor: Supervisor | None = None) -> None:
     """Load the JGB history and calendar off the event loop (the parse takes ~0.2 s), then show the strip."""
     cache_dir = None if demo else profile.cache_dir / "mof"
     user_calendar = None if demo or not settings.user_calendar_path else Path(settings.user_calendar_path)
@@ -103,6 +107,17 @@ async def _attach_macro(window: MainWindow, settings: Settings, profile: Profile
     for problem in macro.calendar.problems:
         window.statusBar().showMessage(problem, 30_000)
     window.attach_macro(macro, settings.event_alert_minutes, (DesktopNotifier(), SoundNotifier()))
+    if cache_dir is not None and supervisor is not None:  # live: keep the closes current after the Tokyo close
+        base_url = settings.endpoints.get("mof/rest")
+        poller = MofPoller(cache_dir, base_url=base_url) if base_url else MofPoller(cache_dir)
+        options = _macro_options(settings, demo)
+
+        def on_update(history: YieldHistory) -> None:
+            current = window.macro
+            calendar = current.calendar if current is not None else macro.calendar
+            window.macro = MacroService(history, calendar, **options)  # type: ignore[arg-type]
+
+        supervisor.start("mof poller", lambda: poller.run(on_update))
 
 
 async def _import_calendar(window: MainWindow, settings: Settings, profile: ProfilePaths, path: Path,
@@ -215,7 +230,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     gap_timer = QTimer(window)  # closed gaps go to the history once a second
     gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
     gap_timer.start(1000)
-    await _attach_macro(window, settings, profile, demo=options.demo)
+    await _attach_macro(window, settings, profile, demo=options.demo, supervisor=runtime.supervisor)
     window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
         _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
 

@@ -35,7 +35,7 @@ def run(speed: float, seconds: float) -> tuple[float, float, float, float]:
             endpoints = json.loads(server.stdout.readline())["endpoints"]
             config = Path(tmp) / "Cascade" / "default"
             config.mkdir(parents=True)
-            rest = {f"{venue}/rest": "http://127.0.0.1:9" for venue in ("binance", "bybit", "okx")}  # closed
+            rest = {f"{venue}/rest": "http://127.0.0.1:9" for venue in ("binance", "bybit", "okx", "mof")}  # closed
             (config / "settings.json").write_text(json.dumps({"version": 1, "endpoints": {**endpoints, **rest}}))
             subprocess.run([sys.executable, "-m", "app.cli", "--exit-after", str(seconds)], cwd=ROOT, env=env,
                            check=True, capture_output=True, timeout=120)

@@ -51,7 +51,7 @@ def main() -> None:
                 (config / "settings.json").write_text(json.dumps(
                     {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
                                                  **{f"{v}/rest": f"http://127.0.0.1:{port}"
-                                                    for v in ("binance", "bybit", "okx")}}}))
+                                                    for v in ("binance", "bybit", "okx", "mof")}}}))
                 s, w = run_once(args, home)
                 shown.append(s)
                 walls.append(w)

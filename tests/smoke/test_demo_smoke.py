@@ -48,7 +48,8 @@ def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_
     settings_dir.mkdir(parents=True, exist_ok=True)
     (settings_dir / "settings.json").write_text(json.dumps(
         {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
-                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in ("binance", "bybit", "okx")}},
+                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in ("binance", "bybit", "okx")},
+                                     "mof/rest": f"http://127.0.0.1:{port}/"},
          }))
     result = run_cascade("--exit-after", "3")
     assert result.returncode == 0, result.stderr[-3000:]
