@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import msgspec
 
 from app.core.events import Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.silence import SILENT_AFTER_MS, possibly_silent
 from app.core.tape import Tape
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class Engine:
         self.marks: dict[tuple[str, str], MarkPrice] = {}
         self.notices: deque[NoticeEntry] = deque(maxlen=200)
         self.new_notices: list[NoticeEntry] = []
+        self.started_ms = clock()
+        self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
+        self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
@@ -78,6 +82,10 @@ class Engine:
                 totals.count += 1
                 if liq.completeness != "aggregated" and liq.notional_usd > totals.largest_usd:
                     totals.largest_usd = liq.notional_usd
+            now = self._clock()
+            for venue, count in Counter(liq.venue for liq in liquidations).items():
+                self.last_liquidation_ms[venue] = now
+                self._recent.append((now, venue, count))
             for tape in self.tapes:
                 tape.push(liquidations)
             if self._history_writer is not None:
@@ -90,6 +98,19 @@ class Engine:
             self.notices.append(entry)
             log.warning("venue notice: %s", entry.notice)
         return len(liquidations)
+
+    def recent_counts(self, window_ms: int = SILENT_AFTER_MS) -> Counter[str]:
+        """Liquidations taken per venue in the last `window_ms` of market time."""
+        cutoff = self._clock() - window_ms
+        while self._recent and self._recent[0][0] < cutoff:
+            self._recent.popleft()
+        counts: Counter[str] = Counter()
+        for _, venue, count in self._recent:
+            counts[venue] += count
+        return counts
+
+    def possibly_silent(self, live: set[str]) -> set[str]:
+        return possibly_silent(live, self.last_liquidation_ms, self.started_ms, self.recent_counts(), self._clock())
 
     def summary_line(self, venues: list[str]) -> str:
         """`binance=412 bybit=903 okx=377`: liquidations taken per venue (the smoke-test line)."""

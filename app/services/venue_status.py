@@ -18,6 +18,7 @@ class VenueStatusView(msgspec.Struct, frozen=True):
     overflow: int = 0
     lag_ms: float | None = None
     detail: str = ""  # last error or reason, for the tooltip
+    possibly_silent: bool = False  # live, yet no liquidation for an hour while peers report many
 
 
 def view_from_rollup(rollup: Any) -> VenueStatusView:

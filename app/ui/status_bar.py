@@ -9,6 +9,7 @@ from app.services.venue_status import VenueStatusView
 from app.ui.tape_model import venue_name
 from app.ui.theme import STATE_COLORS, tabular_font
 
+LAG_WARNING_MS = 2000  # DESIGN.md: warn when the median received − exchange time exceeds 2 s
 _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
 
 
@@ -19,6 +20,10 @@ def venue_status_text(view: VenueStatusView) -> str:
         text += f" · {view.gaps} gap{'s' if view.gaps != 1 else ''}"
     if view.bad_frames:
         text += f" · {view.bad_frames} bad"
+    if view.lag_ms is not None and view.lag_ms > LAG_WARNING_MS:
+        text += f" · ⚠ lag {view.lag_ms / 1000:.1f}s"
+    if view.possibly_silent:
+        text += " · ⚠ possibly silent"
     return text
 
 
@@ -32,7 +37,11 @@ def venue_status_tooltip(view: VenueStatusView) -> str:
     if view.overflow:
         lines.append(f"dropped by a full queue (shown as gaps): {view.overflow}")
     if view.lag_ms is not None:
-        lines.append(f"median feed lag: {view.lag_ms:,.0f} ms" + ("  ⚠ above 2 s" if view.lag_ms > 2000 else ""))
+        warning = "  ⚠ above 2 s" if view.lag_ms > LAG_WARNING_MS else ""
+        lines.append(f"median feed lag: {view.lag_ms:,.0f} ms{warning}")
+    if view.possibly_silent:
+        lines.append("⚠ possibly silent: connected, but no liquidation for an hour while other venues report many "
+                     "(a venue that changed its endpoint can keep a connection open and send nothing)")
     if view.state == "refused":
         lines.append("not available from your region")
     if view.detail:
@@ -58,7 +67,8 @@ class VenueStatusBar(QStatusBar):
                 self.addWidget(label)
             label.setText(venue_status_text(view))
             label.setToolTip(venue_status_tooltip(view))
-            label.setStyleSheet(f"color: {STATE_COLORS.get(view.state, '#c9d1d9')};")
+            color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")
+            label.setStyleSheet(f"color: {color};")
 
     def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
         prefix = "Scenario time" if label != "live" else "Market time"

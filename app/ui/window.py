@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -202,7 +203,11 @@ class MainWindow(QMainWindow):
             self.notices.insertItem(0, f"{format_clock(entry.market_ms)}  {venue_name(notice.venue)}  {code}: {text}")
             while self.notices.count() > 200:
                 self.notices.takeItem(self.notices.count() - 1)
-        self.status.update_venues(self._status_provider())
+        views = self._status_provider()
+        silent = self.engine.possibly_silent({view.venue for view in views if view.state == "live"})
+        if silent:
+            views = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in views]
+        self.status.update_venues(views)
         self.status.update_clock(self._clock(), self._clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:

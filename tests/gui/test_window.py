@@ -94,3 +94,19 @@ def test_curve_view_shows_no_row_after_the_replay_date(qtbot) -> None:
     assert list(ys) == [3.4, 3.562, 3.765]
     view.tenor_choice.setCurrentText("40Y")
     assert list(view.history_line.getData()[1]) == [3.6, 3.721, 3.901]
+
+
+def test_live_but_silent_venue_is_flagged_in_the_status_bar(qtbot) -> None:
+    from app.core.silence import SILENT_AFTER_MS
+
+    sink = FeedSink()
+    now = [NOW]
+    window = make_window(qtbot, sink, now)  # binance live, bybit offline
+    now[0] += SILENT_AFTER_MS - 60_000
+    sink.offer("bybit", [liq("bybit", now[0] + i, 1_000) for i in range(60)])
+    window.tick()
+    now[0] += 120_000
+    window.tick()
+    binance = window.status.venue_label("binance")
+    assert binance is not None and "possibly silent" in binance.text()
+    assert "possibly silent" in binance.toolTip()
