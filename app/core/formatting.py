@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 
 def compact_usd(value: float) -> str:
@@ -62,25 +62,3 @@ def format_clock(ts_ms: int, local: bool = False, with_date: bool = False) -> st
     pattern = "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S"
     text = moment.strftime(pattern)
     return text if local else text + " UTC" if with_date else text
-
-
-def format_duration(ms: float) -> str:
-    """'3d 04h', '2h 05m', '4m 09s', '12s' — for countdowns and observed coverage."""
-    seconds = max(0, int(ms // 1000))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
-def utc_offset_label(local: bool) -> str:
-    if not local:
-        return "UTC"
-    offset = datetime.now().astimezone().utcoffset() or timedelta(0)
-    return datetime.now(timezone(offset)).strftime("UTC%z")

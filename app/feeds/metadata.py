@@ -15,12 +15,9 @@ fits the deadline. HTTP is the stdlib's urllib in worker threads, parsing too: n
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import gzip
 import logging
 import math
-import time
 import urllib.error
 import urllib.request
 import zlib
@@ -31,6 +28,7 @@ from app import __version__
 from app.core.errors import BadFrame
 from app.core.instruments import Instrument, Instruments, load_bundled
 from app.core.venues import binance, bybit, okx
+from app.feeds.http import retry_after_seconds
 from app.feeds.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -71,7 +69,7 @@ def urllib_fetch(url: str, timeout_s: float) -> HttpResponse:
             return HttpResponse(response.status, _read_body(response, response.headers.get("Content-Encoding")))
     except urllib.error.HTTPError as error:  # every 4xx/5xx
         with error:
-            return HttpResponse(error.code, b"", _retry_after(error.headers.get("Retry-After")))
+            return HttpResponse(error.code, b"", retry_after_seconds(error.headers.get("Retry-After")))
 
 
 def _read_body(response: object, encoding: str | None) -> bytes:
@@ -86,14 +84,6 @@ def _read_body(response: object, encoding: str | None) -> bytes:
     return body
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    with contextlib.suppress(TypeError, ValueError):
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    return None
 
 
 @dataclass

@@ -16,8 +16,6 @@ A body that does not parse is rejected and the cache is left as it was.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import json
 import logging
 import os
@@ -33,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from app import __version__
 from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
+from app.feeds.http import retry_after_seconds
 from app.feeds.timing import Timing
 from app.resources import resource_path
 
@@ -61,15 +60,6 @@ class FetchResult:
     retry_after_s: float | None = None
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    with contextlib.suppress(TypeError, ValueError):
-        moment = email.utils.parsedate_to_datetime(value)
-        return max(0.0, moment.timestamp() - time.time())
-    return None
 
 
 def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: float = 30.0) -> FetchResult:
@@ -86,7 +76,7 @@ def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: f
             )
     except urllib.error.HTTPError as error:  # urllib raises for 304 and every 4xx/5xx
         with error:
-            return FetchResult(error.code, b"", retry_after_s=_retry_after(error.headers.get("Retry-After")))
+            return FetchResult(error.code, b"", retry_after_s=retry_after_seconds(error.headers.get("Retry-After")))
 
 
 Outcome = Literal["updated", "not_modified", "rejected", "refused", "failed"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 
-from app.core.formatting import compact_usd, format_clock, format_duration, format_price, format_qty
+from app.core.formatting import compact_usd, format_clock, format_price, format_qty
 
 
 def test_compact_usd() -> None:
@@ -22,11 +22,9 @@ def test_price_at_tick_precision() -> None:
     assert format_price(92500, None) == "92,500.0"
 
 
-def test_qty_and_clock_and_duration() -> None:
+def test_qty_and_clock() -> None:
     assert format_qty(2200) == "2,200"
     assert format_qty(1.5) == "1.5"
     assert format_qty(0.014) == "0.014"
     assert format_clock(1768935600000) == "19:00:00"
     assert format_clock(1768935600000, with_date=True) == "2026-01-20 19:00:00 UTC"
-    assert format_duration(2 * 86400_000 + 5 * 3600_000) == "2d 05h"
-    assert format_duration(3 * 60_000 + 9_000) == "3m 09s"
