@@ -84,8 +84,6 @@ def _read_body(response: object, encoding: str | None) -> bytes:
     return body
 
 
-
-
 @dataclass
 class MetadataResult:
     """What the start-up fetch produced. `errors[venue]` with `fetched[venue] > 0` is a partial fetch:

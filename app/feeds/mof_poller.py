@@ -60,8 +60,6 @@ class FetchResult:
     retry_after_s: float | None = None
 
 
-
-
 def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: float = 30.0) -> FetchResult:
     """One conditional GET with the stdlib (blocking: run it in a thread)."""
     request = urllib.request.Request(url, headers={"User-Agent": f"Cascade/{__version__} (macro strip)"})
