@@ -110,12 +110,10 @@ async def _attach_macro(window: MainWindow, settings: Settings, profile: Profile
     if cache_dir is not None and supervisor is not None:  # live: keep the closes current after the Tokyo close
         base_url = settings.endpoints.get("mof/rest")
         poller = MofPoller(cache_dir, base_url=base_url) if base_url else MofPoller(cache_dir)
-        options = _macro_options(settings, demo)
-
         def on_update(history: YieldHistory) -> None:
-            current = window.macro
-            calendar = current.calendar if current is not None else macro.calendar
-            window.macro = MacroService(history, calendar, **options)  # type: ignore[arg-type]
+            current = window.macro or macro  # keep the calendar and the user's tenor/threshold choice
+            window.macro = MacroService(history, current.calendar, tenors=current.tenors,
+                                        threshold_bp=current.threshold_bp)
 
         supervisor.start("mof poller", lambda: poller.run(on_update))
 
@@ -128,6 +126,8 @@ async def _import_calendar(window: MainWindow, settings: Settings, profile: Prof
     except (OSError, ValueError) as error:
         window.statusBar().showMessage(f"Could not import {path.name}: {error}", 30_000)
         return
+    if window.macro is not None:
+        macro.configure(window.macro.tenors, window.macro.threshold_bp)
     window.macro = macro
     if window.event_alerts is not None:
         window.event_alerts.set_events(macro.calendar.events)
@@ -231,6 +231,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
     gap_timer.start(1000)
     await _attach_macro(window, settings, profile, demo=options.demo, supervisor=runtime.supervisor)
+    if not options.demo:  # the demo never writes the user's settings
+        window.macro_view_changed.connect(lambda tenors, bp: save_settings(msgspec.structs.replace(
+            load_settings(profile.settings_file).settings, macro_tenors=tenors, macro_move_threshold_bp=bp),
+            profile.settings_file))
     window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
         _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
 

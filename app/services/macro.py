@@ -35,7 +35,13 @@ class MacroService:
         self.calendar = calendar
         self.tenors = [t for t in tenors if t in self.history.tenors] or list(DEFAULT_STRIP_TENORS)
         self.threshold_bp = threshold_bp
-        self._cached: tuple[date, tuple[str, ...], list[TenorReading]] | None = None
+        self._cached: tuple[tuple[date, tuple[str, ...], float], list[TenorReading]] | None = None
+
+    def configure(self, tenors: Sequence[str] | None = None, threshold_bp: float | None = None) -> None:
+        if tenors is not None:
+            self.tenors = [t for t in tenors if t in self.history.tenors] or self.tenors
+        if threshold_bp is not None:
+            self.threshold_bp = threshold_bp
 
     @classmethod
     def load(cls, cache_dir: Path | None, user_calendar: Path | None = None, **options: object) -> MacroService:
@@ -49,11 +55,10 @@ class MacroService:
         return cls(history, calendar, **options)  # type: ignore[arg-type]
 
     def readings(self, now_ms: int) -> list[TenorReading]:
-        on = market_date(now_ms)
-        key = (on, tuple(self.tenors))
-        if self._cached is None or self._cached[:2] != key:
-            self._cached = (on, key[1], strip_view(self.history, on, self.tenors, self.threshold_bp))
-        return self._cached[2]
+        key = (market_date(now_ms), tuple(self.tenors), self.threshold_bp)
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, strip_view(self.history, key[0], self.tenors, self.threshold_bp))
+        return self._cached[1]
 
     def event_lines(self, now_ms: int, upcoming: int = 3) -> list[EventLine]:
         events: list[MacroEvent] = in_progress(self.calendar.events, now_ms)

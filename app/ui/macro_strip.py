@@ -8,8 +8,8 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.macro.jgb import TenorReading
 from app.services.macro import EventLine
@@ -131,8 +131,13 @@ class TenorTile(QFrame):
         super().mousePressEvent(event)
 
 
+THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
+
+
 class MacroStrip(QFrame):
     tenor_clicked = Signal(str)
+    tenors_chosen = Signal(list)  # list[str], in maturity order
+    threshold_chosen = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +148,9 @@ class MacroStrip(QFrame):
         self.source.setWordWrap(True)
         self.source.setFixedWidth(120)
         self.tiles: dict[str, TenorTile] = {}
+        self.available_tenors: list[str] = []
+        self.threshold_bp = 10.0
+        self._menu: QMenu | None = None
         self.tiles_row = QHBoxLayout()
         self.tiles_row.setSpacing(6)
         self.events = QLabel()
@@ -156,11 +164,37 @@ class MacroStrip(QFrame):
         row.addLayout(self.tiles_row)
         row.addWidget(self.events, 1)
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right-click: choose the tenors shown and the big-move threshold. popup(), never exec():
+        a nested event loop would stall the feeds running on qasync."""
+        self._menu = QMenu(self)
+        shown = list(self.tiles)
+        tenors_menu = self._menu.addMenu(self.tr("Tenors shown"))
+        for tenor in self.available_tenors:
+            action = tenors_menu.addAction(tenor)
+            action.setCheckable(True)
+            action.setChecked(tenor in shown)
+            action.toggled.connect(lambda checked, t=tenor: self._toggle_tenor(t, checked))
+        threshold_menu = self._menu.addMenu(self.tr("Flag moves larger than"))
+        for bp in THRESHOLD_CHOICES_BP:
+            action = threshold_menu.addAction(f"±{bp:g} bp")
+            action.setCheckable(True)
+            action.setChecked(bp == self.threshold_bp)
+            action.triggered.connect(lambda _checked=False, value=bp: self.threshold_chosen.emit(value))
+        self._menu.popup(event.globalPos())
+
+    def _toggle_tenor(self, tenor: str, checked: bool) -> None:
+        chosen = [t for t in self.available_tenors if (t in self.tiles and t != tenor) or (t == tenor and checked)]
+        if chosen:  # at least one tenor stays
+            self.tenors_chosen.emit(chosen)
+
     def show_readings(self, readings: Sequence[TenorReading]) -> None:
         wanted = [r.tenor for r in readings]
         for tenor in list(self.tiles):
             if tenor not in wanted:
-                self.tiles.pop(tenor).deleteLater()
+                tile = self.tiles.pop(tenor)
+                self.tiles_row.removeWidget(tile)
+                tile.deleteLater()
         for position, reading in enumerate(readings):
             tile = self.tiles.get(reading.tenor)
             if tile is None:

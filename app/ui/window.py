@@ -38,6 +38,7 @@ from app.ui.totals_pane import TotalsPane
 class MainWindow(QMainWindow):
     closing = Signal()
     calendar_chosen = Signal(str)
+    macro_view_changed = Signal(list, float)  # tenors, big-move threshold (bp): for the settings
 
     def __init__(
         self,
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
         self.macro_strip = MacroStrip()
         self.macro_strip.hide()
         self.macro_strip.tenor_clicked.connect(self.open_curve)
+        self.macro_strip.tenors_chosen.connect(lambda tenors: self._configure_macro(tenors=tenors))
+        self.macro_strip.threshold_chosen.connect(lambda bp: self._configure_macro(threshold_bp=bp))
         top_column.addWidget(self.macro_strip)
         for fixed in (self.banner, self.alert_banner, self.macro_strip):
             if fixed is not None:
@@ -159,10 +162,19 @@ class MainWindow(QMainWindow):
         self.macro_strip.show()
         self._refresh_macro()
 
+    def _configure_macro(self, tenors: list[str] | None = None, threshold_bp: float | None = None) -> None:
+        if self.macro is None:
+            return
+        self.macro.configure(tenors, threshold_bp)
+        self._refresh_macro()
+        self.macro_view_changed.emit(list(self.macro.tenors), self.macro.threshold_bp)
+
     def _refresh_macro(self) -> None:
         if self.macro is None:
             return
         now = self._clock()
+        self.macro_strip.available_tenors = list(self.macro.history.tenors)
+        self.macro_strip.threshold_bp = self.macro.threshold_bp
         self.macro_strip.show_readings(self.macro.readings(now))
         self.macro_strip.show_events(self.macro.event_lines(now))
         if self.event_alerts is not None:

@@ -110,3 +110,19 @@ def test_live_but_silent_venue_is_flagged_in_the_status_bar(qtbot) -> None:
     binance = window.status.venue_label("binance")
     assert binance is not None and "possibly silent" in binance.text()
     assert "possibly silent" in binance.toolTip()
+
+
+def test_strip_menu_changes_tenors_and_threshold(qtbot) -> None:
+    sink = FeedSink()
+    window = make_window(qtbot, sink, [NOW])
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["10Y", "30Y"], hide_after=date(2026, 1, 20))
+    window.attach_macro(macro, alert_minutes=30)
+    changes: list[tuple[list[str], float]] = []
+    window.macro_view_changed.connect(lambda tenors, bp: changes.append((tenors, bp)))
+    window.macro_strip.tenors_chosen.emit(["10Y", "30Y", "40Y"])
+    assert list(window.macro_strip.tiles) == ["10Y", "30Y", "40Y"]
+    window.macro_strip._toggle_tenor("10Y", False)
+    assert list(window.macro_strip.tiles) == ["30Y", "40Y"]
+    window.macro_strip.threshold_chosen.emit(25.0)
+    assert "big move" not in window.macro_strip.tiles["30Y"].flag.text()  # +20.3bp < 25bp
+    assert changes[-1] == (["30Y", "40Y"], 25.0)
