@@ -5,7 +5,7 @@
 #   packaging/smoke.sh                 # build, then check
 #   SMOKE_SKIP_BUILD=1 packaging/smoke.sh   # check an existing packaging/dist/ (e.g. right after build.sh)
 #
-# Checks: the offscreen demo prints its summary line; headless commands (--version, margin, macro,
+# Checks: the demo prints its summary line offscreen and under Xvfb (xcb); headless commands (--version, margin, macro,
 # replay-server, self-check) run from the bundle; the bundle's TLS trust store is not empty, with the
 # system store and with the bundled certifi fallback; a dummy secret is stored, read back and deleted
 # through the Secret Service (gnome-keyring under dbus-run-session), and with no D-Bus session the app
@@ -22,7 +22,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- what the checks need (a clean Debian 12 has none of it) -------------------------------------
 needed=""
-for pkg in binutils dbus dbus-user-session gnome-keyring desktop-file-utils; do
+for pkg in binutils dbus dbus-user-session gnome-keyring desktop-file-utils xvfb xauth; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || needed="$needed $pkg"
 done
 if [ -n "$needed" ]; then
@@ -88,6 +88,12 @@ summary=$(QT_QPA_PLATFORM=offscreen timeout 90 "$exe" --demo --exit-after 10 2>"
   || { cat "$scratch/demo.err" >&2; fail "demo summary line: '$summary'"; }
 (( BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3] > 0 )) || fail "demo showed no liquidations: $summary"
 ok "demo: $summary"
+# The same under a real X server (Xvfb): the xcb platform plugin and the system libraries the .deb
+# depends on load, as on a user's desktop.
+summary=$(QT_QPA_PLATFORM=xcb timeout 90 xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
+  "$exe" --demo --exit-after 5 2>"$scratch/xcb.err" | tail -1) || { cat "$scratch/xcb.err" >&2; fail "xcb demo exited non-zero"; }
+[[ "$summary" =~ ^cascade:\ liquidations\ shown ]] || { cat "$scratch/xcb.err" >&2; fail "xcb demo summary: '$summary'"; }
+ok "demo under Xvfb (xcb): $summary"
 # Start-up: a demo told to quit at once (window built, feeds started, clean shutdown); median of 3.
 startups=()
 for _ in 1 2 3; do
