@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 import qasync
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on purpose
 
 from app import STARTED_AT, __version__
@@ -28,6 +29,7 @@ from app.core.tape import Tape, TapeFilter
 from app.feeds.metadata import fetch_live_instruments
 from app.feeds.mof_poller import MofPoller
 from app.feeds.sink import FeedSink
+from app.resources import resource_path
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.loop_lag import LoopLagMonitor
@@ -55,9 +57,15 @@ log = logging.getLogger(__name__)
 
 
 def run_gui(options: argparse.Namespace) -> int:
+    if sys.platform == "win32":  # notifications are attributed to the Start-menu shortcut's id
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("Cascade.Cascade")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Cascade")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("cascade")  # maps the window to cascade.desktop (Wayland, task bars)
+    app.setWindowIcon(_app_icon())
     app.setStyleSheet(STYLE_SHEET)
     profile = profile_paths(options.profile).ensure()
     setup_logging(profile.log_dir)
@@ -77,6 +85,15 @@ def run_gui(options: argparse.Namespace) -> int:
     finally:
         if lock is not None:
             lock.release()
+
+
+def _app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        path = resource_path("icons", f"cascade-{size}.png")
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
 
 
 def _tell_user(app: QApplication, message: str) -> None:
