@@ -64,6 +64,8 @@ class ConnectionStatus:
         self.overflow = 0
         self.last_frame_ms: int | None = None
         self.last_error: str | None = None
+        self.stalls = 0
+        self.last_stall: str | None = None
         self._lags: deque[int] = deque(maxlen=_LAG_SAMPLES)
         self._rate_samples: deque[tuple[float, int]] = deque()
 
@@ -93,6 +95,9 @@ class ConnectionStatus:
         self.state = state
         if error is not None:
             self.last_error = error
+        if state == "stalled":  # counted: the state itself lasts only until the reconnect
+            self.stalls += 1
+            self.last_stall = error
         if self.connects and not (self.gaps and self.gaps[-1][1] is None):
             self.gaps.append((self.clock(), None))
 

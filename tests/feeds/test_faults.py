@@ -52,8 +52,9 @@ async def test_server_stall_is_detected_and_the_client_reconnects(recording: Pat
     async with running_pair(recording) as pair:
         await wait_until(lambda: pair.counter.liquidation_frames >= 20)
         pair.server.stall(STREAM, 45.0)  # 45 s of venue silence; the client's stall timeout is 30 s
-        await wait_until(lambda: pair.status.state == "stalled", what="stall detected")
-        assert "no traffic" in (pair.status.last_error or "")
+        # Counted, not sampled: the "stalled" state lasts only until the quick reconnect.
+        await wait_until(lambda: pair.status.stalls >= 1, what="stall detected")
+        assert "no traffic" in (pair.status.last_stall or "")
         await wait_until(lambda: pair.status.reconnects >= 1 and pair.status.state == "live", what="reconnect")
         after = pair.counter.liquidation_frames
         await wait_until(lambda: pair.counter.liquidation_frames > after + 10, what="frames after the stall")
