@@ -4,7 +4,10 @@ Built on websockets' `async for ws in connect(...)`: its reconnect delays come f
 `Timing` (jittered backoff; slow retries after a 403/451 geo refusal) and `process_exception` reports
 every failed attempt to the status as offline/refused and keeps retrying (a feed never gives up).
 Inside a session: subscribe, the venue heartbeat, a stall watchdog on any received frame (app pongs
-included) and the O(1) receive loop: clock → parse → sink.
+included) and the O(1) receive loop: clock → parse → sink. A spec with `max_lifetime_s` (Binance: 24 h
+hard limit) is rotated make-before-break: a second socket is opened and subscribed, takes over on its
+first frame, and only then is the old one closed (drained, not cut); liquidations both deliver during
+the overlap are kept once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.core.errors import BadFrame
-from app.core.events import Liquidation, MarkPrice
+from app.core.events import Event, Liquidation, MarkPrice
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
@@ -42,6 +46,11 @@ CLOCK_JUMP_S = 5.0
 """Wall time moving this many real seconds more (or less) than monotonic time means the machine slept
 or its clock was set: whatever the venue sent meanwhile is lost, so reconnect and record the gap."""
 WATCHDOG_MAX_SLEEP_S = 5.0
+OVERLAP_GRACE_S = 5.0
+"""After a rotation's old socket closed, keep deduplicating this much longer: the two connections may
+be served by different venue nodes, so a liquidation can reach the new socket after the old one."""
+OVERLAP_IDS = 4_096
+"""Liquidation ids remembered during one rotation's overlap (it lasts seconds): bounds the memory."""
 _REFUSED_STATUSES = (403, 451)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -55,6 +64,20 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "no answer to the websocket handshake (timed out)"
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
+    """websockets options shared by the reconnecting iterator and a rotation's extra connection."""
+    host = urlsplit(spec.url).hostname or ""
+    return {
+        "open_timeout": timing.seconds(OPEN_TIMEOUT_S),
+        "ping_interval": timing.seconds(PROTOCOL_PING_S),
+        "ping_timeout": timing.seconds(PROTOCOL_PING_S),
+        "close_timeout": timing.seconds(CLOSE_TIMEOUT_S),
+        "max_size": 2**22,
+        "max_queue": 256,
+        "proxy": None if host in _LOOPBACK else True,
+    }
 
 
 async def run_connection(
@@ -83,18 +106,9 @@ async def run_connection(
         for delay in timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S):
             yield timing.seconds(REFUSED_RETRY_S if refused else delay)
 
-    host = urlsplit(spec.url).hostname or ""
+    options = _connect_options(spec, timing)
     connector = connect(
-        spec.url,
-        open_timeout=timing.seconds(OPEN_TIMEOUT_S),
-        ping_interval=timing.seconds(PROTOCOL_PING_S),
-        ping_timeout=timing.seconds(PROTOCOL_PING_S),
-        close_timeout=timing.seconds(CLOSE_TIMEOUT_S),
-        reconnect_delays=reconnect_delays,
-        process_exception=on_failed_attempt,
-        max_size=2**22,
-        max_queue=256,
-        proxy=None if host in _LOOPBACK else True,
+        spec.url, reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
     )
     # websockets resets its backoff after every successful handshake, so a server that accepts
     # and drops at once would be hammered: we add our own backoff between short sessions.
@@ -104,7 +118,8 @@ async def run_connection(
     async with contextlib.aclosing(aiter(connector)) as connections:
         async for ws in connections:
             started = timing.monotonic()
-            reason = await _session(ws, spec, sink, status, timing, clock, instruments, wall)
+            session = _Session(spec, sink, status, timing, clock, instruments, wall, options)
+            reason = await session.run(ws)
             log.info("%s: disconnected: %s", spec.stream, reason)
             if timing.monotonic() - started > BACKOFF_MAX_S:
                 session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
@@ -112,91 +127,266 @@ async def run_connection(
             status.state = "connecting"
 
 
-async def _session(
-    ws: ClientConnection,
-    spec: ConnectionSpec,
-    sink: FeedSink,
-    status: ConnectionStatus,
-    timing: Timing,
-    clock: Callable[[], int],
-    instruments: Any,
-    wall: Callable[[], float],
-) -> str:
-    """One connected session; returns why it ended (the status already shows it)."""
-    state = spec.new_state() if spec.new_state is not None else None
-    last_traffic = timing.monotonic()
-    cut: str | None = None
+class OverlapIds:
+    """Liquidation ids seen while two sockets of one rotation overlap, to keep each liquidation once.
 
-    async def heartbeat() -> None:
+    Occurrences are paired per id: the k-th copy from one socket matches the k-th from the other, so
+    two identical liquidations (same content, hence the same id) both delivered twice are kept twice.
+    Bounded (oldest ids forgotten first) and O(1) per event."""
+
+    __slots__ = ("_capacity", "_counts", "_order")
+
+    def __init__(self, capacity: int = OVERLAP_IDS) -> None:
+        self._capacity = capacity
+        self._counts: dict[str, list[int]] = {}
+        self._order: deque[str] = deque()
+
+    def fresh(self, events: list[Event], side: int) -> list[Event]:
+        """The events from socket `side` (0 or 1) not already delivered by the other socket."""
+        kept: list[Event] = []
+        for event in events:
+            if type(event) is Liquidation:
+                counts = self._counts.get(event.id)  # type: ignore[union-attr]
+                if counts is None:
+                    counts = self._counts[event.id] = [0, 0]  # type: ignore[union-attr]
+                    self._order.append(event.id)  # type: ignore[union-attr]
+                    if len(self._order) > self._capacity:
+                        del self._counts[self._order.popleft()]
+                counts[side] += 1
+                if counts[side] <= counts[1 - side]:
+                    continue  # the other socket delivered this copy already
+            kept.append(event)
+        return kept
+
+
+class _Leg:
+    """One websocket of a session, with its own parser state, venue heartbeat and receive task."""
+
+    __slots__ = ("first_frame", "heartbeat", "last_traffic", "reader", "side", "started", "state", "ws")
+
+    def __init__(self, ws: ClientConnection, side: int, state: Any, now: float) -> None:
+        self.ws = ws
+        self.side = side  # alternates 0/1 between consecutive legs: the dedup pairs by side
+        self.state = state
+        self.started = now
+        self.last_traffic = now
+        self.first_frame = asyncio.Event()
+        self.reader: asyncio.Task[str] | None = None
+        self.heartbeat: asyncio.Task[None] | None = None
+
+
+class _Session:
+    """One connected session: from the first socket's handshake until the socket it depends on is
+    lost. Rotations replace that socket inside the session, so they are neither a gap nor a reconnect."""
+
+    def __init__(
+        self,
+        spec: ConnectionSpec,
+        sink: FeedSink,
+        status: ConnectionStatus,
+        timing: Timing,
+        clock: Callable[[], int],
+        instruments: Any,
+        wall: Callable[[], float],
+        options: dict[str, Any],
+    ) -> None:
+        self.spec = spec
+        self.sink = sink
+        self.status = status
+        self.timing = timing
+        self.clock = clock
+        self.instruments = instruments
+        self.wall = wall
+        self.options = options
+        self.cut: str | None = None
+        self.overlap: OverlapIds | None = None
+        self.legs: list[_Leg] = []
+        self.current: _Leg | None = None
+
+    async def run(self, ws: ClientConnection) -> str:
+        """Returns why the session ended (the status already shows it)."""
+        helpers: list[asyncio.Task[None]] = []
+        try:
+            leg = self.current = self._add_leg(ws)
+            await self._start_leg(leg)
+            self.status.live()
+            helpers.append(asyncio.create_task(self._watchdog(), name=f"{self.spec.stream} watchdog"))
+            if self.spec.max_lifetime_s:
+                helpers.append(asyncio.create_task(self._rotations(), name=f"{self.spec.stream} rotation"))
+            while True:
+                assert leg.reader is not None
+                reason = await asyncio.shield(leg.reader)  # shield: the rotation may await it too
+                if self.current is leg:
+                    break  # the socket we depend on is gone
+                leg = self.current  # it was a rotation's old socket, closed on purpose
+            if self.cut is not None:  # the watchdog cut it; the status already says why
+                return self.cut
+            self.status.lost("offline", reason)
+            return reason
+        except ConnectionClosed as exc:  # lost while subscribing
+            reason = self.cut or _describe(exc)
+            if self.cut is None:
+                self.status.lost("offline", reason)
+            return reason
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for leg in list(self.legs):
+                await self._close_leg(leg)
+
+    # --- legs ----------------------------------------------------------------------------------
+
+    def _add_leg(self, ws: ClientConnection) -> _Leg:
+        """Track `ws` from its handshake on, so the session closes it whatever happens next."""
+        side = 1 - self.legs[-1].side if self.legs else 0
+        state = self.spec.new_state() if self.spec.new_state is not None else None
+        leg = _Leg(ws, side, state, self.timing.monotonic())
+        self.legs.append(leg)
+        return leg
+
+    async def _start_leg(self, leg: _Leg) -> None:
+        """Subscribe, then read the socket (and send the venue heartbeat) in tasks of their own."""
+        spec = self.spec
+        for message in spec.subscribe:
+            await leg.ws.send(message)
+        leg.reader = asyncio.create_task(self._receive(leg), name=f"{spec.stream} receive")
+        if spec.heartbeat is not None and spec.heartbeat_interval_s:
+            leg.heartbeat = asyncio.create_task(self._heartbeat(leg.ws), name=f"{spec.stream} heartbeat")
+
+    async def _close_leg(self, leg: _Leg) -> None:
+        """Close gracefully: frames the venue sent before our close still arrive and are processed."""
+        if leg.heartbeat is not None:
+            leg.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await leg.heartbeat
+        with contextlib.suppress(ConnectionClosed, OSError):
+            await leg.ws.close()
+        if leg.reader is not None:
+            await leg.reader
+        self.legs.remove(leg)
+
+    async def _heartbeat(self, ws: ClientConnection) -> None:
+        spec = self.spec
         assert spec.heartbeat is not None and spec.heartbeat_interval_s
         while True:
-            await timing.sleep(spec.heartbeat_interval_s)
+            await self.timing.sleep(spec.heartbeat_interval_s)
             await ws.send(spec.heartbeat)
 
-    async def watchdog() -> None:
-        nonlocal cut
-        skew = wall() - time.monotonic()
-        while True:
-            idle = timing.monotonic() - last_traffic
-            if idle >= spec.stall_after_s:
-                cut = f"no traffic for {spec.stall_after_s:g} s"
-                status.lost("stalled", cut)
-                ws.transport.abort()  # a stalled peer will not complete a closing handshake
-                return
-            jump = wall() - time.monotonic() - skew
-            if abs(jump) > CLOCK_JUMP_S:
-                cut = f"clock jumped {jump:+.0f} s (sleep/resume?): reconnecting"
-                status.lost("offline", cut)
-                ws.transport.abort()
-                return
-            await timing.sleep(min(spec.stall_after_s - idle, WATCHDOG_MAX_SLEEP_S))
-
-    helpers: list[asyncio.Task[None]] = []
-    try:
-        for message in spec.subscribe:
-            await ws.send(message)
-        status.live()
-        helpers.append(asyncio.create_task(watchdog(), name=f"{spec.stream} watchdog"))
-        if spec.heartbeat is not None and spec.heartbeat_interval_s:
-            helpers.append(asyncio.create_task(heartbeat(), name=f"{spec.stream} heartbeat"))
-        parse = spec.parse
-        venue = spec.venue
+    async def _receive(self, leg: _Leg) -> str:
+        """The hot loop, O(1) per frame: clock → parse → (dedup while overlapping) → sink."""
+        spec, sink, status, timing, clock = self.spec, self.sink, self.status, self.timing, self.clock
+        parse, venue, instruments, state, side = spec.parse, spec.venue, self.instruments, leg.state, leg.side
         frames = 0
-        async for frame in ws:
-            received_ms = clock()
-            last_traffic = timing.monotonic()
-            status.frame(received_ms)
-            frames += 1
+        try:
+            async for frame in leg.ws:
+                received_ms = clock()
+                leg.last_traffic = timing.monotonic()
+                status.frame(received_ms)
+                frames += 1
+                if frames == 1:
+                    leg.first_frame.set()  # any frame, an ack too: the new socket is live
+                try:
+                    events = parse(frame, received_ms, instruments, state)
+                except BadFrame as exc:
+                    status.bad_frame(exc.reason)
+                    continue
+                except Exception as exc:  # a parser bug: log it loudly, keep the connection
+                    log.exception("%s: parser failed on a frame (bug)", spec.stream)
+                    status.bad_frame(f"parser error: {type(exc).__name__}: {exc}")
+                    continue
+                if events:
+                    overlap = self.overlap
+                    if overlap is not None:
+                        events = overlap.fresh(events, side)
+                        if not events:
+                            continue
+                    dropped = sink.offer(venue, events)
+                    if dropped:
+                        status.record_overflow(dropped, received_ms)
+                    if frames % LAG_SAMPLE_EVERY == 1:
+                        first = events[0]
+                        if type(first) is Liquidation or type(first) is MarkPrice:
+                            status.lag(received_ms, first.ts_ms)  # type: ignore[union-attr]
+            return "closed by the venue"
+        except ConnectionClosed as exc:
+            return _describe(exc)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _watchdog(self) -> None:
+        """Cut the current socket after `stall_after_s` without any frame, or on a wall-clock jump."""
+        timing, stall_after_s = self.timing, self.spec.stall_after_s
+        skew = self.wall() - time.monotonic()
+        while True:
+            leg = self.current
+            assert leg is not None
+            idle = timing.monotonic() - leg.last_traffic
+            if idle >= stall_after_s:
+                self.cut = f"no traffic for {stall_after_s:g} s"
+                self.status.lost("stalled", self.cut)
+                leg.ws.transport.abort()  # a stalled peer will not complete a closing handshake
+                return
+            jump = self.wall() - time.monotonic() - skew
+            if abs(jump) > CLOCK_JUMP_S:
+                self.cut = f"clock jumped {jump:+.0f} s (sleep/resume?): reconnecting"
+                self.status.lost("offline", self.cut)
+                leg.ws.transport.abort()
+                return
+            await timing.sleep(min(stall_after_s - idle, WATCHDOG_MAX_SLEEP_S))
+
+    async def _rotations(self) -> None:
+        """Replace the current socket whenever it reaches `max_lifetime_s`; retry with backoff while
+        the replacement fails (the old socket keeps serving until the venue cuts it)."""
+        lifetime = self.spec.max_lifetime_s
+        assert lifetime
+        while True:
+            assert self.current is not None
+            await self.timing.sleep(self.current.started + lifetime - self.timing.monotonic())
+            retries = self.timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
+            while not await self._rotate():
+                await self.timing.sleep(next(retries))
+
+    async def _rotate(self) -> bool:
+        """Open, subscribe, wait for the first frame, switch, then close the old socket."""
+        stream, old = self.spec.stream, self.current
+        assert old is not None
+        try:
+            ws = await connect(self.spec.url, **self.options)
+        except Exception as exc:  # refused, timed out, unreachable: keep the old socket
+            self._rotation_failed(_describe(exc))
+            return False
+        new = self._add_leg(ws)
+        self.overlap = OverlapIds()  # before the new socket can deliver anything
+        reason = f"no frame within {self.spec.stall_after_s:g} s"
+        try:
+            await self._start_leg(new)
+            assert new.reader is not None
+            first = asyncio.create_task(new.first_frame.wait())
             try:
-                events = parse(frame, received_ms, instruments, state)
-            except BadFrame as exc:
-                status.bad_frame(exc.reason)
-                continue
-            except Exception as exc:  # a parser bug: log it loudly, keep the connection
-                log.exception("%s: parser failed on a frame (bug)", spec.stream)
-                status.bad_frame(f"parser error: {type(exc).__name__}: {exc}")
-                continue
-            if events:
-                dropped = sink.offer(venue, events)
-                if dropped:
-                    status.record_overflow(dropped, received_ms)
-                if frames % LAG_SAMPLE_EVERY == 1:
-                    first = events[0]
-                    if type(first) is Liquidation or type(first) is MarkPrice:
-                        status.lag(received_ms, first.ts_ms)  # type: ignore[union-attr]
-        reason = cut or "closed by the venue"
-        if cut is None:
-            status.lost("offline", reason)
-    except ConnectionClosed as exc:
-        if cut is not None:  # the watchdog cut it; the status already says why
-            reason = cut
-        else:
+                await asyncio.wait((first, new.reader), timeout=self.timing.seconds(self.spec.stall_after_s),
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                first.cancel()
+            if new.reader.done():
+                reason = new.reader.result()
+        except ConnectionClosed as exc:  # lost while subscribing
             reason = _describe(exc)
-            status.lost("offline", reason)
-    finally:
-        for task in helpers:
-            task.cancel()
-        for task in helpers:
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await task
-    return reason
+        if not new.first_frame.is_set():
+            await self._close_leg(new)
+            self.overlap = None
+            self._rotation_failed(f"new connection gave nothing: {reason}")
+            return False
+        self.current = new
+        self.status.rotated()
+        log.info("%s: rotated to a new connection after %.0f s", stream, self.timing.monotonic() - old.started)
+        await self._close_leg(old)
+        await self.timing.sleep(OVERLAP_GRACE_S)
+        self.overlap = None
+        return True
+
+    def _rotation_failed(self, reason: str) -> None:
+        self.status.rotation_failed(reason)
+        log.info("%s: rotation failed, keeping the current connection: %s", self.spec.stream, reason)

@@ -38,6 +38,9 @@ class StatusSnapshot(msgspec.Struct, frozen=True):
     median_lag_ms: float | None
     completeness: str
     last_error: str | None
+    rotations: int = 0
+    """Planned make-before-break replacements (before a venue's hard limit): neither a reconnect nor
+    a gap."""
 
 
 class ConnectionStatus:
@@ -66,6 +69,9 @@ class ConnectionStatus:
         self.last_error: str | None = None
         self.stalls = 0
         self.last_stall: str | None = None
+        self.rotations = 0
+        self.rotation_failures = 0
+        self.last_rotation_failure: str | None = None
         self._lags: deque[int] = deque(maxlen=_LAG_SAMPLES)
         self._rate_samples: deque[tuple[float, int]] = deque()
 
@@ -100,6 +106,15 @@ class ConnectionStatus:
             self.last_stall = error
         if self.connects and not (self.gaps and self.gaps[-1][1] is None):
             self.gaps.append((self.clock(), None))
+
+    def rotated(self) -> None:
+        """A new connection took over from an old one without a break: no gap, no reconnect."""
+        self.rotations += 1
+
+    def rotation_failed(self, error: str) -> None:
+        """A replacement connection could not be opened; the old one is still live (no gap)."""
+        self.rotation_failures += 1
+        self.last_rotation_failure = error
 
     def connect_failed(self, state: State, error: str) -> None:
         """A connection attempt failed (offline, or refused by the venue)."""
@@ -147,6 +162,7 @@ class ConnectionStatus:
             median_lag_ms=statistics.median(self._lags) if self._lags else None,
             completeness=self.completeness,
             last_error=self.last_error,
+            rotations=self.rotations,
         )
 
 
@@ -163,6 +179,7 @@ class VenueStatus(msgspec.Struct, frozen=True):
     median_lag_ms: float | None
     completeness: str
     streams: tuple[StatusSnapshot, ...]
+    rotations: int = 0
 
 
 def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus:
@@ -185,4 +202,5 @@ def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus
         median_lag_ms=max(lags) if lags else None,
         completeness=parts[0].completeness,
         streams=parts,
+        rotations=sum(s.rotations for s in parts),
     )

@@ -32,6 +32,9 @@ COMPLETENESS = "sampled"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://fstream.binance.com/market/stream"}
 SUBSCRIBE = '{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}'
 STALL_AFTER_S = 10.0  # marks arrive every second, so 10 s of silence is a dead connection
+MAX_LIFETIME_S = 23.5 * 3600.0
+"""Binance cuts a connection at 24 h (feeds.md §1.3): rotate half an hour before, which leaves room
+for retries if the new connection fails."""
 
 
 class _Order(msgspec.Struct, gc=False):
@@ -214,6 +217,7 @@ def connections(
             completeness=COMPLETENESS,
             parse=parse,
             new_state=lambda: BinanceState(wanted),
+            max_lifetime_s=MAX_LIFETIME_S,
         )
     ]
 

@@ -24,7 +24,9 @@ class ConnectionSpec(msgspec.Struct, frozen=True):
     `heartbeat` (text) is sent every `heartbeat_interval_s` seconds of transport time when not None
     (None = the venue uses websocket protocol pings only). The connection is considered stalled when
     no frame of any kind arrived for `stall_after_s`. `new_state` makes the per-connection parser
-    state (Bybit ticker snapshots/deltas), fresh on every connect.
+    state (Bybit ticker snapshots/deltas), fresh on every connect. `max_lifetime_s` (transport time,
+    None = unlimited): a live connection this old is replaced make-before-break, ahead of a venue's
+    hard cut (Binance closes every connection after 24 h).
     """
 
     venue: str
@@ -37,3 +39,4 @@ class ConnectionSpec(msgspec.Struct, frozen=True):
     completeness: str
     parse: Callable[..., list[Event]]
     new_state: Callable[[], Any] | None = None
+    max_lifetime_s: float | None = None
