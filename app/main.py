@@ -16,11 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox  # before qasync, on purpose
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon  # before qasync, on purpose
 
 from app import STARTED_AT, __version__
 from app.core.instruments import load_bundled
@@ -42,12 +41,13 @@ from app.services.runtime import (
     tick_size,
     venue_completeness,
 )
+from app.services.settings_store import SettingsStore
 from app.services.supervisor import Supervisor
 from app.store.db import HistoryDb
 from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import install_excepthook, setup_logging
 from app.store.paths import ProfilePaths, profile_paths
-from app.store.settings import Settings, load_settings, save_settings
+from app.store.settings import Settings, load_settings
 from app.ui.crash import CrashReporter
 from app.ui.notifier import DesktopNotifier, SoundNotifier
 from app.ui.theme import STYLE_SHEET
@@ -96,6 +96,17 @@ def _app_icon() -> QIcon:
     return icon
 
 
+def _tray_icon(window: MainWindow) -> QSystemTrayIcon | None:
+    """Windows and macOS show notifications through a tray icon; Linux uses D-Bus (no tray needed)."""
+    if sys.platform.startswith("linux") or not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    tray = QSystemTrayIcon(QApplication.windowIcon(), window)
+    tray.setToolTip("Cascade")
+    tray.activated.connect(lambda _reason: (window.showNormal(), window.raise_(), window.activateWindow()))
+    tray.show()
+    return tray
+
+
 def _tell_user(app: QApplication, message: str) -> None:
     """Before the event loop runs, so a blocking message box is safe (no qasync tasks yet)."""
     print(f"cascade: {message}", file=sys.stderr)
@@ -110,10 +121,11 @@ def _macro_options(settings: Settings, demo: bool) -> dict[str, object]:
     return options
 
 
-async def _attach_macro(window: MainWindow, settings: Settings, profile: ProfilePaths, demo: bool,
+async def _attach_macro(window: MainWindow, store: SettingsStore, profile: ProfilePaths, demo: bool,
                         supervisor: Supervisor | None = None) -> None:
     """Load the JGB history and calendar off the event loop (the parse takes ~0.2 s), then show the strip."""
     cache_dir = None if demo else profile.cache_dir / "mof"
+    settings = store.current
     user_calendar = None if demo or not settings.user_calendar_path else Path(settings.user_calendar_path)
     try:
         macro = await asyncio.to_thread(MacroService.load, cache_dir, user_calendar, **_macro_options(settings, demo))
@@ -123,7 +135,7 @@ async def _attach_macro(window: MainWindow, settings: Settings, profile: Profile
         return
     for problem in macro.calendar.problems:
         window.statusBar().showMessage(problem, 30_000)
-    window.attach_macro(macro, settings.event_alert_minutes, (DesktopNotifier(), SoundNotifier()))
+    window.attach_macro(macro, settings.event_alert_minutes, (DesktopNotifier(_tray_icon(window)), SoundNotifier()))
     if cache_dir is not None and supervisor is not None:  # live: keep the closes current after the Tokyo close
         base_url = settings.endpoints.get("mof/rest")
         poller = MofPoller(cache_dir, base_url=base_url) if base_url else MofPoller(cache_dir)
@@ -135,8 +147,9 @@ async def _attach_macro(window: MainWindow, settings: Settings, profile: Profile
         supervisor.start("mof poller", lambda: poller.run(on_update))
 
 
-async def _import_calendar(window: MainWindow, settings: Settings, profile: ProfilePaths, path: Path,
+async def _import_calendar(window: MainWindow, store: SettingsStore, profile: ProfilePaths, path: Path,
                            demo: bool) -> None:
+    settings = store.current
     try:
         macro = await asyncio.to_thread(MacroService.load, None if demo else profile.cache_dir / "mof", path,
                                         **_macro_options(settings, demo))
@@ -149,8 +162,7 @@ async def _import_calendar(window: MainWindow, settings: Settings, profile: Prof
     if window.event_alerts is not None:
         window.event_alerts.set_events(macro.calendar.events)
     window.statusBar().showMessage(f"Imported {path.name}: {len(macro.calendar.events)} events", 10_000)
-    if not demo:  # the demo never writes the user's settings
-        save_settings(msgspec.structs.replace(settings, user_calendar_path=str(path)), profile.settings_file)
+    store.update(user_calendar_path=str(path))  # the demo's store never writes
 
 
 async def _live_instruments(window: MainWindow, runtime_venues: tuple[str, ...],
@@ -194,12 +206,14 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         settings, warnings = loaded.settings, list(loaded.warnings)
         clock = MarketClock.live()
         banner = None
+    # One current copy of the settings; the demo's store has no path and never writes.
+    store = SettingsStore(settings, None if options.demo else profile.settings_file)
 
     # The window paints first; the replay (≈1 s to load) and the feeds start behind it.
     instruments = load_bundled()
     sink = FeedSink()
     # The demo's history is in memory: synthetic events never reach the user's real history.
-    history = HistoryDb.open(":memory:" if options.demo else profile.history_db)
+    history = await asyncio.to_thread(HistoryDb.open, ":memory:" if options.demo else profile.history_db)
     engine = Engine(sink, clock, history_writer=history.write_liquidations)
     engine.add_tape(Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
     runtime: FeedRuntime | None = None
@@ -247,13 +261,11 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     gap_timer = QTimer(window)  # closed gaps go to the history once a second
     gap_timer.timeout.connect(lambda: [history.write_gap(*gap) for gap in runtime.closed_gaps()])
     gap_timer.start(1000)
-    await _attach_macro(window, settings, profile, demo=options.demo, supervisor=runtime.supervisor)
-    if not options.demo:  # the demo never writes the user's settings
-        window.macro_view_changed.connect(lambda tenors, bp: save_settings(msgspec.structs.replace(
-            load_settings(profile.settings_file).settings, macro_tenors=tenors, macro_move_threshold_bp=bp),
-            profile.settings_file))
+    await _attach_macro(window, store, profile, demo=options.demo, supervisor=runtime.supervisor)
+    window.macro_view_changed.connect(
+        lambda tenors, bp: store.update(macro_tenors=tenors, macro_move_threshold_bp=bp))
     window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
-        _import_calendar(window, settings, profile, Path(path), demo=options.demo)))
+        _import_calendar(window, store, profile, Path(path), demo=options.demo)))
 
     try:
         loop.add_signal_handler(signal.SIGINT, quit_event.set)
@@ -278,8 +290,8 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     await asyncio.to_thread(history.close)  # flushes the last batch off the loop thread
     if not options.demo:
         geometry, state = window.layout_state()
-        save_settings(msgspec.structs.replace(settings, window_geometry=geometry, window_state=state),
-                      profile.settings_file)
+        store.update(window_geometry=geometry, window_state=state)
+    await store.flush()
     summary = engine.summary_line(list(runtime.venues))
     print(f"cascade: liquidations shown {summary}", flush=True)
     log.info("liquidations shown %s", summary)

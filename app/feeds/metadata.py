@@ -15,6 +15,7 @@ fits the deadline. HTTP is the stdlib's urllib in worker threads, parsing too: n
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import logging
 import math
@@ -186,6 +187,12 @@ async def _binance(client: _Client, base: str, progress: _Progress) -> None:
 async def _okx(client: _Client, base: str, progress: _Progress) -> None:
     body = await client.get(base + okx.INSTRUMENTS_PATH)
     progress.rows.extend(await _parsed(okx.instruments_from_rest, body, progress))
+    try:  # dated futures are subscribed too; without their ctVal they would stay Unconvertible
+        body = await client.get(base + okx.FUTURES_INSTRUMENTS_PATH)
+        futures = functools.partial(okx.instruments_from_rest, inst_type="FUTURES")
+        progress.rows.extend(await _parsed(futures, body, progress))
+    except _Failed as error:  # the swaps still stand; futures liquidations show as Unconvertible
+        log.info("okx futures listing unavailable: %s", error)
 
 
 async def _bybit(client: _Client, base: str, progress: _Progress) -> None:

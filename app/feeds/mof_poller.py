@@ -151,6 +151,9 @@ def load_history(cache_dir: Path | None) -> YieldHistory:
     return history.merged(*later) if later else history
 
 
+WAKE_CHECK_S = 300.0
+
+
 def tokyo_date(now_ms: int) -> date:
     return datetime.fromtimestamp(now_ms / 1000, TOKYO).date()
 
@@ -282,5 +285,8 @@ class MofPoller:
             if tries_day != today:
                 tries_day, tries = today, 0
             tries += 1
-            wait_ms = next_poll_ms(self.now_ms(), history.last_date, tries) - self.now_ms()
-            await asyncio.sleep(max(1.0, wait_ms / 1000))  # wall time: the schedule follows the real clock
+            due_ms = next_poll_ms(self.now_ms(), history.last_date, tries)
+            # The schedule follows the wall clock; asyncio sleeps on the monotonic clock, which stops
+            # while a laptop sleeps: wait in short slices and re-read the wall clock after each.
+            while (left_ms := due_ms - self.now_ms()) > 0:
+                await asyncio.sleep(min(max(1.0, left_ms / 1000), WAKE_CHECK_S))

@@ -3,9 +3,12 @@ time. Loading reads files (call it off the event loop); evaluation is pure and c
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -21,6 +24,21 @@ class EventLine(msgspec.Struct, frozen=True):
     in_progress: bool
     impact: str
     source_url: str | None = None
+
+
+def local_zone_name() -> str:
+    """The IANA name of the machine's zone (TZ, else /etc/localtime's target), UTC when unknown."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if name:
+            with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
+                ZoneInfo(name)
+                return name
+    return "UTC"
 
 
 def market_date(now_ms: int) -> date:
@@ -51,7 +69,9 @@ class MacroService:
         overlays = []
         if user_calendar is not None:
             overlays.append(user_calendar.read_bytes())
-        calendar = load_calendar(resource_path("macro", "events.ics").read_bytes(), overlays)
+        # A user's file with floating times or undated zones means the user's own zone, not UTC.
+        calendar = load_calendar(resource_path("macro", "events.ics").read_bytes(), overlays,
+                                 default_tz=local_zone_name())
         return cls(history, calendar, **options)  # type: ignore[arg-type]
 
     def readings(self, now_ms: int) -> list[TenorReading]:

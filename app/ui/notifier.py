@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QSystemTrayIcon
 
 from app.core.formatting import format_clock
 from app.services.alerts import Alert
+from app.services.desktop_notify import FreedesktopNotifier
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +35,16 @@ class InAppNotifier:
 
 
 class DesktopNotifier:
-    """A system notification: org.freedesktop.Notifications on Linux, the tray icon elsewhere."""
+    """A system notification: freedesktop over D-Bus on Linux, the tray icon's message elsewhere."""
 
     def __init__(self, tray: QSystemTrayIcon | None = None) -> None:
         self._tray = tray
-        self._bus_send: Callable[[Alert], bool] | None = None
-        if sys.platform.startswith("linux"):
-            self._bus_send = _dbus_sender()
+        self._freedesktop = FreedesktopNotifier() if sys.platform.startswith("linux") else None
 
     def notify(self, alert: Alert) -> None:
-        if self._bus_send is not None and self._bus_send(alert):
-            return
-        if self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
+        if self._freedesktop is not None:
+            self._freedesktop.notify(alert)
+        elif self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
             self._tray.showMessage(alert.title, alert.body, QSystemTrayIcon.MessageIcon.Warning, 15_000)
 
 
@@ -54,23 +52,3 @@ class SoundNotifier:
     def notify(self, alert: Alert) -> None:
         if alert.level != "info":
             QApplication.beep()
-
-
-def _dbus_sender() -> Callable[[Alert], bool] | None:
-    try:
-        from PySide6.QtDBus import QDBusConnection, QDBusInterface
-    except ImportError:  # pragma: no cover - QtDBus missing from this Qt build
-        return None
-    bus = QDBusConnection.sessionBus()
-    if not bus.isConnected():
-        return None
-    interface = QDBusInterface("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                               "org.freedesktop.Notifications", bus)
-
-    def send(alert: Alert) -> bool:
-        if not interface.isValid():
-            return False
-        reply = interface.call("Notify", "Cascade", 0, "dialog-warning", alert.title, alert.body, [], {}, 15_000)
-        return not reply.errorMessage()
-
-    return send

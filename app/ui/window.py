@@ -3,6 +3,7 @@ One repaint timer drives everything; nothing repaints per message."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.event_alerts: EventAlertScheduler | None = None
         self.alerts = AlertDispatcher()
         self._curve_views: list[CurveView] = []
+        self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
         self.totals_pane = TotalsPane(venues, completeness)
@@ -195,10 +197,21 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def copy_diagnostics(self) -> None:
+        """Gathering reads the log tail and asks keyring for its backend (D-Bus): off the loop thread."""
         from app.store.logs import diagnostics_text
 
-        QGuiApplication.clipboard().setText(diagnostics_text())
-        self.statusBar().showMessage(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
+        def copied(text: str) -> None:
+            QGuiApplication.clipboard().setText(text)
+            self.statusBar().showMessage(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no asyncio loop (tests driving the window directly)
+            copied(diagnostics_text())
+            return
+        task = loop.create_task(asyncio.to_thread(diagnostics_text))
+        self._background.add(task)
+        task.add_done_callback(lambda done: (self._background.discard(done), copied(done.result())))
 
     def start(self) -> None:
         self.timer.start()

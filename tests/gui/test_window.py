@@ -126,3 +126,12 @@ def test_strip_menu_changes_tenors_and_threshold(qtbot) -> None:
     window.macro_strip.threshold_chosen.emit(25.0)
     assert "big move" not in window.macro_strip.tiles["30Y"].flag.text()  # +20.3bp < 25bp
     assert changes[-1] == (["30Y", "40Y"], 25.0)
+
+
+def test_copy_diagnostics_puts_redacted_text_on_the_clipboard(qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window(qtbot, FeedSink(), [NOW])
+    window.copy_diagnostics()
+    text = QGuiApplication.clipboard().text()
+    assert "Cascade" in text or "cascade" in text

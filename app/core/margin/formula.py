@@ -11,6 +11,7 @@ root whose notional lies in its own tier is the answer (the tier re-picked at th
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
@@ -78,6 +79,8 @@ def _linear_terms(leg: Leg, tier: Tier, model: MaintenanceModel) -> tuple[float,
 
 def _root(leg: Leg, balance: float, others_maintenance: float, rate: float, constant: float) -> float:
     """u where balance + PnL(u) = size·u·rate + constant + others_maintenance."""
+    if leg.sign - rate >= 0 if leg.sign < 0 else leg.sign - rate <= 0:
+        return math.nan  # maintenance grows as fast as the position: no price solves it (no root)
     denominator = leg.size * (leg.sign - rate)
     return (leg.sign * leg.size * leg.u_entry - balance + constant + others_maintenance) / denominator
 

@@ -26,7 +26,7 @@ NUMBER_RANGES: dict[str, tuple[float, bool, float | None]] = {
     "wallet_balance": (0.0, True, None),
     "mmr": (0.0, True, 1.0),
     "maintenance_amount": (0.0, True, None),
-    "max_leverage": (0.0, False, None),
+    "max_leverage": (1.0, True, None),  # maintenance 1/(2 × max leverage) must stay below the position
     "taker_fee": (0.0, True, 1.0),
     "extra_margin": (0.0, True, None),
     "exchange_liquidation_price": (0.0, True, None),
@@ -61,6 +61,9 @@ def position_from_mapping(data: object) -> Position:
     fee = values.get("taker_fee", 0.0)
     if values.get("mmr", 0.0) + fee >= 1.0:
         raise MarginInputError("taker_fee", "mmr + taker_fee must stay below 1")
+    for index, tier in enumerate(values.get("tiers") or ()):
+        if tier.mmr + fee >= 1.0:
+            raise MarginInputError(f"tiers[{index}].mmr", "mmr + taker_fee must stay below 1")
     return Position(**values)
 
 

@@ -230,6 +230,7 @@ def connections(
 # --- REST instrument metadata: GET /api/v5/public/instruments?instType=SWAP -----------------------
 
 INSTRUMENTS_PATH = "/api/v5/public/instruments?instType=SWAP"
+FUTURES_INSTRUMENTS_PATH = "/api/v5/public/instruments?instType=FUTURES"  # dated futures: liquidated too
 DEFAULT_REST_BASE = "https://www.okx.com"
 
 
@@ -258,8 +259,9 @@ _INSTRUMENTS_RESPONSE = decoder(_InstrumentsResponse)
 _INSTRUMENT_ROW = decoder(_InstrumentRow)
 
 
-def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
-    """The live SWAPs of a `public/instruments` response, sized by ctVal × ctMult: base coin per
+def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None,
+                          inst_type: str = "SWAP") -> list[Instrument]:
+    """The live SWAPs (or FUTURES) of a `public/instruments` response, sized by ctVal × ctMult: base coin per
     contract for linear (ctValCcy is the coin), USD per contract for inverse. A row without a usable
     ctVal is skipped into `problems` (liquidations of it stay Unconvertible, never guessed); an error
     response (code ≠ "0") or a body without `data` raises BadFrame."""
@@ -270,7 +272,7 @@ def instruments_from_rest(payload: bytes | str, problems: list[str] | None = Non
         raise BadFrame("instruments response without data")
     instruments = []
     for row in decode_rows(_INSTRUMENT_ROW, response.data, VENUE, problems):
-        if row.instType != "SWAP" or row.state != "live":
+        if row.instType != inst_type or row.state != "live":
             continue  # suspended, pre-open and test instruments
         instrument = _swap(row, problems)
         if instrument is not None:
@@ -294,14 +296,14 @@ def _swap(row: _InstrumentRow, problems: list[str] | None) -> Instrument | None:
         if value_coin != coin:
             note(problems, f"{VENUE} {inst_id}: ctValCcy {row.ctValCcy} is not the base coin {coin}")
             return None
-        kind: Kind = "linear_perp"
+        kind: Kind = "linear_perp" if row.instType == "SWAP" else "linear_future"
         size *= per_value_unit
         unit: ContractUnit = "base"
     elif row.ctType == "inverse":
         if row.ctValCcy and row.ctValCcy.upper() != "USD":
             note(problems, f"{VENUE} {inst_id}: inverse ctValCcy {row.ctValCcy} is not USD")
             return None
-        kind, unit = "inverse_perp", "usd"
+        kind, unit = ("inverse_perp" if row.instType == "SWAP" else "inverse_future"), "usd"
     else:
         note(problems, f"{VENUE} {inst_id}: unknown ctType {row.ctType!r}")
         return None

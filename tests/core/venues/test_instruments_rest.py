@@ -281,3 +281,23 @@ def test_odd_rows_are_skipped_never_raised(row: dict) -> None:
         for instrument in module.instruments_from_rest(payload, []):
             assert instrument.contract_size is not None and instrument.contract_size > 0
             assert instrument.coin
+
+
+def test_okx_dated_futures_are_sized_like_their_swaps() -> None:
+    import json as _json
+
+    from app.core.venues import okx as _okx
+
+    body = _json.dumps({"code": "0", "msg": "", "data": [
+        {"instId": "BTC-USD-260327", "instType": "FUTURES", "ctType": "inverse", "ctVal": "100", "ctValCcy": "USD",
+         "instFamily": "BTC-USD", "settleCcy": "BTC", "tickSz": "0.1", "lotSz": "1", "state": "live"},
+        {"instId": "ETH-USDT-260327", "instType": "FUTURES", "ctType": "linear", "ctVal": "0.1", "ctValCcy": "ETH",
+         "instFamily": "ETH-USDT", "settleCcy": "USDT", "tickSz": "0.01", "lotSz": "1", "state": "live"},
+        {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "ctType": "linear", "ctVal": "0.01", "ctValCcy": "BTC",
+         "instFamily": "BTC-USDT", "settleCcy": "USDT", "tickSz": "0.1", "lotSz": "1", "state": "live"},
+    ]})
+    futures = {i.symbol: i for i in _okx.instruments_from_rest(body, inst_type="FUTURES")}
+    assert set(futures) == {"BTC-USD-260327", "ETH-USDT-260327"}
+    assert (futures["BTC-USD-260327"].kind, futures["BTC-USD-260327"].contract_size) == ("inverse_future", 100.0)
+    assert (futures["ETH-USDT-260327"].kind, futures["ETH-USDT-260327"].coin) == ("linear_future", "ETH")
+    assert [i.symbol for i in _okx.instruments_from_rest(body)] == ["BTC-USDT-SWAP"]

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import asyncio
+
+from jeepney import DBusAddress, new_method_call
+
+from app.services.alerts import Alert
+from app.services.desktop_notify import NOTIFY_SIGNATURE, FreedesktopNotifier, notify_body
+
+ALERT = Alert("macro-event:boj", "BOJ meeting", "starts in 30m 00s", "warning", 0)
+
+
+def test_notify_message_has_the_freedesktop_signature() -> None:
+    address = DBusAddress("/org/freedesktop/Notifications", bus_name="org.freedesktop.Notifications",
+                          interface="org.freedesktop.Notifications")
+    message = new_method_call(address, "Notify", NOTIFY_SIGNATURE, notify_body(ALERT))
+    assert NOTIFY_SIGNATURE == "susssasa{sv}i"
+    assert message.serialise(serial=1)  # jeepney checks every argument against the signature
+    assert notify_body(ALERT)[3:5] == ("BOJ meeting", "starts in 30m 00s")
+
+
+async def test_without_a_session_bus_it_disables_itself_quietly(monkeypatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/cascade-test-bus")
+    notifier = FreedesktopNotifier()
+    notifier.notify(ALERT)
+    await asyncio.sleep(0.2)
+    assert notifier._disabled
+    notifier.notify(ALERT)  # a no-op now, never an exception
+    await notifier.close()
