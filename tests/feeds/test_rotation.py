@@ -209,6 +209,21 @@ async def test_old_socket_lost_while_the_new_one_fails_is_a_normal_reconnect_wit
         assert rig.status.rotations == 0
 
 
+async def test_the_stall_watchdog_follows_the_new_socket_and_rotation_resumes_after_a_reconnect(
+    tmp_path: Path,
+) -> None:
+    recording = write_dense_recording(tmp_path / "slow.jsonl.gz", BYBIT, count=400, every_ms=10)
+    async with rotating(recording, BYBIT) as rig:  # Bybit: stall after 30 s (0.5 s wall)
+        await wait_until(lambda: rig.status.rotations >= 2, what="two rotations")
+        rig.server.stall(BYBIT, 45.0)  # the socket now current goes silent, pongs included
+        await wait_until(lambda: rig.status.stalls == 1, what="stall of the new socket detected")
+        await wait_until(lambda: rig.status.reconnects == 1 and rig.status.state == "live", what="reconnected")
+        rotated = rig.status.rotations
+        await wait_until(lambda: rig.status.rotations > rotated, what="rotation in the new session")
+        assert len(rig.status.gaps) == 1 and rig.status.gaps[0][1] is not None
+        await wait_until(lambda: rig.clients() == 1, what="one socket left")
+
+
 def test_binance_rotates_before_its_24h_cut_and_other_specs_do_not() -> None:
     (spec,) = binance.connections()
     assert spec.max_lifetime_s == 23.5 * 3600
