@@ -68,6 +68,7 @@ class ConnectionStatus:
         self.last_frame_ms: int | None = None
         self.last_error: str | None = None
         self.stalls = 0
+        self._live_since_ms = 0
         self.last_stall: str | None = None
         self.rotations = 0
         self.rotation_failures = 0
@@ -93,8 +94,10 @@ class ConnectionStatus:
         self.connects += 1
         self.state = "live"
         self.last_error = None
+        now = self.clock()
+        self._live_since_ms = now
         if self.gaps and self.gaps[-1][1] is None:
-            self.gaps[-1] = (self.gaps[-1][0], self.clock())
+            self.gaps[-1] = (self.gaps[-1][0], now)
 
     def lost(self, state: State, error: str | None = None) -> None:
         """Disconnected, stalled or failed to connect: opens a gap unless one is open already."""
@@ -105,7 +108,12 @@ class ConnectionStatus:
             self.stalls += 1
             self.last_stall = error
         if self.connects and not (self.gaps and self.gaps[-1][1] is None):
-            self.gaps.append((self.clock(), None))
+            # The gap starts when data last arrived, not when the loss was noticed: a stall is
+            # detected 30 s late and a laptop's sleep only when it wakes.
+            start = self.clock()
+            if self.last_frame_ms is not None:
+                start = min(start, max(self.last_frame_ms, self._live_since_ms))
+            self.gaps.append((start, None))
 
     def rotated(self) -> None:
         """A new connection took over from an old one without a break: no gap, no reconnect."""

@@ -71,3 +71,18 @@ def test_venue_rollup_takes_the_worst_state_and_sums() -> None:
     assert len(view.streams) == 2 and len(view.gaps) == 1
     with pytest.raises(ValueError):
         venue_rollup("okx", [linear.snapshot()])
+
+
+def test_a_gap_starts_when_data_last_arrived_not_when_the_loss_was_noticed() -> None:
+    now = [1_000]
+    status = ConnectionStatus("bybit/linear", "bybit", "all", clock=lambda: now[0])
+    status.live()
+    status.frame(1_500)
+    now[0] = 31_500  # the stall detector notices 30 s later (or a laptop wakes hours later)
+    status.lost("stalled", "no traffic for 30 s")
+    now[0] = 32_000
+    status.live()
+    assert status.gaps == [(1_500, 32_000)]
+    now[0] = 40_000  # connected, nothing arrived, then lost: the gap starts at the reconnect
+    status.lost("offline", "reset")
+    assert status.gaps[-1] == (32_000, None)
