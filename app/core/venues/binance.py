@@ -4,6 +4,7 @@ COIN-M forceOrder payloads (`q` in contracts) are understood too, for the day ds
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import msgspec
@@ -54,7 +55,7 @@ class _Payload(msgspec.Struct, gc=False):
     E: TimestampMs | None = None
     o: _Order | None = None
     s: str | None = None
-    p: Positive | None = None
+    p: float | None = None  # a mark: checked per entry, so one bad row does not cost the whole array
     i: float | str | None = None
     r: float | str | None = None
     T: TimestampMs | None = None
@@ -183,6 +184,8 @@ def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Even
             continue
         if wanted is not None and symbol not in wanted:
             continue
+        if not (price > 0 and math.isfinite(price)):
+            continue  # a settling or delisted symbol's zero mark: skipped, the rest of the second kept
         next_funding = payload.T or None  # dated futures send T=0: no funding
         events.append(
             MarkPrice(

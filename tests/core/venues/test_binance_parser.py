@@ -157,3 +157,17 @@ def test_connection_spec() -> None:
     assert local.url == "ws://127.0.0.1:1/binance"
     assert local.new_state is not None and local.new_state().mark_symbols == frozenset({"BTCUSDT"})
     assert local.parse(BINANCE_MARK, 0, None, local.new_state())[0].symbol == "BTCUSDT"
+
+
+def test_one_zero_mark_in_the_array_skips_only_that_entry() -> None:
+    import json as _json
+
+    from app.core.events import MarkPrice as _MarkPrice
+    from app.core.venues import binance as _binance
+
+    good = {"e": "markPriceUpdate", "E": 1768935600000, "s": "BTCUSDT", "p": "92500.1", "i": "92490", "r": "0.0001",
+            "T": 1768953600000}
+    zero = {**good, "s": "OLDUSDT", "p": "0.00000000"}
+    frame = _json.dumps({"stream": "!markPrice@arr@1s", "data": [good, zero]})
+    events = _binance.parse(frame, 1768935600100)
+    assert [(e.symbol, e.price) for e in events if isinstance(e, _MarkPrice)] == [("BTCUSDT", 92500.1)]
