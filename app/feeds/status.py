@@ -41,6 +41,7 @@ class StatusSnapshot(msgspec.Struct, frozen=True):
     rotations: int = 0
     """Planned make-before-break replacements (before a venue's hard limit): neither a reconnect nor
     a gap."""
+    first_live_ms: int | None = None
 
 
 class ConnectionStatus:
@@ -69,6 +70,7 @@ class ConnectionStatus:
         self.last_error: str | None = None
         self.stalls = 0
         self._live_since_ms = 0
+        self.first_live_ms: int | None = None  # coverage starts here
         self.last_stall: str | None = None
         self.rotations = 0
         self.rotation_failures = 0
@@ -96,6 +98,8 @@ class ConnectionStatus:
         self.last_error = None
         now = self.clock()
         self._live_since_ms = now
+        if self.first_live_ms is None:
+            self.first_live_ms = now
         if self.gaps and self.gaps[-1][1] is None:
             self.gaps[-1] = (self.gaps[-1][0], now)
 
@@ -171,6 +175,7 @@ class ConnectionStatus:
             completeness=self.completeness,
             last_error=self.last_error,
             rotations=self.rotations,
+            first_live_ms=self.first_live_ms,
         )
 
 
@@ -188,6 +193,7 @@ class VenueStatus(msgspec.Struct, frozen=True):
     completeness: str
     streams: tuple[StatusSnapshot, ...]
     rotations: int = 0
+    first_live_ms: int | None = None
 
 
 def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus:
@@ -197,6 +203,7 @@ def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus
         raise ValueError(f"no connection status for {venue}")
     lags = [s.median_lag_ms for s in parts if s.median_lag_ms is not None]
     last = [s.last_frame_ms for s in parts if s.last_frame_ms is not None]
+    first_live = [s.first_live_ms for s in parts if s.first_live_ms is not None]
     return VenueStatus(
         venue=venue,
         state=max((s.state for s in parts), key=_SEVERITY.__getitem__),
@@ -211,4 +218,5 @@ def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus
         completeness=parts[0].completeness,
         streams=parts,
         rotations=sum(s.rotations for s in parts),
+        first_live_ms=min(first_live) if first_live else None,
     )

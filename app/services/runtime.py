@@ -96,7 +96,8 @@ class FeedRuntime:
 
     def venue_views(self) -> list[VenueStatusView]:
         snapshots = [status.snapshot() for status in self.statuses]
-        return [view_from_rollup(venue_rollup(venue, snapshots)) for venue in self.venues]
+        now = self.clock()
+        return [view_from_rollup(venue_rollup(venue, snapshots), now) for venue in self.venues]
 
     def closed_gaps(self) -> list[tuple[str, str, int, int]]:
         """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history."""

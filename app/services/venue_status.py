@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 
+from app.core import coverage
+
 
 class VenueStatusView(msgspec.Struct, frozen=True):
     venue: str
@@ -19,9 +21,10 @@ class VenueStatusView(msgspec.Struct, frozen=True):
     lag_ms: float | None = None
     detail: str = ""  # last error or reason, for the tooltip
     possibly_silent: bool = False  # live, yet no liquidation for an hour while peers report many
+    observed_ms: int = 0  # listened to since the first connect, gaps excluded
 
 
-def view_from_rollup(rollup: Any) -> VenueStatusView:
+def view_from_rollup(rollup: Any, now_ms: int) -> VenueStatusView:
     """From app.feeds.status.VenueStatus (the roll-up of a venue's connections)."""
     errors = [s.last_error for s in rollup.streams if s.last_error]
     reasons = [s.last_bad_reason for s in rollup.streams if s.last_bad_reason]
@@ -41,4 +44,5 @@ def view_from_rollup(rollup: Any) -> VenueStatusView:
         overflow=rollup.overflow,
         lag_ms=rollup.median_lag_ms,
         detail=detail,
+        observed_ms=coverage.observed_ms(rollup.first_live_ms, now_ms, rollup.gaps),
     )

@@ -7,11 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from app.core.formatting import compact_usd
+from app.core.macro.calendar import countdown_text
 from app.services.engine import SideTotals
 from app.ui.tape_model import venue_name
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
 
-_HEADERS = ("Venue", "Feed", "Orders", "Longs ▼", "Shorts ▲", "Largest")
+_HEADERS = ("Venue", "Feed", "Observed", "Orders", "Longs ▼", "Shorts ▲", "Largest")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -28,8 +29,8 @@ class TotalsPane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.note = QLabel(self.tr("Seen since start, from public feeds. Sampled and partial feeds undercount; "
-                                   "the total mixes them and says so."))
+        self.note = QLabel(self.tr("Seen since start, from public feeds, over the time each venue was observed "
+                                   "(disconnections excluded). Sampled and partial feeds undercount."))
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
@@ -38,7 +39,9 @@ class TotalsPane(QWidget):
         layout.addWidget(self.note)
         self.refresh({})
 
-    def refresh(self, totals: dict[str, SideTotals]) -> None:
+    def refresh(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
+        """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
+        observed_ms = observed_ms or {}
         grand = SideTotals()
         kinds: set[str] = set()
         for row, venue in enumerate(self._venues):
@@ -49,16 +52,17 @@ class TotalsPane(QWidget):
             grand.largest_usd = max(grand.largest_usd, t.largest_usd)
             completeness = self._completeness.get(venue, "?")
             kinds.add(completeness)
-            self._set_row(row, venue_name(venue), completeness, t)
+            seen = observed_ms.get(venue, 0)
+            self._set_row(row, venue_name(venue), completeness, t, countdown_text(seen) if seen > 0 else "—")
         mixed = self.tr("mixed ⚠") if len(kinds) > 1 else next(iter(kinds), "")
-        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, bold=True)
+        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, "", bold=True)
         feed = self.table.item(len(self._venues), 1)
         if feed is not None and len(kinds) > 1:
             feed.setToolTip(self.tr("This total adds feeds of different completeness ({kinds}): it is a floor, "
                                     "not the market's total.").format(kinds=", ".join(sorted(kinds))))
 
-    def _set_row(self, row: int, name: str, feed: str, t: SideTotals, bold: bool = False) -> None:
-        values = (name, feed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd),
+    def _set_row(self, row: int, name: str, feed: str, t: SideTotals, observed: str, bold: bool = False) -> None:
+        values = (name, feed, observed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd),
                   compact_usd(t.largest_usd) if t.largest_usd else "—")
         for column, text in enumerate(values):
             item = self.table.item(row, column)
@@ -66,9 +70,9 @@ class TotalsPane(QWidget):
                 item = QTableWidgetItem()
                 if column >= 2:
                     item.setTextAlignment(_RIGHT)
-                if column == 3:
+                if column == 4:
                     item.setForeground(LONG_COLOR)
-                elif column == 4:
+                elif column == 5:
                     item.setForeground(SHORT_COLOR)
                 if bold:
                     font = item.font()

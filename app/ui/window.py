@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         """One repaint: drain the feeds into core state, then update each pane once."""
         self.engine.tick()
         self.tape_pane.refresh()
-        self.totals_pane.refresh(self.engine.totals)
+
         for entry in self.engine.new_notices:
             notice = entry.notice
             text = getattr(notice, "text", None) or getattr(notice, "reason", "")
@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         if silent:
             views = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in views]
         self.status.update_venues(views)
+        self.totals_pane.refresh(self.engine.totals, {view.venue: view.observed_ms for view in views})
         self.status.update_clock(self._clock(), self._clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:

@@ -34,7 +34,7 @@ def liq(venue: str, ts: int, usd: float, side: str = "long") -> Liquidation:
 def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
     engine = Engine(sink, lambda: now[0])
     engine.add_tape(Tape(max_rows=100))
-    views = [VenueStatusView("binance", "live", 12.5, "sampled"),
+    views = [VenueStatusView("binance", "live", 12.5, "sampled", observed_ms=3 * 3_600_000 + 5 * 60_000),
              VenueStatusView("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
     window = MainWindow(engine, ["binance", "bybit"], {"binance": "sampled", "bybit": "all"},
                         status_provider=lambda: views, clock=lambda: now[0], clock_label="replay",
@@ -52,8 +52,10 @@ def test_tick_fills_tape_totals_notices_and_status(qtbot) -> None:
     window.tick()
     assert window.tape_pane.model.rowCount() == 2
     totals = window.totals_pane.table
-    assert totals.item(0, 2).text() == "2"
-    assert totals.item(0, 4).text() == "$13.52M"
+    assert totals.item(0, 3).text() == "2"
+    assert totals.item(0, 5).text() == "$13.52M"
+    assert totals.item(0, 2).text() == "3h 05m"
+    assert totals.item(1, 2).text() == "—"  # bybit has never been live: nothing observed
     assert "Invalid symbol" in window.notices.item(0).text()
     binance = window.status.venue_label("binance")
     bybit = window.status.venue_label("bybit")
