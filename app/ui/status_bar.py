@@ -58,13 +58,23 @@ class VenueStatusBar(QStatusBar):
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
         self.addPermanentWidget(self.clock_label)
 
+    def add_venues(self, venues: list[str]) -> None:
+        """Create the venues' labels up front: QStatusBar hides its normal widgets while a temporary
+        message shows, and a label added during one would stay hidden."""
+        for venue in venues:
+            self._label(venue).setText(f"◌ {venue_name(venue)} connecting")
+
+    def _label(self, venue: str) -> QLabel:
+        label = self._labels.get(venue)
+        if label is None:
+            label = self._labels[venue] = QLabel()
+            label.setFont(tabular_font(label.font()))
+            self.addWidget(label)
+        return label
+
     def update_venues(self, views: list[VenueStatusView]) -> None:
         for view in views:
-            label = self._labels.get(view.venue)
-            if label is None:
-                label = self._labels[view.venue] = QLabel()
-                label.setFont(tabular_font(label.font()))
-                self.addWidget(label)
+            label = self._label(view.venue)
             label.setText(venue_status_text(view))
             label.setToolTip(venue_status_tooltip(view))
             color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")

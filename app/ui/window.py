@@ -102,11 +102,12 @@ class MainWindow(QMainWindow):
         self.notices = QListWidget()
         self.notices_dock = self._dock("Venue notices", "noticesDock", self.notices)
         self.splitDockWidget(self.totals_dock, self.notices_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.totals_dock], [470], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.totals_dock], [560], Qt.Orientation.Horizontal)
         self.resizeDocks([self.totals_dock, self.notices_dock], [260, 400], Qt.Orientation.Vertical)
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
+        self.status.add_venues(venues)
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
 

@@ -137,3 +137,18 @@ def test_copy_diagnostics_puts_redacted_text_on_the_clipboard(qtbot) -> None:
     window.copy_diagnostics()
     text = QGuiApplication.clipboard().text()
     assert "Cascade" in text or "cascade" in text
+
+
+def test_venue_labels_exist_before_any_feed_reports(qtbot) -> None:
+    """Labels are created with the window (showing "connecting"), not when the first status arrives:
+    a label added while a temporary status message shows can stay hidden."""
+    engine = Engine(FeedSink(), lambda: NOW)
+    engine.add_tape(Tape())
+    window = MainWindow(engine, ["binance", "okx"], {"binance": "sampled", "okx": "partial"},
+                        status_provider=lambda: [], clock=lambda: NOW)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    for venue in ("binance", "okx"):
+        label = window.status.venue_label(venue)
+        assert label is not None and label.isVisible() and "connecting" in label.text()
