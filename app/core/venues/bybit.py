@@ -42,7 +42,10 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
 HEARTBEAT = '{"req_id":"ping","op":"ping"}'
 HEARTBEAT_INTERVAL_S = 20.0
 STALL_AFTER_S = 30.0
-ARGS_PER_SUBSCRIBE = 10
+ARGS_PER_SUBSCRIBE = 100
+"""Bybit caps a public request's args at 21,000 characters and sets no arg-count limit for derivatives
+(feeds.md §2.1): 100 topics (~2.6k characters) per message keeps every listed perpetual to a handful
+of subscribe messages on each (re)connect."""
 
 Category = Literal["linear", "inverse"]
 
