@@ -123,23 +123,36 @@ _SUFFIXES = re.compile(
 )
 _QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "USDE", "USD")
 _MONTH_CODE = re.compile(r"(?<=[A-Z])[FGHJKMNQUVXZ]\d{2}$")  # Bybit BTCUSDH26, BitMEX XBTZ25
-_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
-_MULTIPLIER_VALUES = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
+_PREFIX_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
+_SUFFIX_MULTIPLIER = re.compile(r"(?<=[A-Z]{2})(1000000|100000|10000|1000)$")  # Bybit SHIB1000
+_MULTIPLIERS = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
 _RENAMES = {"XBT": "BTC"}
 _SEPARATOR = re.compile(r"[-_/:]")
 
 
 @lru_cache(maxsize=16384)
 def canonical_coin(venue: str, symbol: str) -> str:
-    """The canonical base coin: BTC for XBTUSD, BTC-USDT-SWAP, BTCUSD_PERP; PEPE for 1000PEPEUSDT, kPEPE."""
-    base = _strip_multiplier(_base_part(symbol))
-    return _RENAMES.get(base, base)
+    """The canonical base coin: BTC for XBTUSD, BTC-USDT-SWAP, BTCUSD_PERP; PEPE for 1000PEPEUSDT and
+    kPEPE; SHIB for SHIB1000USDT."""
+    return coin_and_multiplier(_base_part(symbol))[0]
 
 
+@lru_cache(maxsize=16384)
 def unit_multiplier(symbol: str) -> float:
-    """How many coins one unit of a prefixed symbol is: 1000 for 1000PEPEUSDT and kPEPE, else 1."""
-    match = _MULTIPLIER.match(symbol)
-    return _MULTIPLIER_VALUES[match.group(1)] if match else 1.0
+    """Coins per unit of a multiplied symbol: 1000 for 1000PEPEUSDT, kPEPE and SHIB1000USDT, else 1."""
+    return coin_and_multiplier(_base_part(symbol))[1]
+
+
+def coin_and_multiplier(base_asset: str) -> tuple[str, float]:
+    """The canonical coin and coins per unit of a venue's base asset: ("PEPE", 1000) for 1000PEPE,
+    1MBABYDOGE and SHIB1000-style names; ("BTC", 1) for BTC and XBT."""
+    text = base_asset.strip()
+    for pattern in (_PREFIX_MULTIPLIER, _SUFFIX_MULTIPLIER):
+        match = pattern.search(text)
+        if match and (coin := (text[: match.start()] + text[match.end() :]).upper()):
+            return _RENAMES.get(coin, coin), _MULTIPLIERS[match.group(1)]
+    coin = text.upper()
+    return _RENAMES.get(coin, coin), 1.0
 
 
 def _base_part(symbol: str) -> str:
@@ -152,6 +165,3 @@ def _base_part(symbol: str) -> str:
     return text
 
 
-def _strip_multiplier(base: str) -> str:
-    stripped = _MULTIPLIER.sub("", base)
-    return (stripped or base).upper()

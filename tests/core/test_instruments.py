@@ -138,3 +138,11 @@ def test_canonical_coin_never_fails(symbol: str) -> None:
     coin = canonical_coin("any", symbol)
     assert isinstance(coin, str)
     assert unit_multiplier(symbol) >= 1.0
+
+
+def test_suffix_multiplier_symbols_have_the_coin_and_size_of_their_liquidations() -> None:
+    from app.core.instruments import canonical_coin, unit_multiplier
+
+    assert (canonical_coin("bybit", "SHIB1000USDT"), unit_multiplier("SHIB1000USDT")) == ("SHIB", 1000.0)
+    assert (canonical_coin("binance", "1000PEPEUSDT"), unit_multiplier("1000PEPEUSDT")) == ("PEPE", 1000.0)
+    assert (canonical_coin("bybit", "API3USDT"), unit_multiplier("API3USDT")) == ("API3", 1.0)

@@ -11,12 +11,18 @@ import msgspec
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
-from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.instruments import (
+    Instrument,
+    Instruments,
+    canonical_coin,
+    coin_and_multiplier,
+    load_bundled,
+    unit_multiplier,
+)
 from app.core.venues.common import (
     NonNegative,
     Positive,
     TimestampMs,
-    coin_and_multiplier,
     decode,
     decode_rows,
     decoder,

@@ -16,12 +16,18 @@ import msgspec
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Kind, Liquidation, MarkPrice, VenueNotice
-from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled, unit_multiplier
+from app.core.instruments import (
+    Instrument,
+    Instruments,
+    canonical_coin,
+    coin_and_multiplier,
+    load_bundled,
+    unit_multiplier,
+)
 from app.core.venues.common import (
     FrameIds,
     Positive,
     TimestampMs,
-    coin_and_multiplier,
     decode,
     decode_rows,
     decoder,

@@ -3,7 +3,6 @@ that reject garbage at decode time, and deterministic liquidation ids."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Annotated, Any
 from zlib import crc32
@@ -81,23 +80,6 @@ class FrameIds:
 # --- REST instrument metadata (exchangeInfo, instruments-info, public/instruments) ------------------
 # Lenient on purpose: one odd row is skipped and reported, never the whole listing lost.
 
-_PREFIX_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
-_SUFFIX_MULTIPLIER = re.compile(r"(?<=[A-Z]{2})(1000000|100000|10000|1000)$")  # Bybit SHIB1000
-_MULTIPLIERS = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
-_COIN_RENAMES = {"XBT": "BTC"}
-
-
-def coin_and_multiplier(base_asset: str) -> tuple[str, float]:
-    """The canonical coin and coins per unit of a venue's base asset: ("PEPE", 1000) for 1000PEPE,
-    1MBABYDOGE and SHIB1000-style names; ("BTC", 1) for BTC and XBT."""
-    text = base_asset.strip()
-    for pattern in (_PREFIX_MULTIPLIER, _SUFFIX_MULTIPLIER):
-        match = pattern.search(text)
-        if match:
-            coin = (text[: match.start()] + text[match.end() :]).upper()
-            return _COIN_RENAMES.get(coin, coin), _MULTIPLIERS[match.group(1)]
-    coin = text.upper()
-    return _COIN_RENAMES.get(coin, coin), 1.0
 
 
 def positive_or_none(value: object) -> float | None:

@@ -12,12 +12,18 @@ import msgspec
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Kind, Liquidation, MarkPrice, Unconvertible, VenueNotice
-from app.core.instruments import ContractUnit, Instrument, Instruments, canonical_coin, load_bundled
+from app.core.instruments import (
+    ContractUnit,
+    Instrument,
+    Instruments,
+    canonical_coin,
+    coin_and_multiplier,
+    load_bundled,
+)
 from app.core.venues.common import (
     FrameIds,
     Positive,
     TimestampMs,
-    coin_and_multiplier,
     decode,
     decode_rows,
     decoder,

@@ -13,9 +13,9 @@ from sample_frames import OKX_OFFICIAL
 
 from app.core.errors import BadFrame
 from app.core.events import Liquidation
-from app.core.instruments import Instrument, load_bundled
+from app.core.instruments import Instrument, coin_and_multiplier, load_bundled
 from app.core.venues import binance, bybit, okx
-from app.core.venues.common import coin_and_multiplier, positive_or_none
+from app.core.venues.common import positive_or_none
 
 
 def _binance_symbol(symbol: str, base: str, contract_type: str = "PERPETUAL", status: str = "TRADING",
