@@ -22,6 +22,7 @@ class VenueStatusView(msgspec.Struct, frozen=True):
     detail: str = ""  # last error or reason, for the tooltip
     possibly_silent: bool = False  # live, yet no liquidation for an hour while peers report many
     observed_ms: int = 0  # listened to since the first connect, gaps excluded
+    rotations: int = 0  # planned make-before-break replacements (not reconnects, not gaps)
 
 
 def view_from_rollup(rollup: Any, now_ms: int) -> VenueStatusView:
@@ -45,4 +46,5 @@ def view_from_rollup(rollup: Any, now_ms: int) -> VenueStatusView:
         lag_ms=rollup.median_lag_ms,
         detail=detail,
         observed_ms=coverage.observed_ms(rollup.first_live_ms, now_ms, rollup.gaps),
+        rotations=rollup.rotations,
     )

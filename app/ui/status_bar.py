@@ -34,6 +34,8 @@ def venue_status_tooltip(view: VenueStatusView) -> str:
         f"completeness: {view.completeness}",
         f"reconnects: {view.reconnects}, gaps: {view.gaps}, bad frames: {view.bad_frames}",
     ]
+    if view.rotations:
+        lines.append(f"planned connection rotations (no gap): {view.rotations}")
     if view.overflow:
         lines.append(f"dropped by a full queue (shown as gaps): {view.overflow}")
     if view.lag_ms is not None:
