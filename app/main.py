@@ -64,6 +64,7 @@ def run_gui(options: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Cascade")
     app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # closing the window quits through our orderly shutdown, not Qt's
     app.setDesktopFileName("cascade")  # maps the window to cascade.desktop (Wayland, task bars)
     app.setWindowIcon(_app_icon())
     app.setStyleSheet(STYLE_SHEET)
@@ -285,7 +286,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         await server.stop()
     window.tick()  # take what arrived before the feeds stopped: nothing received is lost
     gap_timer.stop()
-    for gap in runtime.closed_gaps() + runtime.open_gaps(clock.now_ms()):
+    for gap in runtime.closed_gaps(settled=False) + runtime.open_gaps(clock.now_ms()):
         history.write_gap(*gap)
     await asyncio.to_thread(history.close)  # flushes the last batch off the loop thread
     if not options.demo:

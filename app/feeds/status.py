@@ -20,6 +20,8 @@ State = Literal["connecting", "live", "stalled", "offline", "refused"]
 _SEVERITY: dict[str, int] = {"refused": 4, "offline": 3, "stalled": 2, "connecting": 1, "live": 0}
 _RATE_WINDOW_S = 5.0
 _LAG_SAMPLES = 101
+OVERFLOW_MERGE_MS = 1_000
+"""Overflows this close together extend one gap; readers of closed gaps wait this long before taking one."""
 
 
 class StatusSnapshot(msgspec.Struct, frozen=True):
@@ -136,7 +138,9 @@ class ConnectionStatus:
     def record_overflow(self, dropped: int, at_ms: int) -> None:
         """Liquidations the sink could not hold: counted, and a (zero-length) gap at that time."""
         self.overflow += dropped
-        if self.gaps and self.gaps[-1][1] is not None and self.gaps[-1][1] >= at_ms - 1_000:
+        if self.gaps and self.gaps[-1][1] is None:
+            return  # a gap is open (the connection was lost): it already covers this moment
+        if self.gaps and self.gaps[-1][1] >= at_ms - OVERFLOW_MERGE_MS:
             self.gaps[-1] = (self.gaps[-1][0], max(at_ms, self.gaps[-1][1]))  # merge a burst
         else:
             self.gaps.append((at_ms, at_ms))

@@ -13,7 +13,7 @@ from app.core.instruments import Instruments, load_bundled
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
-from app.feeds.status import ConnectionStatus, venue_rollup
+from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus, venue_rollup
 from app.feeds.timing import Timing
 from app.resources import resource_path
 from app.services.supervisor import Supervisor
@@ -99,14 +99,19 @@ class FeedRuntime:
         now = self.clock()
         return [view_from_rollup(venue_rollup(venue, snapshots), now) for venue in self.venues]
 
-    def closed_gaps(self) -> list[tuple[str, str, int, int]]:
-        """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history."""
+    def closed_gaps(self, settled: bool = True) -> list[tuple[str, str, int, int]]:
+        """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history.
+        `settled`: only gaps that ended long enough ago that an overflow burst can no longer extend
+        them (pass False at shutdown to take everything)."""
         closed: list[tuple[str, str, int, int]] = []
+        horizon = self.clock() - 2 * OVERFLOW_MERGE_MS if settled else None
         for index, status in enumerate(self.statuses):
             gaps = status.gaps
             done = self._gaps_reported[index]
             while done < len(gaps) and gaps[done][1] is not None:
                 start, end = gaps[done]
+                if horizon is not None and end > horizon:  # type: ignore[operator]
+                    break
                 closed.append((status.venue, status.stream, start, end))  # type: ignore[arg-type]
                 done += 1
             self._gaps_reported[index] = done

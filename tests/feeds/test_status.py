@@ -86,3 +86,17 @@ def test_a_gap_starts_when_data_last_arrived_not_when_the_loss_was_noticed() -> 
     now[0] = 40_000  # connected, nothing arrived, then lost: the gap starts at the reconnect
     status.lost("offline", "reset")
     assert status.gaps[-1] == (32_000, None)
+
+
+def test_an_overflow_while_disconnected_does_not_hide_the_open_gap() -> None:
+    now = [1_000]
+    status = ConnectionStatus("bybit/linear", "bybit", "all", clock=lambda: now[0])
+    status.live()
+    status.frame(1_500)
+    now[0] = 2_000
+    status.lost("offline", "reset")
+    status.record_overflow(3, at_ms=2_100)  # frames of the closing socket still draining into a full sink
+    now[0] = 5_000
+    status.live()
+    assert status.gaps == [(1_500, 5_000)]
+    assert status.overflow == 3

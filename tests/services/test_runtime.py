@@ -42,7 +42,9 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
         server.drop("bybit/linear")
         await _wait_for(lambda: any(s.stream == "bybit/linear" and s.reconnects >= 1
                                     for s in (st.snapshot() for st in runtime.statuses)))
-        gaps = runtime.closed_gaps()
+        gaps: list[tuple[str, str, int, int]] = []
+        # A closed gap is handed to the history once it has settled (an overflow can no longer extend it).
+        await _wait_for(lambda: bool(gaps.extend(runtime.closed_gaps()) or gaps))
         assert [(venue, stream) for venue, stream, _, _ in gaps] == [("bybit", "bybit/linear")]
         start, end = gaps[0][2], gaps[0][3]
         assert start <= end

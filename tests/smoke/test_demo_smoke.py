@@ -68,3 +68,29 @@ def test_second_instance_on_the_same_profile_is_refused(isolated_home) -> None:
         result = run_cascade("--exit-after", "1")
     assert result.returncode == 3
     assert "already running" in result.stderr
+
+
+_CLOSE_BY_USER = r"""
+import sys
+from PySide6.QtCore import QTimer
+import app.main as main_module
+original_start = main_module.MainWindow.start
+
+def start(self):
+    original_start(self)
+    QTimer.singleShot(1500, self.close)  # the user closes the window
+
+main_module.MainWindow.start = start
+from app.cli import main
+sys.exit(main(["--demo", "--speed", "20"]))
+"""
+
+
+def test_closing_the_window_shuts_down_in_order() -> None:
+    """The title-bar X takes the same orderly path as --exit-after: no 'event loop stopped' crash."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", _CLOSE_BY_USER], capture_output=True, text=True, cwd=ROOT,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "liquidations shown binance=" in result.stdout
+    assert "Traceback" not in result.stderr
