@@ -265,8 +265,14 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     await _attach_macro(window, store, profile, demo=options.demo, supervisor=runtime.supervisor)
     window.macro_view_changed.connect(
         lambda tenors, bp: store.update(macro_tenors=tenors, macro_move_threshold_bp=bp))
-    window.calendar_chosen.connect(lambda path: asyncio.ensure_future(
-        _import_calendar(window, store, profile, Path(path), demo=options.demo)))
+    imports: set[asyncio.Task[None]] = set()  # awaited at shutdown so no chosen calendar is lost
+
+    def import_calendar(path: str) -> None:
+        task = asyncio.ensure_future(_import_calendar(window, store, profile, Path(path), demo=options.demo))
+        imports.add(task)
+        task.add_done_callback(imports.discard)
+
+    window.calendar_chosen.connect(import_calendar)
 
     try:
         loop.add_signal_handler(signal.SIGINT, quit_event.set)
@@ -292,7 +298,12 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     if not options.demo:
         geometry, state = window.layout_state()
         store.update(window_geometry=geometry, window_state=state)
+    if imports:
+        await asyncio.wait(imports, timeout=5)
     await store.flush()
+    for notifier in window.alerts.notifiers:
+        if isinstance(notifier, DesktopNotifier):
+            await notifier.close()
     summary = engine.summary_line(list(runtime.venues))
     print(f"cascade: liquidations shown {summary}", flush=True)
     log.info("liquidations shown %s", summary)

@@ -123,9 +123,10 @@ _SUFFIXES = re.compile(
 )
 _QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "USDE", "USD")
 _MONTH_CODE = re.compile(r"(?<=[A-Z])[FGHJKMNQUVXZ]\d{2}$")  # Bybit BTCUSDH26, BitMEX XBTZ25
-_PREFIX_MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|1M|k)(?=[A-Z])")
+_PREFIX_MULTIPLIER = re.compile(r"^(100000000|10000000|1000000|100000|10000|1000|1M|k)(?=[A-Z])")
 _SUFFIX_MULTIPLIER = re.compile(r"(?<=[A-Z]{2})(1000000|100000|10000|1000)$")  # Bybit SHIB1000
-_MULTIPLIERS = {"1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3, "1M": 1e6, "k": 1e3}
+_MULTIPLIERS = {"100000000": 1e8, "10000000": 1e7, "1000000": 1e6, "100000": 1e5, "10000": 1e4, "1000": 1e3,
+                "1M": 1e6, "k": 1e3}
 _RENAMES = {"XBT": "BTC"}
 _SEPARATOR = re.compile(r"[-_/:]")
 

@@ -265,8 +265,16 @@ class _Session:
         with contextlib.suppress(ConnectionClosed, OSError):
             await leg.ws.close()
         if leg.reader is not None:
-            await leg.reader
-        self.legs.remove(leg)
+            # Shielded: if this close is itself cancelled (a rotation cancelled at shutdown), the reader
+            # must not be cancelled with it, or the next close would re-raise its CancelledError.
+            try:
+                await asyncio.shield(leg.reader)
+            except asyncio.CancelledError:
+                if not leg.reader.done():
+                    raise  # we are being cancelled; the reader keeps draining and is closed later
+
+        if leg in self.legs:  # idempotent: a leg can be closed by a rotation and again by the session
+            self.legs.remove(leg)
 
     async def _heartbeat(self, ws: ClientConnection) -> None:
         spec = self.spec
@@ -374,7 +382,8 @@ class _Session:
                 reason = new.reader.result()
         except ConnectionClosed as exc:  # lost while subscribing
             reason = _describe(exc)
-        if not new.first_frame.is_set():
+        closed_again = new.reader is not None and new.reader.done()  # an ack, then closed: no replacement
+        if not new.first_frame.is_set() or closed_again:
             await self._close_leg(new)
             self.overlap = None
             self._rotation_failed(f"new connection gave nothing: {reason}")

@@ -25,6 +25,7 @@ def notify_body(alert: Alert, app_name: str = "Cascade", timeout_ms: int = 15_00
 class FreedesktopNotifier:
     def __init__(self) -> None:
         self._connection: Any = None
+        self._connecting = asyncio.Lock()  # alerts raised together share one connection
         self._disabled = False
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -35,22 +36,35 @@ class FreedesktopNotifier:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _connect(self) -> Any:
+        from jeepney.io.asyncio import open_dbus_connection
+
+        async with self._connecting:
+            if self._connection is None:
+                self._connection = await asyncio.wait_for(open_dbus_connection(bus="SESSION"), 5)
+            return self._connection
+
     async def _send(self, alert: Alert) -> None:
         try:
             from jeepney import DBusAddress, new_method_call
-            from jeepney.io.asyncio import open_dbus_connection
 
-            if self._connection is None:
-                self._connection = await asyncio.wait_for(open_dbus_connection(bus="SESSION"), 5)
-            address = DBusAddress("/org/freedesktop/Notifications", bus_name="org.freedesktop.Notifications",
-                                  interface="org.freedesktop.Notifications")
-            await self._connection.send(new_method_call(address, "Notify", NOTIFY_SIGNATURE, notify_body(alert)))
+            connection = await self._connect()
         except (ImportError, OSError, KeyError, ValueError, TimeoutError) as error:
             # No session bus (headless, a container): the in-app banner and the alert log still show it.
             self._disabled = True
             log.info("desktop notifications unavailable: %s", error)
+            return
+        address = DBusAddress("/org/freedesktop/Notifications", bus_name="org.freedesktop.Notifications",
+                              interface="org.freedesktop.Notifications")
+        try:
+            await connection.send(new_method_call(address, "Notify", NOTIFY_SIGNATURE, notify_body(alert)))
+        except OSError as error:  # the bus went away: reconnect on the next alert
+            log.info("desktop notification not sent: %s", error)
+            self._connection = None
 
     async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

@@ -40,6 +40,9 @@ class SettingsStore:
             except OSError as error:  # disk full, read-only home: the user is told via the log
                 log.warning("settings not saved: %s", error)
                 return
+            except Exception:  # a bug must not cost the shutdown (and its summary): log it with its traceback
+                log.exception("settings not saved")
+                return
 
     async def flush(self) -> None:
         """Wait until the latest settings are on disk (shutdown)."""

@@ -41,6 +41,10 @@ class DesktopNotifier:
         self._tray = tray
         self._freedesktop = FreedesktopNotifier() if sys.platform.startswith("linux") else None
 
+    async def close(self) -> None:
+        if self._freedesktop is not None:
+            await self._freedesktop.close()
+
     def notify(self, alert: Alert) -> None:
         if self._freedesktop is not None:
             self._freedesktop.notify(alert)

@@ -146,3 +146,4 @@ def test_suffix_multiplier_symbols_have_the_coin_and_size_of_their_liquidations(
     assert (canonical_coin("bybit", "SHIB1000USDT"), unit_multiplier("SHIB1000USDT")) == ("SHIB", 1000.0)
     assert (canonical_coin("binance", "1000PEPEUSDT"), unit_multiplier("1000PEPEUSDT")) == ("PEPE", 1000.0)
     assert (canonical_coin("bybit", "API3USDT"), unit_multiplier("API3USDT")) == ("API3", 1.0)
+    assert (canonical_coin("bybit", "10000000AIDOGEUSDT"), unit_multiplier("10000000AIDOGEUSDT")) == ("AIDOGE", 1e7)
