@@ -143,6 +143,8 @@ class _Client:
             try:
                 response = await asyncio.to_thread(self._fetch, url, remaining)
             except OSError as error:  # refused, reset, DNS, socket timeout, bad gzip
+                if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
+                    raise TimeoutError from None  # the socket gave up at our deadline: the same "no answer"
                 raise _Failed(f"network error: {_reason(error)}") from None
             status = response.status
             if 200 <= status < 300:
