@@ -140,6 +140,7 @@ async def _attach_macro(window: MainWindow, store: SettingsStore, profile: Profi
     if cache_dir is not None and supervisor is not None:  # live: keep the closes current after the Tokyo close
         base_url = settings.endpoints.get("mof/rest")
         poller = MofPoller(cache_dir, base_url=base_url) if base_url else MofPoller(cache_dir)
+
         def on_update(history: YieldHistory) -> None:
             current = window.macro or macro  # keep the calendar and the user's tenor/threshold choice
             window.macro = MacroService(history, current.calendar, tenors=current.tenors,
@@ -148,21 +149,21 @@ async def _attach_macro(window: MainWindow, store: SettingsStore, profile: Profi
         supervisor.start("mof poller", lambda: poller.run(on_update))
 
 
-async def _import_calendar(window: MainWindow, store: SettingsStore, profile: ProfilePaths, path: Path,
-                           demo: bool) -> None:
-    settings = store.current
+async def _import_calendar(window: MainWindow, store: SettingsStore, path: Path) -> None:
+    """Only the calendar changes: the JGB history already loaded stays as it is."""
+    if window.macro is None:
+        window.statusBar().showMessage("The macro strip is not loaded; nothing to import into", 10_000)
+        return
     try:
-        macro = await asyncio.to_thread(MacroService.load, None if demo else profile.cache_dir / "mof", path,
-                                        **_macro_options(settings, demo))
+        calendar = await asyncio.to_thread(MacroService.read_calendar, path)
     except (OSError, ValueError) as error:
         window.statusBar().showMessage(f"Could not import {path.name}: {error}", 30_000)
         return
-    if window.macro is not None:
-        macro.configure(window.macro.tenors, window.macro.threshold_bp)
-    window.macro = macro
+    window.macro.calendar = calendar
     if window.event_alerts is not None:
-        window.event_alerts.set_events(macro.calendar.events)
-    window.statusBar().showMessage(f"Imported {path.name}: {len(macro.calendar.events)} events", 10_000)
+        window.event_alerts.set_events(calendar.events)
+    problems = f" ({len(calendar.problems)} skipped: {calendar.problems[0]})" if calendar.problems else ""
+    window.statusBar().showMessage(f"Imported {path.name}: {len(calendar.events)} events{problems}", 10_000)
     store.update(user_calendar_path=str(path))  # the demo's store never writes
 
 
@@ -228,7 +229,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         replay_banner=banner,
         tick_size=lambda venue, symbol: tick_size(instruments, venue, symbol),
         repaint_hz=settings.repaint_hz,
+        local_time=settings.time_zone == "local",
     )
+    window.local_time_action.toggled.connect(lambda local: store.update(time_zone="local" if local else "utc"))
+    window.tape_pane.min_size_changed.connect(lambda usd: store.update(tape_min_usd=usd))
     screen = app.primaryScreen().availableGeometry()
     window.resize(min(1500, screen.width()), min(900, screen.height()))
     if not options.demo:
@@ -268,7 +272,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     imports: set[asyncio.Task[None]] = set()  # awaited at shutdown so no chosen calendar is lost
 
     def import_calendar(path: str) -> None:
-        task = asyncio.ensure_future(_import_calendar(window, store, profile, Path(path), demo=options.demo))
+        task = asyncio.ensure_future(_import_calendar(window, store, Path(path)))
         imports.add(task)
         task.add_done_callback(imports.discard)
 

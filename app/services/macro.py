@@ -65,14 +65,15 @@ class MacroService:
     def load(cls, cache_dir: Path | None, user_calendar: Path | None = None, **options: object) -> MacroService:
         """Bundled MOF history merged with the poller's cache, bundled calendar plus the user's ICS.
         Blocking file reads: run in a worker thread."""
-        history = load_history(cache_dir)
-        overlays = []
-        if user_calendar is not None:
-            overlays.append(user_calendar.read_bytes())
+        return cls(load_history(cache_dir), cls.read_calendar(user_calendar), **options)  # type: ignore[arg-type]
+
+    @staticmethod
+    def read_calendar(user_calendar: Path | None = None) -> MacroCalendar:
+        """The bundled calendar overlaid by the user's ICS file. Blocking file reads: run in a thread."""
+        overlays = [user_calendar.read_bytes()] if user_calendar is not None else []
         # A user's file with floating times or undated zones means the user's own zone, not UTC.
-        calendar = load_calendar(resource_path("macro", "events.ics").read_bytes(), overlays,
-                                 default_tz=local_zone_name())
-        return cls(history, calendar, **options)  # type: ignore[arg-type]
+        return load_calendar(resource_path("macro", "events.ics").read_bytes(), overlays,
+                             default_tz=local_zone_name())
 
     def readings(self, now_ms: int) -> list[TenorReading]:
         key = (market_date(now_ms), tuple(self.tenors), self.threshold_bp)
