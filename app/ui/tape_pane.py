@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,6 +30,7 @@ HOVER_PAUSE_MS = 2500
 
 
 class TapePane(QWidget):
+    min_size_changed = Signal(float)  # USD, for the settings
     def __init__(self, tape: Tape, tick_size: Callable[[str, str], float | None] | None = None,
                  title: str = "Liquidations", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +115,7 @@ class TapePane(QWidget):
         old = self.tape.filter
         rows = self.tape.refilter(TapeFilter(min_usd=value, venues=old.venues, coins=old.coins))
         self.model.replace_rows(rows)
+        self.min_size_changed.emit(value)
 
     def _update_pause(self) -> None:
         self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0

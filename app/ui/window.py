@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         replay_banner: str | None = None,
         tick_size: Callable[[str, str], float | None] | None = None,
         repaint_hz: float = 10.0,
+        local_time: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Cascade" + (" — REPLAY" if replay_banner else ""))
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
         self.status.add_venues(venues)
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
+        if local_time:
+            self.local_time_action.setChecked(True)
 
         self.timer = QTimer(self)
         self.timer.setInterval(max(16, int(1000 / max(repaint_hz, 0.1))))

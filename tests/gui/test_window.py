@@ -152,3 +152,16 @@ def test_venue_labels_exist_before_any_feed_reports(qtbot) -> None:
     for venue in ("binance", "okx"):
         label = window.status.venue_label(venue)
         assert label is not None and label.isVisible() and "connecting" in label.text()
+
+
+def test_display_choices_start_from_and_report_to_the_settings(qtbot) -> None:
+    engine = Engine(FeedSink(), lambda: NOW)
+    engine.add_tape(Tape())
+    window = MainWindow(engine, ["binance"], {"binance": "sampled"}, status_provider=lambda: [], clock=lambda: NOW,
+                        local_time=True)
+    qtbot.addWidget(window)
+    assert window.local_time_action.isChecked()
+    chosen: list[float] = []
+    window.tape_pane.min_size_changed.connect(chosen.append)
+    window.tape_pane.min_size.setCurrentIndex(3)  # ≥ $50K
+    assert chosen == [50_000.0]
