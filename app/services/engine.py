@@ -54,11 +54,11 @@ class Engine:
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
-        self.notices: deque[NoticeEntry] = deque(maxlen=200)
-        self.new_notices: list[NoticeEntry] = []
+        self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
         self.started_ms = clock()
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
         self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
+        self._recent_counts: Counter[str] = Counter()  # their running sum: nothing re-summed per tick
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
@@ -86,6 +86,7 @@ class Engine:
             for venue, count in Counter(liq.venue for liq in liquidations).items():
                 self.last_liquidation_ms[venue] = now
                 self._recent.append((now, venue, count))
+                self._recent_counts[venue] += count
             for tape in self.tapes:
                 tape.push(liquidations)
             if self._history_writer is not None:
@@ -95,19 +96,16 @@ class Engine:
         now = self._clock()
         self.new_notices = [NoticeEntry(now, notice) for notice in drained.notices]
         for entry in self.new_notices:
-            self.notices.append(entry)
             log.warning("venue notice: %s", entry.notice)
         return len(liquidations)
 
-    def recent_counts(self, window_ms: int = SILENT_AFTER_MS) -> Counter[str]:
-        """Liquidations taken per venue in the last `window_ms` of market time."""
-        cutoff = self._clock() - window_ms
+    def recent_counts(self) -> Counter[str]:
+        """Liquidations taken per venue in the last SILENT_AFTER_MS of market time."""
+        cutoff = self._clock() - SILENT_AFTER_MS
         while self._recent and self._recent[0][0] < cutoff:
-            self._recent.popleft()
-        counts: Counter[str] = Counter()
-        for _, venue, count in self._recent:
-            counts[venue] += count
-        return counts
+            _, venue, count = self._recent.popleft()
+            self._recent_counts[venue] -= count
+        return self._recent_counts
 
     def possibly_silent(self, live: set[str]) -> set[str]:
         return possibly_silent(live, self.last_liquidation_ms, self.started_ms, self.recent_counts(), self._clock())

@@ -121,6 +121,3 @@ class FeedRuntime:
         """Gaps still open (a venue down at shutdown), closed at `now_ms` for the record."""
         return [(status.venue, status.stream, status.gaps[-1][0], now_ms)
                 for status in self.statuses if status.gaps and status.gaps[-1][1] is None]
-
-    def tick_size(self, venue: str, symbol: str) -> float | None:
-        return tick_size(self.instruments, venue, symbol)
