@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-import msgspec
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -26,6 +25,7 @@ from app.core.formatting import format_clock
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
 from app.services.engine import Engine
 from app.services.macro import MacroService, market_date
+from app.services.snapshot import SnapshotBuilder
 from app.services.venue_status import VenueStatusView
 from app.ui.curve_view import CurveView
 from app.ui.macro_strip import MacroStrip
@@ -59,9 +59,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("cascadeMainWindow")
         self.setDockNestingEnabled(True)
         self.engine = engine
-        self._status_provider = status_provider
+        self.snapshots = SnapshotBuilder(engine, status_provider, clock, clock_label)
         self._clock = clock
-        self._clock_label = clock_label
 
         # Banners and the macro strip sit in one fixed tool bar: it spans the whole width, above the docks.
         top = QWidget()
@@ -221,24 +220,19 @@ class MainWindow(QMainWindow):
         self.timer.start()
 
     def tick(self) -> None:
-        """One repaint: drain the feeds into core state, then update each pane once."""
-        self.engine.tick()
+        """One repaint: the services build one snapshot, then each pane reads it once."""
+        snapshot = self.snapshots.build()
         self.tape_pane.refresh()
-
-        for entry in self.engine.new_notices:
-            notice = entry.notice
-            text = getattr(notice, "text", None) or getattr(notice, "reason", "")
-            code = getattr(notice, "code", "") or getattr(notice, "symbol", "")
-            self.notices.insertItem(0, f"{format_clock(entry.market_ms)}  {venue_name(notice.venue)}  {code}: {text}")
+        for notice in snapshot.notices:
+            self.notices.insertItem(0, f"{format_clock(notice.market_ms)}  {venue_name(notice.venue)}  "
+                                       f"{notice.code}: {notice.text}")
             while self.notices.count() > 200:
                 self.notices.takeItem(self.notices.count() - 1)
-        views = self._status_provider()
-        silent = self.engine.possibly_silent({view.venue for view in views if view.state == "live"})
-        if silent:
-            views = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in views]
-        self.status.update_venues(views)
-        self.totals_pane.refresh(self.engine.totals, {view.venue: view.observed_ms for view in views})
-        self.status.update_clock(self._clock(), self._clock_label, local=self.local_time_action.isChecked())
+        for message in snapshot.messages:
+            self.statusBar().showMessage(message.text, message.timeout_ms)
+        self.status.update_venues(list(snapshot.venues))
+        self.totals_pane.refresh(snapshot.totals, snapshot.observed_ms)
+        self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:
             self._refresh_macro()  # countdowns and closes change at most once a second
