@@ -11,6 +11,7 @@ import msgspec
 
 from app.core.events import VenueNotice
 from app.services.engine import Engine, SideTotals
+from app.services.macro import MacroService
 from app.services.venue_status import VenueStatusView
 
 VenueRecord = VenueStatusView  # one merged record per venue, silence flag included
@@ -40,6 +41,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     messages: tuple[StatusMessage, ...]  # new this tick
     totals: dict[str, SideTotals]
     observed_ms: dict[str, int]
+    macro: MacroService | None = None  # None until loaded (or when it could not be)
+    macro_version: int = 0  # bumped when the macro data or calendar is replaced
 
 
 class MessageQueue:
@@ -75,7 +78,7 @@ class SnapshotBuilder:
         self.clock_label = clock_label
         self.messages = messages or MessageQueue()
 
-    def build(self) -> Snapshot:
+    def build(self, macro: MacroService | None = None, macro_version: int = 0) -> Snapshot:
         """Drain the feeds into core state, then take one consistent picture of it."""
         self.engine.tick()
         venues = self._venue_source()
@@ -90,4 +93,6 @@ class SnapshotBuilder:
             messages=self.messages.take(),
             totals=self.engine.totals,
             observed_ms={venue.venue: venue.observed_ms for venue in venues},
+            macro=macro,
+            macro_version=macro_version,
         )

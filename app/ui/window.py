@@ -4,7 +4,7 @@ One repaint timer drives everything; nothing repaints per message."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -23,10 +23,8 @@ from PySide6.QtWidgets import (
 
 from app.core.formatting import format_clock
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
-from app.services.engine import Engine
 from app.services.macro import MacroService, market_date
-from app.services.snapshot import SnapshotBuilder
-from app.services.venue_status import VenueStatusView
+from app.services.session import SessionView
 from app.ui.curve_view import CurveView
 from app.ui.macro_strip import MacroStrip
 from app.ui.notifier import InAppNotifier
@@ -36,31 +34,31 @@ from app.ui.tape_pane import TapePane
 from app.ui.totals_pane import TotalsPane
 
 
+@dataclass(frozen=True)
+class WindowOptions:
+    """Start-up choices taken from the settings."""
+
+    repaint_hz: float = 10.0
+    local_time: bool = False
+    event_alert_minutes: float = 30.0
+
+
 class MainWindow(QMainWindow):
     closing = Signal()
     calendar_chosen = Signal(str)
     macro_view_changed = Signal(list, float)  # tenors, big-move threshold (bp): for the settings
 
-    def __init__(
-        self,
-        engine: Engine,
-        venues: list[str],
-        completeness: dict[str, str],
-        status_provider: Callable[[], list[VenueStatusView]],
-        clock: Callable[[], int],
-        clock_label: str = "live",
-        replay_banner: str | None = None,
-        tick_size: Callable[[str, str], float | None] | None = None,
-        repaint_hz: float = 10.0,
-        local_time: bool = False,
-    ) -> None:
+    def __init__(self, session: SessionView, options: WindowOptions | None = None) -> None:
         super().__init__()
+        options = options or WindowOptions()
+        replay_banner = session.banner
         self.setWindowTitle("Cascade" + (" — REPLAY" if replay_banner else ""))
         self.setObjectName("cascadeMainWindow")
         self.setDockNestingEnabled(True)
-        self.engine = engine
-        self.snapshots = SnapshotBuilder(engine, status_provider, clock, clock_label)
-        self._clock = clock
+        self.session = session
+        self._clock = session.now_ms
+        self._macro_version = 0
+        self._alert_minutes = options.event_alert_minutes
 
         # Banners and the macro strip sit in one fixed tool bar: it spans the whole width, above the docks.
         top = QWidget()
@@ -88,7 +86,7 @@ class MainWindow(QMainWindow):
             if fixed is not None:
                 fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._top_bar("topBar", top)
-        self.tape_pane = TapePane(engine.tapes[0], tick_size, title="Liquidation tape")
+        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape")
         self.setCentralWidget(self.tape_pane)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
@@ -97,7 +95,7 @@ class MainWindow(QMainWindow):
         self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
-        self.totals_pane = TotalsPane(venues, completeness)
+        self.totals_pane = TotalsPane(session.venues, session.completeness)
         self.totals_dock = self._dock("Session totals", "totalsDock", self.totals_pane)
         self.notices = QListWidget()
         self.notices_dock = self._dock("Venue notices", "noticesDock", self.notices)
@@ -107,14 +105,18 @@ class MainWindow(QMainWindow):
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
-        self.status.add_venues(venues)
+        self.status.add_venues(session.venues)
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
-        if local_time:
+        if options.local_time:
             self.local_time_action.setChecked(True)
+        self.local_time_action.toggled.connect(session.set_time_zone)
+        self.tape_pane.min_size_changed.connect(session.set_tape_min)
+        self.macro_view_changed.connect(session.set_macro_view)
+        self.calendar_chosen.connect(session.import_calendar)
 
         self.timer = QTimer(self)
-        self.timer.setInterval(max(16, int(1000 / max(repaint_hz, 0.1))))
+        self.timer.setInterval(max(16, int(1000 / max(options.repaint_hz, 0.1))))
         self.timer.timeout.connect(self.tick)
         self.tick()
 
@@ -165,6 +167,16 @@ class MainWindow(QMainWindow):
             self.alerts.add(notifier)
         self.event_alerts = EventAlertScheduler(self.alerts, macro.calendar.events, lead_minutes=alert_minutes)
         self.macro_strip.show()
+        self._refresh_macro()
+
+    def _take_macro(self, macro: MacroService) -> None:
+        """A newly loaded, polled or re-calendared macro service from the session."""
+        if self.macro is None:
+            self.attach_macro(macro, self._alert_minutes)
+            return
+        self.macro = macro
+        if self.event_alerts is not None:
+            self.event_alerts.set_events(macro.calendar.events)
         self._refresh_macro()
 
     def _configure_macro(self, tenors: list[str] | None = None, threshold_bp: float | None = None) -> None:
@@ -221,7 +233,10 @@ class MainWindow(QMainWindow):
 
     def tick(self) -> None:
         """One repaint: the services build one snapshot, then each pane reads it once."""
-        snapshot = self.snapshots.build()
+        snapshot = self.session.snapshot()
+        if snapshot.macro_version != self._macro_version and snapshot.macro is not None:
+            self._take_macro(snapshot.macro)
+            self._macro_version = snapshot.macro_version
         self.tape_pane.refresh()
         for notice in snapshot.notices:
             self.notices.insertItem(0, f"{format_clock(notice.market_ms)}  {venue_name(notice.venue)}  "
