@@ -142,7 +142,10 @@ class Session:
 
     async def open(self) -> None:
         """The history opens off the loop (a migration can take a moment)."""
-        self.history = await asyncio.to_thread(HistoryDb.open, self.history_path(), on_error=self._history_failed)
+        self.history = await asyncio.to_thread(self.open_history)
+
+    def open_history(self, **options: object) -> HistoryDb:
+        return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
 
     async def start(self) -> None:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
