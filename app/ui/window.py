@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
-    QListWidget,
     QMainWindow,
     QSizePolicy,
     QToolBar,
@@ -21,17 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.formatting import format_clock
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
 from app.services.macro import MacroService, market_date
 from app.services.session import SessionView
 from app.ui.curve_view import CurveView
-from app.ui.macro_strip import MacroStrip
 from app.ui.notifier import InAppNotifier
+from app.ui.panes import DOCKS
+from app.ui.panes.macro_strip import MacroStrip
+from app.ui.panes.notices import NoticesPane
+from app.ui.panes.tape import TapePane
+from app.ui.panes.totals import TotalsPane
 from app.ui.status_bar import VenueStatusBar
-from app.ui.tape_model import venue_name
-from app.ui.tape_pane import TapePane
-from app.ui.totals_pane import TotalsPane
 
 
 @dataclass(frozen=True)
@@ -95,13 +94,11 @@ class MainWindow(QMainWindow):
         self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
-        self.totals_pane = TotalsPane(session.venues, session.completeness)
-        self.totals_dock = self._dock("Session totals", "totalsDock", self.totals_pane)
-        self.notices = QListWidget()
-        self.notices_dock = self._dock("Venue notices", "noticesDock", self.notices)
-        self.splitDockWidget(self.totals_dock, self.notices_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.totals_dock], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.totals_dock, self.notices_dock], [260, 400], Qt.Orientation.Vertical)
+        self.panes: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self.totals_pane: TotalsPane = self.panes["totalsDock"]  # type: ignore[assignment]
+        self.notices: NoticesPane = self.panes["noticesDock"]  # type: ignore[assignment]
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
@@ -133,14 +130,29 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         return bar
 
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(self.tr(title), self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        return dock
+    def _build_docks(self) -> None:
+        """One dock per DOCKS entry; docks sharing an area stack top to bottom in table order."""
+        last_in_area: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for entry in DOCKS:
+            pane = entry.build(self.session)
+            dock = QDockWidget(self.tr(entry.title), self)
+            dock.setObjectName(entry.name)
+            dock.setWidget(pane)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(entry.area, dock)
+            above = last_in_area.get(entry.area)
+            if above is not None:
+                self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
+            last_in_area[entry.area] = dock
+            self.panes[entry.name] = pane
+            self.docks[entry.name] = dock
+        for entry in DOCKS:
+            if entry.width is not None:
+                self.resizeDocks([self.docks[entry.name]], [entry.width], Qt.Orientation.Horizontal)
+        sized = [entry for entry in DOCKS if entry.height is not None]
+        self.resizeDocks([self.docks[entry.name] for entry in sized], [entry.height or 0 for entry in sized],
+                         Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -155,8 +167,9 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
-        for dock in (self.totals_dock, self.notices_dock):
-            view_menu.addAction(dock.toggleViewAction())
+        for entry in DOCKS:
+            if entry.in_view_menu:
+                view_menu.addAction(self.docks[entry.name].toggleViewAction())
         self.local_time_action = QAction(self.tr("Local time (instead of UTC)"), self, checkable=True)
         self.local_time_action.toggled.connect(self.tape_pane.model.set_local_time)
         view_menu.addAction(self.local_time_action)
@@ -237,16 +250,12 @@ class MainWindow(QMainWindow):
         if snapshot.macro_version != self._macro_version and snapshot.macro is not None:
             self._take_macro(snapshot.macro)
             self._macro_version = snapshot.macro_version
-        self.tape_pane.refresh()
-        for notice in snapshot.notices:
-            self.notices.insertItem(0, f"{format_clock(notice.market_ms)}  {venue_name(notice.venue)}  "
-                                       f"{notice.code}: {notice.text}")
-            while self.notices.count() > 200:
-                self.notices.takeItem(self.notices.count() - 1)
+        self.tape_pane.refresh(snapshot)
+        for pane in self.panes.values():
+            pane.refresh(snapshot)  # type: ignore[attr-defined]
         for message in snapshot.messages:
             self.statusBar().showMessage(message.text, message.timeout_ms)
         self.status.update_venues(list(snapshot.venues))
-        self.totals_pane.refresh(snapshot.totals, snapshot.observed_ms)
         self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:
