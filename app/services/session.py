@@ -28,7 +28,7 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
-from app.services.venue_status import VenueStatusView
+from app.services.venue_status import VenueRecord
 from app.store.db import HistoryDb
 from app.store.paths import ProfilePaths
 from app.store.settings import Settings, load_settings
@@ -192,8 +192,8 @@ class Session:
 
     # --- inside --------------------------------------------------------------------------------
 
-    def _venue_records(self) -> list[VenueStatusView]:
-        return self.runtime.venue_views() if self.runtime is not None else []
+    def _venue_records(self) -> list[VenueRecord]:
+        return self.runtime.venue_records() if self.runtime is not None else []
 
     def _write_history(self, liquidations: list) -> None:  # type: ignore[type-arg]
         if self.history is not None:

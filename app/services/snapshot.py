@@ -12,9 +12,7 @@ import msgspec
 from app.core.events import VenueNotice
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
-from app.services.venue_status import VenueStatusView
-
-VenueRecord = VenueStatusView  # one merged record per venue, silence flag included
+from app.services.venue_status import VenueRecord
 
 
 class Notice(msgspec.Struct, frozen=True):

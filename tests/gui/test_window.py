@@ -15,7 +15,7 @@ from app.services.engine import Engine
 from app.services.macro import MacroService
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
-from app.services.venue_status import VenueStatusView
+from app.services.venue_status import VenueRecord
 from app.store.settings import Settings
 from app.ui.window import MainWindow, WindowOptions
 
@@ -38,7 +38,7 @@ class StubSession:
     """The window's side of a session (SessionView) over a real engine, without feeds or history."""
 
     def __init__(self, sink: FeedSink, now: list[int], completeness: dict[str, str],
-                 views: list[VenueStatusView] | None = None, banner: str | None = None) -> None:
+                 views: list[VenueRecord] | None = None, banner: str | None = None) -> None:
         self.venues = list(completeness)
         self.completeness = completeness
         self.banner = banner
@@ -77,8 +77,8 @@ class StubSession:
 
 
 def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
-    views = [VenueStatusView("binance", "live", 12.5, "sampled", observed_ms=3 * 3_600_000 + 5 * 60_000),
-             VenueStatusView("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
+    views = [VenueRecord("binance", "live", 12.5, "sampled", observed_ms=3 * 3_600_000 + 5 * 60_000),
+             VenueRecord("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
     session = StubSession(sink, now, {"binance": "sampled", "bybit": "all"}, views, banner="REPLAY 2026-01-20 ×1")
     window = MainWindow(session)
     qtbot.addWidget(window)
