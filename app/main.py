@@ -1,4 +1,5 @@
-"""GUI composition root: QApplication, the qasync loop, wiring, orderly shutdown.
+"""GUI composition root: QApplication, the qasync loop, the profile lock, crash reporting, the window,
+tray and notifiers. The session (demo or live, chosen once) owns everything else.
 
 PySide6 is imported before qasync so qasync binds to it; the loop runs via
 `asyncio.run(main(), loop_factory=qasync.QEventLoop)` (Python >= 3.12).
@@ -125,6 +126,8 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     except (NotImplementedError, RuntimeError):  # Windows, or a loop without signal support
         pass
     starting = asyncio.ensure_future(session.start())
+    # A start-up failure still runs the orderly shutdown below, then propagates to the crash reporter.
+    starting.add_done_callback(lambda task: task.cancelled() or task.exception() is None or quit_event.set())
     await quit_event.wait()
     log.info("shutting down")
     window.timer.stop()
@@ -139,4 +142,6 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     log.info("liquidations shown %s", summary)
     window.close()
     app.processEvents()
+    if starting.done() and not starting.cancelled() and (error := starting.exception()) is not None:
+        raise error
     return 0

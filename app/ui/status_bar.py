@@ -9,7 +9,7 @@ from app.services.venue_status import VenueRecord
 from app.ui.tape_model import venue_name
 from app.ui.theme import STATE_COLORS, tabular_font
 
-LAG_WARNING_MS = 2000  # DESIGN.md: warn when the median received − exchange time exceeds 2 s
+LAG_WARNING_MS = 2000  # warn when the median received − exchange time exceeds 2 s
 _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
 
 
