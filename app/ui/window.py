@@ -203,10 +203,7 @@ class MainWindow(QMainWindow):
         if self.macro is None:
             return
         now = self._clock()
-        self.macro_strip.available_tenors = list(self.macro.history.tenors)
-        self.macro_strip.threshold_bp = self.macro.threshold_bp
-        self.macro_strip.show_readings(self.macro.readings(now))
-        self.macro_strip.show_events(self.macro.event_lines(now))
+        self.macro_strip.show_macro(self.macro, now)
         if self.event_alerts is not None:
             self.event_alerts.tick(now)
 
