@@ -1,12 +1,11 @@
-"""The running session without Qt: settings, history, feeds, macro, gaps and the shutdown order.
-Demo and live are two classes, chosen once at start-up; the window sees only `SessionView`."""
+"""The session both modes share: settings, history, feeds, macro, gaps and the shutdown order,
+without Qt. The window sees only `SessionView`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -20,9 +19,7 @@ from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.runtime import (
     DEFAULT_VENUES,
-    DEMO_SCENARIO,
     FeedRuntime,
-    demo_recording,
     tick_size,
     venue_completeness,
 )
@@ -30,8 +27,7 @@ from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord
 from app.store.db import HistoryDb
-from app.store.paths import ProfilePaths
-from app.store.settings import Settings, load_settings
+from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -256,68 +252,3 @@ class Session:
         problems = f" ({len(calendar.problems)} skipped: {calendar.problems[0]})" if calendar.problems else ""
         self.messages.post(f"Imported {path.name}: {len(calendar.events)} events{problems}", 10_000)
         self.store.update(user_calendar_path=str(path))  # the demo's store never writes
-
-
-class DemoSession(Session):
-    """The bundled replay through the real feed code; defaults in memory, nothing of the user's written."""
-
-    demo = True
-
-    def __init__(self, speed: float = 1.0) -> None:
-        from app.feeds.recording import read_meta
-        from app.feeds.replay_server import ReplayServer
-
-        self.server = ReplayServer(demo_recording(), speed=speed)
-        scenario_start = int(read_meta(demo_recording())["start_ms"])
-        # Scenario time; it stands at the scenario's start until the replay has loaded.
-        server = self.server
-        clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
-        super().__init__(Settings(), None, clock)
-        self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
-                       "the real feed code; not live data")
-
-    def history_path(self) -> str:
-        return ":memory:"  # synthetic events never reach the user's real history
-
-    async def endpoints(self) -> dict[str, str]:
-        self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
-        await self.server.start()
-        return self.server.endpoints()
-
-    def macro_options(self) -> dict[str, object]:
-        return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead
-
-    async def stop_source(self) -> None:
-        await self.server.stop()
-
-
-class LiveSession(Session):
-    def __init__(self, profile: ProfilePaths) -> None:
-        self.profile = profile
-        loaded = load_settings(profile.settings_file)
-        super().__init__(loaded.settings, profile.settings_file, MarketClock.live(), list(loaded.warnings))
-
-    def history_path(self) -> str:
-        return str(self.profile.history_db)
-
-    async def endpoints(self) -> dict[str, str]:
-        return dict(self.settings.endpoints)
-
-    async def liquidation_symbols(self, endpoints: dict[str, str]) -> dict[str, list[str]] | None:
-        """The venues' own instrument lists so every live symbol converts (OKX ctVal) and Bybit's
-        liquidations are subscribed for every listed perpetual; a venue that fails keeps the snapshot."""
-        from app.feeds.metadata import fetch_live_instruments
-
-        self.messages.post("Fetching instrument lists from the venues…", 10_000)
-        rest = {venue: url for venue in DEFAULT_VENUES if (url := endpoints.get(f"{venue}/rest"))}
-        result = await fetch_live_instruments(DEFAULT_VENUES, base_urls=rest or None)
-        log.info(result.summary())
-        for difference in result.differences:
-            log.info("instrument changed since the bundled snapshot: %s", difference)
-        for venue, error in result.errors.items():
-            self.messages.post(f"{venue}: instrument list unavailable ({error}); using the bundled majors")
-        self.instruments = result.instruments
-        return {venue: list(result.symbols(venue)) for venue in DEFAULT_VENUES}
-
-    def macro_cache_dir(self) -> Path | None:
-        return self.profile.cache_dir / "mof"
