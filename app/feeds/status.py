@@ -1,4 +1,4 @@
-"""Per-connection feed status, updated O(1) by the receive loop and read by the UI as snapshots.
+"""Per-connection feed status, updated O(1) by the receive loop; the services merge it per venue.
 
 Gaps are in MARKET time (the injected `clock`, epoch ms): what a venue sent while we were not
 listening is lost, and coverage must say so. Coverage starts at the first live connection.
@@ -10,14 +10,14 @@ from __future__ import annotations
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Literal
 
 import msgspec
 
 State = Literal["connecting", "live", "stalled", "offline", "refused"]
-# Worst first, for the per-venue roll-up.
-_SEVERITY: dict[str, int] = {"refused": 4, "offline": 3, "stalled": 2, "connecting": 1, "live": 0}
+# Worst first: a venue shows its worst connection.
+SEVERITY: dict[str, int] = {"refused": 4, "offline": 3, "stalled": 2, "connecting": 1, "live": 0}
 _RATE_WINDOW_S = 5.0
 _LAG_SAMPLES = 101
 OVERFLOW_MERGE_MS = 1_000
@@ -161,6 +161,9 @@ class ConnectionStatus:
         first_t, first_n = samples[0]
         return (self.frames - first_n) / (now - first_t) if now > first_t else 0.0
 
+    def median_lag_ms(self) -> float | None:
+        return statistics.median(self._lags) if self._lags else None
+
     def snapshot(self) -> StatusSnapshot:
         return StatusSnapshot(
             stream=self.stream,
@@ -175,52 +178,9 @@ class ConnectionStatus:
             gaps=tuple(self.gaps),
             overflow=self.overflow,
             last_frame_ms=self.last_frame_ms,
-            median_lag_ms=statistics.median(self._lags) if self._lags else None,
+            median_lag_ms=self.median_lag_ms(),
             completeness=self.completeness,
             last_error=self.last_error,
             rotations=self.rotations,
             first_live_ms=self.first_live_ms,
         )
-
-
-class VenueStatus(msgspec.Struct, frozen=True):
-    venue: str
-    state: State
-    msgs_per_s: float
-    frames: int
-    bad_frames: int
-    reconnects: int
-    overflow: int
-    gaps: tuple[tuple[int, int | None], ...]
-    last_frame_ms: int | None
-    median_lag_ms: float | None
-    completeness: str
-    streams: tuple[StatusSnapshot, ...]
-    rotations: int = 0
-    first_live_ms: int | None = None
-
-
-def venue_rollup(venue: str, snapshots: Iterable[StatusSnapshot]) -> VenueStatus:
-    """One line per venue: the worst connection state, summed counters, every gap."""
-    parts = tuple(s for s in snapshots if s.venue == venue)
-    if not parts:
-        raise ValueError(f"no connection status for {venue}")
-    lags = [s.median_lag_ms for s in parts if s.median_lag_ms is not None]
-    last = [s.last_frame_ms for s in parts if s.last_frame_ms is not None]
-    first_live = [s.first_live_ms for s in parts if s.first_live_ms is not None]
-    return VenueStatus(
-        venue=venue,
-        state=max((s.state for s in parts), key=_SEVERITY.__getitem__),
-        msgs_per_s=sum(s.msgs_per_s for s in parts),
-        frames=sum(s.frames for s in parts),
-        bad_frames=sum(s.bad_frames for s in parts),
-        reconnects=sum(s.reconnects for s in parts),
-        overflow=sum(s.overflow for s in parts),
-        gaps=tuple(sorted((g for s in parts for g in s.gaps), key=lambda gap: gap[0])),
-        last_frame_ms=max(last) if last else None,
-        median_lag_ms=max(lags) if lags else None,
-        completeness=parts[0].completeness,
-        streams=parts,
-        rotations=sum(s.rotations for s in parts),
-        first_live_ms=min(first_live) if first_live else None,
-    )

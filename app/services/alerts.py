@@ -1,4 +1,4 @@
-"""The alert path (DESIGN.md "UI"): one dispatcher fanning alerts out to Notifier backends.
+"""The alert path: one dispatcher fanning alerts out to Notifier backends.
 
 Backends (D-Bus notification, tray message, in-app banner, sound) live in app/ui and implement
 `Notifier`; tests use `RecordingNotifier`. Times are MarketClock epoch ms carried on each alert, so

@@ -13,11 +13,11 @@ from app.core.instruments import Instruments, load_bundled
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
-from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus, venue_rollup
+from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus
 from app.feeds.timing import Timing
 from app.resources import resource_path
 from app.services.supervisor import Supervisor
-from app.services.venue_status import VenueStatusView, view_from_rollup
+from app.services.venue_status import VenueRecord, venue_record
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,10 @@ class FeedRuntime:
     async def stop(self) -> None:
         await self.supervisor.stop()
 
-    def venue_views(self) -> list[VenueStatusView]:
-        snapshots = [status.snapshot() for status in self.statuses]
+    def venue_records(self) -> list[VenueRecord]:
+        """One merged record per venue, read straight from the connections' counters."""
         now = self.clock()
-        return [view_from_rollup(venue_rollup(venue, snapshots), now) for venue in self.venues]
+        return [venue_record(venue, self.statuses, now) for venue in self.venues]
 
     def closed_gaps(self, settled: bool = True) -> list[tuple[str, str, int, int]]:
         """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history.

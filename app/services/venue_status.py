@@ -1,50 +1,56 @@
-"""What the status bar shows per venue: a plain record rolled up from the feed connections."""
+"""One record per venue, merged straight from its connections' live counters once per tick."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import msgspec
 
 from app.core import coverage
+from app.feeds.status import SEVERITY, ConnectionStatus
 
 
-class VenueStatusView(msgspec.Struct, frozen=True):
+class VenueRecord(msgspec.Struct, frozen=True):
     venue: str
-    state: str  # connecting | live | stalled | offline | refused
+    state: str  # connecting | live | stalled | offline | refused: the worst of its connections
     msgs_per_s: float
     completeness: str  # all | sampled | aggregated | partial
     bad_frames: int = 0
     reconnects: int = 0
     gaps: int = 0
     overflow: int = 0
-    lag_ms: float | None = None
-    detail: str = ""  # last error or reason, for the tooltip
+    lag_ms: float | None = None  # the worst connection's median feed lag
+    detail: str = ""  # each stream's state, the last error or bad frame: for the tooltip
     possibly_silent: bool = False  # live, yet no liquidation for an hour while peers report many
     observed_ms: int = 0  # listened to since the first connect, gaps excluded
     rotations: int = 0  # planned make-before-break replacements (not reconnects, not gaps)
+    frames: int = 0
 
 
-def view_from_rollup(rollup: Any, now_ms: int) -> VenueStatusView:
-    """From app.feeds.status.VenueStatus (the roll-up of a venue's connections)."""
-    errors = [s.last_error for s in rollup.streams if s.last_error]
-    reasons = [s.last_bad_reason for s in rollup.streams if s.last_bad_reason]
-    detail = "; ".join(
-        [f"{s.stream}: {s.state}" for s in rollup.streams]
-        + [f"last error: {e}" for e in errors[:1]]
-        + [f"last bad frame: {r}" for r in reasons[:1]]
-    )
-    return VenueStatusView(
-        venue=rollup.venue,
-        state=rollup.state,
-        msgs_per_s=rollup.msgs_per_s,
-        completeness=rollup.completeness,
-        bad_frames=rollup.bad_frames,
-        reconnects=rollup.reconnects,
-        gaps=len(rollup.gaps),
-        overflow=rollup.overflow,
-        lag_ms=rollup.median_lag_ms,
+def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: int) -> VenueRecord:
+    parts = [status for status in connections if status.venue == venue]
+    if not parts:
+        raise ValueError(f"no connection status for {venue}")
+    lags = [lag for status in parts if (lag := status.median_lag_ms()) is not None]
+    first_live = [status.first_live_ms for status in parts if status.first_live_ms is not None]
+    gaps = sorted((gap for status in parts for gap in status.gaps), key=lambda gap: gap[0])
+    errors = [status.last_error for status in parts if status.last_error]
+    reasons = [status.last_bad_reason for status in parts if status.last_bad_reason]
+    detail = "; ".join([f"{status.stream}: {status.state}" for status in parts]
+                       + [f"last error: {error}" for error in errors[:1]]
+                       + [f"last bad frame: {reason}" for reason in reasons[:1]])
+    return VenueRecord(
+        venue=venue,
+        state=max((status.state for status in parts), key=SEVERITY.__getitem__),
+        msgs_per_s=sum(status.msgs_per_s() for status in parts),
+        completeness=parts[0].completeness,
+        bad_frames=sum(status.bad_frames for status in parts),
+        reconnects=sum(status.reconnects for status in parts),
+        gaps=len(gaps),
+        overflow=sum(status.overflow for status in parts),
+        lag_ms=max(lags) if lags else None,
         detail=detail,
-        observed_ms=coverage.observed_ms(rollup.first_live_ms, now_ms, rollup.gaps),
-        rotations=rollup.rotations,
+        observed_ms=coverage.observed_ms(min(first_live) if first_live else None, now_ms, tuple(gaps)),
+        rotations=sum(status.rotations for status in parts),
+        frames=sum(status.frames for status in parts),
     )

@@ -1,4 +1,4 @@
-"""Notifier backends (DESIGN.md "Alerts"): freedesktop notifications over D-Bus on Linux, the tray
+"""Notifier backends: freedesktop notifications over D-Bus on Linux, the tray
 elsewhere, an in-app banner, the alert log and a sound. Each takes app.services.alerts.Alert."""
 
 from __future__ import annotations

@@ -5,15 +5,15 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.core.formatting import format_clock
-from app.services.venue_status import VenueStatusView
+from app.services.venue_status import VenueRecord
 from app.ui.tape_model import venue_name
 from app.ui.theme import STATE_COLORS, tabular_font
 
-LAG_WARNING_MS = 2000  # DESIGN.md: warn when the median received − exchange time exceeds 2 s
+LAG_WARNING_MS = 2000  # warn when the median received − exchange time exceeds 2 s
 _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
 
 
-def venue_status_text(view: VenueStatusView) -> str:
+def venue_status_text(view: VenueRecord) -> str:
     glyph = _STATE_GLYPH.get(view.state, "?")
     text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {view.completeness}"
     if view.gaps:
@@ -27,7 +27,7 @@ def venue_status_text(view: VenueStatusView) -> str:
     return text
 
 
-def venue_status_tooltip(view: VenueStatusView) -> str:
+def venue_status_tooltip(view: VenueRecord) -> str:
     lines = [
         f"{venue_name(view.venue)}: {view.state}",
         f"messages/s: {view.msgs_per_s:.1f}",
@@ -74,7 +74,7 @@ class VenueStatusBar(QStatusBar):
             self.addWidget(label)
         return label
 
-    def update_venues(self, views: list[VenueStatusView]) -> None:
+    def update_venues(self, views: list[VenueRecord]) -> None:
         for view in views:
             label = self._label(view.venue)
             label.setText(venue_status_text(view))

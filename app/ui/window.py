@@ -4,17 +4,15 @@ One repaint timer drives everything; nothing repaints per message."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
-    QListWidget,
     QMainWindow,
     QSizePolicy,
     QToolBar,
@@ -22,18 +20,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.formatting import format_clock
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
-from app.services.engine import Engine
 from app.services.macro import MacroService, market_date
-from app.services.venue_status import VenueStatusView
+from app.services.session import SessionView
 from app.ui.curve_view import CurveView
-from app.ui.macro_strip import MacroStrip
 from app.ui.notifier import InAppNotifier
+from app.ui.panes import DOCKS
+from app.ui.panes.macro_strip import MacroStrip
+from app.ui.panes.notices import NoticesPane
+from app.ui.panes.tape import TapePane
+from app.ui.panes.totals import TotalsPane
 from app.ui.status_bar import VenueStatusBar
-from app.ui.tape_model import venue_name
-from app.ui.tape_pane import TapePane
-from app.ui.totals_pane import TotalsPane
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    """Start-up choices taken from the settings."""
+
+    repaint_hz: float = 10.0
+    local_time: bool = False
+    event_alert_minutes: float = 30.0
 
 
 class MainWindow(QMainWindow):
@@ -41,27 +47,17 @@ class MainWindow(QMainWindow):
     calendar_chosen = Signal(str)
     macro_view_changed = Signal(list, float)  # tenors, big-move threshold (bp): for the settings
 
-    def __init__(
-        self,
-        engine: Engine,
-        venues: list[str],
-        completeness: dict[str, str],
-        status_provider: Callable[[], list[VenueStatusView]],
-        clock: Callable[[], int],
-        clock_label: str = "live",
-        replay_banner: str | None = None,
-        tick_size: Callable[[str, str], float | None] | None = None,
-        repaint_hz: float = 10.0,
-        local_time: bool = False,
-    ) -> None:
+    def __init__(self, session: SessionView, options: WindowOptions | None = None) -> None:
         super().__init__()
+        options = options or WindowOptions()
+        replay_banner = session.banner
         self.setWindowTitle("Cascade" + (" — REPLAY" if replay_banner else ""))
         self.setObjectName("cascadeMainWindow")
         self.setDockNestingEnabled(True)
-        self.engine = engine
-        self._status_provider = status_provider
-        self._clock = clock
-        self._clock_label = clock_label
+        self.session = session
+        self._clock = session.now_ms
+        self._macro_version = 0
+        self._alert_minutes = options.event_alert_minutes
 
         # Banners and the macro strip sit in one fixed tool bar: it spans the whole width, above the docks.
         top = QWidget()
@@ -89,7 +85,7 @@ class MainWindow(QMainWindow):
             if fixed is not None:
                 fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._top_bar("topBar", top)
-        self.tape_pane = TapePane(engine.tapes[0], tick_size, title="Liquidation tape")
+        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape")
         self.setCentralWidget(self.tape_pane)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
@@ -98,24 +94,26 @@ class MainWindow(QMainWindow):
         self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
-        self.totals_pane = TotalsPane(venues, completeness)
-        self.totals_dock = self._dock("Session totals", "totalsDock", self.totals_pane)
-        self.notices = QListWidget()
-        self.notices_dock = self._dock("Venue notices", "noticesDock", self.notices)
-        self.splitDockWidget(self.totals_dock, self.notices_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.totals_dock], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.totals_dock, self.notices_dock], [260, 400], Qt.Orientation.Vertical)
+        self.panes: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self.totals_pane: TotalsPane = self.panes["totalsDock"]  # type: ignore[assignment]
+        self.notices: NoticesPane = self.panes["noticesDock"]  # type: ignore[assignment]
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
-        self.status.add_venues(venues)
+        self.status.add_venues(session.venues)
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
-        if local_time:
+        if options.local_time:
             self.local_time_action.setChecked(True)
+        self.local_time_action.toggled.connect(session.set_time_zone)
+        self.tape_pane.min_size_changed.connect(session.set_tape_min)
+        self.macro_view_changed.connect(session.set_macro_view)
+        self.calendar_chosen.connect(session.import_calendar)
 
         self.timer = QTimer(self)
-        self.timer.setInterval(max(16, int(1000 / max(repaint_hz, 0.1))))
+        self.timer.setInterval(max(16, int(1000 / max(options.repaint_hz, 0.1))))
         self.timer.timeout.connect(self.tick)
         self.tick()
 
@@ -132,14 +130,29 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         return bar
 
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(self.tr(title), self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        return dock
+    def _build_docks(self) -> None:
+        """One dock per DOCKS entry; docks sharing an area stack top to bottom in table order."""
+        last_in_area: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for entry in DOCKS:
+            pane = entry.build(self.session)
+            dock = QDockWidget(self.tr(entry.title), self)
+            dock.setObjectName(entry.name)
+            dock.setWidget(pane)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(entry.area, dock)
+            above = last_in_area.get(entry.area)
+            if above is not None:
+                self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
+            last_in_area[entry.area] = dock
+            self.panes[entry.name] = pane
+            self.docks[entry.name] = dock
+        for entry in DOCKS:
+            if entry.width is not None:
+                self.resizeDocks([self.docks[entry.name]], [entry.width], Qt.Orientation.Horizontal)
+        sized = [entry for entry in DOCKS if entry.height is not None]
+        self.resizeDocks([self.docks[entry.name] for entry in sized], [entry.height or 0 for entry in sized],
+                         Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -154,8 +167,9 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
-        for dock in (self.totals_dock, self.notices_dock):
-            view_menu.addAction(dock.toggleViewAction())
+        for entry in DOCKS:
+            if entry.in_view_menu:
+                view_menu.addAction(self.docks[entry.name].toggleViewAction())
         self.local_time_action = QAction(self.tr("Local time (instead of UTC)"), self, checkable=True)
         self.local_time_action.toggled.connect(self.tape_pane.model.set_local_time)
         view_menu.addAction(self.local_time_action)
@@ -166,6 +180,16 @@ class MainWindow(QMainWindow):
             self.alerts.add(notifier)
         self.event_alerts = EventAlertScheduler(self.alerts, macro.calendar.events, lead_minutes=alert_minutes)
         self.macro_strip.show()
+        self._refresh_macro()
+
+    def _take_macro(self, macro: MacroService) -> None:
+        """A newly loaded, polled or re-calendared macro service from the session."""
+        if self.macro is None:
+            self.attach_macro(macro, self._alert_minutes)
+            return
+        self.macro = macro
+        if self.event_alerts is not None:
+            self.event_alerts.set_events(macro.calendar.events)
         self._refresh_macro()
 
     def _configure_macro(self, tenors: list[str] | None = None, threshold_bp: float | None = None) -> None:
@@ -179,10 +203,7 @@ class MainWindow(QMainWindow):
         if self.macro is None:
             return
         now = self._clock()
-        self.macro_strip.available_tenors = list(self.macro.history.tenors)
-        self.macro_strip.threshold_bp = self.macro.threshold_bp
-        self.macro_strip.show_readings(self.macro.readings(now))
-        self.macro_strip.show_events(self.macro.event_lines(now))
+        self.macro_strip.show_macro(self.macro, now)
         if self.event_alerts is not None:
             self.event_alerts.tick(now)
 
@@ -221,24 +242,18 @@ class MainWindow(QMainWindow):
         self.timer.start()
 
     def tick(self) -> None:
-        """One repaint: drain the feeds into core state, then update each pane once."""
-        self.engine.tick()
-        self.tape_pane.refresh()
-
-        for entry in self.engine.new_notices:
-            notice = entry.notice
-            text = getattr(notice, "text", None) or getattr(notice, "reason", "")
-            code = getattr(notice, "code", "") or getattr(notice, "symbol", "")
-            self.notices.insertItem(0, f"{format_clock(entry.market_ms)}  {venue_name(notice.venue)}  {code}: {text}")
-            while self.notices.count() > 200:
-                self.notices.takeItem(self.notices.count() - 1)
-        views = self._status_provider()
-        silent = self.engine.possibly_silent({view.venue for view in views if view.state == "live"})
-        if silent:
-            views = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in views]
-        self.status.update_venues(views)
-        self.totals_pane.refresh(self.engine.totals, {view.venue: view.observed_ms for view in views})
-        self.status.update_clock(self._clock(), self._clock_label, local=self.local_time_action.isChecked())
+        """One repaint: the services build one snapshot, then each pane reads it once."""
+        snapshot = self.session.snapshot()
+        if snapshot.macro_version != self._macro_version and snapshot.macro is not None:
+            self._take_macro(snapshot.macro)
+            self._macro_version = snapshot.macro_version
+        self.tape_pane.refresh(snapshot)
+        for pane in self.panes.values():
+            pane.refresh(snapshot)  # type: ignore[attr-defined]
+        for message in snapshot.messages:
+            self.statusBar().showMessage(message.text, message.timeout_ms)
+        self.status.update_venues(list(snapshot.venues))
+        self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:
             self._refresh_macro()  # countdowns and closes change at most once a second

@@ -23,8 +23,9 @@ from app.feeds.client import OverlapIds, run_connection
 from app.feeds.recording import RecordingWriter, read_recording
 from app.feeds.replay_server import ReplayServer
 from app.feeds.sink import FeedSink
-from app.feeds.status import ConnectionStatus, venue_rollup
+from app.feeds.status import ConnectionStatus
 from app.feeds.timing import Timing
+from app.services.venue_status import venue_record
 from tests.feeds.conftest import SCALE, START_MS, bybit_liquidation, wait_until
 
 pytestmark = pytest.mark.timeout(15)
@@ -230,7 +231,7 @@ def test_binance_rotates_before_its_24h_cut_and_other_specs_do_not() -> None:
     assert all(s.max_lifetime_s is None for s in bybit.connections())
 
 
-def test_rotations_are_in_the_snapshot_and_the_venue_rollup() -> None:
+def test_rotations_are_in_the_snapshot_and_the_venue_record() -> None:
     status = ConnectionStatus(BINANCE, "binance", "sampled", lambda: 1_000)
     status.live()
     status.rotated()
@@ -238,7 +239,7 @@ def test_rotations_are_in_the_snapshot_and_the_venue_rollup() -> None:
     status.rotation_failed("HTTP 503 on handshake")
     snapshot = status.snapshot()
     assert (snapshot.rotations, snapshot.reconnects, snapshot.gaps) == (2, 0, ())
-    assert venue_rollup("binance", [snapshot]).rotations == 2
+    assert venue_record("binance", [status], 1_000).rotations == 2
     assert status.rotation_failures == 1
 
 

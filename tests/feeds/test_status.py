@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.feeds.status import ConnectionStatus, venue_rollup
+from app.feeds.status import ConnectionStatus
+from app.services.venue_status import venue_record
 
 
 class Clock:
@@ -57,7 +58,7 @@ def test_rate_is_rolling_and_read_time_only() -> None:
     assert status.msgs_per_s() == pytest.approx(100.0)
 
 
-def test_venue_rollup_takes_the_worst_state_and_sums() -> None:
+def test_venue_record_takes_the_worst_state_and_sums() -> None:
     linear = ConnectionStatus("bybit/linear", "bybit", "all", Clock(), monotonic=lambda: 0.0)
     inverse = ConnectionStatus("bybit/inverse", "bybit", "all", Clock(), monotonic=lambda: 0.0)
     linear.live()
@@ -65,12 +66,12 @@ def test_venue_rollup_takes_the_worst_state_and_sums() -> None:
     inverse.live()
     inverse.lost("stalled")
     inverse.bad_frame("x")
-    view = venue_rollup("bybit", [linear.snapshot(), inverse.snapshot()])
+    view = venue_record("bybit", [linear, inverse], now_ms=10)
     assert view.state == "stalled"
-    assert (view.frames, view.bad_frames, view.last_frame_ms) == (1, 1, 7)
-    assert len(view.streams) == 2 and len(view.gaps) == 1
+    assert (view.frames, view.bad_frames, view.gaps) == (1, 1, 1)
+    assert "bybit/linear: live" in view.detail and "bybit/inverse: stalled" in view.detail
     with pytest.raises(ValueError):
-        venue_rollup("okx", [linear.snapshot()])
+        venue_record("okx", [linear], now_ms=10)
 
 
 def test_a_gap_starts_when_data_last_arrived_not_when_the_loss_was_noticed() -> None:

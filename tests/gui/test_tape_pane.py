@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 
 from app.core.events import Liquidation
 from app.core.tape import Tape, TapeFilter
-from app.ui.tape_pane import TapePane
+from app.ui.panes.tape import TapePane
 from app.ui.theme import LONG_COLOR, SHORT_COLOR
 
 
@@ -86,7 +86,7 @@ def test_hover_pauses_only_while_the_pointer_moves(qtbot, monkeypatch) -> None:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from app.ui import tape_pane
+    from app.ui.panes import tape as tape_pane
 
     monkeypatch.setattr(tape_pane, "HOVER_PAUSE_MS", 50)
     pane = TapePane(Tape())

@@ -13,8 +13,11 @@ from app.feeds.sink import FeedSink
 from app.services.alerts import RecordingNotifier
 from app.services.engine import Engine
 from app.services.macro import MacroService
-from app.services.venue_status import VenueStatusView
-from app.ui.window import MainWindow
+from app.services.settings_store import SettingsStore
+from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
+from app.services.venue_status import VenueRecord
+from app.store.settings import Settings
+from app.ui.window import MainWindow, WindowOptions
 
 NOW = 1_768_935_600_000  # 2026-01-20 19:00 UTC
 
@@ -31,14 +34,53 @@ def liq(venue: str, ts: int, usd: float, side: str = "long") -> Liquidation:
                        "all", f"{venue}{ts}")
 
 
+class StubSession:
+    """The window's side of a session (SessionView) over a real engine, without feeds or history."""
+
+    def __init__(self, sink: FeedSink, now: list[int], completeness: dict[str, str],
+                 views: list[VenueRecord] | None = None, banner: str | None = None) -> None:
+        self.venues = list(completeness)
+        self.completeness = completeness
+        self.banner = banner
+        self.settings = Settings()
+        self.store = SettingsStore(self.settings, None)
+        self.engine = Engine(sink, lambda: now[0])
+        self.tape = self.engine.add_tape(Tape(max_rows=100))
+        self.messages = MessageQueue()
+        self.macro: MacroService | None = None
+        self.macro_version = 0
+        self.imported: list[str] = []
+        self._now = now
+        self._builder = SnapshotBuilder(self.engine, lambda: list(views or []), lambda: now[0],
+                                        "replay" if banner else "live", self.messages)
+
+    def now_ms(self) -> int:
+        return self._now[0]
+
+    def snapshot(self) -> Snapshot:
+        return self._builder.build(self.macro, self.macro_version)
+
+    def tick_size(self, venue: str, symbol: str) -> float | None:
+        return None
+
+    def import_calendar(self, path: str) -> None:
+        self.imported.append(path)
+
+    def set_time_zone(self, local: bool) -> None:
+        self.store.update(time_zone="local" if local else "utc")
+
+    def set_tape_min(self, usd: float) -> None:
+        self.store.update(tape_min_usd=usd)
+
+    def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None:
+        self.store.update(macro_tenors=tenors, macro_move_threshold_bp=threshold_bp)
+
+
 def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
-    engine = Engine(sink, lambda: now[0])
-    engine.add_tape(Tape(max_rows=100))
-    views = [VenueStatusView("binance", "live", 12.5, "sampled", observed_ms=3 * 3_600_000 + 5 * 60_000),
-             VenueStatusView("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
-    window = MainWindow(engine, ["binance", "bybit"], {"binance": "sampled", "bybit": "all"},
-                        status_provider=lambda: views, clock=lambda: now[0], clock_label="replay",
-                        replay_banner="REPLAY 2026-01-20 ×1")
+    views = [VenueRecord("binance", "live", 12.5, "sampled", observed_ms=3 * 3_600_000 + 5 * 60_000),
+             VenueRecord("bybit", "offline", 0.0, "all", gaps=2, detail="connect failed")]
+    session = StubSession(sink, now, {"binance": "sampled", "bybit": "all"}, views, banner="REPLAY 2026-01-20 ×1")
+    window = MainWindow(session)
     qtbot.addWidget(window)
     return window
 
@@ -142,10 +184,7 @@ def test_copy_diagnostics_puts_redacted_text_on_the_clipboard(qtbot) -> None:
 def test_venue_labels_exist_before_any_feed_reports(qtbot) -> None:
     """Labels are created with the window (showing "connecting"), not when the first status arrives:
     a label added while a temporary status message shows can stay hidden."""
-    engine = Engine(FeedSink(), lambda: NOW)
-    engine.add_tape(Tape())
-    window = MainWindow(engine, ["binance", "okx"], {"binance": "sampled", "okx": "partial"},
-                        status_provider=lambda: [], clock=lambda: NOW)
+    window = MainWindow(StubSession(FeedSink(), [NOW], {"binance": "sampled", "okx": "partial"}))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -155,13 +194,29 @@ def test_venue_labels_exist_before_any_feed_reports(qtbot) -> None:
 
 
 def test_display_choices_start_from_and_report_to_the_settings(qtbot) -> None:
-    engine = Engine(FeedSink(), lambda: NOW)
-    engine.add_tape(Tape())
-    window = MainWindow(engine, ["binance"], {"binance": "sampled"}, status_provider=lambda: [], clock=lambda: NOW,
-                        local_time=True)
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled"})
+    window = MainWindow(session, WindowOptions(local_time=True))
     qtbot.addWidget(window)
     assert window.local_time_action.isChecked()
     chosen: list[float] = []
     window.tape_pane.min_size_changed.connect(chosen.append)
     window.tape_pane.min_size.setCurrentIndex(3)  # ≥ $50K
     assert chosen == [50_000.0]
+    assert session.store.current.tape_min_usd == 50_000.0
+    window.local_time_action.setChecked(False)
+    assert session.store.current.time_zone == "utc"
+
+
+def test_session_messages_and_macro_reach_the_window_through_the_snapshot(qtbot) -> None:
+    """A failed history write (posted from the writer thread) shows in the status bar at the next tick,
+    and a macro service the session loads is attached without anyone assigning window.macro."""
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled"})
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    session.messages.post("History not saved: disk I/O error")
+    window.tick()
+    assert window.statusBar().currentMessage() == "History not saved: disk I/O error"
+    session.macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["10Y"], hide_after=date(2026, 1, 20))
+    session.macro_version = 1
+    window.tick()
+    assert window.macro is session.macro and not window.macro_strip.isHidden()

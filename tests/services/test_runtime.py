@@ -33,9 +33,9 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
     runtime.start()
     try:
         await _wait_for(lambda: engine.tick() >= 0 and all(engine.counts[v] > 0 for v in runtime.venues))
-        assert {view.venue: view.state for view in runtime.venue_views()} == {
+        assert {view.venue: view.state for view in runtime.venue_records()} == {
             "binance": "live", "bybit": "live", "okx": "live"}
-        assert {view.venue: view.completeness for view in runtime.venue_views()} == {
+        assert {view.venue: view.completeness for view in runtime.venue_records()} == {
             "binance": "sampled", "bybit": "all", "okx": "partial"}
         assert tape.take_update() is not None
 
@@ -49,7 +49,7 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
         start, end = gaps[0][2], gaps[0][3]
         assert start <= end
         assert runtime.closed_gaps() == []  # each gap is reported once
-        bybit = next(v for v in runtime.venue_views() if v.venue == "bybit")
+        bybit = next(v for v in runtime.venue_records() if v.venue == "bybit")
         assert bybit.gaps == 1 and bybit.reconnects == 1
     finally:
         await runtime.stop()
@@ -69,9 +69,9 @@ async def test_dead_endpoints_show_offline_and_keep_retrying() -> None:
     runtime = FeedRuntime(clock=MarketClock.live(), endpoints=dead, timing=Timing(scale=60))
     runtime.start()
     try:
-        await _wait_for(lambda: all(v.state == "offline" for v in runtime.venue_views()))
+        await _wait_for(lambda: all(v.state == "offline" for v in runtime.venue_records()))
         await asyncio.sleep(0.3)
-        assert all(v.state == "offline" for v in runtime.venue_views())
+        assert all(v.state == "offline" for v in runtime.venue_records())
         assert runtime.supervisor.running()  # still trying, not given up
     finally:
         await runtime.stop()

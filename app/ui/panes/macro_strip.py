@@ -12,7 +12,8 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.macro.jgb import TenorReading
-from app.services.macro import EventLine
+from app.services.macro import EventLine, MacroService
+from app.services.snapshot import Snapshot
 from app.ui.theme import tabular_font
 
 UP_COLOR = "#E69F00"  # yields up (bond prices down): the risk-off direction, as in the tape's longs
@@ -163,6 +164,16 @@ class MacroStrip(QFrame):
         row.addWidget(self.source)
         row.addLayout(self.tiles_row)
         row.addWidget(self.events, 1)
+
+    def refresh(self, snapshot: Snapshot) -> None:
+        if snapshot.macro is not None:
+            self.show_macro(snapshot.macro, snapshot.now_ms)
+
+    def show_macro(self, macro: MacroService, now_ms: int) -> None:
+        self.available_tenors = list(macro.history.tenors)
+        self.threshold_bp = macro.threshold_bp
+        self.show_readings(macro.readings(now_ms))
+        self.show_events(macro.event_lines(now_ms))
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         """Right-click: choose the tenors shown and the big-move threshold. popup(), never exec():

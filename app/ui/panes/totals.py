@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetIte
 from app.core.formatting import compact_usd
 from app.core.macro.calendar import countdown_text
 from app.services.engine import SideTotals
+from app.services.snapshot import Snapshot
 from app.ui.tape_model import venue_name
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
 
@@ -37,9 +38,12 @@ class TotalsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addWidget(self.note)
-        self.refresh({})
+        self.show_totals({})
 
-    def refresh(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
+    def refresh(self, snapshot: Snapshot) -> None:
+        self.show_totals(snapshot.totals, snapshot.observed_ms)
+
+    def show_totals(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
         observed_ms = observed_ms or {}
         grand = SideTotals()

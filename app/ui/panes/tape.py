@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.tape import Tape, TapeFilter
+from app.services.snapshot import Snapshot
 from app.ui.tape_model import TapeModel
 from app.ui.theme import tabular_font
 
@@ -91,8 +92,9 @@ class TapePane(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view)
 
-    def refresh(self) -> None:
-        """Called by the repaint timer: apply what arrived, or show the waiting count."""
+    def refresh(self, snapshot: Snapshot | None = None) -> None:
+        """Called by the repaint timer: apply what arrived, or show the waiting count. The tape holds
+        its own rows, so the snapshot is not read."""
         update = self.tape.take_update()
         if update is not None:
             self.model.apply(update)

@@ -1,0 +1,43 @@
+"""The demo session: the bundled replay served in-process."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.services.clock import MarketClock
+from app.services.runtime import DEMO_SCENARIO, demo_recording
+from app.services.session.base import Session
+from app.store.settings import Settings
+
+
+class DemoSession(Session):
+    """The bundled replay through the real feed code; defaults in memory, nothing of the user's written."""
+
+    demo = True
+
+    def __init__(self, speed: float = 1.0) -> None:
+        from app.feeds.recording import read_meta
+        from app.feeds.replay_server import ReplayServer
+
+        self.server = ReplayServer(demo_recording(), speed=speed)
+        scenario_start = int(read_meta(demo_recording())["start_ms"])
+        # Scenario time; it stands at the scenario's start until the replay has loaded.
+        server = self.server
+        clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
+        super().__init__(Settings(), None, clock)
+        self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
+                       "the real feed code; not live data")
+
+    def history_path(self) -> str:
+        return ":memory:"  # synthetic events never reach the user's real history
+
+    async def endpoints(self) -> dict[str, str]:
+        self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
+        await self.server.start()
+        return self.server.endpoints()
+
+    def macro_options(self) -> dict[str, object]:
+        return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead
+
+    async def stop_source(self) -> None:
+        await self.server.stop()

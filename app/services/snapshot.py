@@ -1,0 +1,96 @@
+"""One record per repaint tick: everything the window paints, built once by the services layer so
+panes read plain data and nothing is patched after the fact."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+
+import msgspec
+
+from app.core.events import VenueNotice
+from app.services.engine import Engine, SideTotals
+from app.services.macro import MacroService
+from app.services.venue_status import VenueRecord
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """A venue's notice or an unconvertible instrument, in one shape: no guessing its type later."""
+
+    market_ms: int
+    venue: str
+    code: str
+    text: str
+
+
+class StatusMessage(msgspec.Struct, frozen=True):
+    """A transient line for the status bar (warnings, an unavailable instrument list, a failed write)."""
+
+    text: str
+    timeout_ms: int = 30_000
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    now_ms: int
+    clock_label: str  # "live" or "replay"
+    venues: tuple[VenueRecord, ...]
+    notices: tuple[Notice, ...]  # new this tick; the notices pane keeps the visible log
+    messages: tuple[StatusMessage, ...]  # new this tick
+    totals: dict[str, SideTotals]
+    observed_ms: dict[str, int]
+    macro: MacroService | None = None  # None until loaded (or when it could not be)
+    macro_version: int = 0  # bumped when the macro data or calendar is replaced
+
+
+class MessageQueue:
+    """Status messages posted from any thread (the history writer's), taken once per tick."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: deque[StatusMessage] = deque(maxlen=50)
+
+    def post(self, text: str, timeout_ms: int = 30_000) -> None:
+        with self._lock:
+            self._pending.append(StatusMessage(text, timeout_ms))
+
+    def take(self) -> tuple[StatusMessage, ...]:
+        with self._lock:
+            taken = tuple(self._pending)
+            self._pending.clear()
+        return taken
+
+
+def notice_record(market_ms: int, notice: object) -> Notice:
+    if isinstance(notice, VenueNotice):
+        return Notice(market_ms, notice.venue, notice.code, notice.text)
+    return Notice(market_ms, notice.venue, notice.symbol, notice.reason)  # type: ignore[attr-defined]
+
+
+class SnapshotBuilder:
+    def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
+                 clock_label: str = "live", messages: MessageQueue | None = None) -> None:
+        self.engine = engine
+        self._venue_source = venue_source
+        self._clock = clock
+        self.clock_label = clock_label
+        self.messages = messages or MessageQueue()
+
+    def build(self, macro: MacroService | None = None, macro_version: int = 0) -> Snapshot:
+        """Drain the feeds into core state, then take one consistent picture of it."""
+        self.engine.tick()
+        venues = self._venue_source()
+        silent = self.engine.possibly_silent({venue.venue for venue in venues if venue.state == "live"})
+        if silent:
+            venues = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in venues]
+        return Snapshot(
+            now_ms=self._clock(),
+            clock_label=self.clock_label,
+            venues=tuple(venues),
+            notices=tuple(notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices),
+            messages=self.messages.take(),
+            totals=self.engine.totals,
+            observed_ms={venue.venue: venue.observed_ms for venue in venues},
+            macro=macro,
+            macro_version=macro_version,
+        )

@@ -1,0 +1,40 @@
+"""The window's docked panes. Each pane is one module with `refresh(snapshot)`; DOCKS lists them once
+(title, default area, View-menu entry), and the window builds and refreshes whatever is listed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from app.services.snapshot import Snapshot
+from app.ui.panes.notices import NoticesPane
+from app.ui.panes.totals import TotalsPane
+
+if TYPE_CHECKING:
+    from app.services.session import SessionView
+
+
+class Pane(Protocol):
+    def refresh(self, snapshot: Snapshot) -> None: ...
+
+
+@dataclass(frozen=True)
+class DockPane:
+    name: str  # attribute-like key and the dock's object name (saved layouts refer to it)
+    title: str
+    build: Callable[[SessionView], QWidget]
+    area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    height: int | None = None  # starting height when stacked with other docks in its area
+    width: int | None = None  # starting width of its area
+    in_view_menu: bool = True
+
+
+DOCKS: tuple[DockPane, ...] = (
+    DockPane("totalsDock", "Session totals", lambda session: TotalsPane(session.venues, session.completeness),
+             height=260, width=560),
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=400),
+)
