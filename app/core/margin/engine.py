@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from app.core.margin import binance, bitget, bybit, gate, hyperliquid, inverse, okx
+from app.core.margin.finite import nulled_non_finite
 from app.core.margin.formula import (
     Leg,
     MaintenanceModel,
@@ -81,7 +82,7 @@ def compute(position: Position) -> MarginResult:
     disagreement = _disagreement_pct(liquidation_price, position.exchange_liquidation_price)
     if disagreement is not None and abs(disagreement) > EXCHANGE_TOLERANCE_PCT:
         notes.append(f"differs from the exchange's liquidation price by {disagreement:+.3f} %")
-    return MarginResult(
+    return nulled_non_finite(MarginResult(
         venue=rules.name,
         contract=position.contract,
         margin_mode=position.margin_mode,
@@ -105,7 +106,7 @@ def compute(position: Position) -> MarginResult:
         exchange_liquidation_price=position.exchange_liquidation_price,
         exchange_disagreement_pct=disagreement,
         label=position.label,
-    )
+    ))
 
 
 def resolve_tiers(
