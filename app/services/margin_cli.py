@@ -207,16 +207,17 @@ def shock_range(span: str, step: float) -> list[float]:
         raise MarginInputError("--shock", "need -100 < LO <= HI, finite")
     if not math.isfinite(step) or step <= 0:
         raise MarginInputError("--step", "must be a positive number")
-    count = math.floor((high - low) / step + 1e-9)  # rows - 1; checked before any list is built
-    if count + 1 > MAX_SHOCK_ROWS:
+    intervals = (high - low) / step + 1e-9  # a float, inf for a tiny step: checked before any list is built
+    if not math.isfinite(intervals) or math.floor(intervals) + 1 > MAX_SHOCK_ROWS:
         raise MarginInputError(
-            "--step", f"{low:g}..{high:g} in steps of {step:g} makes {_rows_text(count + 1)} rows; the table is capped "
-            f"at {MAX_SHOCK_ROWS:,} rows: use a wider --step or a narrower --shock")
+            "--step", f"{low:g}..{high:g} in steps of {step:g} makes {_rows_text(intervals + 1)} rows; the table is "
+            f"capped at {MAX_SHOCK_ROWS:,} rows: use a wider --step or a narrower --shock")
+    count = math.floor(intervals)
     return [round(low + i * step, 10) for i in range(count + 1)]
 
 
-def _rows_text(rows: int) -> str:
-    return f"{rows:,}" if rows < 10**12 else f"~{float(rows):.1e}"
+def _rows_text(rows: float) -> str:
+    return f"{math.floor(rows):,}" if rows < 1e12 else f"~{rows:.1e}"
 
 
 def shock_json(table: ShockTable) -> dict[str, Any]:
