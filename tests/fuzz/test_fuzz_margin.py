@@ -78,3 +78,25 @@ def test_shock_tables(low: float, high: float, step: float, positions: list[dict
 def test_a_cross_book_shock_stays_bounded() -> None:
     code, _ = run(json.dumps({"positions": [CROSS] * 3}), ["--shock", "-50..50", "--step", "0.01"])
     assert code == 0
+
+
+extreme = st.floats(min_value=0.0, max_value=1.7e308) | st.sampled_from([5e-324, 1e-300, 1e300, 1e308, 10**308])
+
+
+@FUZZ
+@given(st.sampled_from(SEEDS), st.dictionaries(st.sampled_from(
+    ["entry_price", "quantity", "mark_price", "leverage", "wallet_balance", "isolated_margin", "contract_size",
+     "mmr", "maintenance_amount", "taker_fee", "extra_margin", "exchange_liquidation_price"]), extreme, max_size=4),
+    extreme, extreme)
+def test_extreme_but_finite_numbers(seed: dict[str, Any], numbers: dict[str, float], other_quantity: float,
+                                    other_mark: float) -> None:
+    position = {**seed, **numbers}
+    if "other_positions" in position:
+        position["other_positions"] = [{**position["other_positions"][0], "quantity": other_quantity,
+                                        "mark_price": other_mark}]
+    code, payload = run(json.dumps(position))
+    if code == 0:  # every null figure the engine could not compute comes with a note
+        nulls = [name for name in ("margin_ratio", "maintenance_margin", "margin_balance", "notional")
+                 if payload[name] is None and not payload["exchange_figures_only"]]
+        if nulls and payload["margin_balance"] is not None and payload["margin_balance"] > 0:
+            assert any("null" in note for note in payload["notes"]), payload

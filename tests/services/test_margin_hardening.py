@@ -77,3 +77,9 @@ def test_a_non_finite_figure_left_for_the_cli_is_named_in_a_note() -> None:
     out = json.loads(sink.getvalue())
     assert out["shocks"][0]["mark_price"] is None
     assert "shocks[0].mark_price" in out["notes"][0]
+
+
+def test_a_size_that_underflows_to_zero_is_an_input_error() -> None:
+    # 5e-324 × 0.1 == 0.0 divided by zero in the formulas before (found by tests/fuzz)
+    code, out, _ = run(json.dumps({**POSITION, "quantity": 5e-324, "contract_size": 0.1}))
+    assert code == 2 and out["field"] == "quantity"
