@@ -97,6 +97,9 @@ def memory_keyring():
         def delete_password(self, service: str, username: str) -> None:
             self.store.pop((service, username), None)
 
+    from app.store.secrets import trust_backend_class
+
+    trust_backend_class(MemoryKeyring)  # secrets.py allow-lists encrypting backends; this one is the tests'
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

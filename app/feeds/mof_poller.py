@@ -30,6 +30,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from app import __version__
+from app.core import safe_json
 from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
 from app.feeds.http import retry_after_seconds
 from app.feeds.timing import Timing
@@ -107,8 +108,8 @@ class MofCache:
     def meta(self, file: str) -> dict[str, object]:
         _, meta = self._paths(file)
         try:
-            loaded = json.loads(meta.read_text())
-        except (OSError, ValueError):
+            loaded = safe_json.loads(meta.read_bytes())
+        except (OSError, safe_json.JsonInputError):  # a damaged cache file is no cache
             return {}
         return loaded if isinstance(loaded, dict) else {}
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 import msgspec
+
+from app.core import safe_json
 
 
 class Record(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -35,6 +38,9 @@ class RecordingError(ValueError):
 
 
 _decode_record = msgspec.json.Decoder(Record).decode
+# What a damaged or hostile file can raise while read: gzip (OSError, EOFError, zlib.error), a line
+# that is not a Record (msgspec), a meta frame refused by safe_json, nesting past the C recursion guard.
+_DAMAGED = (OSError, EOFError, zlib.error, msgspec.DecodeError, safe_json.JsonInputError, RecursionError)
 
 
 def _read_meta(handle: Any, path: str | Path) -> dict[str, Any]:
@@ -44,7 +50,7 @@ def _read_meta(handle: Any, path: str | Path) -> dict[str, Any]:
     head = _decode_record(first)
     if head.kind != "meta":
         raise RecordingError(f"{path}: the first line is not the meta line")
-    meta = msgspec.json.decode(head.frame)
+    meta = safe_json.loads(head.frame)
     if not isinstance(meta, dict) or not isinstance(meta.get("start_ms"), int):
         raise RecordingError(f"{path}: meta needs an integer start_ms")
     return meta
@@ -55,8 +61,8 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     try:
         with gzip.open(path, "rb") as handle:
             return _read_meta(handle, path)
-    except (OSError, EOFError, msgspec.DecodeError) as exc:
-        raise RecordingError(f"{path}: not a readable recording ({exc})") from exc
+    except _DAMAGED as exc:
+        raise RecordingError(f"{path}: not a readable recording ({exc or type(exc).__name__})") from None
 
 
 def read_recording(path: str | Path) -> tuple[dict[str, Any], Iterator[Record]]:
@@ -64,22 +70,22 @@ def read_recording(path: str | Path) -> tuple[dict[str, Any], Iterator[Record]]:
     handle = gzip.open(path, "rb")  # noqa: SIM115 - closed by the records iterator
     try:
         meta = _read_meta(handle, path)
-    except (OSError, EOFError, msgspec.DecodeError) as exc:
+    except _DAMAGED as exc:
         handle.close()
-        raise RecordingError(f"{path}: not a readable recording ({exc})") from exc
+        raise RecordingError(f"{path}: not a readable recording ({exc or type(exc).__name__})") from None
     except RecordingError:
         handle.close()
         raise
 
     def records() -> Iterator[Record]:
         with handle:
-            for number, line in enumerate(handle, start=2):
-                if not line.strip():
-                    continue
-                try:
-                    yield _decode_record(line)
-                except msgspec.DecodeError as exc:
-                    raise RecordingError(f"{path}:{number}: {exc}") from exc
+            number = 1
+            try:
+                for number, line in enumerate(handle, start=2):  # noqa: B007 - read in the handler
+                    if line.strip():
+                        yield _decode_record(line)
+            except _DAMAGED as exc:  # a bad line, or a truncated/corrupt gzip stream after `number`
+                raise RecordingError(f"{path}:{number}: {exc or type(exc).__name__}") from None
 
     return meta, records()
 

@@ -26,6 +26,7 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from app.core import safe_json
 from app.feeds.recording import read_recording
 from app.feeds.timing import Timing
 
@@ -60,7 +61,7 @@ def frame_topic(venue: str, frame: str) -> str | None:
     """The subscription a recorded frame belongs to (None: send to every client of the stream)."""
     try:
         head = _decode_head(frame)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # a deep-nesting fault frame
         return None
     if venue == "binance":
         return head.stream
@@ -282,8 +283,8 @@ class ReplayServer:
             await self._reply(client, "pong")
             return
         try:
-            request = msgspec.json.decode(message)
-        except msgspec.DecodeError:
+            request = safe_json.loads(message)
+        except safe_json.JsonInputError:
             return  # venues ignore (or close on) nonsense; we ignore it
         if not isinstance(request, dict):
             return

@@ -9,10 +9,12 @@ import math
 import sys
 from typing import Any, TextIO
 
+from app.core import safe_json
 from app.core.margin.engine import compute
+from app.core.margin.finite import OVERFLOW_REASON
 from app.core.margin.model import MarginInputError
 from app.core.margin.parse import position_from_mapping
-from app.core.margin.whatif import ShockTable, shock_table
+from app.core.margin.whatif import MAX_SHOCK_ROWS, MAX_SHOCK_WORK, ShockTable, shock_table, shock_work
 
 EXIT_INVALID = 2
 
@@ -126,7 +128,8 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
     source = sys.stdin if stdin is None else stdin
     sink = sys.stdout if stdout is None else stdout
     try:
-        data = _decode(source.read())
+        # Read one byte past the cap so an oversized stdin is refused without reading all of it.
+        data = _decode(source.read(safe_json.MAX_BYTES + 1))
         payload = _shock(data, options.shock, options.step) if options.shock else _single(data)
     except MarginInputError as error:
         _emit(sink, {"error": error.message, "field": error.field})
@@ -148,9 +151,9 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 def _decode(text: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise MarginInputError("input", f"not valid JSON: {error}") from None
+        return safe_json.loads(text)
+    except safe_json.JsonInputError as error:
+        raise MarginInputError("input", str(error)) from None
 
 
 def _single(data: Any) -> dict[str, Any]:
@@ -168,11 +171,29 @@ def _shock(data: Any, span: str, step: float) -> dict[str, Any]:
             positions.append(position_from_mapping(item))
         except MarginInputError as error:
             raise MarginInputError(f"positions[{index}].{error.field}", error.message) from None
+    work = shock_work(positions, len(shocks))
+    if work > MAX_SHOCK_WORK:
+        raise MarginInputError(
+            "positions", f"the table needs ~{work:,} position evaluations, over the limit of {MAX_SHOCK_WORK:,}: "
+            "fewer positions or other_positions, or a wider --step")
     try:
         table = shock_table(positions, shocks)
+        notes = [f"{label}: {note}" for label, note in _overflow_notes(positions)]
     except MarginInputError as error:
         raise MarginInputError(f"positions.{error.field}", error.message) from None
-    return shock_json(table)
+    return {**shock_json(table), **({"notes": notes} if notes else {})}
+
+
+def _overflow_notes(positions: list[Any]) -> list[tuple[str, str]]:
+    """Each position's own overflow note (the table's cells carry no notes)."""
+    from app.core.margin.whatif import label_of
+
+    found = []
+    for index, position in enumerate(positions):
+        for note in compute(position).notes:
+            if OVERFLOW_REASON in note:
+                found.append((label_of(position, index), note))
+    return found
 
 
 def shock_range(span: str, step: float) -> list[float]:
@@ -186,8 +207,17 @@ def shock_range(span: str, step: float) -> list[float]:
         raise MarginInputError("--shock", "need -100 < LO <= HI, finite")
     if not math.isfinite(step) or step <= 0:
         raise MarginInputError("--step", "must be a positive number")
-    count = math.floor((high - low) / step + 1e-9)
+    intervals = (high - low) / step + 1e-9  # a float, inf for a tiny step: checked before any list is built
+    if not math.isfinite(intervals) or math.floor(intervals) + 1 > MAX_SHOCK_ROWS:
+        raise MarginInputError(
+            "--step", f"{low:g}..{high:g} in steps of {step:g} makes {_rows_text(intervals + 1)} rows; the table is "
+            f"capped at {MAX_SHOCK_ROWS:,} rows: use a wider --step or a narrower --shock")
+    count = math.floor(intervals)
     return [round(low + i * step, 10) for i in range(count + 1)]
+
+
+def _rows_text(rows: float) -> str:
+    return f"{math.floor(rows):,}" if rows < 1e12 else f"~{rows:.1e}"
 
 
 def shock_json(table: ShockTable) -> dict[str, Any]:
@@ -198,15 +228,23 @@ def shock_json(table: ShockTable) -> dict[str, Any]:
 
 
 def _emit(sink: TextIO, payload: dict[str, Any]) -> None:
-    sink.write(json.dumps(_finite(payload), allow_nan=False) + "\n")
+    nulled: list[str] = []
+    clean = _finite(payload, "", nulled)
+    if nulled:  # a null must never be silent: say which figure and why
+        shown = ", ".join(nulled[:5]) + (f" and {len(nulled) - 5} more" if len(nulled) > 5 else "")
+        clean.setdefault("notes", []).append(f"{shown} null: {OVERFLOW_REASON}")
+    sink.write(json.dumps(clean, allow_nan=False) + "\n")
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN/Infinity: any non-finite float becomes null."""
+def _finite(value: Any, path: str, nulled: list[str]) -> Any:
+    """JSON has no NaN/Infinity: any non-finite float becomes null, its path noted in `nulled`."""
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if math.isfinite(value):
+            return value
+        nulled.append(path or "value")
+        return None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: _finite(item, f"{path}.{key}" if path else str(key), nulled) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
+        return [_finite(item, f"{path}[{index}]", nulled) for index, item in enumerate(value)]
     return value

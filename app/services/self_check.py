@@ -21,6 +21,7 @@ from app.resources import resource_path
 from app.store.secrets import (
     SecretStoreUnavailable,
     backend_description,
+    backend_refusal,
     delete_secret,
     get_secret,
     set_secret,
@@ -68,8 +69,21 @@ async def _roundtrip() -> str:
     return "ok" if gone else "failed: secret still present after delete"
 
 
+def keyring_warning() -> str | None:
+    """Why the keyring cannot store API keys (fail, null or a non-allow-listed backend), or None."""
+    import keyring
+
+    try:
+        return backend_refusal(keyring.get_keyring())
+    except Exception as exc:  # a backend that fails to even load is the same answer for the user
+        return f"the keyring could not be opened ({type(exc).__name__})"
+
+
 def keyring_report(roundtrip: bool) -> dict[str, Any]:
     report: dict[str, Any] = {"backend": backend_description()}
+    warning = keyring_warning()
+    if warning is not None:
+        report["warning"] = f"cannot store API keys: {warning}"
     if roundtrip:
         report["roundtrip"] = asyncio.run(_roundtrip())
     return report
@@ -88,6 +102,9 @@ def main(argv: list[str]) -> int:
         "resources": resources_report(),
     }
     print(json.dumps(report, indent=2))
+    if "warning" in report["keyring"]:  # a warning, not a failed check: the app runs without API keys
+        print(f"cascade self-check: warning: keyring backend {report['keyring']['backend']} "
+              f"{report['keyring']['warning']}", file=sys.stderr)
     passed = (
         report["tls"]["x509_ca"] > 0
         and not report["resources"]["missing"]

@@ -48,6 +48,9 @@ _NAMED_SECRET = re.compile(
     r"""(?!\[REDACTED\])(?:"[^"]*"|'[^']*'|[^\s&,;"'}\])]+)""",
     re.IGNORECASE,
 )
+# user:password@ in any scheme://authority (http, https, ws, wss, socks…); greedy to the last '@'
+# before the path, as URL parsers split it.
+_URL_USERINFO = re.compile(r"""(?P<head>(?<![\w+.-])[A-Za-z][\w+.-]*://)[^\s/?#"'<>]+@""")
 _WALLET = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?(?![0-9A-Za-z])")
 _IPV6_CANDIDATE = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])"
@@ -79,6 +82,7 @@ def redact(text: str) -> str:
     """Remove secrets, IPs and wallet addresses from free text. Idempotent."""
     if not text:
         return text
+    text = _URL_USERINFO.sub(rf"\g<head>{REDACTED}@", text)
     text = _AUTHORIZATION.sub(lambda m: _quoted(m, m.group(0)), text)
     text = _NAMED_SECRET.sub(lambda m: _quoted(m, m.group(0)), text)
     text = _WALLET.sub("0x[ADDRESS]", text)

@@ -1,8 +1,9 @@
 """API secrets in the OS keyring only, called off the event loop (a backend may prompt or block).
 
 Every failure becomes `SecretStoreUnavailable` with a message for the user. The secret value never
-appears in logs or exception text, and keyrings.alt's file backends (base64 "plaintext" on disk) are
-refused rather than used silently.
+appears in logs or exception text. Only backends known to encrypt are used (an allow-list): keyrings.alt's
+file backends (base64 "plaintext" on disk), a third-party store or the null/fail backends are refused
+rather than used silently.
 """
 
 from __future__ import annotations
@@ -20,6 +21,49 @@ log = logging.getLogger(__name__)
 
 _HELP = ("Cascade keeps API keys only in the system keyring (Secret Service such as GNOME Keyring or "
          "KWallet on Linux, Keychain on macOS, Credential Manager on Windows).")
+
+
+# Backends that keep secrets in the OS's encrypted store. An allow-list, so an unknown third-party
+# backend (possibly plaintext) is refused, not trusted by default.
+ENCRYPTING_BACKENDS = frozenset({
+    "keyring.backends.SecretService.Keyring",  # GNOME Keyring, KeePassXC… over D-Bus
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+    "keyring.backends.macOS.Keyring",  # Keychain
+    "keyring.backends.Windows.WinVaultKeyring",  # Credential Manager / credential locker
+})
+CHAINER_BACKEND = "keyring.backends.chainer.ChainerBackend"  # allowed when all its members are
+_trusted_classes: set[type[KeyringBackend]] = set()
+
+
+def trust_backend_class(backend_class: type[KeyringBackend]) -> None:
+    """Allow one more backend class (the tests' in-memory keyring); never for plaintext stores."""
+    _trusted_classes.add(backend_class)
+
+
+def backend_refusal(backend: KeyringBackend) -> str | None:
+    """Why this backend may not hold API keys (a message for the user), or None when it may."""
+    name = _qualified(backend)
+    if name == CHAINER_BACKEND:
+        members = list(getattr(backend, "backends", None) or ())
+        if not members:
+            return f"No system keyring is available. {_HELP}"
+        return next(filter(None, map(backend_refusal, members)), None)
+    if type(backend) in _trusted_classes or name in ENCRYPTING_BACKENDS:
+        return None
+    if name == "keyring.backends.fail.Keyring":
+        return f"No system keyring is available. {_HELP}"
+    if name == "keyring.backends.null.Keyring":
+        return f"The keyring is disabled (null backend). {_HELP}"
+    if name.startswith("keyrings.alt"):
+        return (f"The keyring backend {name} stores secrets in a file, not in the system keyring; Cascade "
+                f"refuses it. Uninstall keyrings.alt. {_HELP}")
+    return f"The keyring backend {name} is not one known to encrypt secrets; Cascade refuses it. {_HELP}"
+
+
+def _qualified(backend: KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
 class SecretStoreUnavailable(KnownError):
@@ -46,7 +90,7 @@ def backend_description() -> str:
         backend = keyring.get_keyring()
     except Exception as exc:
         return f"unavailable ({type(exc).__name__})"
-    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+    return _qualified(backend)
 
 
 def _get(service: str, name: str) -> str | None:
@@ -85,15 +129,10 @@ def _usable_backend() -> KeyringBackend:
         backend = keyring.get_keyring()
     except Exception as exc:
         raise _unavailable("open the keyring", exc, None) from None
-    members = getattr(backend, "backends", None) or [backend]  # a ChainerBackend lists its members
-    for member in members:
-        module = type(member).__module__
-        if module.startswith("keyrings.alt"):
-            raise SecretStoreUnavailable(
-                f"The keyring backend {module}.{type(member).__name__} stores secrets in a file, not in "
-                f"the system keyring; Cascade refuses it. Uninstall keyrings.alt. {_HELP}")
-        if module == "keyring.backends.null":
-            raise SecretStoreUnavailable(f"The keyring is disabled (null backend). {_HELP}")
+    refusal = backend_refusal(backend)
+    if refusal is not None:
+        log.warning("keyring unavailable: %s", refusal)
+        raise SecretStoreUnavailable(refusal) from None
     return backend
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from app.core import safe_json
+from app.store.endpoint_urls import checked_endpoints
 from app.store.paths import profile_paths
 
 SETTINGS_VERSION = 1
@@ -76,7 +78,11 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
         return LoadedSettings(Settings(), [
             f"Settings file could not be read ({bad.reason}). {_moved_text(target, moved)} Using defaults."],
             target)
-    return LoadedSettings(settings, [], target)
+    # A bad endpoint URL drops that key only (default used), not the whole file.
+    endpoints, warnings = checked_endpoints(settings.endpoints)
+    if warnings:
+        settings = msgspec.structs.replace(settings, endpoints=endpoints)
+    return LoadedSettings(settings, warnings, target)
 
 
 def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
@@ -112,10 +118,10 @@ class _FutureVersion(Exception):
 
 
 def _decode(raw: bytes) -> Settings:
-    try:
-        document = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise _Unreadable(f"not valid JSON: {exc}") from None
+    try:  # bounded: a 200,000-deep file is refused here, not by a RecursionError
+        document = safe_json.loads(raw)
+    except safe_json.JsonInputError as exc:
+        raise _Unreadable(str(exc)) from None
     if not isinstance(document, dict):
         raise _Unreadable("not a JSON object")
     version = document.pop("version", None)

@@ -101,10 +101,10 @@ VALID = {"venue": "binance", "side": "long", "entry_price": 100, "quantity": 1, 
         (json.dumps({k: v for k, v in VALID.items() if k != "side"}), "side"),
         (json.dumps({k: v for k, v in VALID.items() if k != "quantity"}), "quantity"),
         (json.dumps({**VALID, "quantity": -1}), "quantity"),
-        (json.dumps(VALID)[:-1] + ', "entry_price": NaN}', "entry_price"),
-        (json.dumps(VALID)[:-1] + ', "mark_price": Infinity}', "mark_price"),
-        (json.dumps(VALID)[:-1] + ', "leverage": -Infinity}', "leverage"),
-        (json.dumps(VALID)[:-1] + ', "quantity": 1e999}', "quantity"),
+        (json.dumps(VALID)[:-1] + ', "entry_price": NaN}', "input"),
+        (json.dumps(VALID)[:-1] + ', "mark_price": Infinity}', "input"),
+        (json.dumps(VALID)[:-1] + ', "leverage": -Infinity}', "input"),
+        (json.dumps(VALID)[:-1] + ', "quantity": 1e999}', "input"),
         (json.dumps({**VALID, "venue": "ftx"}), "venue"),
         (json.dumps({**VALID, "quantity": "1"}), "quantity"),
         (json.dumps({**VALID, "leverage": True}), "leverage"),
@@ -197,7 +197,7 @@ def test_subprocess_valid_and_invalid() -> None:
                                      "leverage": 50, "mmr": 0.005}))
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["liquidation_price"] == pytest.approx(19_700)
-    bad = _subprocess([], '{"venue": "bybit", "side": "long", "entry_price": NaN, "quantity": 1}')
+    bad = _subprocess([], '{"venue": "bybit", "side": "long", "entry_price": -1, "quantity": 1}')
     assert bad.returncode == 2
     assert json.loads(bad.stdout)["field"] == "entry_price"
 

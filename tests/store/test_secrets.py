@@ -18,6 +18,7 @@ from app.store.secrets import (
     delete_secret,
     get_secret,
     set_secret,
+    trust_backend_class,
 )
 
 SECRET = "s3cr3t-VALUE-9f8e7d6c5b4a"
@@ -91,6 +92,7 @@ async def test_a_backend_error_echoing_the_secret_is_redacted(caplog) -> None:
         def delete_password(self, service: str, username: str) -> None:
             raise keyring.errors.PasswordDeleteError("not found")
 
+    trust_backend_class(Leaky)  # not an encrypting backend: allowed only to test error redaction
     keyring.set_keyring(Leaky())
     caplog.set_level(logging.DEBUG)
     with pytest.raises(SecretStoreUnavailable) as info:

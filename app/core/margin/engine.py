@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from app.core.margin import binance, bitget, bybit, gate, hyperliquid, inverse, okx
+from app.core.margin.finite import nulled_non_finite
 from app.core.margin.formula import (
     Leg,
     MaintenanceModel,
@@ -29,6 +30,8 @@ VENUES: dict[str, VenueRules] = {
 }
 # A disagreement with the exchange's own liquidation price beyond this is flagged in the notes.
 EXCHANGE_TOLERANCE_PCT = 0.5
+# Smallest position size computed: below it the formulas' divisions by size underflow (subnormals).
+MIN_SIZE = 1e-300
 
 
 def venue_rules(venue: str) -> VenueRules:
@@ -81,7 +84,7 @@ def compute(position: Position) -> MarginResult:
     disagreement = _disagreement_pct(liquidation_price, position.exchange_liquidation_price)
     if disagreement is not None and abs(disagreement) > EXCHANGE_TOLERANCE_PCT:
         notes.append(f"differs from the exchange's liquidation price by {disagreement:+.3f} %")
-    return MarginResult(
+    return nulled_non_finite(MarginResult(
         venue=rules.name,
         contract=position.contract,
         margin_mode=position.margin_mode,
@@ -105,7 +108,7 @@ def compute(position: Position) -> MarginResult:
         exchange_liquidation_price=position.exchange_liquidation_price,
         exchange_disagreement_pct=disagreement,
         label=position.label,
-    )
+    ))
 
 
 def resolve_tiers(
@@ -137,8 +140,12 @@ def resolve_tiers(
     )
 
 
-def _size(quantity: float, contract_size: float | None) -> float:
-    return quantity if contract_size is None else quantity * contract_size
+def _size(quantity: float, contract_size: float | None, field: str = "quantity") -> float:
+    size = quantity if contract_size is None else quantity * contract_size
+    # Each factor is valid, the product need not be: 5e-324 × 0.1 is 0 (then a division by zero).
+    if not MIN_SIZE <= size < math.inf:
+        raise MarginInputError(field, f"quantity × contract_size = {size:g} is outside {MIN_SIZE:g}..1.8e308")
+    return size
 
 
 def _collateral(rules: VenueRules, position: Position, leg: Leg, inverse_contract: bool) -> tuple[float, float]:
@@ -167,7 +174,8 @@ def _others(
     total_pnl = total_mm = 0.0
     model = MaintenanceModel(rules.basis, taker_fee if rules.fee_style == "mark" else 0.0)
     for index, other in enumerate(others):
-        leg = make_leg(other.side, _size(other.quantity, other.contract_size), other.entry_price, inverse_contract)
+        size = _size(other.quantity, other.contract_size, f"other_positions[{index}].quantity")
+        leg = make_leg(other.side, size, other.entry_price, inverse_contract)
         tiers, _ = resolve_tiers(rules, other, contract, f"other_positions[{index}].")
         u_mark = to_u(other.entry_price if other.mark_price is None else other.mark_price, inverse_contract)
         total_pnl += pnl(leg, u_mark)

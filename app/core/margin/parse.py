@@ -95,7 +95,10 @@ def _number(name: str, raw: object, field: str) -> float:
     # bool is an int subclass: `true` is not a price.
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise MarginInputError(field, "must be a number")
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an int past ~1.8e308 (a form or mapping that skipped safe_json)
+        raise MarginInputError(field, "too large for a float (above ~1.8e308)") from None
     if not math.isfinite(value):
         raise MarginInputError(field, "must be a finite number (NaN and Infinity are rejected)")
     low, inclusive, high = NUMBER_RANGES[name]

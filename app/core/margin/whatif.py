@@ -13,6 +13,12 @@ from app.core.margin.model import MarginResult, Position
 SEARCH_STEP_PCT = 0.5
 SEARCH_LIMIT_DOWN_PCT = -99.99
 SEARCH_LIMIT_UP_PCT = 1000.0
+# Bounds on one table so no input runs for minutes or fills memory (`cascade margin --shock`).
+MAX_SHOCK_ROWS = 10_001  # e.g. -50..50 in steps of 0.01
+MAX_SHOCK_WORK = 3_000_000  # leg evaluations (see shock_work): a few seconds on a laptop
+# compute() evaluations the move search can take for one cross position (probes + 2 bisections).
+SEARCH_EVALUATIONS = int((SEARCH_LIMIT_UP_PCT - SEARCH_LIMIT_DOWN_PCT) / SEARCH_STEP_PCT) + 2 * 60 + 4
+_COMPUTE_OVERHEAD_LEGS = 6  # one compute() costs about as much as six extra cross neighbours
 
 
 class ShockCell(msgspec.Struct, frozen=True):
@@ -64,6 +70,16 @@ def shocked(position: Position, shock_pct: float) -> Position:
 
 def is_liquidated(result: MarginResult) -> bool:
     return result.margin_ratio is None or result.margin_ratio >= 1.0
+
+
+def shock_work(positions: Sequence[Position], rows: int) -> int:
+    """Leg evaluations shock_table would run: rows plus, for cross books, the move search."""
+    total = 0
+    for position in positions:
+        legs = _COMPUTE_OVERHEAD_LEGS + len(position.other_positions)
+        evaluations = 1 + rows + (SEARCH_EVALUATIONS if position.other_positions else 0)
+        total += legs * evaluations
+    return total
 
 
 def shock_table(positions: Sequence[Position], shocks_pct: Sequence[float]) -> ShockTable:

@@ -243,6 +243,8 @@ def _positive(value: float | str) -> float | None:
     number = optional_number(value)
     if number is not None and number <= 0:
         raise BadFrame(f"non-positive price {value!r}")
+    if number is not None and number >= 1e300:  # the bound every other price field has (common.Positive)
+        raise BadFrame(f"implausible price {value!r}")
     return number
 
 

@@ -31,6 +31,10 @@ def decode(json_decoder: msgspec.json.Decoder[Any], frame: str | bytes) -> Any:
         raise BadFrame(f"not JSON: {error}") from None
     except (TypeError, UnicodeError) as error:  # e.g. a non-str/bytes frame object
         raise BadFrame(f"undecodable frame: {error}") from None
+    except RecursionError:
+        # A hostile or broken peer nesting 1,000+ levels: a bad frame, not a parser bug. Caught here
+        # rather than pre-scanned so the hot path pays nothing (msgspec guards its C recursion).
+        raise BadFrame("nested too deeply") from None
 
 
 def optional_number(value: float | str | None) -> float | None:
@@ -103,6 +107,8 @@ def decode_rows(
             decoded.append(row_decoder.decode(raw))
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
             note(problems, f"{venue} row {index}: {error}")
+        except RecursionError:
+            note(problems, f"{venue} row {index}: nested too deeply")
     return decoded
 
 
