@@ -14,10 +14,10 @@ import sys
 from app import __version__
 
 HEADLESS_COMMANDS: dict[str, str] = {
-    "margin": "app.services.margin_cli",
-    "macro": "app.services.macro_cli",
-    "replay-server": "app.feeds.replay_cli",
-    "self-check": "app.services.self_check",
+    "margin": "app.commands.margin",
+    "macro": "app.commands.macro",
+    "replay-server": "app.commands.replay_server",
+    "self-check": "app.commands.self_check",
 }
 
 

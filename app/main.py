@@ -22,9 +22,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon  # befo
 
 from app import STARTED_AT, __version__
 from app.resources import resource_path
+from app.services.diagnostics import install_excepthook
 from app.services.session import DemoSession, LiveSession, Session
 from app.store.lock import ProfileLock, ProfileLocked
-from app.store.logs import install_excepthook, setup_logging
+from app.store.logs import setup_logging
 from app.store.paths import ProfilePaths, profile_paths
 from app.ui.crash import CrashReporter
 from app.ui.notifier import DesktopNotifier, SoundNotifier
@@ -94,7 +95,7 @@ def _tell_user(app: QApplication, message: str) -> None:
 
 
 async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) -> int:
-    from app.store.logs import asyncio_exception_handler
+    from app.services.diagnostics import asyncio_exception_handler
 
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(asyncio_exception_handler)

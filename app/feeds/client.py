@@ -26,10 +26,10 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice
+from app.core.timing import Timing
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
 
 log = logging.getLogger(__name__)
 

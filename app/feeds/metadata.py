@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from app import __version__
 from app.core.errors import BadFrame
 from app.core.instruments import Instrument, Instruments, load_bundled
+from app.core.timing import Timing
 from app.core.venues import binance, bybit, okx
 from app.feeds.http import retry_after_seconds
-from app.feeds.timing import Timing
 
 log = logging.getLogger(__name__)
 

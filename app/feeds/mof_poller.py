@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 from app import __version__
 from app.core import safe_json
 from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
+from app.core.timing import Timing
 from app.feeds.http import retry_after_seconds
-from app.feeds.timing import Timing
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)

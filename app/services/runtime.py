@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.instruments import Instruments, load_bundled
+from app.core.timing import Timing
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus
-from app.feeds.timing import Timing
 from app.resources import resource_path
 from app.services.supervisor import Supervisor
 from app.services.venue_status import VenueRecord, venue_record

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from app.feeds.timing import Timing
+from app.core.timing import Timing
 
 log = logging.getLogger(__name__)
 

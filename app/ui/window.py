@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
 
     def copy_diagnostics(self) -> None:
         """Gathering reads the log tail and asks keyring for its backend (D-Bus): off the loop thread."""
-        from app.store.logs import diagnostics_text
+        from app.services.diagnostics import diagnostics_text
 
         def copied(text: str) -> None:
             QGuiApplication.clipboard().setText(text)

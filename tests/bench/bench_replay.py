@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from app.core.timing import Timing  # noqa: E402
 from app.core.venues import bybit  # noqa: E402
 from app.feeds.client import run_connection  # noqa: E402
-from app.feeds.recording import RecordingWriter  # noqa: E402
-from app.feeds.replay_server import ReplayServer  # noqa: E402
 from app.feeds.sink import FeedSink  # noqa: E402
 from app.feeds.status import ConnectionStatus  # noqa: E402
-from app.feeds.timing import Timing  # noqa: E402
+from app.replay.recording import RecordingWriter  # noqa: E402
+from app.replay.server import ReplayServer  # noqa: E402
 
 START_MS = 1_768_900_000_000
 STREAM = "bybit/linear"

@@ -14,14 +14,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from app.core.timing import Timing
 from app.core.venues import bybit
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import run_connection
-from app.feeds.recording import RecordingWriter
-from app.feeds.replay_server import ReplayServer
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
+from app.replay.recording import RecordingWriter
+from app.replay.server import ReplayServer
 
 START_MS = 1_768_900_000_000  # 2026-01-20, as the demo scenario
 SCALE = 60.0

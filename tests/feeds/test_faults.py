@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from app.core.events import Liquidation, VenueNotice
+from app.core.timing import Timing
 from app.core.venues import bybit
 from app.feeds.client import run_connection
-from app.feeds.replay_server import ReplayServer
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
+from app.replay.server import ReplayServer
 from tests.feeds.conftest import SCALE, STREAM, FrameCounter, bybit_spec, running_pair, wait_until
 
 pytestmark = pytest.mark.timeout(15)

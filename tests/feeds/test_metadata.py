@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.core.instruments import load_bundled
+from app.core.timing import Timing
 from app.feeds import metadata
 from app.feeds.metadata import HttpResponse, fetch_live_instruments, snapshot_differences
-from app.feeds.timing import Timing
 
 BINANCE_PATH = "/fapi/v1/exchangeInfo"
 OKX_PATH = "/api/v5/public/instruments?instType=SWAP"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.timing import Timing
 from app.feeds.mof_poller import (
     CURRENT_FILE,
     HISTORY_FILE,
@@ -17,7 +18,6 @@ from app.feeds.mof_poller import (
     load_history,
     next_poll_ms,
 )
-from app.feeds.timing import Timing
 
 HEADER = "Date,1Y,2Y,3Y,4Y,5Y,6Y,7Y,8Y,9Y,10Y,15Y,20Y,25Y,30Y,40Y"
 ROW = "2026/5/{day},1.1,1.4,1.5,1.7,1.9,2.0,2.1,2.2,2.4,2.5,3.0,3.4,3.6,3.7,{y40}"

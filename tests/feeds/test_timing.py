@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from app.feeds.timing import Timing
+from app.core.timing import Timing
 
 
 def test_durations_are_scaled() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import FUZZ, FUZZ_SLOW, deep_texts, json_values, mutate, non_finite_texts
 
-from app.services import margin_cli
+from app.commands import margin as margin_cli
 
 ISOLATED = {"venue": "bybit", "side": "long", "entry_price": 20_000, "quantity": 1, "leverage": 50, "mmr": 0.005}
 CROSS = {"venue": "binance", "margin_mode": "cross", "side": "long", "entry_price": 1456.84, "quantity": 3683.979,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import FUZZ, json_values, nested
 
-from app.feeds.recording import RecordingError, RecordingWriter, read_recording
+from app.replay.recording import RecordingError, RecordingWriter, read_recording
 
 
 def read_all(path: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from app.core.tape import Tape
-from app.feeds.replay_server import ReplayServer
-from app.feeds.timing import Timing
+from app.core.timing import Timing
+from app.replay.server import ReplayServer
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.runtime import FeedRuntime, demo_recording

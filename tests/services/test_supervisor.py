@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from app.feeds.timing import Timing
+from app.core.timing import Timing
 from app.services.supervisor import Supervisor
 
 pytestmark = pytest.mark.timeout(10)

@@ -24,7 +24,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from app.services import self_check
+from app.commands import self_check
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"

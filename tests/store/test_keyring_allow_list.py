@@ -9,7 +9,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
 
-from app.services import self_check
+from app.commands import self_check
 from app.store.secrets import SecretStoreUnavailable, backend_refusal, set_secret
 
 SECRET = "s3cr3t-VALUE-allow-list"

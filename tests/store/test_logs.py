@@ -15,16 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.store.logs import (
-    LOG_FILE_NAME,
+from app.services.diagnostics import (
     asyncio_exception_handler,
     diagnostics_text,
     install_excepthook,
-    redact,
-    setup_logging,
-    shutdown_logging,
     uninstall_excepthook,
 )
+from app.store.logs import LOG_FILE_NAME, redact, setup_logging, shutdown_logging
 
 ROOT = Path(__file__).resolve().parents[2]
 WALLET = "0x8f3Cf7ad23Cd3CaDbD9735AFf958023239c6A063"
@@ -230,7 +227,7 @@ def test_diagnostics_has_versions_paths_and_redacted_log_tail(tmp_path: Path, is
 
 
 def test_diagnostics_never_loads_qt() -> None:
-    probe = ("import json, sys; from app.store.logs import diagnostics_text; diagnostics_text(); "
+    probe = ("import json, sys; from app.services.diagnostics import diagnostics_text; diagnostics_text(); "
              "print(json.dumps([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'qasync'))]))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=30,
                          check=True)

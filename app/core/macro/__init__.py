@@ -1,7 +1,7 @@
 """Macro strip data: JGB constant-maturity yields (Ministry of Finance CSVs) and the event calendar.
 
 Qt-free zone, pure: parsing and arithmetic on dates the caller supplies; no I/O, no clock reads.
-The strip and curve widgets (app/ui) and `cascade macro` (app/services/macro_cli.py) build on:
+The strip and curve widgets (app/ui) and `cascade macro` (app/commands/macro.py) build on:
 
 - `jgb.parse_mof_csv`, `jgb.YieldHistory`, `jgb.strip_view`, `jgb.curve`, `jgb.curve_set`,
   `jgb.tenor_history`

@@ -61,7 +61,7 @@ class OtherPosition(msgspec.Struct, frozen=True):
 
 
 class Position(msgspec.Struct, frozen=True):
-    """One position as `cascade margin` receives it (see margin_cli --help for every field)."""
+    """One position as `cascade margin` receives it (see `cascade margin --help` for every field)."""
 
     venue: str
     side: Side

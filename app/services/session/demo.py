@@ -16,8 +16,8 @@ class DemoSession(Session):
     demo = True
 
     def __init__(self, speed: float = 1.0) -> None:
-        from app.feeds.recording import read_meta
-        from app.feeds.replay_server import ReplayServer
+        from app.replay.recording import read_meta
+        from app.replay.server import ReplayServer
 
         self.server = ReplayServer(demo_recording(), speed=speed)
         scenario_start = int(read_meta(demo_recording())["start_ms"])

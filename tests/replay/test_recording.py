@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.feeds.recording import RecordingError, RecordingWriter, read_recording
+from app.replay.recording import RecordingError, RecordingWriter, read_recording
 
 META = {"scenario": "t", "start_ms": 1_768_900_000_000, "streams": ["bybit/linear", "okx/public"]}
 

@@ -1,15 +1,15 @@
 """Seeded generator of the bundled 2026-01-20 demo scenario.
 
-    python -m app.feeds.scenario.generator [--out PATH]
+    python -m app.scenario.generator [--out PATH]
 
-writes resources/scenarios/2026-01-20.jsonl.gz (the recording format of app.feeds.recording):
+writes resources/scenarios/2026-01-20.jsonl.gz (the recording format of app.replay.recording):
 10 calm minutes from 18:50 UTC, then the sharp 4 hours 19:00-23:00 UTC, for Binance USDⓈ-M,
 Bybit (linear, inverse) and OKX (SWAP). Same seed, same bytes: every random draw comes from a named
 `random.Random` substream and every number is printed from integer tick/lot counts.
 
 How it works: prices.py draws the per-second price paths, plan.py the liquidations (time, market,
 side, USD), wire.py prints them and the marks as each venue's frames; this module orders them and
-writes the recording with app.feeds.recording.RecordingWriter.
+writes the recording with app.replay.recording.RecordingWriter.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.feeds.recording import RecordingWriter
-from app.feeds.scenario.calibration import SCENARIO, SEED, START_MS, STREAMS, WINDOW_END_MS, WINDOW_START_MS
-from app.feeds.scenario.markets import VENUES
-from app.feeds.scenario.plan import plan_calm, plan_cascade, sample_binance, stress
-from app.feeds.scenario.prices import price_paths
-from app.feeds.scenario.wire import liquidation_frames, mark_frames, to_fill
+from app.replay.recording import RecordingWriter
 from app.resources import resource_path
+from app.scenario.calibration import SCENARIO, SEED, START_MS, STREAMS, WINDOW_END_MS, WINDOW_START_MS
+from app.scenario.markets import VENUES
+from app.scenario.plan import plan_calm, plan_cascade, sample_binance, stress
+from app.scenario.prices import price_paths
+from app.scenario.wire import liquidation_frames, mark_frames, to_fill
 
 
 def default_out() -> Path:
@@ -60,7 +60,7 @@ def write(out: Path, seed: int = SEED) -> None:
     meta = {
         "scenario": SCENARIO, "start_ms": START_MS, "end_ms": WINDOW_END_MS, "streams": list(STREAMS),
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
-        "generator": "python -m app.feeds.scenario.generator",
+        "generator": "python -m app.scenario.generator",
         "description": "Calibrated reconstruction of what public Binance, Bybit and OKX feeds would have "
                        "carried on 2026-01-20 18:50-23:00 UTC (see reference/scenarios.md).",
     }
@@ -73,7 +73,7 @@ def write(out: Path, seed: int = SEED) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.feeds.scenario.generator",
+    parser = argparse.ArgumentParser(prog="python -m app.scenario.generator",
                                      description="Write the bundled 2026-01-20 demo scenario.")
     parser.add_argument("--out", type=Path, default=None, help="output path (default: the bundled file)")
     args = parser.parse_args(argv)

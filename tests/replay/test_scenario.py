@@ -1,5 +1,5 @@
 """The bundled 2026-01-20 scenario: regenerates byte-identically, parses with the real venue parsers,
-and matches its calibration (reference/scenarios.md, app/feeds/scenario/calibration.py)."""
+and matches its calibration (reference/scenarios.md, app/scenario/calibration.py)."""
 
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ from hypothesis import strategies as st
 
 from app.core.events import Liquidation, MarkPrice
 from app.core.instruments import load_bundled
+from app.core.timing import Timing
 from app.core.venues import binance, bybit, okx
 from app.feeds.client import run_connection
-from app.feeds.recording import read_recording
-from app.feeds.replay_server import ReplayServer
-from app.feeds.scenario import calibration as cal
-from app.feeds.scenario.frames import fmt_step
-from app.feeds.scenario.generator import default_out, write
-from app.feeds.scenario.markets import MARKETS, decimals
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
+from app.replay.recording import read_recording
+from app.replay.server import ReplayServer
+from app.scenario import calibration as cal
+from app.scenario.frames import fmt_step
+from app.scenario.generator import default_out, write
+from app.scenario.markets import MARKETS, decimals
 
 BUNDLED = default_out()
 DAY_START_MS = 1_768_867_200_000  # 2026-01-20T00:00Z

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.feeds import replay_cli
+from app.commands import replay_server as replay_cli
 from tests.feeds.conftest import write_recording
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.commands import margin as margin_cli
 from app.core.margin import VENUES
-from app.services import margin_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

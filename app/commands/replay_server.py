@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from app.feeds.recording import RecordingError
-from app.feeds.replay_server import ReplayServer
+from app.replay.recording import RecordingError
+from app.replay.server import ReplayServer
 from app.resources import resource_path
 
 DEFAULT_SCENARIO = ("scenarios", "2026-01-20.jsonl.gz")

@@ -11,9 +11,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from app.feeds.recording import RecordingWriter
-from app.feeds.replay_server import ReplayServer, frame_topic
-from app.feeds.timing import Timing
+from app.core.timing import Timing
+from app.replay.recording import RecordingWriter
+from app.replay.server import ReplayServer, frame_topic
 from tests.feeds.conftest import START_MS, bybit_liquidation, wait_until
 
 pytestmark = pytest.mark.timeout(10)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from app.feeds.scenario.markets import Market, decimals
+from app.scenario.markets import Market, decimals
 
 _encode = msgspec.json.Encoder().encode
 

@@ -12,9 +12,9 @@ import random
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from app.feeds.scenario.calibration import COIN_SHARE, LONG_SHARE, REST_SPLIT, START_MS, VENUE_LONG_USD
-from app.feeds.scenario.markets import Market, markets_of
-from app.feeds.scenario.prices import CASCADE_OFFSET_S, DURATION_S
+from app.scenario.calibration import COIN_SHARE, LONG_SHARE, REST_SPLIT, START_MS, VENUE_LONG_USD
+from app.scenario.markets import Market, markets_of
+from app.scenario.prices import CASCADE_OFFSET_S, DURATION_S
 
 CALM_VENUE_WEIGHT = {"bybit": 0.45, "binance": 0.35, "okx": 0.20}
 MEDIAN_ORDER_USD = {"BTC": 2600.0, "ETH": 1900.0, "SOL": 900.0, "XRP": 800.0, "DOGE": 600.0, "PEPE": 450.0}

@@ -11,12 +11,12 @@ import math
 import random
 from collections import defaultdict
 
-from app.feeds.scenario import frames
-from app.feeds.scenario.calibration import START_MS
-from app.feeds.scenario.frames import BinanceMark, Fill, fmt_fixed, fmt_step
-from app.feeds.scenario.markets import BINANCE, Market, decimals, markets_of
-from app.feeds.scenario.plan import Liq
-from app.feeds.scenario.prices import CASCADE_OFFSET_S, DURATION_S
+from app.scenario import frames
+from app.scenario.calibration import START_MS
+from app.scenario.frames import BinanceMark, Fill, fmt_fixed, fmt_step
+from app.scenario.markets import BINANCE, Market, decimals, markets_of
+from app.scenario.plan import Liq
+from app.scenario.prices import CASCADE_OFFSET_S, DURATION_S
 
 NEXT_FUNDING_MS = 1_768_953_600_000  # 2026-01-21T00:00Z, the next 8-hourly funding on all three
 VENUE_BASIS = {"binance": 1.0, "bybit": 1.00008, "okx": 0.99994}  # small constant mark differences

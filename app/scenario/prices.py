@@ -14,7 +14,7 @@ import math
 import random
 from typing import NamedTuple
 
-from app.feeds.scenario.calibration import END_MS, PRICE_PATH, SEED, START_MS, WINDOW_START_MS
+from app.scenario.calibration import END_MS, PRICE_PATH, SEED, START_MS, WINDOW_START_MS
 
 DURATION_S = (END_MS - START_MS) // 1000
 CASCADE_OFFSET_S = (WINDOW_START_MS - START_MS) // 1000

@@ -27,8 +27,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from app.core import safe_json
-from app.feeds.recording import read_recording
-from app.feeds.timing import Timing
+from app.core.timing import Timing
+from app.replay.recording import read_recording
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import macro_cli
+from app.commands import macro as macro_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

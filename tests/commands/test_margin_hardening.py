@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from app.commands import margin as margin_cli
 from app.core.margin.whatif import MAX_SHOCK_ROWS
-from app.services import margin_cli
 
 POSITION = {"venue": "bybit", "side": "long", "entry_price": 20_000, "quantity": 1, "leverage": 50, "mmr": 0.005}
 

@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.events import Event, Liquidation
+from app.core.timing import Timing
 from app.core.venues import binance, bybit
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds import client
 from app.feeds.client import OverlapIds, run_connection
-from app.feeds.recording import RecordingWriter, read_recording
-from app.feeds.replay_server import ReplayServer
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
+from app.replay.recording import RecordingWriter, read_recording
+from app.replay.server import ReplayServer
 from app.services.venue_status import venue_record
 from tests.feeds.conftest import SCALE, START_MS, bybit_liquidation, wait_until
 

@@ -8,12 +8,12 @@ import contextlib
 
 import pytest
 
+from app.core.timing import Timing
 from app.core.venues import binance, bybit, okx
 from app.feeds.client import run_connection
-from app.feeds.replay_server import ReplayServer
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
-from app.feeds.timing import Timing
+from app.replay.server import ReplayServer
 from app.resources import resource_path
 from tests.feeds.conftest import wait_until
 
