@@ -63,13 +63,14 @@ print(value)' "$1" "$2"
 # --- contents ------------------------------------------------------------------------------------
 internal="$bundle/_internal"
 for f in resources/scenarios/2026-01-20.jsonl.gz resources/instruments-majors.json resources/macro/events.ics \
-         resources/icons/cascade-256.png certifi/cacert.pem keyring-*.dist-info/entry_points.txt; do
+         resources/icons/cascade-256.png resources/help/margin.txt certifi/cacert.pem keyring-*.dist-info/entry_points.txt; do
   compgen -G "$internal/$f" >/dev/null || fail "bundle lacks $f"
 done
+[ ! -e "$internal/resources/docs" ] || fail "resources/docs (repository documents) is bundled"
 [ -z "$(find "$internal" -path '*keyrings/alt*' -print -quit)" ] || fail "keyrings.alt (plaintext keyring) is bundled"
 [ -z "$(find "$internal" -name 'libQt6Quick*' -o -name 'libQt6WebEngine*' -o -name 'libqgtk3*' | head -1)" ] \
   || fail "an excluded Qt module is bundled"
-ok "bundle contents (resources, certifi, keyring entry points; no keyrings.alt, Quick, WebEngine)"
+ok "bundle contents (resources without docs, certifi, keyring entry points; no keyrings.alt, Quick, WebEngine)"
 
 # --- headless commands from the frozen app --------------------------------------------------------
 [ "$("$exe" --version)" = "cascade $version" ] || fail "--version printed '$("$exe" --version)'"

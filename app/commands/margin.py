@@ -4,110 +4,71 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
+import re
 import sys
+import textwrap
 from typing import Any, TextIO
 
 from app.core import safe_json
-from app.core.margin.engine import compute
+from app.core.margin.engine import VENUES, compute
 from app.core.margin.finite import OVERFLOW_REASON
 from app.core.margin.model import MarginInputError
 from app.core.margin.parse import position_from_mapping
+from app.core.margin.rules import STANDARD_ACCOUNT_MODES
+from app.core.margin.tiers import bundled_symbols
 from app.core.margin.whatif import MAX_SHOCK_ROWS, MAX_SHOCK_WORK, ShockTable, shock_table, shock_work
+from app.resources import resource_path
 
 EXIT_INVALID = 2
 
-FIELDS = """\
-input fields (one JSON object on stdin; money in quote, or in coin for inverse contracts):
-  venue                binance | bybit | okx | bitget | gate | hyperliquid | generic        (required)
-  side                 long | short                                                         (required)
-  entry_price          average entry price > 0                                              (required)
-  quantity             base units (linear), USD (inverse), or contracts if contract_size    (required)
-  contract             linear | inverse                                       (default linear)
-  margin_mode          isolated | cross                                       (default isolated)
-  contract_size        base per contract (OKX ctVal) or USD per inverse contract
-  mark_price           price to value the position at                         (default entry_price)
-  leverage             isolated only: derives isolated_margin = entry notional / leverage
-                       when isolated_margin is absent (Bybit adds its fee to close)
-  isolated_margin      the position's isolated margin
-  wallet_balance       cross: the account wallet (quote; coin for inverse)
-  other_positions      cross: [{side, entry_price, mark_price, quantity, contract_size?,
-                       mmr, maintenance_amount} or {..., tiers} or {..., symbol}]
-  tiers                [{floor, cap, mmr, maintenance_amount, max_leverage}] by notional
-                       (quote; coin for inverse); a missing maintenance_amount is chained
-                       as floor × (mmr − previous mmr) + previous amount; the tier is
-                       re-picked at the liquidation price (Bybit: at the entry value)
-  mmr, maintenance_amount  single-tier shortcut (maintenance_amount default 0)
-  max_leverage         Hyperliquid: maintenance rate = 1 / (2 × max_leverage)
-  taker_fee            fee rate in maintenance where the venue counts it: OKX, Gate,
-                       Bitget, generic (on the notional at mark), Bybit (fee to close at
-                       the bankruptcy price); unused by Binance and Hyperliquid (default 0)
-  extra_margin         isolated: margin added after opening                   (default 0)
-  symbol               picks bundled tiers: binance BTCUSDT, ETHUSDT; hyperliquid BTC,
-                       ETH, SOL, XRP (others: give mmr or tiers)
-  position_mode        one_way | hedge                                        (default one_way)
-  account_mode         standard (default); binance multi_assets | portfolio_margin; bybit
-                       multi_collateral | portfolio_margin; okx multi_currency |
-                       portfolio_margin -> reported as "exchange figures only"
-  exchange_liquidation_price  the venue's own figure: shown beside ours, >0.5 % apart flagged
-  label                a name for the position (what-if tables)
-Precedence of maintenance data: mmr (+ maintenance_amount) > tiers > max_leverage (Hyperliquid)
-> bundled tiers for symbol.
+# The field reference and the copy-paste examples live in a text resource; the venue lists in it come
+# from the margin rules registry (@NAME@ markers), so adding a venue there updates the help.
+HELP_RESOURCE = ("help", "margin.txt")
+HELP_WIDTH = 100  # a line that grows past this (and past its template) when filled in is re-wrapped
+FIELD_INDENT = " " * 23  # where a field's description starts
+_MARKER = re.compile(r"@([A-Z_]+)@( *)")
 
-output fields:
-  liquidation_price (null + note when there is none), bankruptcy_price, distance_price and
-  distance_pct (mark vs liquidation, positive = safe), maintenance_margin (account total used in
-  the ratio, with the venue's fee terms), position_maintenance_margin, margin_balance, margin_ratio
-  (maintenance / margin balance, 1.0 = liquidation on every venue), venue_margin_ratio (as the
-  venue shows it: OKX equity / (MM + fees); Bitget margin balance / position value), notional,
-  tier, tier_source, note, notes, exchange_figures_only, exchange_disagreement_pct.
 
---shock LO..HI [--step S]: stdin is {"positions": [position, ...]} (or one position); every mark
-  (and every cross neighbour's mark) moves by LO..HI % in steps of S; output {"shocks": [{shock_pct,
-  positions: [{label, mark_price, margin_ratio, distance_pct, liquidated}], liquidated}],
-  "moves": [{label, move_pct, liquidation_price}] nearest first, "first_down", "first_up",
-  "first", "skipped"}.
-"""
+@functools.cache
+def help_epilog() -> str:
+    """resources/help/margin.txt with its @NAME@ markers filled in (see _help_values)."""
+    try:
+        template = resource_path(*HELP_RESOURCE).read_text(encoding="utf-8")
+    except OSError:
+        return f"(the field reference and examples are missing: resources/{'/'.join(HELP_RESOURCE)})\n"
+    values = _help_values()
+    lines: list[str] = []
+    for line in template.splitlines():
+        filled = _MARKER.sub(lambda match: _fill(match, values), line)
+        if len(filled) > max(HELP_WIDTH, len(line)):
+            lines.extend(textwrap.wrap(filled, HELP_WIDTH, subsequent_indent=FIELD_INDENT,
+                                       break_long_words=False, break_on_hyphens=False))
+        else:
+            lines.append(filled)
+    return "\n".join(lines) + "\n"
 
-EXAMPLES = """\
-examples (copy-paste):
-  # Binance USDⓈ-M cross, the FAQ's worked example (ETH leg; LP 1,153.26)
-  echo '{"venue":"binance","margin_mode":"cross","side":"long","entry_price":1456.84,"quantity":3683.979,
-    "mark_price":1335.18,"wallet_balance":1535443.01,"mmr":0.10,"maintenance_amount":135365,
-    "other_positions":[{"side":"long","entry_price":32481.98,"mark_price":31967.27,"quantity":109.488,
-    "mmr":0.025,"maintenance_amount":16300}]}' | cascade margin
-  # Binance USDⓈ-M isolated with the bundled BTCUSDT brackets
-  echo '{"venue":"binance","symbol":"BTCUSDT","side":"short","entry_price":90000,"quantity":2,
-    "leverage":20}' | cascade margin
-  # Binance COIN-M inverse: 100 BTCUSD contracts of 100 USD, 0.5 BTC cross wallet
-  echo '{"venue":"binance","contract":"inverse","margin_mode":"cross","side":"long","entry_price":45000,
-    "quantity":100,"contract_size":100,"wallet_balance":0.5,"mmr":0.004}' | cascade margin
-  # Bybit isolated, its help-page example (LP 19,700)
-  echo '{"venue":"bybit","side":"long","entry_price":20000,"quantity":1,"leverage":50,"mmr":0.005}' | cascade margin
-  # Bybit inverse cross, legacy help example (LP 5,739.08)
-  echo '{"venue":"bybit","contract":"inverse","margin_mode":"cross","side":"long","entry_price":8000,
-    "quantity":10000,"wallet_balance":0.5,"mmr":0.005,"taker_fee":0.00075}' | cascade margin
-  # OKX isolated, 613 BIGTIME-USDT-SWAP contracts of ctVal 10 (mgnRatio 6.0648…)
-  echo '{"venue":"okx","side":"long","entry_price":0.01305,"mark_price":0.01304,"quantity":613,
-    "contract_size":10,"isolated_margin":9.9995625,"mmr":0.02,"taker_fee":0.0005}' | cascade margin
-  # Hyperliquid cross with the bundled ETH tiers (the 2026-01-20 2,200 ETH case: LP ≈ 2,991.43)
-  echo '{"venue":"hyperliquid","symbol":"ETH","margin_mode":"cross","side":"long","entry_price":3031.82,
-    "quantity":2200,"wallet_balance":220477}' | cascade margin
-  # Bitget isolated short
-  echo '{"venue":"bitget","side":"short","entry_price":3000,"quantity":5,"leverage":25,"mmr":0.005,
-    "taker_fee":0.0006}' | cascade margin
-  # Gate isolated long
-  echo '{"venue":"gate","side":"long","entry_price":90000,"quantity":0.5,"leverage":10,"mmr":0.005,
-    "taker_fee":0.0005}' | cascade margin
-  # Generic inverse: 10,000 USD short @ 50,000 with 0.05 BTC margin
-  echo '{"venue":"generic","contract":"inverse","side":"short","entry_price":50000,"quantity":10000,
-    "isolated_margin":0.05,"mmr":0.005}' | cascade margin
-  # What-if table for a book
-  echo '{"positions":[{"venue":"bybit","side":"long","entry_price":20000,"quantity":1,"leverage":50,"mmr":0.005},
-    {"venue":"okx","side":"short","entry_price":3000,"quantity":10,"contract_size":0.1,"leverage":10,
-    "mmr":0.004}]}' | cascade margin --shock -20..20 --step 5
-"""
+
+def _fill(match: re.Match[str], values: dict[str, str]) -> str:
+    """A marker's value; a marker followed by a run of spaces keeps the column after it aligned."""
+    value, spaces = values[match.group(1)], match.group(2)
+    if len(spaces) < 2:
+        return value + spaces
+    return value.ljust(len(match.group(0)) - 2) + "  "
+
+
+def _help_values() -> dict[str, str]:
+    """What the help's markers stand for, read from the margin rules registry and the bundled tiers."""
+    bundled = [(venue, bundled_symbols(venue)) for venue in VENUES]
+    account_level = [(venue, rules.account_level_modes) for venue, rules in VENUES.items()]
+    return {
+        "VENUES": " | ".join(VENUES),
+        "BUNDLED_SYMBOLS": "; ".join(f"{venue} {', '.join(symbols)}" for venue, symbols in bundled if symbols),
+        "STANDARD_ACCOUNT_MODES": " | ".join(STANDARD_ACCOUNT_MODES),
+        "ACCOUNT_LEVEL_MODES": "; ".join(f"{venue} {' | '.join(modes)}" for venue, modes in account_level if modes),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cascade margin",
         description="Liquidation price, distance to liquidation and margin ratio of one position "
         "(JSON on stdin, JSON on stdout; invalid input: {\"error\", \"field\"} and exit 2).",
-        epilog=FIELDS + "\n" + EXAMPLES,
+        epilog=help_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--shock", metavar="LO..HI", help="what-if table over mark shocks in %%, e.g. -20..20")

@@ -36,6 +36,7 @@ REQUIRED_RESOURCES = (
     ("macro", "jgbcme_all.csv"),
     ("macro", "events.ics"),
     ("icons", "cascade-256.png"),
+    ("help", "margin.txt"),  # `cascade margin --help`: the field reference and examples
 )
 
 

@@ -1,5 +1,5 @@
 """Live instrument metadata at start-up: contract sizes, kinds, tick and lot sizes from each venue's
-public REST listing, merged over the bundled snapshot (live wins; data/README.md).
+public REST listing, merged over the bundled snapshot (live wins; resources/docs/data.md).
 
 - Binance USDⓈ-M `GET /fapi/v1/exchangeInfo` (one request, weight 1).
 - Bybit `GET /v5/market/instruments-info?category=linear|inverse&limit=1000`, paged by

@@ -1,4 +1,4 @@
-"""The recording format (DESIGN.md "Replay and demo"): gzip JSON lines, one per frame.
+"""The recording format (resources/docs/DESIGN.md "Replay and demo"): gzip JSON lines, one per frame.
 
     {"offset_ms": 0, "stream": "meta", "kind": "meta", "frame": "{\"scenario\": ..., \"start_ms\": ...}"}
     {"offset_ms": 125, "stream": "bybit/linear", "kind": "ws", "frame": "<exact text the venue sent>"}

@@ -33,7 +33,7 @@ from app.replay.recording import read_recording
 log = logging.getLogger(__name__)
 
 HEARTBEAT_DEADLINE_S: dict[str, float] = {"bybit": 600.0, "okx": 30.0}
-"""Bybit cuts a connection without ping for 10 min; OKX after 30 s of silence (feeds.md §2.3, §3.3)."""
+"""Bybit cuts a connection without ping for 10 min; OKX after 30 s of silence (resources/docs/feeds.md §2.3, §3.3)."""
 BACKPRESSURE_BYTES = 256 << 10
 """Past this unsent backlog on any client, playback (and scenario time) waits for it to catch up:
 replaying faster than the app can read would otherwise only grow buffers and lose frames."""

@@ -1,8 +1,8 @@
 """Calibration targets of the bundled 2026-01-20 scenario, as data, each with its source.
 
-Source document: /work/shared/reference/scenarios.md, "The bundled demo: what public feeds would have
+Source document: resources/docs/scenarios.md, "The bundled demo: what public feeds would have
 shown" (figures reported by CoinGlass-derived press on the day, or assumed where the table says so).
-The generator draws toward these numbers; tests/feeds/test_scenario.py checks the bundled file
+The generator draws toward these numbers; tests/replay/test_scenario.py checks the bundled file
 against them with the tolerances below.
 """
 
@@ -32,7 +32,7 @@ VENUE_LONG_USD: dict[str, Target] = {
     "binance": Target(
         64.08e6, "reported (4 h): 'Binance $64.08M as seen through its sampled feed' (1/symbol/s)"
     ),
-    "okx": Target(30.0e6, "assumed: 'OKX ~$30M' (scenarios.md demo table)"),
+    "okx": Target(30.0e6, "assumed: 'OKX ~$30M' (resources/docs/scenarios.md demo table)"),
 }
 
 LONG_SHARE = Target(0.92, "reported: 'Longs ~92% of the total (shorts ~8%)'")
@@ -75,4 +75,4 @@ COIN_SHARE_TOLERANCE = 0.03  # ±3 points
 PRICE_LOW_TOLERANCE = 0.005  # BTC low within 0.5% of $87,800
 
 CALM_RATE_PER_S = Target(2.0, "replay profile 'calm': 1-3 liquidations/s, steady, mixed sides")
-MAX_BYTES = 10 * 1024 * 1024  # DESIGN.md: the bundled scenario is at most 10 MB
+MAX_BYTES = 10 * 1024 * 1024  # resources/docs/DESIGN.md: the bundled scenario is at most 10 MB

@@ -1,4 +1,4 @@
-"""Venue frame text exactly as each client receives it (see reference/feeds.md §1-3, §11).
+"""Venue frame text exactly as each client receives it (see resources/docs/feeds.md §1-3, §11).
 
 Numbers are formatted from integer tick/lot counts with fixed decimals, so the text is the same on
 every run and platform. Key order follows the venues' own documented samples.

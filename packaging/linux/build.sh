@@ -69,7 +69,7 @@ find "$root" -type d -exec chmod 755 {} +
 installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 
 # Qt loads these from the system (PyInstaller never bundles libGL/libEGL, and the X and font
-# stack must match the user's). The list follows desktop-stack.md (offscreen + xcb), plus the
+# stack must match the user's). The list follows resources/docs/desktop-stack.md (offscreen + xcb), plus the
 # Wayland client libraries the bundled wayland platform plugin links (found with ldd).
 depends="libc6, libegl1, libgl1, libopengl0, libfontconfig1, libfreetype6, libxkbcommon0, libglib2.0-0,
  libdbus-1-3, libxcb1, libxkbcommon-x11-0, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1,

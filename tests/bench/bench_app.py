@@ -4,7 +4,7 @@ through settings) receiving it through the real network code; printed: frames/s 
 and how late its event loop woke (median, p99, max).
 
 Run: .venv/bin/python tests/bench/bench_app.py [runs] [speeds...]   (default: 3 runs, speeds 100 300 1000)
-DESIGN.md's budget: sustain 30,000 frames/s with the loop never blocked more than 50 ms.
+resources/docs/DESIGN.md's budget: sustain 30,000 frames/s with the loop never blocked more than 50 ms.
 """
 
 from __future__ import annotations

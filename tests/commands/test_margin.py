@@ -158,6 +158,35 @@ def test_every_help_example_runs() -> None:
         assert code == 0, (body, out)
 
 
+def test_help_text_is_a_resource_filled_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = (ROOT / "app" / "commands" / "margin.py").read_text(encoding="utf-8")
+    for venue in VENUES:
+        assert f'"{venue}"' not in source and f"'{venue}'" not in source, venue
+    template = (ROOT / "resources" / "help" / "margin.txt").read_text(encoding="utf-8")
+    assert "echo '" in template and "@VENUES@" in template
+    text = margin_cli.build_parser().format_help()
+    assert not re.search(r"@[A-Z_]+@", text)
+    venue_line = next(line for line in text.splitlines() if line.lstrip().startswith("venue "))
+    assert venue_line.split()[1:-1] == " | ".join(VENUES).split() and venue_line.endswith("(required)")
+    flat = " ".join(text.split())
+    for venue, rules in VENUES.items():
+        if rules.account_level_modes:
+            assert f"{venue} {' | '.join(rules.account_level_modes)}" in flat, venue
+    assert "binance BTCUSDT, ETHUSDT" in flat
+    assert max(len(line) for line in margin_cli.help_epilog().splitlines()) <= max(
+        len(line) for line in template.splitlines())
+
+    # Without the resource the command still runs and its help says what is missing.
+    monkeypatch.setattr(margin_cli, "HELP_RESOURCE", ("help", "no-such-file.txt"))
+    margin_cli.help_epilog.cache_clear()
+    try:
+        assert "missing: resources/help/no-such-file.txt" in margin_cli.build_parser().format_help()
+        assert run(VALID)[0] == 0
+    finally:
+        monkeypatch.undo()
+        margin_cli.help_epilog.cache_clear()
+
+
 def test_shock_table_shape_and_first_liquidation() -> None:
     book = {"positions": [
         {"venue": "bybit", "side": "long", "entry_price": 20_000, "quantity": 1, "leverage": 50, "mmr": 0.005,

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-# Bounded and deadline-free (DESIGN.md "Habits"): a hang is prevented by limits in the code, not here.
+# Bounded and deadline-free (resources/docs/DESIGN.md "Habits"): a hang is prevented by limits in the code, not here.
 FUZZ = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 FUZZ_SLOW = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 

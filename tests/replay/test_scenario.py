@@ -1,5 +1,5 @@
 """The bundled 2026-01-20 scenario: regenerates byte-identically, parses with the real venue parsers,
-and matches its calibration (reference/scenarios.md, app/scenario/calibration.py)."""
+and matches its calibration (resources/docs/scenarios.md, app/scenario/calibration.py)."""
 
 from __future__ import annotations
 

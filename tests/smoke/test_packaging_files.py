@@ -36,7 +36,7 @@ def test_spec_is_python_and_ships_what_the_frozen_app_needs() -> None:
     ast.parse(text)
     for needed in ('collect_submodules("app")', 'copy_metadata("keyring")', 'collect_submodules("keyring.backends")',
                    '"secretstorage"', '"certifi"', '"resources"), "resources")', "rth_cascade_tls.py",
-                   '"NSAppSleepDisabled": True', "from app import __version__"):
+                   '"NSAppSleepDisabled": True', "from app import __version__", '"resources/docs/")'):
         assert needed in text, needed
     for unused in ("PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtQuick", "PySide6.QtQml",
                    "PySide6.QtMultimedia", "keyrings.alt"):

@@ -232,7 +232,7 @@ def test_kill_9_loses_at_most_about_the_last_commit_interval(tmp_path: Path) -> 
         with sqlite3.connect(path) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert ids == list(range(recovered))  # whole batches, in order: a prefix of what was written
-    # DESIGN.md: a kill -9 loses at most the last second. Everything enqueued earlier was committed.
+    # resources/docs/DESIGN.md: a kill -9 loses at most the last second. Everything enqueued earlier was committed.
     safe = max((n for n, at in progress if at < killed_at - 1.0), default=0)
     assert recovered >= safe > 0
     print(f"written before kill >= {progress[-1][0]}, recovered {recovered}")

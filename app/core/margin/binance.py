@@ -2,7 +2,7 @@
 
 USDⓈ-M one-way: LP = (WB − TMM1 + UPNL1 + cum − side·Q·EP) / (Q·MMR − side·Q);
 COIN-M: LP = Q_usd·(MMR + side) / (WB + cum + side·Q_usd/EP). Both are the shared equation of
-formula.py with maintenance on the notional at mark and no fee term (margin.md §1).
+formula.py with maintenance on the notional at mark and no fee term (resources/docs/margin.md §1).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class BinanceRules(VenueRules):
         "multi_assets": "Binance Multi-Assets mode",
         "portfolio_margin": "Binance Portfolio Margin",
     }
-    source = "Binance FAQ: liquidation price of USDⓈ-M / COIN-M futures (margin.md §1)"
+    source = "Binance FAQ: liquidation price of USDⓈ-M / COIN-M futures (resources/docs/margin.md §1)"
 
 
 RULES = BinanceRules()

@@ -2,7 +2,7 @@
 
 Bybit values maintenance on the position value at entry (`MM = Q·EP·MMR − MM deduction`, which is
 what makes its own example give 19,700), and adds an estimated fee to close, valued at the
-bankruptcy price, to both initial and maintenance margin (margin.md §2). The tier therefore comes
+bankruptcy price, to both initial and maintenance margin (resources/docs/margin.md §2). The tier therefore comes
 from the entry position value, so there is nothing to re-pick at the liquidation price.
 """
 
@@ -24,7 +24,7 @@ class BybitRules(VenueRules):
         "uta_multi_collateral": "Bybit UTA cross margin with multi-collateral",
         "portfolio_margin": "Bybit UTA Portfolio Margin",
     }
-    source = "Bybit help: Liquidation Price (USDT contract, UTA isolated, inverse) (margin.md §2)"
+    source = "Bybit help: Liquidation Price (USDT contract, UTA isolated, inverse) (resources/docs/margin.md §2)"
 
     def derived_isolated_margin(self, leg: Leg, leverage: float, taker_fee: float) -> float:
         # Initial margin = value / leverage + fee to close at the bankruptcy price: long value×(1−1/lev)

@@ -1,6 +1,6 @@
 """Hyperliquid perps (USDC, linear only): maintenance leverage = 2 × max leverage, so the maintenance
 rate is 1 / (2 × max leverage); tiers carry a maintenance deduction and are picked by the position
-value at the liquidation price (margin.md §4). The docs' `liq_price = price − side × margin_available
+value at the liquidation price (resources/docs/margin.md §4). The docs' `liq_price = price − side × margin_available
 / size / (1 − l × side)` is the shared equation solved from the mark."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class HyperliquidRules(VenueRules):
     contracts = frozenset({"linear"})
     basis = "mark"
     fee_style = "none"
-    source = "Hyperliquid docs: Liquidations, Margin tiers (margin.md §4)"
+    source = "Hyperliquid docs: Liquidations, Margin tiers (resources/docs/margin.md §4)"
 
     def fallback_tiers(self, max_leverage: float | None) -> tuple[tuple[Tier, ...], str] | None:
         if max_leverage is None:

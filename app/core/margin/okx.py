@@ -1,5 +1,5 @@
 """OKX swaps: contracts × ctVal, maintenance plus the taker fee on the notional at mark, and OKX's
-inverted margin ratio `mgnRatio = equity / (MM + fees)` (liquidation at ≤ 100 %; margin.md §3)."""
+inverted margin ratio `mgnRatio = equity / (MM + fees)` (liquidation at ≤ 100 %; resources/docs/margin.md §3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class OkxRules(VenueRules):
         "multi_currency": "OKX multi-currency margin",
         "portfolio_margin": "OKX portfolio margin",
     }
-    source = "OKX help: tiered maintenance margin ratio rules; mgnRatio definition (margin.md §3)"
+    source = "OKX help: tiered maintenance margin ratio rules; mgnRatio definition (resources/docs/margin.md §3)"
 
     def venue_margin_ratio(self, margin_ratio: float | None, balance: float, notional_at_mark: float) -> float | None:
         if margin_ratio is None or margin_ratio == 0:

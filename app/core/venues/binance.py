@@ -1,5 +1,5 @@
 """Binance USDⓈ-M futures: `!forceOrder@arr` liquidations and `!markPrice@arr@1s` marks on the 2026
-`/market` endpoint (feeds.md §1). The feed is sampled: at most one liquidation per symbol per second.
+`/market` endpoint (resources/docs/feeds.md §1). The feed is sampled: at most one liquidation per symbol per second.
 COIN-M forceOrder payloads (`q` in contracts) are understood too, for the day dstream is added."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://fstream.binance.com/market/s
 SUBSCRIBE = '{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}'
 STALL_AFTER_S = 10.0  # marks arrive every second, so 10 s of silence is a dead connection
 MAX_LIFETIME_S = 23.5 * 3600.0
-"""Binance cuts a connection at 24 h (feeds.md §1.3): rotate half an hour before, which leaves room
+"""Binance cuts a connection at 24 h (resources/docs/feeds.md §1.3): rotate half an hour before, which leaves room
 for retries if the new connection fails."""
 
 

@@ -1,5 +1,5 @@
 """Bybit v5 public linear/inverse: `allLiquidation.{symbol}` (every liquidation, 500 ms batches) and
-`tickers.{symbol}` marks (snapshot, then deltas where a missing field means unchanged). feeds.md §2.
+`tickers.{symbol}` marks (snapshot, then deltas where a missing field means unchanged). resources/docs/feeds.md §2.
 
 `S` is the POSITION side (`Buy` = a long was liquidated), the opposite of Binance's order side.
 Linear `v` is base coin (of the symbol: 1000PEPEUSDT counts thousands); inverse `v` is USD contracts.
@@ -50,7 +50,7 @@ HEARTBEAT_INTERVAL_S = 20.0
 STALL_AFTER_S = 30.0
 ARGS_PER_SUBSCRIBE = 100
 """Bybit caps a public request's args at 21,000 characters and sets no arg-count limit for derivatives
-(feeds.md §2.1): 100 topics (~2.6k characters) per message keeps every listed perpetual to a handful
+(resources/docs/feeds.md §2.1): 100 topics (~2.6k characters) per message keeps every listed perpetual to a handful
 of subscribe messages on each (re)connect."""
 
 Category = Literal["linear", "inverse"]

@@ -1,5 +1,5 @@
 """OKX v5 public: `liquidation-orders` by instType (sizes in contracts × ctVal) and `mark-price` per
-instId. feeds.md §3. OKX says the feed "doesn't represent the total number of liquidations" and is
+instId. resources/docs/feeds.md §3. OKX says the feed "doesn't represent the total number of liquidations" and is
 not chronological: completeness is `partial`. Sizing needs ctVal, so an instrument missing from the
 metadata gives `Unconvertible`, never a guessed size."""
 

@@ -1,4 +1,4 @@
-"""The venues' own worked examples (reference/margin.md), to the cent where the source allows."""
+"""The venues' own worked examples (resources/docs/margin.md), to the cent where the source allows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The recorded sample messages of feeds.md §11 for Binance, Bybit and OKX, verbatim, plus the Bybit
+"""The recorded sample messages of resources/docs/feeds.md §11 for Binance, Bybit and OKX, verbatim, plus the Bybit
 acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled with plausible ticker fields)."""
 
 BINANCE_OFFICIAL = '{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}'  # noqa: E501

@@ -1,4 +1,4 @@
-"""Binance USDⓈ-M forceOrder / markPrice parsing: feeds.md §1 and §11 sample frames, exact events."""
+"""Binance USDⓈ-M forceOrder / markPrice parsing: resources/docs/feeds.md §1 and §11 sample frames, exact events."""
 
 from __future__ import annotations
 

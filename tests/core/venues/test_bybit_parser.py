@@ -1,4 +1,4 @@
-"""Bybit v5 allLiquidation / tickers parsing: feeds.md §2 and §11 sample frames, exact events."""
+"""Bybit v5 allLiquidation / tickers parsing: resources/docs/feeds.md §2 and §11 sample frames, exact events."""
 
 from __future__ import annotations
 

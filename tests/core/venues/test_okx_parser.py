@@ -1,4 +1,4 @@
-"""OKX v5 liquidation-orders / mark-price parsing: feeds.md §3 and §11 sample frames, exact events."""
+"""OKX v5 liquidation-orders / mark-price parsing: resources/docs/feeds.md §3 and §11 sample frames, exact events."""
 
 from __future__ import annotations
 
