@@ -1,10 +1,8 @@
 """Live instrument metadata at start-up: contract sizes, kinds, tick and lot sizes from each venue's
-public REST listing, merged over the bundled snapshot (live wins; data/README.md).
-
-- Binance USDⓈ-M `GET /fapi/v1/exchangeInfo` (one request, weight 1).
-- Bybit `GET /v5/market/instruments-info?category=linear|inverse&limit=1000`, paged by
-  `nextPageCursor` up to BYBIT_PAGE_CAP pages per category.
-- OKX `GET /api/v5/public/instruments?instType=SWAP` (one request of its 20 / 2 s budget).
+public REST listing, merged over the bundled snapshot (live wins; data/README.md). What to GET and how
+to read it is each venue descriptor's `rest` (app/core/venues): e.g. Binance USDⓈ-M `exchangeInfo` (one
+request), Bybit `instruments-info` per category paged by cursor (at most PAGE_CAP pages), OKX
+`public/instruments` for SWAP plus an optional FUTURES listing.
 
 Venues are fetched concurrently under one overall deadline, so start-up never waits longer than
 `timeout_s`. A venue that fails keeps the snapshot's rows (plus any pages it did fetch); 403/451 is
