@@ -42,8 +42,8 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
                      liquidation_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
-    `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of the bundled snapshot: marks push at up to
-    10 Hz each, so subscribing hundreds would drown the feed."""
+    `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
+    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
