@@ -69,5 +69,3 @@ class Unconvertible(msgspec.Struct, frozen=True, gc=False):
 
 
 Event = Liquidation | MarkPrice | OpenInterest | VenueNotice | Unconvertible
-
-VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "bitget", "gate", "bitmex", "deribit", "hyperliquid")

@@ -18,9 +18,6 @@ from app.core.events import Kind
 
 ContractUnit = Literal["base", "usd", "quote", "quanto"]
 
-# The snapshot names Binance's two futures markets apart; events only know the venue "binance"
-# (USDⓈ-M and COIN-M symbols never collide: BTCUSDT vs BTCUSD_PERP).
-_VENUE_ALIASES = {"binance_usdm": "binance", "binance_coinm": "binance"}
 _UNIT_ALIASES = {"base": "base", "usd": "usd", "quote": "quote"}
 
 
@@ -67,7 +64,7 @@ class Instruments:
                     known = {f: getattr(row, f) for f in _FIELDS if getattr(row, f) is not None}
                     row = msgspec.structs.replace(old, **known)
             else:
-                venue = _VENUE_ALIASES.get(row["venue"], row["venue"])
+                venue = venue_of_snapshot(row["venue"])
                 row = instrument_from_mapping(row, merged.get((venue, row["symbol"])))
             merged[(row.venue, row.symbol)] = row
         result = Instruments()
@@ -86,7 +83,7 @@ def instrument_from_mapping(row: Mapping[str, Any], base: Instrument | None = No
     With `base`, the row's known (non-None) fields overlay it. Raises ValueError for a bad row."""
     fields: dict[str, Any] = msgspec.structs.asdict(base) if base is not None else {}
     venue = row["venue"]
-    fields["venue"] = _VENUE_ALIASES.get(venue, venue)
+    fields["venue"] = venue_of_snapshot(venue)
     fields["symbol"] = row["symbol"]
     unit_text = row.get("contract_unit", row.get("contract_size_unit"))
     if unit_text is not None:
@@ -99,6 +96,20 @@ def instrument_from_mapping(row: Mapping[str, Any], base: Instrument | None = No
         return msgspec.convert(fields, Instrument, strict=False)
     except msgspec.ValidationError as error:
         raise ValueError(f"bad instrument row {fields.get('venue')}/{fields.get('symbol')}: {error}") from None
+
+
+def venue_of_snapshot(name: str) -> str:
+    """The venue a snapshot row's venue name means: a venue may file markets under other names (its
+    descriptor's `snapshot_aliases`), events know only the venue."""
+    return _snapshot_aliases().get(name, name)
+
+
+@lru_cache(maxsize=1)
+def _snapshot_aliases() -> dict[str, str]:
+    # Imported on first use: the registry imports the venue modules, which import this module.
+    from app.core.venues.registry import VENUES
+
+    return {alias: venue.name for venue in VENUES for alias in venue.snapshot_aliases}
 
 
 def parse_snapshot(text: str | bytes) -> Instruments:

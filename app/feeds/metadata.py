@@ -1,10 +1,8 @@
 """Live instrument metadata at start-up: contract sizes, kinds, tick and lot sizes from each venue's
-public REST listing, merged over the bundled snapshot (live wins; resources/docs/data.md).
-
-- Binance USDⓈ-M `GET /fapi/v1/exchangeInfo` (one request, weight 1).
-- Bybit `GET /v5/market/instruments-info?category=linear|inverse&limit=1000`, paged by
-  `nextPageCursor` up to BYBIT_PAGE_CAP pages per category.
-- OKX `GET /api/v5/public/instruments?instType=SWAP` (one request of its 20 / 2 s budget).
+public REST listing, merged over the bundled snapshot (live wins; resources/docs/data.md). What to GET and how
+to read it is each venue descriptor's `rest` (app/core/venues): e.g. Binance USDⓈ-M `exchangeInfo` (one
+request), Bybit `instruments-info` per category paged by cursor (at most PAGE_CAP pages), OKX
+`public/instruments` for SWAP plus an optional FUTURES listing.
 
 Venues are fetched concurrently under one overall deadline, so start-up never waits longer than
 `timeout_s`. A venue that fails keeps the snapshot's rows (plus any pages it did fetch); 403/451 is
@@ -15,32 +13,28 @@ fits the deadline. HTTP is the stdlib's urllib in worker threads, parsing too: n
 from __future__ import annotations
 
 import asyncio
-import functools
 import gzip
 import logging
 import math
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from app import __version__
 from app.core.errors import BadFrame
 from app.core.instruments import Instrument, Instruments, load_bundled
 from app.core.timing import Timing
-from app.core.venues import binance, bybit, okx
+from app.core.venues import registry
+from app.core.venues.descriptor import RestInstruments, RestListing
 from app.feeds.http import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URLS: dict[str, str] = {
-    "binance": binance.DEFAULT_REST_BASE,
-    "bybit": bybit.DEFAULT_REST_BASE,
-    "okx": okx.DEFAULT_REST_BASE,
-}
+DEFAULT_BASE_URLS: dict[str, str] = {v.name: v.rest.base_url for v in registry.VENUES if v.rest is not None}
 SUPPORTED_VENUES: tuple[str, ...] = tuple(DEFAULT_BASE_URLS)
-BYBIT_PAGE_CAP = 10  # 10,000 symbols per category: several times what Bybit lists
+PAGE_CAP = 10  # pages per paged listing: 10,000 Bybit symbols per category, several times what it lists
 MAX_BODY_BYTES = 64 * 1024 * 1024  # exchangeInfo is a few MB; anything far larger is not it
 REFUSED_STATUSES = frozenset({403, 451})
 DEFAULT_RETRY_AFTER_S = 1.0
@@ -174,51 +168,36 @@ class _Progress:
     problems: list[str] = field(default_factory=list)
 
 
-async def _parsed(parser: Callable[..., list[Instrument]], body: bytes, progress: _Progress) -> list[Instrument]:
-    try:
-        return await asyncio.to_thread(parser, body, progress.problems)
-    except BadFrame as error:
-        raise _Failed(f"unexpected response: {error.reason}") from None
+async def _listing(client: _Client, base: str, listing: RestListing, progress: _Progress) -> None:
+    """Every page of one listing (one for unpaged ones), up to PAGE_CAP pages."""
+    label = f"{listing.label} " if listing.label else ""
+    cursor: str | None = None
+    for _ in range(PAGE_CAP):
+        body = await client.get(listing.url(base, cursor))
+        try:
+            page = await asyncio.to_thread(listing.parse, body, progress.problems)
+        except BadFrame as error:
+            raise _Failed(f"unexpected {label}response: {error.reason}") from None
+        progress.rows.extend(page.instruments)
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+    raise _Failed(f"{label}listing longer than {PAGE_CAP} pages; kept what was read")
 
 
-async def _binance(client: _Client, base: str, progress: _Progress) -> None:
-    body = await client.get(base + binance.EXCHANGE_INFO_PATH)
-    progress.rows.extend(await _parsed(binance.instruments_from_rest, body, progress))
+async def _venue(client: _Client, name: str, rest: RestInstruments, base: str, progress: _Progress) -> None:
+    for listing in rest.listings:
+        try:
+            await _listing(client, base, listing, progress)
+        except _Failed as error:
+            if not listing.optional:
+                raise
+            log.info("%s %s listing unavailable: %s", name, listing.label, error)  # the others still stand
 
 
-async def _okx(client: _Client, base: str, progress: _Progress) -> None:
-    body = await client.get(base + okx.INSTRUMENTS_PATH)
-    progress.rows.extend(await _parsed(okx.instruments_from_rest, body, progress))
-    try:  # dated futures are subscribed too; without their ctVal they would stay Unconvertible
-        body = await client.get(base + okx.FUTURES_INSTRUMENTS_PATH)
-        futures = functools.partial(okx.instruments_from_rest, inst_type="FUTURES")
-        progress.rows.extend(await _parsed(futures, body, progress))
-    except _Failed as error:  # the swaps still stand; futures liquidations show as Unconvertible
-        log.info("okx futures listing unavailable: %s", error)
-
-
-async def _bybit(client: _Client, base: str, progress: _Progress) -> None:
-    for category in bybit.CATEGORIES:
-        cursor: str | None = None
-        for _ in range(BYBIT_PAGE_CAP):
-            body = await client.get(bybit.instruments_url(base, category, cursor))
-            try:
-                page = await asyncio.to_thread(bybit.instruments_page, body, progress.problems)
-            except BadFrame as error:
-                raise _Failed(f"unexpected {category} response: {error.reason}") from None
-            progress.rows.extend(page.instruments)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        else:
-            raise _Failed(f"{category} listing longer than {BYBIT_PAGE_CAP} pages; kept what was read")
-
-
-_VENUE_FETCHERS: dict[str, Callable[[_Client, str, _Progress], Awaitable[None]]] = {
-    "binance": _binance,
-    "bybit": _bybit,
-    "okx": _okx,
-}
+def _rest_of(venue: str) -> RestInstruments | None:
+    descriptor = registry.find(venue)
+    return descriptor.rest if descriptor is not None else None
 
 
 async def fetch_live_instruments(
@@ -235,11 +214,12 @@ async def fetch_live_instruments(
     urls = DEFAULT_BASE_URLS | (base_urls or {})
     budget = timing.seconds(timeout_s)
     client = _Client(fetch, asyncio.get_running_loop().time() + budget, timing)
-    wanted = [v for v in dict.fromkeys(venues) if v in _VENUE_FETCHERS]
-    progress = {v: _Progress() for v in wanted}
+    listings = {v: rest for v in dict.fromkeys(venues) if (rest := _rest_of(v)) is not None}
+    progress = {v: _Progress() for v in listings}
     tasks = {
-        v: asyncio.create_task(_VENUE_FETCHERS[v](client, urls[v].rstrip("/"), progress[v]), name=f"metadata-{v}")
-        for v in wanted
+        v: asyncio.create_task(_venue(client, v, rest, (urls.get(v) or rest.base_url).rstrip("/"), progress[v]),
+                               name=f"metadata-{v}")
+        for v, rest in listings.items()
     }
     if tasks:
         _, pending = await asyncio.wait(tasks.values(), timeout=budget)

@@ -19,21 +19,23 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import msgspec
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from app.core import safe_json
 from app.core.timing import Timing
+from app.core.venues import registry
 from app.replay.recording import read_recording
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_DEADLINE_S: dict[str, float] = {"bybit": 600.0, "okx": 30.0}
-"""Bybit cuts a connection without ping for 10 min; OKX after 30 s of silence (resources/docs/feeds.md §2.3, §3.3)."""
+HEARTBEAT_DEADLINE_S: dict[str, float] = {
+    v.name: v.replay.heartbeat_deadline_s for v in registry.VENUES if v.replay.heartbeat_deadline_s is not None
+}
+"""How long each venue lets a client go without an application ping before cutting it off."""
 BACKPRESSURE_BYTES = 256 << 10
 """Past this unsent backlog on any client, playback (and scenario time) waits for it to catch up:
 replaying faster than the app can read would otherwise only grow buffers and lose frames."""
@@ -44,44 +46,34 @@ BATCH_MAX = 1_000
 GARBAGE = ('{"topic":"allLiq', "not json at all", "{]", '{"arg":{"channel":', "\x00\x01\x02")
 
 
-class _Head(msgspec.Struct):
-    stream: str | None = None  # Binance combined stream
-    topic: str | None = None  # Bybit
-    arg: dict[str, Any] | None = None  # OKX
-
-
-_decode_head = msgspec.json.Decoder(_Head).decode
-
-
-def _okx_key(arg: dict[str, Any]) -> str:
-    return f"{arg.get('channel')}:{arg.get('instId') or arg.get('instType') or ''}"
-
-
 def frame_topic(venue: str, frame: str) -> str | None:
     """The subscription a recorded frame belongs to (None: send to every client of the stream)."""
-    try:
-        head = _decode_head(frame)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # a deep-nesting fault frame
-        return None
-    if venue == "binance":
-        return head.stream
-    if venue == "bybit":
-        return head.topic
-    if venue == "okx" and head.arg is not None:
-        return _okx_key(head.arg)
-    return None
+    descriptor = registry.find(venue)
+    return descriptor.replay.topic(frame) if descriptor is not None else None
 
 
 class _Client:
-    __slots__ = ("conn_id", "last_heartbeat", "stream", "topics", "venue", "ws")
+    """One connection; also the ReplayPeer its venue's answers update."""
 
-    def __init__(self, ws: ServerConnection, stream: str, conn_id: str, now: float) -> None:
+    __slots__ = ("conn_id", "descriptor", "last_heartbeat", "server", "stream", "topics", "venue", "ws")
+
+    def __init__(self, ws: ServerConnection, stream: str, conn_id: str, server: ReplayServer) -> None:
         self.ws = ws
         self.stream = stream
         self.venue = stream.split("/", 1)[0]
+        self.descriptor = registry.find(self.venue)
         self.conn_id = conn_id
         self.topics: set[str] = set()
-        self.last_heartbeat = now
+        self.server = server
+        self.last_heartbeat = server.timing.monotonic()
+
+    def heartbeat(self) -> None:
+        self.last_heartbeat = self.server.timing.monotonic()
+        heartbeats = self.server.heartbeats
+        heartbeats[self.stream] = heartbeats.get(self.stream, 0) + 1
+
+    def take_error_ack(self) -> bool:
+        return self.server.take_error_ack(self.stream)
 
 
 class ReplayServer:
@@ -248,9 +240,9 @@ class ReplayServer:
         stream = self._stream_of(ws.request.path)
         if stream is None:
             return
-        client = _Client(ws, stream, f"replay-{next(self._ids)}", self.timing.monotonic())
-        if client.venue == "binance":
-            client.topics.update(_binance_url_streams(ws.request.path))
+        client = _Client(ws, stream, f"replay-{next(self._ids)}", self)
+        if client.descriptor is not None:
+            client.topics.update(client.descriptor.replay.url_topics(ws.request.path))
         self._clients[stream].add(client)
         try:
             async for message in ws:
@@ -260,10 +252,6 @@ class ReplayServer:
         finally:
             self._clients[stream].discard(client)
 
-    def _heartbeat(self, client: _Client) -> None:
-        client.last_heartbeat = self.timing.monotonic()
-        self.heartbeats[client.stream] = self.heartbeats.get(client.stream, 0) + 1
-
     async def _reply(self, client: _Client, payload: Any) -> None:
         if self._is_stalled(client.stream):
             return
@@ -271,84 +259,18 @@ class ReplayServer:
         with contextlib.suppress(ConnectionClosed):
             await client.ws.send(text)
 
-    def _take_error_ack(self, stream: str) -> bool:
+    def take_error_ack(self, stream: str) -> bool:
+        """Whether to answer this subscribe with an error ack (one armed by `error_ack`)."""
         pending = self._error_acks.get(stream, 0)
         if pending:
             self._error_acks[stream] = pending - 1
         return bool(pending)
 
     async def _on_message(self, client: _Client, message: str | bytes) -> None:
-        if client.venue == "okx" and message == "ping":
-            self._heartbeat(client)
-            await self._reply(client, "pong")
-            return
-        try:
-            request = safe_json.loads(message)
-        except safe_json.JsonInputError:
-            return  # venues ignore (or close on) nonsense; we ignore it
-        if not isinstance(request, dict):
-            return
-        if client.venue == "binance":
-            await self._binance(client, request)
-        elif client.venue == "bybit":
-            await self._bybit(client, request)
-        elif client.venue == "okx":
-            await self._okx(client, request)
-
-    async def _binance(self, client: _Client, request: dict[str, Any]) -> None:
-        method, params, req_id = request.get("method"), request.get("params") or [], request.get("id")
-        if method == "SUBSCRIBE":
-            if self._take_error_ack(client.stream):
-                await self._reply(client, {"error": {"code": 2, "msg": "Invalid request: invalid stream"},
-                                           "id": req_id})
-                return
-            client.topics.update(str(p) for p in params)
-            await self._reply(client, {"result": None, "id": req_id})
-        elif method == "UNSUBSCRIBE":
-            client.topics.difference_update(str(p) for p in params)
-            await self._reply(client, {"result": None, "id": req_id})
-        elif method == "LIST_SUBSCRIPTIONS":
-            await self._reply(client, {"result": sorted(client.topics), "id": req_id})
-
-    async def _bybit(self, client: _Client, request: dict[str, Any]) -> None:
-        op, req_id = request.get("op"), request.get("req_id", "")
-        if op == "ping":
-            self._heartbeat(client)
-            await self._reply(client, {"success": True, "ret_msg": "pong", "conn_id": client.conn_id,
-                                       "req_id": req_id, "op": "ping"})
-        elif op in ("subscribe", "unsubscribe"):
-            args = [str(a) for a in request.get("args") or []]
-            if op == "subscribe" and self._take_error_ack(client.stream):
-                first = args[0] if args else ""
-                await self._reply(client, {"success": False, "ret_msg": f"error:handler not found,topic:{first}",
-                                           "conn_id": client.conn_id, "req_id": req_id, "op": op})
-                return
-            if op == "subscribe":
-                client.topics.update(args)
-            else:
-                client.topics.difference_update(args)
-            await self._reply(client, {"success": True, "ret_msg": "", "conn_id": client.conn_id,
-                                       "req_id": req_id, "op": op})
-
-    async def _okx(self, client: _Client, request: dict[str, Any]) -> None:
-        op = request.get("op")
-        if op not in ("subscribe", "unsubscribe"):
-            return
-        args = [a for a in request.get("args") or [] if isinstance(a, dict)]
-        extra = {"id": request["id"]} if "id" in request else {}
-        if op == "subscribe" and self._take_error_ack(client.stream):
-            first = args[0] if args else {}
-            await self._reply(client, {**extra, "event": "error", "code": "60018",
-                                       "msg": f"Wrong URL or channel:{first.get('channel')}, doesn't exist.",
-                                       "connId": client.conn_id})
-            return
-        for arg in args:
-            key = _okx_key(arg)
-            if op == "subscribe":
-                client.topics.add(key)
-            else:
-                client.topics.discard(key)
-            await self._reply(client, {**extra, "event": op, "arg": arg, "connId": client.conn_id})
+        if client.descriptor is None:
+            return  # a stream of a venue we do not speak: frames only
+        for reply in client.descriptor.replay.answer(client, message):
+            await self._reply(client, reply)
 
     async def _play(self) -> None:
         assert self._t0 is not None
@@ -422,14 +344,3 @@ class ReplayServer:
 
 def _all(groups: Iterable[set[_Client]]) -> list[_Client]:
     return [client for group in groups for client in group]
-
-
-def _binance_url_streams(path: str) -> set[str]:
-    """Streams named in a Binance URL: `/ws/a/b` (raw) or `/stream?streams=a/b` (combined)."""
-    parts = urlsplit(path)
-    found: set[str] = set()
-    for value in parse_qs(parts.query).get("streams", []):
-        found.update(s for s in value.split("/") if s)
-    if "/ws/" in parts.path:
-        found.update(s for s in parts.path.split("/ws/", 1)[1].split("/") if s)
-    return found

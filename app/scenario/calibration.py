@@ -74,5 +74,4 @@ LONG_SHARE_TOLERANCE = 0.02  # ±2 points
 COIN_SHARE_TOLERANCE = 0.03  # ±3 points
 PRICE_LOW_TOLERANCE = 0.005  # BTC low within 0.5% of $87,800
 
-CALM_RATE_PER_S = Target(2.0, "replay profile 'calm': 1-3 liquidations/s, steady, mixed sides")
 MAX_BYTES = 10 * 1024 * 1024  # resources/docs/DESIGN.md: the bundled scenario is at most 10 MB

@@ -4,13 +4,14 @@ headless tools use it directly."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from app.core.instruments import Instruments, load_bundled
 from app.core.timing import Timing
+from app.core.venues import registry
+from app.core.venues.descriptor import ConnectRequest
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
@@ -21,7 +22,7 @@ from app.services.venue_status import VenueRecord, venue_record
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VENUES: tuple[str, ...] = ("binance", "bybit", "okx")
+DEFAULT_VENUES: tuple[str, ...] = registry.names()
 DEMO_SCENARIO = "2026-01-20"
 
 
@@ -30,7 +31,7 @@ def demo_recording() -> Path:
 
 
 def venue_completeness(venues: tuple[str, ...]) -> dict[str, str]:
-    return {venue: importlib.import_module(f"app.core.venues.{venue}").COMPLETENESS for venue in venues}
+    return {venue: registry.by_name(venue).completeness for venue in venues}
 
 
 def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None:
@@ -40,20 +41,15 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
                      liquidation_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
-    """Liquidations for every symbol we know (Bybit needs one topic per symbol; the others cover all
-    instruments per channel), marks only for the majors of the bundled snapshot: marks push at up to
-    10 Hz each, so subscribing hundreds would drown the feed."""
+    """Liquidations for every symbol we know (venues that need one topic per symbol get
+    `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
+    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
-        module = importlib.import_module(f"app.core.venues.{venue}")
         marks = majors.symbols(venue)
-        if venue == "bybit":
-            symbols = (liquidation_symbols or {}).get(venue) or marks
-            specs.extend(module.connections(endpoints or None, instruments=instruments, symbols=symbols,
-                                            mark_symbols=marks))
-        else:
-            specs.extend(module.connections(endpoints or None, instruments=instruments, symbols=marks))
+        request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks)
+        specs.extend(registry.by_name(venue).connect(request))
     return specs
 
 
@@ -77,10 +73,6 @@ class FeedRuntime:
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
         self._gaps_reported = [0] * len(self.statuses)
-
-    @property
-    def completeness(self) -> dict[str, str]:
-        return {spec.venue: spec.completeness for spec in self.specs}
 
     def start(self) -> None:
         for spec, status in zip(self.specs, self.statuses, strict=True):

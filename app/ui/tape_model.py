@@ -11,12 +11,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from app.core.events import Liquidation
 from app.core.formatting import compact_usd, format_clock, format_price, format_qty
 from app.core.tape import TapeUpdate
+from app.core.venues import registry
 from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL
 
 COLUMNS = ("Time", "Venue", "Symbol", "Side", "Price", "Size", "Notional")
 _NUMERIC = {4, 5, 6}
-_VENUE_NAMES = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX", "bitget": "Bitget", "gate": "Gate",
-                "bitmex": "BitMEX", "deribit": "Deribit", "hyperliquid": "Hyperliquid"}
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
@@ -24,7 +23,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def venue_name(venue: str) -> str:
-    return _VENUE_NAMES.get(venue, venue.title())
+    descriptor = registry.find(venue)
+    return descriptor.display_name if descriptor is not None else venue.title()
 
 
 class TapeModel(QAbstractTableModel):

@@ -195,7 +195,7 @@ async def test_bybit_pagination_follows_the_cursor_and_is_capped(
     await fetch_all(venues)
     assert [p for p, _ in venues.requests if "linear" in p] == [BYBIT_LINEAR, BYBIT_LINEAR + "&cursor=page%253D2"]
 
-    monkeypatch.setattr(metadata, "BYBIT_PAGE_CAP", 3)
+    monkeypatch.setattr(metadata, "PAGE_CAP", 3)
     venues.routes[BYBIT_LINEAR + "&cursor=page%253D2"] = [(200, bybit_body("linear", ["ONDOUSDT"], "page%3D2"), {})]
     result = await fetch_all(venues)
     assert result.errors == {"bybit": "linear listing longer than 3 pages; kept what was read"}

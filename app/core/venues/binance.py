@@ -10,7 +10,7 @@ from typing import Any, Literal
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.events import Completeness, Event, Kind, MarkPrice, Side, Unconvertible, VenueNotice
 from app.core.instruments import (
     Instrument,
     Instruments,
@@ -19,29 +19,41 @@ from app.core.instruments import (
     load_bundled,
     unit_multiplier,
 )
+from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
     NonNegative,
     Positive,
     TimestampMs,
+    build_liquidation,
     decode,
     decode_rows,
     decoder,
-    liquidation_id,
     note,
     optional_number,
     positive_or_none,
+)
+from app.core.venues.descriptor import (
+    ConnectionRules,
+    ConnectRequest,
+    ListingPage,
+    RestInstruments,
+    RestListing,
+    VenueDescriptor,
 )
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "binance"
 STREAM = "binance/usdm/market"
-COMPLETENESS = "sampled"
+COMPLETENESS: Completeness = "sampled"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://fstream.binance.com/market/stream"}
 SUBSCRIBE = '{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}'
-STALL_AFTER_S = 10.0  # marks arrive every second, so 10 s of silence is a dead connection
-MAX_LIFETIME_S = 23.5 * 3600.0
-"""Binance cuts a connection at 24 h (resources/docs/feeds.md §1.3): rotate half an hour before, which leaves room
-for retries if the new connection fails."""
+RULES = ConnectionRules(
+    stall_after_s=10.0,  # marks arrive every second, so 10 s of silence is a dead connection
+    heartbeat=None,  # Binance pings at the protocol level; websockets answers
+    # Binance cuts a connection at 24 h (resources/docs/feeds.md §1.3): rotate half an hour before, which leaves room
+    # for retries if the new connection fails.
+    max_lifetime_s=23.5 * 3600.0,
+)
 
 
 class _Order(msgspec.Struct, gc=False):
@@ -126,58 +138,28 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
     if ts is None:
         raise BadFrame("forceOrder without a timestamp")
     symbol = order.s
-    side = "long" if order.S == "SELL" else "short"  # S is the forced order's side: SELL closes a long
+    side: Side = "long" if order.S == "SELL" else "short"  # S is the forced order's side: SELL closes a long
     filled = order.z if order.z > 0 else order.q
     price = order.ap if order.ap > 0 else order.p
     pair = symbol.partition("_")[0]
     if pair.endswith("USD"):
         return _coin_margined(symbol, pair, side, filled, price, ts, instruments)
-    instrument = instruments.get(VENUE, symbol)
-    if instrument is not None:
-        coin, kind = instrument.coin, instrument.kind
-        per_unit = instrument.contract_size or unit_multiplier(symbol)
-    else:
-        coin, kind = canonical_coin(VENUE, symbol), ("linear_future" if "_" in symbol else "linear_perp")
-        per_unit = unit_multiplier(symbol)
-    qty = filled * per_unit
-    return Liquidation(
-        VENUE,
-        symbol,
-        coin,
-        kind,
-        side,
-        price,
-        qty,
-        filled * price,
-        ts,
-        COMPLETENESS,
-        liquidation_id(VENUE, symbol, ts, side, qty, price),
-    )
+    fallback: Kind = "linear_future" if "_" in symbol else "linear_perp"
+    return build_liquidation(VENUE, COMPLETENESS, symbol, side, filled, price, ts,
+                             instruments.get(VENUE, symbol), fallback)
 
 
 def _coin_margined(
-    symbol: str, pair: str, side: str, contracts: float, price: float, ts: int, instruments: Instruments
+    symbol: str, pair: str, side: Side, contracts: float, price: float, ts: int, instruments: Instruments
 ) -> Event:
     # A dated COIN-M future has the same USD contract size as its pair's perpetual.
     instrument = instruments.get(VENUE, symbol) or instruments.get(VENUE, pair + "_PERP")
     if instrument is None or not instrument.contract_size or instrument.contract_unit != "usd":
         return Unconvertible(VENUE, symbol, "COIN-M contract size unknown")
-    usd = contracts * instrument.contract_size
-    qty = usd / price
-    kind = "inverse_perp" if symbol.endswith("_PERP") else "inverse_future"
-    return Liquidation(
-        VENUE,
-        symbol,
-        instrument.coin,
-        kind,
-        side,
-        price,
-        qty,
-        usd,
-        ts,
-        COMPLETENESS,
-        liquidation_id(VENUE, symbol, ts, side, qty, price),
-    )
+    kind: Kind = "inverse_perp" if symbol.endswith("_PERP") else "inverse_future"
+    if instrument.kind != kind:  # the perpetual's row sizing a dated future
+        instrument = msgspec.structs.replace(instrument, kind=kind)
+    return build_liquidation(VENUE, COMPLETENESS, symbol, side, contracts, price, ts, instrument, kind)
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:
@@ -220,15 +202,20 @@ def connections(
             stream=STREAM,
             url=url,
             subscribe=(SUBSCRIBE,),
-            heartbeat=None,  # Binance pings at the protocol level; websockets answers
-            heartbeat_interval_s=None,
-            stall_after_s=STALL_AFTER_S,
+            heartbeat=RULES.heartbeat,
+            heartbeat_interval_s=RULES.heartbeat_interval_s,
+            stall_after_s=RULES.stall_after_s,
             completeness=COMPLETENESS,
             parse=parse,
             new_state=lambda: BinanceState(wanted),
-            max_lifetime_s=MAX_LIFETIME_S,
+            max_lifetime_s=RULES.max_lifetime_s,
         )
     ]
+
+
+def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
+    # `!forceOrder@arr` covers every symbol: only the marks are narrowed.
+    return connections(request.endpoints, request.instruments, request.mark_symbols)
 
 
 # --- REST instrument metadata: GET /fapi/v1/exchangeInfo ------------------------------------------
@@ -295,3 +282,23 @@ def instruments_from_rest(payload: bytes | str, problems: list[str] | None = Non
             )
         )
     return instruments
+
+
+def _listing_page(payload: bytes | str, problems: list[str] | None) -> ListingPage:
+    return ListingPage(instruments_from_rest(payload, problems), None)
+
+
+DESCRIPTOR = VenueDescriptor(
+    name=VENUE,
+    display_name="Binance",
+    completeness=COMPLETENESS,
+    default_endpoints=DEFAULT_ENDPOINTS,
+    parse=parse,
+    rules=RULES,
+    connect=_connect,
+    rest=RestInstruments(DEFAULT_REST_BASE, (RestListing(lambda base, _: base + EXCHANGE_INFO_PATH, _listing_page),)),
+    replay=REPLAY,
+    # The snapshot names the two futures markets apart; events know one venue (USDⓈ-M and COIN-M
+    # symbols never collide: BTCUSDT vs BTCUSD_PERP).
+    snapshot_aliases=("binance_usdm", "binance_coinm"),
+)

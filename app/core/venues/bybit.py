@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import quote
 
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Kind, Liquidation, MarkPrice, VenueNotice
+from app.core.events import Completeness, Event, Kind, Liquidation, MarkPrice, Side, VenueNotice
 from app.core.instruments import (
     Instrument,
     Instruments,
@@ -24,10 +24,14 @@ from app.core.instruments import (
     load_bundled,
     unit_multiplier,
 )
+from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
+    APP_PING_INTERVAL_S,
+    APP_PING_STALL_AFTER_S,
     FrameIds,
     Positive,
     TimestampMs,
+    build_liquidation,
     decode,
     decode_rows,
     decoder,
@@ -35,19 +39,29 @@ from app.core.venues.common import (
     optional_number,
     positive_or_none,
 )
+from app.core.venues.descriptor import (
+    ConnectionRules,
+    ConnectRequest,
+    ListingPage,
+    RestInstruments,
+    RestListing,
+    VenueDescriptor,
+)
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "bybit"
-COMPLETENESS = "all"
-LEGACY_COMPLETENESS = "sampled"  # the deprecated `liquidation.{symbol}`: at most one per second
+COMPLETENESS: Completeness = "all"
+LEGACY_COMPLETENESS: Completeness = "sampled"  # the deprecated `liquidation.{symbol}`: at most one per second
 CATEGORIES = ("linear", "inverse")
 DEFAULT_ENDPOINTS: dict[str, str] = {
     "bybit/linear": "wss://stream.bybit.com/v5/public/linear",
     "bybit/inverse": "wss://stream.bybit.com/v5/public/inverse",
 }
-HEARTBEAT = '{"req_id":"ping","op":"ping"}'
-HEARTBEAT_INTERVAL_S = 20.0
-STALL_AFTER_S = 30.0
+RULES = ConnectionRules(
+    stall_after_s=APP_PING_STALL_AFTER_S,
+    heartbeat='{"req_id":"ping","op":"ping"}',
+    heartbeat_interval_s=APP_PING_INTERVAL_S,
+)
 ARGS_PER_SUBSCRIBE = 100
 """Bybit caps a public request's args at 21,000 characters and sets no arg-count limit for derivatives
 (resources/docs/feeds.md §2.1): 100 topics (~2.6k characters) per message keeps every listed perpetual to a handful
@@ -168,40 +182,15 @@ def _liquidation(
     size: float,
     price: float,
     ts: int,
-    completeness: Any,
+    completeness: Completeness,
     instruments: Instruments,
     state: BybitState,
     ids: FrameIds,
 ) -> Liquidation:
-    side = "long" if side_field == "Buy" else "short"
+    side: Side = "long" if side_field == "Buy" else "short"
     instrument = instruments.get(VENUE, symbol)
-    if instrument is not None:
-        kind: Kind = instrument.kind
-        coin = instrument.coin
-    else:
-        kind = _infer_kind(symbol, state.category)
-        coin = canonical_coin(VENUE, symbol)
-    if kind.startswith("inverse"):
-        # Bybit inverse contracts are 1 USD each; a live row may say otherwise.
-        usd = size * ((instrument.contract_size if instrument is not None else None) or 1.0)
-        qty = usd / price
-    else:
-        per_unit = (instrument.contract_size if instrument is not None else None) or unit_multiplier(symbol)
-        qty = size * per_unit
-        usd = size * price
-    return Liquidation(
-        VENUE,
-        symbol,
-        coin,
-        kind,
-        side,
-        price,
-        qty,
-        usd,
-        ts,
-        completeness,
-        ids.make(VENUE, symbol, ts, side, qty, price),
-    )
+    fallback = _infer_kind(symbol, state.category) if instrument is None else "linear_perp"
+    return build_liquidation(VENUE, completeness, symbol, side, size, price, ts, instrument, fallback, ids)
 
 
 def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
@@ -315,9 +304,9 @@ def connections(
                 stream=stream,
                 url=endpoints.get(stream, DEFAULT_ENDPOINTS[stream]),
                 subscribe=subscribe_messages(mine, None if mark_symbols is None else list(mark_symbols)),
-                heartbeat=HEARTBEAT,
-                heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
-                stall_after_s=STALL_AFTER_S,
+                heartbeat=RULES.heartbeat,
+                heartbeat_interval_s=RULES.heartbeat_interval_s,
+                stall_after_s=RULES.stall_after_s,
                 completeness=COMPLETENESS,
                 parse=parse,
                 new_state=_state_factory(category),
@@ -328,6 +317,13 @@ def connections(
 
 def _state_factory(category: Category):  # type: ignore[no-untyped-def]
     return lambda: BybitState(category)
+
+
+def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
+    # One `allLiquidation` topic per symbol: every listed symbol when known, else the mark symbols.
+    return connections(request.endpoints, request.instruments,
+                       symbols=request.liquidation_symbols or request.mark_symbols,
+                       mark_symbols=request.mark_symbols)
 
 
 # --- REST instrument metadata: GET /v5/market/instruments-info (paginated by cursor) -------------
@@ -369,11 +365,6 @@ class _InstrumentsResponse(msgspec.Struct, gc=False):
     result: _InstrumentsResult | None = None
 
 
-class InstrumentsPage(msgspec.Struct, frozen=True):
-    instruments: list[Instrument]
-    next_cursor: str | None  # None on the last page
-
-
 _INSTRUMENTS_RESPONSE = decoder(_InstrumentsResponse)
 _INSTRUMENT_ROW = decoder(_InstrumentRow)
 
@@ -383,7 +374,7 @@ def instruments_url(base: str, category: Category, cursor: str | None = None) ->
     return url if not cursor else f"{url}&cursor={quote(cursor, safe='')}"
 
 
-def instruments_page(payload: bytes | str, problems: list[str] | None = None) -> InstrumentsPage:
+def instruments_page(payload: bytes | str, problems: list[str] | None = None) -> ListingPage:
     """One page of `instruments-info` (linear or inverse): its Trading perpetuals and the cursor of the
     next page. Linear qty is in the base coin (1000 PEPE per unit of 1000PEPEUSDT); inverse contracts
     are 1 USD each. Odd rows are skipped into `problems`; an error response (retCode ≠ 0) or a body
@@ -419,9 +410,26 @@ def instruments_page(payload: bytes | str, problems: list[str] | None = None) ->
                 settle=row.settleCoin or None,
             )
         )
-    return InstrumentsPage(instruments, response.result.nextPageCursor or None)
+    return ListingPage(instruments, response.result.nextPageCursor or None)
 
 
 def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
     """The instruments of one `instruments-info` page (see `instruments_page` for the cursor)."""
     return instruments_page(payload, problems).instruments
+
+
+def _listing(category: Category) -> RestListing:
+    return RestListing(lambda base, cursor: instruments_url(base, category, cursor), instruments_page, label=category)
+
+
+DESCRIPTOR = VenueDescriptor(
+    name=VENUE,
+    display_name="Bybit",
+    completeness=COMPLETENESS,
+    default_endpoints=DEFAULT_ENDPOINTS,
+    parse=parse,
+    rules=RULES,
+    connect=_connect,
+    rest=RestInstruments(DEFAULT_REST_BASE, tuple(_listing(c) for c in CATEGORIES)),
+    replay=REPLAY,
+)

@@ -9,7 +9,10 @@ from zlib import crc32
 
 import msgspec
 
+from app.core import safe_json
 from app.core.errors import BadFrame
+from app.core.events import Completeness, Kind, Liquidation, Side
+from app.core.instruments import Instrument, canonical_coin, unit_multiplier
 
 # Venues send numbers as JSON strings; decoders run with strict=False so "9910" decodes to 9910.0,
 # while "abc", "", NaN, ±inf, booleans and non-positive values fail validation (→ BadFrame).
@@ -81,9 +84,66 @@ class FrameIds:
         return base if count == 1 else f"{base}-{count}"
 
 
+# Bybit and OKX both want an application ping every 20 s; 30 s without any frame is a dead connection.
+APP_PING_INTERVAL_S = 20.0
+APP_PING_STALL_AFTER_S = 30.0
+
+
+def build_liquidation(
+    venue: str,
+    completeness: Completeness,
+    symbol: str,
+    side: Side,
+    size: float,
+    price: float,
+    ts: int,
+    instrument: Instrument | None,
+    fallback_kind: Kind,
+    ids: FrameIds | None = None,
+    price_per_coin: bool = False,
+    inverse: bool | None = None,
+) -> Liquidation:
+    """A Liquidation from one parsed row: coin and kind from the instrument, else the symbol's
+    canonical coin and `fallback_kind`. `size` counts the venue's units: USD contracts for an inverse
+    kind (`contract_size` USD each, default 1), else `contract_size` coins each (default the symbol's
+    multiplier, 1000 for 1000PEPEUSDT). `price_per_coin`: the price is per coin rather than per unit
+    (OKX), so the notional is qty × price rather than size × price. `inverse` overrides what the kind
+says (OKX goes by the contract unit). `ids` numbers repeats within one frame."""
+    if instrument is not None:
+        coin, kind, contract_size = instrument.coin, instrument.kind, instrument.contract_size
+    else:
+        coin, kind, contract_size = canonical_coin(venue, symbol), fallback_kind, None
+    if kind.startswith("inverse") if inverse is None else inverse:
+        usd = size * (contract_size or 1.0)
+        qty = usd / price
+    else:
+        qty = size * (contract_size or unit_multiplier(symbol))
+        usd = qty * price if price_per_coin else size * price
+    make_id = ids.make if ids is not None else liquidation_id
+    return Liquidation(
+        venue, symbol, coin, kind, side, price, qty, usd, ts, completeness, make_id(venue, symbol, ts, side, qty, price)
+    )
+
+
+def frame_head(head_decoder: msgspec.json.Decoder[Any], frame: str | bytes) -> Any | None:
+    """The envelope fields of a recorded frame, or None for a frame that is not JSON of that shape."""
+    try:
+        return head_decoder.decode(frame)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # e.g. a deep-nesting fault
+        return None
+
+
+def request_object(message: str | bytes) -> dict[str, Any] | None:
+    """A replay client's JSON request, or None for nonsense (venues ignore or close on it; we ignore)."""
+    try:
+        request = safe_json.loads(message)
+    except safe_json.JsonInputError:
+        return None
+    return request if isinstance(request, dict) else None
+
+
 # --- REST instrument metadata (exchangeInfo, instruments-info, public/instruments) ------------------
 # Lenient on purpose: one odd row is skipped and reported, never the whole listing lost.
-
 
 
 def positive_or_none(value: object) -> float | None:

@@ -11,7 +11,7 @@ from typing import Literal
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Kind, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.events import Completeness, Event, Kind, MarkPrice, Side, Unconvertible, VenueNotice
 from app.core.instruments import (
     ContractUnit,
     Instrument,
@@ -21,24 +21,38 @@ from app.core.instruments import (
     load_bundled,
 )
 from app.core.venues.common import (
+    APP_PING_INTERVAL_S,
+    APP_PING_STALL_AFTER_S,
     FrameIds,
     Positive,
     TimestampMs,
+    build_liquidation,
     decode,
     decode_rows,
     decoder,
     note,
     positive_or_none,
 )
+from app.core.venues.descriptor import (
+    ConnectionRules,
+    ConnectRequest,
+    ListingPage,
+    RestInstruments,
+    RestListing,
+    VenueDescriptor,
+)
+from app.core.venues.okx_replay import REPLAY
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "okx"
 STREAM = "okx/public"
-COMPLETENESS = "partial"
+COMPLETENESS: Completeness = "partial"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://ws.okx.com:8443/ws/v5/public"}
-HEARTBEAT = "ping"  # text, answered by text `pong`; OKX drops a connection idle for 30 s
-HEARTBEAT_INTERVAL_S = 20.0
-STALL_AFTER_S = 30.0
+RULES = ConnectionRules(
+    stall_after_s=APP_PING_STALL_AFTER_S,
+    heartbeat="ping",  # text, answered by text `pong`; OKX drops a connection idle for 30 s
+    heartbeat_interval_s=APP_PING_INTERVAL_S,
+)
 LIQUIDATION_INST_TYPES = ("SWAP", "FUTURES")
 ARGS_PER_SUBSCRIBE = 20
 
@@ -83,7 +97,7 @@ class _UntaggedRow(msgspec.Struct, gc=False):
     ts: TimestampMs | None = None
 
 
-_NET_SIDE = {"sell": "long", "buy": "short"}
+_NET_SIDE: dict[str, Side] = {"sell": "long", "buy": "short"}
 _ENVELOPE = decoder(_Envelope)
 _LIQUIDATIONS = decoder(list[_LiquidationRow])
 _MARKS = decoder(list[_MarkRow])
@@ -151,34 +165,13 @@ def _append_liquidations(
     if unit not in ("base", "usd"):
         events.append(Unconvertible(VENUE, inst_id, f"contract unit {unit} not supported"))
         return
-    contract_size, coin, kind = instrument.contract_size, instrument.coin, instrument.kind
     for detail in details:
-        price = detail.bkPx
-        if unit == "base":
-            qty = detail.sz * contract_size
-            usd = qty * price
-        else:  # inverse: ctVal is USD per contract
-            usd = detail.sz * contract_size
-            qty = usd / price
         # Hedge mode names the position; net mode gives only the closing order's side (sell closes a long).
         pos_side = detail.posSide
-        side = pos_side if pos_side == "long" or pos_side == "short" else _NET_SIDE[detail.side]
-        ts = detail.ts
-        events.append(
-            Liquidation(
-                VENUE,
-                inst_id,
-                coin,
-                kind,
-                side,
-                price,
-                qty,
-                usd,
-                ts,
-                COMPLETENESS,
-                ids.make(VENUE, inst_id, ts, side, qty, price),
-            )
-        )
+        side: Side = pos_side if pos_side == "long" or pos_side == "short" else _NET_SIDE[detail.side]
+        events.append(build_liquidation(VENUE, COMPLETENESS, inst_id, side, detail.sz, detail.bkPx, detail.ts,
+                                        instrument, instrument.kind, ids, price_per_coin=True,
+                                        inverse=unit == "usd"))
 
 
 def _mark(inst_id: str, price: float, ts: int, instruments: Instruments) -> MarkPrice:
@@ -223,14 +216,19 @@ def connections(
             stream=STREAM,
             url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
             subscribe=subscribe_messages(inst_ids),
-            heartbeat=HEARTBEAT,
-            heartbeat_interval_s=HEARTBEAT_INTERVAL_S,
-            stall_after_s=STALL_AFTER_S,
+            heartbeat=RULES.heartbeat,
+            heartbeat_interval_s=RULES.heartbeat_interval_s,
+            stall_after_s=RULES.stall_after_s,
             completeness=COMPLETENESS,
             parse=parse,
             new_state=None,
         )
     ]
+
+
+def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
+    # `liquidation-orders` by instType covers every instrument: only the marks are per instId.
+    return connections(request.endpoints, request.instruments, request.mark_symbols)
 
 
 # --- REST instrument metadata: GET /api/v5/public/instruments?instType=SWAP -----------------------
@@ -325,3 +323,29 @@ def _swap(row: _InstrumentRow, problems: list[str] | None) -> Instrument | None:
         quote=quote or None,
         settle=row.settleCcy or None,
     )
+
+
+def _swaps(payload: bytes | str, problems: list[str] | None) -> ListingPage:
+    return ListingPage(instruments_from_rest(payload, problems), None)
+
+
+def _futures(payload: bytes | str, problems: list[str] | None) -> ListingPage:
+    return ListingPage(instruments_from_rest(payload, problems, inst_type="FUTURES"), None)
+
+
+DESCRIPTOR = VenueDescriptor(
+    name=VENUE,
+    display_name="OKX",
+    completeness=COMPLETENESS,
+    default_endpoints=DEFAULT_ENDPOINTS,
+    parse=parse,
+    rules=RULES,
+    connect=_connect,
+    rest=RestInstruments(DEFAULT_REST_BASE, (
+        RestListing(lambda base, _: base + INSTRUMENTS_PATH, _swaps),
+        # Dated futures are subscribed too; without their ctVal they stay Unconvertible, so a failed
+        # futures listing leaves the swaps standing.
+        RestListing(lambda base, _: base + FUTURES_INSTRUMENTS_PATH, _futures, label="futures", optional=True),
+    )),
+    replay=REPLAY,
+)

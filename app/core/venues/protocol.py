@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
 from app.core.events import Event
-
-
-class Parser(Protocol):
-    def __call__(
-        self, frame: str | bytes, received_ms: int, instruments: Any = None, state: Any = None
-    ) -> list[Event]: ...
 
 
 class ConnectionSpec(msgspec.Struct, frozen=True):

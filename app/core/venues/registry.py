@@ -1,0 +1,30 @@
+"""The venues Cascade connects to, in display order: the one list everything else reads (runtime,
+instrument metadata, the replay server, the UI). A venue is added by writing its module and naming its
+descriptor here. Lookups read VENUES on every call (three entries), so a test can extend it."""
+
+from __future__ import annotations
+
+from app.core.venues import binance, bybit, okx
+from app.core.venues.descriptor import VenueDescriptor
+
+VENUES: tuple[VenueDescriptor, ...] = (binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(venue.name for venue in VENUES)
+
+
+def find(name: str) -> VenueDescriptor | None:
+    """The venue's descriptor, or None (recordings and the snapshot may name venues not connected)."""
+    for venue in VENUES:
+        if venue.name == name:
+            return venue
+    return None
+
+
+def by_name(name: str) -> VenueDescriptor:
+    """The venue's descriptor; KeyError for a venue Cascade does not connect to."""
+    venue = find(name)
+    if venue is None:
+        raise KeyError(f"unknown venue {name!r}; one of {', '.join(names())}")
+    return venue

@@ -1,0 +1,127 @@
+"""The venue registry: every descriptor complete and consistent with its own module, names unique, and
+each venue's replay answers (acks, pongs, error acks, topics) coming from its descriptor."""
+
+from __future__ import annotations
+
+import importlib
+from typing import get_args
+
+import pytest
+
+from app.core.events import Completeness
+from app.core.instruments import Instruments, load_bundled, venue_of_snapshot
+from app.core.venues import registry
+from app.core.venues.descriptor import ConnectRequest, VenueDescriptor
+
+
+class Peer:
+    def __init__(self, error_acks: int = 0) -> None:
+        self.conn_id = "c1"
+        self.topics: set[str] = set()
+        self.heartbeats = 0
+        self.error_acks = error_acks
+
+    def heartbeat(self) -> None:
+        self.heartbeats += 1
+
+    def take_error_ack(self) -> bool:
+        pending, self.error_acks = self.error_acks, max(0, self.error_acks - 1)
+        return pending > 0
+
+
+def test_names_are_unique_and_lookups_agree() -> None:
+    names = registry.names()
+    assert len(set(names)) == len(names) == len(registry.VENUES) >= 3
+    for venue in registry.VENUES:
+        assert registry.by_name(venue.name) is venue is registry.find(venue.name)
+    assert registry.find("nowhere") is None
+    with pytest.raises(KeyError, match="unknown venue 'nowhere'"):
+        registry.by_name("nowhere")
+
+
+@pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
+def test_each_descriptor_is_its_modules_one_export(venue: VenueDescriptor) -> None:
+    module = importlib.import_module(f"app.core.venues.{venue.name}")
+    assert module.DESCRIPTOR is venue
+    assert (venue.name, venue.completeness, venue.parse) == (module.VENUE, module.COMPLETENESS, module.parse)
+    assert venue.display_name and venue.completeness in get_args(Completeness)
+    assert venue.streams and all(stream.startswith(venue.name + "/") for stream in venue.streams)
+    assert all(url.startswith("wss://") for url in venue.default_endpoints.values())
+
+
+@pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
+def test_connections_follow_the_descriptor(venue: VenueDescriptor) -> None:
+    instruments = load_bundled()
+    marks = instruments.symbols(venue.name)
+    specs = venue.connect(ConnectRequest(None, instruments, None, marks))
+    assert specs and {spec.stream for spec in specs} <= set(venue.streams)
+    rules = venue.rules
+    for spec in specs:
+        assert (spec.venue, spec.completeness, spec.parse) == (venue.name, venue.completeness, venue.parse)
+        assert spec.url == venue.default_endpoints[spec.stream] and spec.subscribe
+        assert (spec.heartbeat, spec.heartbeat_interval_s, spec.stall_after_s, spec.max_lifetime_s) == (
+            rules.heartbeat, rules.heartbeat_interval_s, rules.stall_after_s, rules.max_lifetime_s)
+    overridden = {stream: f"ws://127.0.0.1:1/{stream}" for stream in venue.streams}
+    local = venue.connect(ConnectRequest(overridden, Instruments(), marks, marks))
+    assert all(spec.url == overridden[spec.stream] for spec in local)
+
+
+@pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
+def test_heartbeat_rules_fit_the_replay_deadline(venue: VenueDescriptor) -> None:
+    rules, deadline = venue.rules, venue.replay.heartbeat_deadline_s
+    assert (rules.heartbeat is None) == (rules.heartbeat_interval_s is None)
+    if deadline is not None:  # a venue that cuts silent clients must be pinged well within its deadline
+        assert rules.heartbeat is not None and rules.heartbeat_interval_s < deadline
+    assert rules.stall_after_s > (rules.heartbeat_interval_s or 0.0)
+
+
+@pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
+def test_rest_listings_are_urls_under_the_base(venue: VenueDescriptor) -> None:
+    assert venue.rest is not None and venue.rest.listings
+    assert not all(listing.optional for listing in venue.rest.listings)
+    for listing in venue.rest.listings:
+        assert listing.url("https://example.test", None).startswith("https://example.test/")
+
+
+def test_snapshot_aliases_map_to_their_venue() -> None:
+    for venue in registry.VENUES:
+        assert venue_of_snapshot(venue.name) == venue.name
+        for alias in venue.snapshot_aliases:
+            assert alias not in registry.names() and venue_of_snapshot(alias) == venue.name
+    assert {row.venue for row in load_bundled()} >= set(registry.names())
+
+
+# --- replay answers -----------------------------------------------------------------------------
+
+def test_binance_replay_answers() -> None:
+    replay, peer = registry.VENUES[0].replay, Peer(error_acks=1)
+    sub = '{"method":"SUBSCRIBE","params":["!forceOrder@arr"],"id":7}'
+    assert replay.answer(peer, sub) == [{"error": {"code": 2, "msg": "Invalid request: invalid stream"}, "id": 7}]
+    assert replay.answer(peer, sub) == [{"result": None, "id": 7}] and peer.topics == {"!forceOrder@arr"}
+    assert replay.answer(peer, '{"method":"LIST_SUBSCRIPTIONS","id":8}') == [{"result": ["!forceOrder@arr"], "id": 8}]
+    assert replay.answer(peer, "not json") == [] and peer.heartbeats == 0
+    assert set(replay.url_topics("/stream?streams=a@x/b@y")) == {"a@x", "b@y"}
+    assert replay.topic('{"stream":"!markPrice@arr@1s","data":[]}') == "!markPrice@arr@1s"
+    assert replay.heartbeat_deadline_s is None
+
+
+def test_bybit_replay_answers() -> None:
+    replay, peer = registry.by_name(registry.names()[1]).replay, Peer()
+    pong = replay.answer(peer, '{"req_id":"ping","op":"ping"}')
+    assert pong[0]["ret_msg"] == "pong" and pong[0]["conn_id"] == "c1" and peer.heartbeats == 1
+    ack = replay.answer(peer, '{"req_id":"sub-1","op":"subscribe","args":["allLiquidation.BTCUSDT"]}')
+    assert ack[0]["success"] is True and peer.topics == {"allLiquidation.BTCUSDT"}
+    assert replay.topic('{"topic":"allLiquidation.BTCUSDT","data":[]}') == "allLiquidation.BTCUSDT"
+    assert replay.topic("[" * 5000) is None
+    assert replay.heartbeat_deadline_s == 600.0
+
+
+def test_okx_replay_answers() -> None:
+    replay, peer = registry.by_name(registry.names()[2]).replay, Peer(error_acks=1)
+    assert replay.answer(peer, "ping") == ["pong"] and peer.heartbeats == 1
+    sub = '{"op":"subscribe","args":[{"channel":"mark-price","instId":"BTC-USDT-SWAP"}]}'
+    assert replay.answer(peer, sub)[0]["event"] == "error" and not peer.topics
+    assert replay.answer(peer, sub)[0]["event"] == "subscribe" and peer.topics == {"mark-price:BTC-USDT-SWAP"}
+    assert replay.topic('{"arg":{"channel":"liquidation-orders","instType":"SWAP"}}') == "liquidation-orders:SWAP"
+    assert replay.topic("pong") is None
+    assert replay.heartbeat_deadline_s == 30.0
