@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from app.core.formatting import format_clock
 from app.core.instruments import Instruments, load_bundled
+from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
 from app.core.tape import Tape, TapeFilter
 from app.feeds.sink import FeedSink
@@ -32,6 +34,8 @@ from app.store.settings import Settings
 log = logging.getLogger(__name__)
 
 GAP_WRITE_INTERVAL_S = 1.0
+DOWNTIME_NOTICE_MS = 60_000
+"""A restart after at least this long tells the user the closed span is a gap (shorter: only recorded)."""
 
 
 class SessionView(Protocol):
@@ -81,6 +85,7 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
         self._gap_task: asyncio.Task[None] | None = None
         self._feeds_started = 0.0
+        self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
         for warning in warnings or []:
             log.warning(warning)
             self.messages.post(warning)
@@ -139,6 +144,7 @@ class Session:
     async def open(self) -> None:
         """The history opens off the loop (a migration can take a moment)."""
         self.history = await asyncio.to_thread(self.open_history)
+        self._begin_run()
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -149,6 +155,7 @@ class Session:
         symbols = await self.liquidation_symbols(endpoints)
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols)
+        self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
@@ -176,6 +183,8 @@ class Session:
             for gap in runtime.closed_gaps(settled=False) + runtime.open_gaps(self.clock.now_ms()):
                 self.history.write_gap(*gap)
         if self.history is not None:
+            self.history.mark_alive(self.clock.now_ms())  # a clean stop: the downtime starts now
+        if self.history is not None:
             await asyncio.to_thread(self.history.close)  # flushes the last batch off the loop thread
         self.shutdown_steps.append("history")
         if self._tasks:
@@ -191,6 +200,29 @@ class Session:
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
 
+    def _begin_run(self) -> None:
+        """Remember when the previous run stopped recording: that span is written as a gap per stream
+        once the streams are known (start), so a restart tells "Cascade was closed" from a quiet market."""
+        if self.history is None:
+            return
+        now = self.clock.now_ms()
+        previous = self.history.begin_run(now)
+        if previous is not None and previous < now:
+            self._downtime = (previous, now)
+
+    def _record_downtime(self) -> None:
+        if self._downtime is None or self.history is None or self.runtime is None:
+            return
+        start_ms, end_ms = self._downtime
+        self._downtime = None
+        for status in self.runtime.statuses:
+            self.history.write_gap(status.venue, status.stream, start_ms, end_ms)
+        if end_ms - start_ms >= DOWNTIME_NOTICE_MS:
+            text = (f"Cascade was not running for {countdown_text(end_ms - start_ms)} "
+                    f"(since {format_clock(start_ms, with_date=True)}): recorded as a gap in the history")
+            log.info(text)
+            self.messages.post(text, 15_000, notice="downtime")
+
     def _write_history(self, liquidations: list) -> None:  # type: ignore[type-arg]
         if self.history is not None:
             self.history.write_liquidations(liquidations)
@@ -205,6 +237,7 @@ class Session:
             if self.runtime is not None and self.history is not None:
                 for gap in self.runtime.closed_gaps():
                     self.history.write_gap(*gap)
+                self.history.mark_alive(self.clock.now_ms())
 
     def _replace_macro(self, macro: MacroService) -> None:
         self.macro = macro
