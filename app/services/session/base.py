@@ -27,7 +27,7 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
-from app.services.venue_status import VenueRecord
+from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb
 from app.store.settings import Settings
 
@@ -193,7 +193,8 @@ class Session:
         self.shutdown_steps.append("settings")
 
     def summary_line(self) -> str:
-        return self.engine.summary_line(self.venues)
+        """`<venue>=N …` per venue, then ` (unreachable: …)` naming the venues that never connected."""
+        return self.engine.summary_line(self.venues) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
 
