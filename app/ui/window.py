@@ -31,6 +31,7 @@ from app.ui.panes.notices import NoticesPane
 from app.ui.panes.tape import TapePane
 from app.ui.panes.totals import TotalsPane
 from app.ui.status_bar import VenueStatusBar
+from app.ui.tape_model import venue_name
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
         self.status.add_venues(session.venues)
+        self.status.retry_requested.connect(self.retry_venue)
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
         if options.local_time:
@@ -237,6 +239,13 @@ class MainWindow(QMainWindow):
         task = loop.create_task(asyncio.to_thread(diagnostics_text))
         self._background.add(task)
         task.add_done_callback(lambda done: (self._background.discard(done), copied(done.result())))
+
+    def retry_venue(self, venue: str) -> None:
+        woken = self.session.retry_now(venue)
+        self.status.retry_button(venue).hide()  # until the next attempt's outcome shows
+        if not woken:
+            self.statusBar().showMessage(self.tr("{venue} is not waiting to retry").format(venue=venue_name(venue)),
+                                         5000)
 
     def start(self) -> None:
         self.timer.start()

@@ -50,6 +50,7 @@ class StubSession:
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.imported: list[str] = []
+        self.retried: list[str] = []
         self._now = now
         self._builder = SnapshotBuilder(self.engine, lambda: list(views or []), lambda: now[0],
                                         "replay" if banner else "live", self.messages)
@@ -74,6 +75,10 @@ class StubSession:
 
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None:
         self.store.update(macro_tenors=tenors, macro_move_threshold_bp=threshold_bp)
+
+    def retry_now(self, venue: str) -> int:
+        self.retried.append(venue)
+        return 1
 
 
 def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -220,3 +225,27 @@ def test_session_messages_and_macro_reach_the_window_through_the_snapshot(qtbot)
     session.macro_version = 1
     window.tick()
     assert window.macro is session.macro and not window.macro_strip.isHidden()
+
+
+def test_a_refused_venue_gets_a_retry_now_button_that_asks_the_session(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    views = [VenueRecord("binance", "refused", 0.0, "sampled", detail="HTTP 451: not available from your region"),
+             VenueRecord("bybit", "live", 3.0, "all", connected=True)]
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled", "bybit": "all"}, views)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tick()
+    button = window.status.retry_button("binance")
+    assert button.isVisible() and "Binance" in button.text()
+    assert "bybit" not in window.status._retry  # a live venue has no button
+    session.messages.post("a message does not hide the button")
+    window.tick()
+    assert button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert session.retried == ["binance"]
+    views[0] = VenueRecord("binance", "live", 5.0, "sampled", connected=True)
+    window.tick()
+    assert not button.isVisible()

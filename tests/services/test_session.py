@@ -121,3 +121,19 @@ async def test_the_time_cascade_was_closed_is_a_gap_per_stream_from_the_last_wri
     told = [m for m in snapshot.messages if m.notice == "downtime"]
     assert told and "3h 00m" in told[0].text
     assert any(notice.code == "downtime" for notice in snapshot.notices)
+
+
+def test_retry_now_wakes_only_that_venues_refused_connections() -> None:
+    from app.services.runtime import FeedRuntime
+
+    session = DemoSession()
+    assert session.retry_now(session.venues[0]) == 0  # feeds not started: nothing to wake
+    session.runtime = FeedRuntime(clock=lambda: 0)
+    refused, other = session.venues[0], session.venues[1]
+    for status in session.runtime.statuses:
+        if status.venue in (refused, other):
+            status.connect_failed("refused" if status.venue == refused else "offline", "HTTP 451")
+    expected = sum(status.venue == refused for status in session.runtime.statuses)
+    assert expected and session.retry_now(refused) == expected
+    assert session.retry_now(other) == 0  # offline, not refused: it is retrying on its own
+    assert {status.venue for status in session.runtime.statuses if status.wake.is_set()} == {refused}

@@ -54,6 +54,7 @@ class SessionView(Protocol):
     def set_time_zone(self, local: bool) -> None: ...
     def set_tape_min(self, usd: float) -> None: ...
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None: ...
+    def retry_now(self, venue: str) -> int: ...
 
 
 class Session:
@@ -129,6 +130,15 @@ class Session:
 
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None:
         self.store.update(macro_tenors=tenors, macro_move_threshold_bp=threshold_bp)
+
+    def retry_now(self, venue: str) -> int:
+        """The user's "retry now" on a refused venue: its connections try again at once instead of
+        after their 15-minute wait. Returns how many connections were woken."""
+        woken = sum(status.retry_now() for status in self.runtime.statuses
+                    if status.venue == venue) if self.runtime is not None else 0
+        if woken:
+            log.info("%s: retrying %d refused connection(s) now, as the user asked", venue, woken)
+        return woken
 
     def save_layout(self, geometry: str, state: str) -> None:
         if not self.demo:
