@@ -212,7 +212,8 @@ class MainWindow(QMainWindow):
     def open_curve(self, tenor: str) -> None:
         if self.macro is None:
             return
-        view = CurveView(self.macro.history, market_date(self._clock()), tenor, self)
+        now = self._clock()
+        view = CurveView(self.macro.history, market_date(now), tenor, self, freshness=self.macro.freshness(now))
         self._curve_views.append(view)
         view.finished.connect(lambda _r: self._curve_views.remove(view) if view in self._curve_views else None)
         view.open()  # never exec() inside the qasync loop

@@ -249,3 +249,31 @@ def test_a_refused_venue_gets_a_retry_now_button_that_asks_the_session(qtbot) ->
     views[0] = VenueRecord("binance", "live", 5.0, "sampled", connected=True)
     window.tick()
     assert not button.isVisible()
+
+
+def test_stale_closes_show_their_age_and_an_unreachable_source_in_the_strip_and_the_curve(qtbot) -> None:
+    from app.ui.curve_view import CurveView
+
+    window = make_window(qtbot, FeedSink(), [NOW + 30 * 86_400_000])  # a month after the last close
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["10Y", "30Y"], source="unreachable",
+                         source_detail="jgbcme.csv: failed network: timed out")
+    window.attach_macro(macro, alert_minutes=30)
+    strip = window.macro_strip
+    assert "last MOF close 2026-01-21" in strip.source.text() and "source unreachable" in strip.source.text()
+    assert "4 weeks old" in strip.source.text() and "timed out" in strip.source.toolTip()
+    thirty = strip.tiles["30Y"]
+    assert thirty.change.text() == "+23.5bp on 21 Jan"  # dated: not presented as today's move
+    assert "▲" not in thirty.change.text() and "stale" in thirty.flag.text()
+    window.open_curve("30Y")
+    view = window._curve_views[-1]
+    assert isinstance(view, CurveView)
+    assert view.freshness_label.text() == "⚠ last MOF close 2026-01-21 · 4 weeks old · source unreachable"
+    view.close()
+
+
+def test_current_closes_show_no_warning(qtbot) -> None:
+    window = make_window(qtbot, FeedSink(), [NOW])
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["30Y"], hide_after=date(2026, 1, 20))
+    window.attach_macro(macro, alert_minutes=30)
+    assert window.macro_strip.source.text() == "JGB yields\nMOF close\n2026-01-20"
+    assert "▲" in window.macro_strip.tiles["30Y"].change.text()

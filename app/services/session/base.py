@@ -86,6 +86,7 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
         self._gap_task: asyncio.Task[None] | None = None
         self._feeds_started = 0.0
+        self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
         self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
         for warning in warnings or []:
             log.warning(warning)
@@ -268,6 +269,7 @@ class Session:
         for problem in macro.calendar.problems:
             self.messages.post(problem)
         self._replace_macro(macro)
+        self._report_macro(macro)
         if cache_dir is not None and self.runtime is not None:  # live: keep the closes current
             from app.feeds.mof_poller import MofPoller
 
@@ -276,10 +278,28 @@ class Session:
 
             def on_update(history: YieldHistory) -> None:
                 current = self.macro or macro  # keep the calendar and the user's tenor/threshold choice
-                self._replace_macro(MacroService(history, current.calendar, tenors=current.tenors,
-                                                 threshold_bp=current.threshold_bp))
+                updated = MacroService(history, current.calendar, tenors=current.tenors,
+                                       threshold_bp=current.threshold_bp, source=poller.source,
+                                       source_detail=poller.source_detail)
+                self._replace_macro(updated)
+                self._report_macro(updated)
 
             self.runtime.supervisor.start("mof poller", lambda: poller.run(on_update))
+
+    def _report_macro(self, macro: MacroService) -> None:
+        """Stale closes or an unreachable MOF reach the window (a status message and a lasting notice),
+        once per change of condition, not only the log."""
+        fresh = macro.freshness(self.clock.now_ms())
+        condition = (fresh.stale, fresh.source == "unreachable")
+        if condition == self._macro_condition:
+            return
+        self._macro_condition = condition
+        if not fresh.warn:
+            return
+        why = f": {fresh.detail}" if fresh.source == "unreachable" and fresh.detail else ""
+        text = f"JGB yields: {fresh.label}{why}"
+        log.warning(text)
+        self.messages.post(text, notice="macro")
 
     async def _import_calendar(self, path: Path) -> None:
         """Only the calendar changes: the JGB history already loaded stays as it is."""
