@@ -4,6 +4,7 @@ One repaint timer drives everything; nothing repaints per message."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
 from app.services.macro import MacroService, market_date
 from app.services.session import SessionView
+from app.services.snapshot import StatusMessage
+from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS
@@ -105,6 +108,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.add_venues(session.venues)
         self.status.retry_requested.connect(self.retry_venue)
+        # Messages are kept per venue and shown together or in turn: none overwrites another.
+        self.board = StatusBoard(label=venue_name)
+        self.board_ms = lambda: int(time.monotonic() * 1000)  # tests step it
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
         if options.local_time:
@@ -230,7 +236,7 @@ class MainWindow(QMainWindow):
 
         def copied(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
-            self.statusBar().showMessage(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
+            self.post_message(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
 
         try:
             loop = asyncio.get_running_loop()
@@ -244,9 +250,20 @@ class MainWindow(QMainWindow):
     def retry_venue(self, venue: str) -> None:
         woken = self.session.retry_now(venue)
         self.status.retry_button(venue).hide()  # until the next attempt's outcome shows
-        if not woken:
-            self.statusBar().showMessage(self.tr("{venue} is not waiting to retry").format(venue=venue_name(venue)),
-                                         5000)
+        self.post_message(self.tr("retrying now") if woken else self.tr("not waiting to retry"), 5000, venue)
+
+    def post_message(self, text: str, timeout_ms: int = 30_000, venue: str = "") -> None:
+        """A message of the window's own, on the same board as the session's."""
+        self.board.add([StatusMessage(text, timeout_ms, venue)], self.board_ms())
+        self._show_board()
+
+    def _show_board(self) -> None:
+        text = self.board.text(self.board_ms())
+        if text != self.statusBar().currentMessage():
+            if text:
+                self.statusBar().showMessage(text)
+            else:
+                self.statusBar().clearMessage()
 
     def start(self) -> None:
         self.timer.start()
@@ -260,8 +277,9 @@ class MainWindow(QMainWindow):
         self.tape_pane.refresh(snapshot)
         for pane in self.panes.values():
             pane.refresh(snapshot)  # type: ignore[attr-defined]
-        for message in snapshot.messages:
-            self.statusBar().showMessage(message.text, message.timeout_ms)
+        if snapshot.messages:
+            self.board.add(snapshot.messages, self.board_ms())
+        self._show_board()
         self.status.update_venues(list(snapshot.venues))
         self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1

@@ -277,3 +277,31 @@ def test_current_closes_show_no_warning(qtbot) -> None:
     window.attach_macro(macro, alert_minutes=30)
     assert window.macro_strip.source.text() == "JGB yields\nMOF close\n2026-01-20"
     assert "▲" in window.macro_strip.tiles["30Y"].change.text()
+
+
+def test_every_venues_message_reaches_the_status_bar_and_lasting_ones_the_notices(qtbot) -> None:
+    """Before: the last message posted in a tick covered the others for 30 s."""
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled", "okx": "partial"})
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    clock = [0]
+    window.board_ms = lambda: clock[0]
+    session.messages.post("instrument list unavailable (timed out); using the bundled majors", venue="binance",
+                          notice="instruments")
+    session.messages.post("instrument list unavailable (HTTP 451); using the bundled majors", venue="okx",
+                          notice="instruments")
+    window.tick()
+    shown = window.statusBar().currentMessage()
+    seen = {shown}
+    for _ in range(3):
+        clock[0] += 4_000
+        window.tick()
+        seen.add(window.statusBar().currentMessage())
+    text = " ".join(seen)
+    assert "Binance: instrument list unavailable (timed out)" in text and "OKX: instrument list unavailable" in text
+    notices = [window.notices.item(i).text() for i in range(window.notices.count())]
+    assert any("Binance" in n and "timed out" in n for n in notices)
+    assert any("OKX" in n and "451" in n for n in notices)
+    clock[0] += 30_000
+    window.tick()
+    assert window.statusBar().currentMessage() == ""  # each for its own timeout

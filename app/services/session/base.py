@@ -241,7 +241,7 @@ class Session:
 
     def _history_failed(self, message: str) -> None:
         """From the writer thread: the queue is thread-safe and the next tick shows it."""
-        self.messages.post(f"History not saved: {message}")
+        self.messages.post(f"History not saved: {message}", notice="history")
 
     async def _write_gaps_every_second(self) -> None:
         while True:

@@ -38,7 +38,8 @@ class LiveSession(Session):
         for difference in result.differences:
             log.info("instrument changed since the bundled snapshot: %s", difference)
         for venue, error in result.errors.items():
-            self.messages.post(f"{venue}: instrument list unavailable ({error}); using the bundled majors")
+            self.messages.post(f"instrument list unavailable ({error}); using the bundled majors", venue=venue,
+                               notice="instruments")
         self.instruments = result.instruments
         return {venue: list(result.symbols(venue)) for venue in DEFAULT_VENUES}
 
