@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
             if fixed is not None:
                 fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._top_bar("topBar", top)
-        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape")
+        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape", venues=session.venues)
         self.setCentralWidget(self.tape_pane)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None

@@ -305,3 +305,19 @@ def test_every_venues_message_reaches_the_status_bar_and_lasting_ones_the_notice
     clock[0] += 30_000
     window.tick()
     assert window.statusBar().currentMessage() == ""  # each for its own timeout
+
+
+def test_the_empty_tape_says_what_it_is_waiting_for_until_the_first_row(qtbot) -> None:
+    sink = FeedSink()
+    views = [VenueRecord("binance", "refused", 0.0, "sampled"), VenueRecord("okx", "connecting", 0.0, "partial")]
+    session = StubSession(sink, [NOW], {"binance": "sampled", "okx": "partial"}, views)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.tick()
+    placeholder = window.tape_pane.placeholder
+    assert not placeholder.isHidden()
+    assert placeholder.text() == ("Waiting for liquidations from Binance, OKX — connecting… "
+                                  "(Binance refused (not available from your region))")
+    sink.offer("okx", [liq("okx", NOW, 5_000)])
+    window.tick()
+    assert placeholder.isHidden()
