@@ -37,7 +37,8 @@ def test_some_live_some_failing_and_the_size_filter() -> None:
 
 
 def test_a_replay_says_when_it_starts() -> None:
-    assert text([], clock_label="replay", now_ms=NOW).startswith("Replay starts at 2026-01-20 13:58:00 UTC — connecting")
+    loading = text([], clock_label="replay", now_ms=NOW)
+    assert loading.startswith("Replay starts at 2026-01-20 13:58:00 UTC — connecting")
     live = text([record(A, "live"), record(B, "live"), record(C, "live")], clock_label="replay", now_ms=NOW)
     assert live == (f"Replay starts at 2026-01-20 13:58:00 UTC — waiting for the first liquidation from "
                     f"{A.upper()}, {B.upper()}, {C.upper()}")
