@@ -5,8 +5,8 @@ Built on websockets' `async for ws in connect(...)`: its reconnect delays come f
 offline/refused and keeps retrying (a feed never gives up). A 403/451 geo refusal leaves that loop:
 we wait REFUSED_RETRY_S ourselves, a wait the user can cut short (`ConnectionStatus.retry_now`).
 Inside a session: subscribe, the venue heartbeat, a stall watchdog on any received frame (app pongs
-included) and the O(1) receive loop: clock → parse → sink. A spec with `max_lifetime_s` (Binance: 24 h
-hard limit) is rotated make-before-break: a second socket is opened and subscribed, takes over on its
+included) and the O(1) receive loop: clock → parse → sink. A spec with `max_lifetime_s` (a venue's hard
+limit, e.g. 24 h) is rotated make-before-break: a second socket is opened and subscribed, takes over on its
 first frame, and only then is the old one closed (drained, not cut); liquidations both deliver during
 the overlap are kept once.
 """

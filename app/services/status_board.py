@@ -1,9 +1,9 @@
 """The status bar's transient messages, so that none hides another.
 
 Every message is kept for its own timeout, one per key: a venue's newer message replaces its older
-one ("binance: instrument list unavailable" then "binance: …recovered"), other venues' and the app's
-stay. The bar shows them all: combined ("Binance: …; OKX: …") when that fits, otherwise in turn, a
-few seconds each, numbered ("(2/3) OKX: …"). Pure: the caller supplies the time (any monotonic ms).
+one ("A: instrument list unavailable" then "A: …recovered"), other venues' and the app's stay. The
+bar shows them all: combined ("A: …; C: …") when that fits, otherwise in turn, a few seconds each,
+numbered ("(2/3) C: …"). Pure: the caller supplies the time (any monotonic ms).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """What an empty tape is waiting for, in words, from the snapshot's venue records: "Waiting for
-liquidations from Binance, Bybit, OKX — connecting…", "No venue reachable: …", or in a replay
+liquidations from A, B, C — connecting…", "No venue reachable: …", or in a replay
 "Replay starts at 13:58:02 UTC…". Pure: the pane passes the records, the names and the time."""
 
 from __future__ import annotations

@@ -79,4 +79,5 @@ class CurveView(QDialog):
     def show_tenor(self, tenor: str) -> None:
         series = tenor_history(self._history, tenor, until=self._on)
         self.history_line.setData([_epoch(d) for d in series.dates], list(series.levels))
-        self.history_plot.setTitle(self.tr("{t} JGB, MOF closes through {d}").format(t=tenor, d=self._on.isoformat()))
+        last = series.dates[-1] if len(series.dates) else self._on  # the last close, not the date asked
+        self.history_plot.setTitle(self.tr("{t} JGB, MOF closes through {d}").format(t=tenor, d=last.isoformat()))

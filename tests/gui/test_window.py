@@ -268,6 +268,7 @@ def test_stale_closes_show_their_age_and_an_unreachable_source_in_the_strip_and_
     view = window._curve_views[-1]
     assert isinstance(view, CurveView)
     assert view.freshness_label.text() == "⚠ last MOF close 2026-01-21 · 4 weeks old · source unreachable"
+    assert "through 2026-01-21" in view.history_plot.plotItem.titleLabel.text  # the last close, not today
     view.close()
 
 
