@@ -1,11 +1,12 @@
 """One reconnecting websocket task per venue connection.
 
 Built on websockets' `async for ws in connect(...)`: its reconnect delays come from our scalable
-`Timing` (jittered backoff; slow retries after a 403/451 geo refusal) and `process_exception` reports
-every failed attempt to the status as offline/refused and keeps retrying (a feed never gives up).
+`Timing` (jittered backoff) and `process_exception` reports every failed attempt to the status as
+offline/refused and keeps retrying (a feed never gives up). A 403/451 geo refusal leaves that loop:
+we wait REFUSED_RETRY_S ourselves, a wait the user can cut short (`ConnectionStatus.retry_now`).
 Inside a session: subscribe, the venue heartbeat, a stall watchdog on any received frame (app pongs
-included) and the O(1) receive loop: clock → parse → sink. A spec with `max_lifetime_s` (Binance: 24 h
-hard limit) is rotated make-before-break: a second socket is opened and subscribed, takes over on its
+included) and the O(1) receive loop: clock → parse → sink. A spec with `max_lifetime_s` (a venue's hard
+limit, e.g. 24 h) is rotated make-before-break: a second socket is opened and subscribed, takes over on its
 first frame, and only then is the old one closed (drained, not cut); liquidations both deliver during
 the overlap are kept once.
 """
@@ -100,16 +101,55 @@ async def run_connection(
         refused = isinstance(exc, InvalidStatus) and exc.response.status_code in _REFUSED_STATUSES
         status.connect_failed("refused" if refused else "offline", _describe(exc))
         log.info("%s: connect failed: %s", spec.stream, _describe(exc))
-        return None  # every failure is retried; only the delay differs
+        # A refusal leaves websockets' retry loop: its sleep cannot be cut short, ours can ("retry now").
+        return exc if refused else None
 
     def reconnect_delays() -> Iterator[float]:
         for delay in timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S):
-            yield timing.seconds(REFUSED_RETRY_S if refused else delay)
+            yield timing.seconds(delay)
 
     options = _connect_options(spec, timing)
-    connector = connect(
-        spec.url, reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
-    )
+    while True:
+        connector = connect(
+            spec.url, reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
+        )
+        try:
+            await _connect_and_serve(connector, spec, sink, status, timing, clock, instruments, wall, options)
+        except InvalidStatus:
+            if not refused:
+                raise
+        refused = False
+        if await _wait_or_wake(status.wake, timing.seconds(REFUSED_RETRY_S)):
+            log.info("%s: retrying now, as the user asked", spec.stream)
+        status.state = "connecting"
+
+
+async def _wait_or_wake(wake: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds`, or less if `wake` is set meanwhile (then True). A request made before the wait
+    began does not count: it was answered by the attempt that just failed."""
+    wake.clear()
+    try:
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        return False
+    finally:
+        wake.clear()
+    return True
+
+
+async def _connect_and_serve(
+    connector: connect,
+    spec: ConnectionSpec,
+    sink: FeedSink,
+    status: ConnectionStatus,
+    timing: Timing,
+    clock: Callable[[], int],
+    instruments: Any,
+    wall: Callable[[], float],
+    options: dict[str, Any],
+) -> None:
+    """Sessions, one after another, until the connector gives up (only on a refusal)."""
     # websockets resets its backoff after every successful handshake, so a server that accepts
     # and drops at once would be hammered: we add our own backoff between short sessions.
     session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)

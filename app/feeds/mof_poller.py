@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from app import __version__
 from app.core import safe_json
+from app.core.macro.freshness import TOKYO, tokyo_date
 from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
 from app.core.timing import Timing
 from app.feeds.http import retry_after_seconds
@@ -41,11 +41,13 @@ log = logging.getLogger(__name__)
 MOF_BASE_URL = "https://www.mof.go.jp/english/policy/jgbs/reference/interest_rate/"
 CURRENT_FILE = "jgbcme.csv"
 HISTORY_FILE = "historical/jgbcme_all.csv"
-TOKYO = ZoneInfo("Asia/Tokyo")
 FIRST_POLL_HOUR_JST = 16
 REPOLL_MINUTES = 30
 MAX_TRIES_PER_DAY = 8
 HISTORY_MAX_AGE = timedelta(days=7)
+POLL_STATUS_FILE = "poll-status.json"
+"""The last poll's outcome, kept beside the cache so `cascade macro` and the next start know whether the
+closes they show could be refreshed: {"source": "ok" | "unreachable", "detail": str, "checked_ms": int}."""
 
 
 def bundled_history() -> YieldHistory:
@@ -131,6 +133,26 @@ class MofCache:
             meta["fetched_ms"] = now_ms
             meta_path.write_text(json.dumps(meta))
 
+    def poll_status(self) -> tuple[str, str]:
+        """(source, detail) of the last poll: "ok", "unreachable", or "bundled" when nothing was ever
+        fetched into this cache (the bundled snapshot is all there is)."""
+        try:
+            loaded = safe_json.loads((self.directory / POLL_STATUS_FILE).read_bytes())
+        except (OSError, safe_json.JsonInputError):
+            loaded = None
+        if isinstance(loaded, dict) and loaded.get("source") in ("ok", "unreachable"):
+            detail = loaded.get("detail")
+            return str(loaded["source"]), detail if isinstance(detail, str) else ""
+        fetched = any(self._paths(file)[0].is_file() for file in (CURRENT_FILE, HISTORY_FILE))
+        return ("ok" if fetched else "bundled"), ""
+
+    def store_poll_status(self, source: str, detail: str, now_ms: int) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / POLL_STATUS_FILE
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"source": source, "detail": detail, "checked_ms": now_ms}))
+        os.replace(temporary, target)
+
     def history(self, file: str) -> YieldHistory | None:
         body = self.body(file)
         if body is None:
@@ -153,10 +175,6 @@ def load_history(cache_dir: Path | None) -> YieldHistory:
 
 
 WAKE_CHECK_S = 300.0
-
-
-def tokyo_date(now_ms: int) -> date:
-    return datetime.fromtimestamp(now_ms / 1000, TOKYO).date()
 
 
 def _tokyo_ms(day: date, hour: int) -> int:
@@ -208,6 +226,7 @@ class MofPoller:
         self.backoff_initial_s = backoff_initial_s
         self.requests = 0
         self.last_results: dict[str, RefreshResult] = {}
+        self.source, self.source_detail = self.cache.poll_status()  # until the first poll says otherwise
 
     def history(self) -> YieldHistory:
         return load_history(self.cache.directory)
@@ -270,9 +289,17 @@ class MofPoller:
 
     async def poll_once(self) -> YieldHistory:
         # history_due() and history() parse cached CSVs: off the loop thread, like the fetches.
+        results = []
         if await asyncio.to_thread(self.history_due):
-            await self.refresh(HISTORY_FILE)
-        await self.refresh(CURRENT_FILE)
+            results.append(await self.refresh(HISTORY_FILE))
+        results.append(await self.refresh(CURRENT_FILE))
+        failed = [r for r in results if r.outcome not in ("updated", "not_modified")]
+        self.source = "unreachable" if failed else "ok"
+        self.source_detail = "; ".join(f"{Path(r.file).name}: {r.outcome} {r.detail}".strip() for r in failed)
+        try:
+            await asyncio.to_thread(self.cache.store_poll_status, self.source, self.source_detail, self.now_ms())
+        except OSError as error:  # the cache dir is not writable: the window still hears it below
+            log.warning("MOF poll status not saved: %s", error)
         return await asyncio.to_thread(self.history)
 
     async def run(self, on_update: Callable[[YieldHistory], None]) -> None:

@@ -7,6 +7,7 @@ Rates use the transport monotonic clock.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections import deque
@@ -79,6 +80,7 @@ class ConnectionStatus:
         self.last_rotation_failure: str | None = None
         self._lags: deque[int] = deque(maxlen=_LAG_SAMPLES)
         self._rate_samples: deque[tuple[float, int]] = deque()
+        self.wake = asyncio.Event()  # set by retry_now(): the client's wait after a refusal ends at once
 
     # --- called by the client -------------------------------------------------------------
 
@@ -144,6 +146,16 @@ class ConnectionStatus:
             self.gaps[-1] = (self.gaps[-1][0], max(at_ms, self.gaps[-1][1]))  # merge a burst
         else:
             self.gaps.append((at_ms, at_ms))
+
+    # --- the user's side -----------------------------------------------------------------
+
+    def retry_now(self) -> bool:
+        """Ask the connection to retry at once instead of waiting out its slow retry after a refusal
+        (15 min). Returns whether it was refused, i.e. waiting; otherwise nothing changes."""
+        if self.state != "refused":
+            return False
+        self.wake.set()
+        return True
 
     # --- read by the UI -------------------------------------------------------------------
 

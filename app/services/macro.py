@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from app.core.macro.calendar import MacroCalendar, MacroEvent, countdown_text, in_progress, load_calendar, next_events
+from app.core.macro.freshness import Freshness, mof_freshness
 from app.core.macro.jgb import DEFAULT_STRIP_TENORS, TenorReading, YieldHistory, strip_view
-from app.feeds.mof_poller import load_history
+from app.feeds.mof_poller import MofCache, load_history
 from app.resources import resource_path
 
 
@@ -47,10 +48,13 @@ def market_date(now_ms: int) -> date:
 
 class MacroService:
     def __init__(self, history: YieldHistory, calendar: MacroCalendar, tenors: Sequence[str] = DEFAULT_STRIP_TENORS,
-                 threshold_bp: float = 10.0, hide_after: date | None = None) -> None:
+                 threshold_bp: float = 10.0, hide_after: date | None = None, source: str = "bundled",
+                 source_detail: str = "") -> None:
         # A replay hides every row after its date: no sparkline, curve or record may look ahead.
         self.history = history.until(hide_after) if hide_after is not None else history
         self.calendar = calendar
+        self.source = source  # ok | unreachable | bundled: whether the last fetch from MOF worked
+        self.source_detail = source_detail
         self.tenors = [t for t in tenors if t in self.history.tenors] or list(DEFAULT_STRIP_TENORS)
         self.threshold_bp = threshold_bp
         self._cached: tuple[tuple[date, tuple[str, ...], float], list[TenorReading]] | None = None
@@ -65,7 +69,9 @@ class MacroService:
     def load(cls, cache_dir: Path | None, user_calendar: Path | None = None, **options: object) -> MacroService:
         """Bundled MOF history merged with the poller's cache, bundled calendar plus the user's ICS.
         Blocking file reads: run in a worker thread."""
-        return cls(load_history(cache_dir), cls.read_calendar(user_calendar), **options)  # type: ignore[arg-type]
+        source, detail = MofCache(cache_dir).poll_status() if cache_dir is not None else ("bundled", "")
+        return cls(load_history(cache_dir), cls.read_calendar(user_calendar), source=source,  # type: ignore[arg-type]
+                   source_detail=detail, **options)
 
     @staticmethod
     def read_calendar(user_calendar: Path | None = None) -> MacroCalendar:
@@ -81,10 +87,20 @@ class MacroService:
             self._cached = (key, strip_view(self.history, key[0], self.tenors, self.threshold_bp))
         return self._cached[1]
 
+    def freshness(self, now_ms: int) -> Freshness:
+        """How current the closes shown at `now_ms` are (the one staleness rule, app.core.macro.freshness)."""
+        index = self.history.index_on_or_before(market_date(now_ms))
+        data_date = self.history.dates[index] if index is not None else None
+        return mof_freshness(data_date, now_ms, self.source, self.source_detail)
+
+    def events(self, now_ms: int, upcoming: int = 3) -> tuple[list[MacroEvent], list[MacroEvent]]:
+        """(in progress, the next `upcoming`) at `now_ms`."""
+        return in_progress(self.calendar.events, now_ms), next_events(self.calendar.events, now_ms, upcoming)
+
     def event_lines(self, now_ms: int, upcoming: int = 3) -> list[EventLine]:
-        events: list[MacroEvent] = in_progress(self.calendar.events, now_ms)
+        events, coming = self.events(now_ms, upcoming)
         lines = [EventLine(e.title, "in progress", True, e.impact, e.source_url) for e in events]
-        for event in next_events(self.calendar.events, now_ms, upcoming):
+        for event in coming:
             lines.append(EventLine(event.title, "in " + countdown_text(event.start_ms - now_ms), False,
                                    event.impact, event.source_url))
         return lines

@@ -25,10 +25,16 @@ class Notice(msgspec.Struct, frozen=True):
 
 
 class StatusMessage(msgspec.Struct, frozen=True):
-    """A transient line for the status bar (warnings, an unavailable instrument list, a failed write)."""
+    """A transient line for the status bar (warnings, an unavailable instrument list, a failed write).
+
+    `venue`: whose message it is ("" = the app's): the status bar keeps one per venue and shows every
+    venue's, never one over another. `notice`: a lasting condition (a code such as "instruments"): it
+    is also logged in the notices pane, so it outlives the status bar's timeout."""
 
     text: str
     timeout_ms: int = 30_000
+    venue: str = ""
+    notice: str | None = None
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -50,9 +56,9 @@ class MessageQueue:
         self._lock = threading.Lock()
         self._pending: deque[StatusMessage] = deque(maxlen=50)
 
-    def post(self, text: str, timeout_ms: int = 30_000) -> None:
+    def post(self, text: str, timeout_ms: int = 30_000, venue: str = "", notice: str | None = None) -> None:
         with self._lock:
-            self._pending.append(StatusMessage(text, timeout_ms))
+            self._pending.append(StatusMessage(text, timeout_ms, venue, notice))
 
     def take(self) -> tuple[StatusMessage, ...]:
         with self._lock:
@@ -83,12 +89,16 @@ class SnapshotBuilder:
         silent = self.engine.possibly_silent({venue.venue for venue in venues if venue.state == "live"})
         if silent:
             venues = [msgspec.structs.replace(v, possibly_silent=v.venue in silent) for v in venues]
+        now_ms = self._clock()
+        messages = self.messages.take()
+        notices = [notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices]
+        notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
         return Snapshot(
-            now_ms=self._clock(),
+            now_ms=now_ms,
             clock_label=self.clock_label,
             venues=tuple(venues),
-            notices=tuple(notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices),
-            messages=self.messages.take(),
+            notices=tuple(notices),
+            messages=messages,
             totals=self.engine.totals,
             observed_ms={venue.venue: venue.observed_ms for venue in venues},
             macro=macro,

@@ -25,6 +25,20 @@ class VenueRecord(msgspec.Struct, frozen=True):
     observed_ms: int = 0  # listened to since the first connect, gaps excluded
     rotations: int = 0  # planned make-before-break replacements (not reconnects, not gaps)
     frames: int = 0
+    connected: bool = False  # some connection of the venue has been live at least once
+
+
+def never_connected(venues: Sequence[str], records: Sequence[VenueRecord]) -> list[str]:
+    """The venues none of whose connections ever went live (no record at all: the feeds never started)."""
+    connected = {record.venue for record in records if record.connected}
+    return [venue for venue in venues if venue not in connected]
+
+
+def summary_suffix(venues: Sequence[str], records: Sequence[VenueRecord]) -> str:
+    """What the closing line appends after the counts: `` (unreachable: a, b)`` when a venue never
+    connected (its 0 is not a quiet market), else nothing, so scripts reading the counts still match."""
+    unreachable = never_connected(venues, records)
+    return f" (unreachable: {', '.join(unreachable)})" if unreachable else ""
 
 
 def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: int) -> VenueRecord:
@@ -53,4 +67,5 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
         observed_ms=coverage.observed_ms(min(first_live) if first_live else None, now_ms, tuple(gaps)),
         rotations=sum(status.rotations for status in parts),
         frames=sum(status.frames for status in parts),
+        connected=bool(first_live),
     )

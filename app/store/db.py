@@ -43,11 +43,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             venue TEXT NOT NULL, stream TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)""",
         "CREATE INDEX gaps_start_ms ON gaps (start_ms)",
     ),
+    (
+        # One row per run of the app: when it started and the last moment a commit proved it was still
+        # recording. The next start records [alive_ms, start) as a gap: Cascade was not running.
+        "CREATE TABLE runs (started_ms INTEGER NOT NULL, alive_ms INTEGER NOT NULL)",
+    ),
 )
 
 _LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
 _INSERT_LIQUIDATION = f"INSERT OR IGNORE INTO liquidations ({_LIQUIDATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_GAP = "INSERT INTO gaps (venue, stream, start_ms, end_ms) VALUES (?,?,?,?)"
+_INSERT_RUN = "INSERT INTO runs (started_ms, alive_ms) VALUES (?, ?)"
+_MARK_ALIVE = "UPDATE runs SET alive_ms = max(alive_ms, ?) WHERE rowid = (SELECT max(rowid) FROM runs)"
 
 
 class HistoryDbError(KnownError):
@@ -180,6 +187,23 @@ class HistoryDb:
     def write_gap(self, venue: str, stream: str, start_ms: int, end_ms: int) -> None:
         self._enqueue(("gap", [(venue, stream, start_ms, end_ms)]))
 
+    def begin_run(self, now_ms: int) -> int | None:
+        """Record that the app started at `now_ms`; returns when the previous run was last known to be
+        recording (its last committed heartbeat), None on a fresh history. [that, now_ms) is downtime."""
+        previous = self._read("SELECT max(alive_ms) FROM runs", ())[0][0]
+        self._enqueue(("run", [(now_ms, now_ms)]), counted=False)
+        return int(previous) if previous is not None else None  # type: ignore[call-overload]
+
+    def mark_alive(self, now_ms: int) -> None:
+        """A heartbeat: committed with the next batch (within `max_delay_s`), so after a kill the next
+        start knows when recording stopped. Not counted as a row."""
+        self._enqueue(("alive", [(now_ms,)]), counted=False)
+
+    def runs(self) -> list[tuple[int, int]]:
+        """(started_ms, alive_ms) per run, oldest first."""
+        return [(int(a), int(b)) for a, b in self._read(  # type: ignore[call-overload]
+            "SELECT started_ms, alive_ms FROM runs ORDER BY rowid", ())]
+
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything enqueued so far is committed. Not for the event-loop thread."""
         if self._closed or not self._thread.is_alive():
@@ -199,9 +223,12 @@ class HistoryDb:
                 last_error=self._last_error, alive=self._thread.is_alive(),
             )
 
-    def _enqueue(self, item: tuple[str, list[Row]]) -> None:
+    def _enqueue(self, item: tuple[str, list[Row]], counted: bool = True) -> None:
         if self._closed:
             raise HistoryDbError("The history database is closed.")
+        if not counted:
+            self._queue.put(item)
+            return
         with self._counter_lock:
             if self._queued_rows + len(item[1]) > self._max_pending_rows:
                 # The writer is failing or far behind: count what we drop rather than grow without bound.
@@ -289,7 +316,12 @@ class HistoryDb:
     def _serve(self, conn: sqlite3.Connection) -> None:
         liquidations: list[Row] = []
         gaps: list[Row] = []
+        marks: list[tuple[str, Row]] = []  # run starts and heartbeats, in order; not counted as rows
         deadline: float | None = None
+
+        def pending() -> bool:
+            return bool(liquidations or gaps or marks)
+
         while True:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
@@ -297,8 +329,8 @@ class HistoryDb:
             except queue.Empty:
                 item = None
             if item is None or item is _CLOSE or isinstance(item, _Flush):
-                error = self._commit(conn, liquidations, gaps) if (liquidations or gaps) else None
-                deadline = None if not (liquidations or gaps) else time.monotonic() + self._max_delay_s
+                error = self._commit(conn, liquidations, gaps, marks) if pending() else None
+                deadline = None if not pending() else time.monotonic() + self._max_delay_s
                 if isinstance(item, _Flush):
                     item.error = error or self._last_error_if_pending(liquidations, gaps)
                     item.done.set()
@@ -309,16 +341,24 @@ class HistoryDb:
                     return
                 continue
             kind, rows = item  # type: ignore[misc]
-            (liquidations if kind == "liq" else gaps).extend(rows)
+            if kind == "liq":
+                liquidations.extend(rows)
+            elif kind == "gap":
+                gaps.extend(rows)
+            elif kind == "alive" and marks and marks[-1][0] == "alive":
+                marks[-1] = (kind, (max(marks[-1][1][0], rows[0][0]),))  # only the latest matters
+            else:
+                marks.append((kind, rows[0]))
             if deadline is None:
                 deadline = time.monotonic() + self._max_delay_s
             # While writes fail (disk full), retry on the timer only, not on every new row.
             if len(liquidations) + len(gaps) >= self._batch_rows and self._last_error is None:
-                self._commit(conn, liquidations, gaps)
-                deadline = None if not (liquidations or gaps) else time.monotonic() + self._max_delay_s
+                self._commit(conn, liquidations, gaps, marks)
+                deadline = None if not pending() else time.monotonic() + self._max_delay_s
 
-    def _commit(self, conn: sqlite3.Connection, liquidations: list[Row], gaps: list[Row]) -> str | None:
-        """Write and commit both buffers; on success clear them, on failure keep them for the next try."""
+    def _commit(self, conn: sqlite3.Connection, liquidations: list[Row], gaps: list[Row],
+                marks: list[tuple[str, Row]]) -> str | None:
+        """Write and commit the buffers; on success clear them, on failure keep them for the next try."""
         n = len(liquidations) + len(gaps)
         try:
             conn.execute("BEGIN")
@@ -326,6 +366,8 @@ class HistoryDb:
                 conn.executemany(_INSERT_LIQUIDATION, liquidations)
             if gaps:
                 conn.executemany(_INSERT_GAP, gaps)
+            for kind, row in marks:
+                conn.execute(_INSERT_RUN if kind == "run" else _MARK_ALIVE, row)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -341,6 +383,7 @@ class HistoryDb:
             return message
         liquidations.clear()
         gaps.clear()
+        marks.clear()
         with self._counter_lock:
             self._queued_rows -= n
             self._committed_rows += n

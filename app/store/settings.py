@@ -85,6 +85,15 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
     return LoadedSettings(settings, warnings, target)
 
 
+def read_settings(path: Path | str) -> Settings | None:
+    """The settings as load_settings would give them, read-only: a missing, unreadable or unsupported
+    file is None and is left where it is (for headless commands that must not touch the profile)."""
+    try:
+        return _decode(Path(path).read_bytes())
+    except (OSError, _Unreadable, _FutureVersion):
+        return None
+
+
 def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
     """Write atomically: a temp file in the same directory, fsync, then os.replace."""
     target = Path(path) if path is not None else default_settings_path()

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.core.macro.freshness import Freshness
 from app.core.macro.jgb import YieldHistory, curve_set, tenor_history
 
 _CURVE_PENS = (("#E69F00", 2.5), ("#56B4E9", 1.5), ("#8b949e", 1.5))
@@ -19,9 +20,14 @@ def _epoch(day: date) -> float:
 
 
 class CurveView(QDialog):
-    def __init__(self, history: YieldHistory, on: date, tenor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, history: YieldHistory, on: date, tenor: str, parent: QWidget | None = None,
+                 freshness: Freshness | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("JGB curve — MOF closes up to {d}").format(d=on.isoformat()))
+        # Stale or unreachable: said above the plots, in the strip's words (one rule, core.macro.freshness).
+        self.freshness_label = QLabel(f"⚠ {freshness.label}" if freshness is not None and freshness.warn else "")
+        self.freshness_label.setStyleSheet("color: #d29922; font-weight: bold;")
+        self.freshness_label.setVisible(bool(self.freshness_label.text()))
         self.resize(980, 520)
         self._history = history
         self._on = on
@@ -62,12 +68,16 @@ class CurveView(QDialog):
         pick.addStretch(1)
         right.addLayout(pick)
         right.addWidget(self.history_plot)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.curve_plot, 1)
-        layout.addLayout(right, 1)
+        plots = QHBoxLayout()
+        plots.addWidget(self.curve_plot, 1)
+        plots.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.freshness_label)
+        layout.addLayout(plots, 1)
         self.show_tenor(tenor)
 
     def show_tenor(self, tenor: str) -> None:
         series = tenor_history(self._history, tenor, until=self._on)
         self.history_line.setData([_epoch(d) for d in series.dates], list(series.levels))
-        self.history_plot.setTitle(self.tr("{t} JGB, MOF closes through {d}").format(t=tenor, d=self._on.isoformat()))
+        last = series.dates[-1] if len(series.dates) else self._on  # the last close, not the date asked
+        self.history_plot.setTitle(self.tr("{t} JGB, MOF closes through {d}").format(t=tenor, d=last.isoformat()))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from app.core.formatting import format_clock
 from app.services.venue_status import VenueRecord
@@ -52,10 +53,13 @@ def venue_status_tooltip(view: VenueRecord) -> str:
 
 
 class VenueStatusBar(QStatusBar):
+    retry_requested = Signal(str)  # venue: the user asked a refused venue to retry now
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
         self._labels: dict[str, QLabel] = {}
+        self._retry: dict[str, QToolButton] = {}
         self.clock_label = QLabel()
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
         self.addPermanentWidget(self.clock_label)
@@ -74,6 +78,21 @@ class VenueStatusBar(QStatusBar):
             self.addWidget(label)
         return label
 
+    def retry_button(self, venue: str) -> QToolButton:
+        """Shown while the venue is refused (it retries only every 15 min): a permanent widget, so a
+        status message never hides it."""
+        button = self._retry.get(venue)
+        if button is None:
+            button = self._retry[venue] = QToolButton()
+            button.setText(self.tr("Retry {venue} now").format(venue=venue_name(venue)))
+            button.setToolTip(self.tr("{venue} refused the connection (not available from your region?). "
+                                      "Cascade retries every 15 minutes; click to retry at once, e.g. after "
+                                      "changing your network or VPN.").format(venue=venue_name(venue)))
+            button.clicked.connect(lambda _checked=False, v=venue: self.retry_requested.emit(v))
+            button.hide()
+            self.insertPermanentWidget(len(self._labels), button)  # before the clock
+        return button
+
     def update_venues(self, views: list[VenueRecord]) -> None:
         for view in views:
             label = self._label(view.venue)
@@ -81,6 +100,9 @@ class VenueStatusBar(QStatusBar):
             label.setToolTip(venue_status_tooltip(view))
             color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")
             label.setStyleSheet(f"color: {color};")
+            refused = view.state == "refused"
+            if refused or view.venue in self._retry:
+                self.retry_button(view.venue).setVisible(refused)
 
     def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
         prefix = "Scenario time" if label != "live" else "Market time"

@@ -4,6 +4,7 @@ One repaint timer drives everything; nothing repaints per message."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
 from app.services.alerts import AlertDispatcher, EventAlertScheduler
 from app.services.macro import MacroService, market_date
 from app.services.session import SessionView
+from app.services.snapshot import StatusMessage
+from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS
@@ -31,6 +34,7 @@ from app.ui.panes.notices import NoticesPane
 from app.ui.panes.tape import TapePane
 from app.ui.panes.totals import TotalsPane
 from app.ui.status_bar import VenueStatusBar
+from app.ui.tape_model import venue_name
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class MainWindow(QMainWindow):
             if fixed is not None:
                 fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._top_bar("topBar", top)
-        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape")
+        self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape", venues=session.venues)
         self.setCentralWidget(self.tape_pane)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
@@ -103,6 +107,10 @@ class MainWindow(QMainWindow):
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
         self.status.add_venues(session.venues)
+        self.status.retry_requested.connect(self.retry_venue)
+        # Messages are kept per venue and shown together or in turn: none overwrites another.
+        self.board = StatusBoard(label=venue_name)
+        self.board_ms = lambda: int(time.monotonic() * 1000)  # tests step it
         self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
         self._build_menus()
         if options.local_time:
@@ -210,7 +218,8 @@ class MainWindow(QMainWindow):
     def open_curve(self, tenor: str) -> None:
         if self.macro is None:
             return
-        view = CurveView(self.macro.history, market_date(self._clock()), tenor, self)
+        now = self._clock()
+        view = CurveView(self.macro.history, market_date(now), tenor, self, freshness=self.macro.freshness(now))
         self._curve_views.append(view)
         view.finished.connect(lambda _r: self._curve_views.remove(view) if view in self._curve_views else None)
         view.open()  # never exec() inside the qasync loop
@@ -227,7 +236,7 @@ class MainWindow(QMainWindow):
 
         def copied(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
-            self.statusBar().showMessage(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
+            self.post_message(self.tr("Diagnostics copied (keys and addresses redacted)."), 5000)
 
         try:
             loop = asyncio.get_running_loop()
@@ -237,6 +246,24 @@ class MainWindow(QMainWindow):
         task = loop.create_task(asyncio.to_thread(diagnostics_text))
         self._background.add(task)
         task.add_done_callback(lambda done: (self._background.discard(done), copied(done.result())))
+
+    def retry_venue(self, venue: str) -> None:
+        woken = self.session.retry_now(venue)
+        self.status.retry_button(venue).hide()  # until the next attempt's outcome shows
+        self.post_message(self.tr("retrying now") if woken else self.tr("not waiting to retry"), 5000, venue)
+
+    def post_message(self, text: str, timeout_ms: int = 30_000, venue: str = "") -> None:
+        """A message of the window's own, on the same board as the session's."""
+        self.board.add([StatusMessage(text, timeout_ms, venue)], self.board_ms())
+        self._show_board()
+
+    def _show_board(self) -> None:
+        text = self.board.text(self.board_ms())
+        if text != self.statusBar().currentMessage():
+            if text:
+                self.statusBar().showMessage(text)
+            else:
+                self.statusBar().clearMessage()
 
     def start(self) -> None:
         self.timer.start()
@@ -250,8 +277,9 @@ class MainWindow(QMainWindow):
         self.tape_pane.refresh(snapshot)
         for pane in self.panes.values():
             pane.refresh(snapshot)  # type: ignore[attr-defined]
-        for message in snapshot.messages:
-            self.statusBar().showMessage(message.text, message.timeout_ms)
+        if snapshot.messages:
+            self.board.add(snapshot.messages, self.board_ms())
+        self._show_board()
         self.status.update_venues(list(snapshot.venues))
         self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1

@@ -63,3 +63,44 @@ def test_subprocess_without_qt() -> None:
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stderr) == []
     assert json.loads(out.stdout)["tenors"]["40Y"]["record"] is True
+
+
+def test_a_close_months_old_is_stale_with_its_age(capsys: pytest.CaptureFixture[str]) -> None:
+    report = run_json(capsys, "--date", "2026-12-04")
+    assert report["data_date"] == "2026-04-30"
+    assert (report["stale"], report["age_days"], report["source_status"]) == (True, 218, "bundled")
+    assert report["freshness"] == "last MOF close 2026-04-30 · 7 months old · bundled data"
+    fresh = run_json(capsys, "--date", "2026-01-20")
+    assert (fresh["stale"], fresh["age_days"]) == (False, 0)
+
+
+def test_a_failed_fetch_is_reported_as_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.feeds.mof_poller import MofCache
+    from app.store.paths import profile_paths
+
+    MofCache(profile_paths().cache_dir / "mof").store_poll_status("unreachable", "jgbcme.csv: failed network", 0)
+    report = run_json(capsys, "--date", "2026-12-04")
+    assert report["source_status"] == "unreachable" and "network" in report["source_detail"]
+    assert macro_cli.main(["--date", "2026-12-04"]) == 0
+    text = capsys.readouterr().out
+    assert "STALE: last MOF close 2026-04-30 · 7 months old · source unreachable" in text
+    assert "not of 2026-12-04" in text  # the day change is not presented as today's
+
+
+def test_the_users_imported_calendar_and_zone_are_honoured(capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Like the strip: the calendar the user imported (saved in the settings) is overlaid, and its
+    floating times are read in the user's zone."""
+    from app.store.paths import profile_paths
+    from app.store.settings import Settings, save_settings
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    ics = tmp_path / "mine.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:user\r\nBEGIN:VEVENT\r\nUID:desk@user\r\n"
+                   "SUMMARY:Desk call\r\nDTSTART:20260120T180000\r\nDTEND:20260120T183000\r\nEND:VEVENT\r\n"
+                   "END:VCALENDAR\r\n")
+    paths = profile_paths().ensure()
+    save_settings(Settings(user_calendar_path=str(ics)), paths.settings_file)
+    report = run_json(capsys, "--date", "2026-01-20")  # now = 15:00 JST
+    desk = next(e for e in report["next_events"] if e["title"] == "Desk call")
+    assert desk["countdown"] == "3h 00m"  # 18:00 in the user's zone (Tokyo), not 18:00 UTC
+    assert report["tenors"]["30Y"]["level"] == 3.765  # the figures are unchanged

@@ -216,3 +216,30 @@ async def test_a_wall_clock_jump_sleep_resume_reconnects_and_records_a_gap(
             await wait_until(lambda: pair.status.reconnects == 1 and pair.status.state == "live", what="reconnect")
             assert len(pair.status.gaps) == 1 and pair.status.gaps[0][1] is not None
     assert any("clock jumped +3600 s" in r.getMessage() for r in caplog.records)
+
+
+async def test_retry_now_ends_the_wait_after_a_refusal_at_once(recording: Path) -> None:
+    """A refused connection waits 15 min (15 s here at ×60) before trying again; retry_now() makes it
+    try at once, and once the venue stops refusing it goes live."""
+    server = ReplayServer(recording, timing=Timing(SCALE))
+    await server.start(autoplay=False)
+    server.refuse(STREAM, 451)
+    spec = bybit_spec(server.endpoints()[STREAM])
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, lambda: 0)
+    task = asyncio.create_task(run_connection(spec, FeedSink(), status, Timing(SCALE), lambda: 0))
+    try:
+        await wait_until(lambda: status.state == "refused", what="refused")
+        await asyncio.sleep(0.3)
+        assert status.connect_failures == 1  # waiting, not hammering
+        assert status.retry_now()
+        await wait_until(lambda: status.connect_failures == 2, what="a second attempt at once")
+        assert status.state == "refused"
+        server.refuse(STREAM, None)
+        assert status.retry_now()
+        await wait_until(lambda: status.state == "live", what="live after the retry")
+        assert not status.retry_now()  # nothing to wake when not refused
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()

@@ -203,3 +203,19 @@ def test_schedule() -> None:
     assert next_poll_ms(tokyo_ms(2026, 5, 15, 17), date(2026, 5, 15), 1) == tokyo_ms(2026, 5, 18, 16)
     # Saturday → Monday
     assert next_poll_ms(tokyo_ms(2026, 5, 16, 12), date(2026, 5, 15), 0) == tokyo_ms(2026, 5, 18, 16)
+
+
+async def test_a_failed_poll_is_remembered_as_unreachable_and_a_good_one_as_ok(
+        server: tuple[str, Script], tmp_path: Path) -> None:
+    assert poller(tmp_path, "http://127.0.0.1:9/").source == "bundled"  # nothing fetched yet
+    mof = poller(tmp_path, "http://127.0.0.1:9/")  # discard port: connection refused
+    await mof.poll_once()
+    assert mof.source == "unreachable" and "network" in mof.source_detail
+    assert poller(tmp_path, "http://127.0.0.1:9/").source == "unreachable"  # the next start knows it too
+    base, script = server
+    script.queue("/interest_rate/" + HISTORY_FILE, 200, csv(ROW.format(day=11, y40=3.7)))
+    script.queue(CURRENT_PATH, 200, csv(ROW.format(day=12, y40=3.8)))
+    good = poller(tmp_path, base)
+    await good.poll_once()
+    assert (good.source, good.source_detail) == ("ok", "")
+    assert good.cache.poll_status() == ("ok", "")

@@ -50,6 +50,7 @@ class StubSession:
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.imported: list[str] = []
+        self.retried: list[str] = []
         self._now = now
         self._builder = SnapshotBuilder(self.engine, lambda: list(views or []), lambda: now[0],
                                         "replay" if banner else "live", self.messages)
@@ -74,6 +75,10 @@ class StubSession:
 
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None:
         self.store.update(macro_tenors=tenors, macro_move_threshold_bp=threshold_bp)
+
+    def retry_now(self, venue: str) -> int:
+        self.retried.append(venue)
+        return 1
 
 
 def make_window(qtbot, sink: FeedSink, now: list[int]) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -220,3 +225,100 @@ def test_session_messages_and_macro_reach_the_window_through_the_snapshot(qtbot)
     session.macro_version = 1
     window.tick()
     assert window.macro is session.macro and not window.macro_strip.isHidden()
+
+
+def test_a_refused_venue_gets_a_retry_now_button_that_asks_the_session(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    views = [VenueRecord("binance", "refused", 0.0, "sampled", detail="HTTP 451: not available from your region"),
+             VenueRecord("bybit", "live", 3.0, "all", connected=True)]
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled", "bybit": "all"}, views)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tick()
+    button = window.status.retry_button("binance")
+    assert button.isVisible() and "Binance" in button.text()
+    assert "bybit" not in window.status._retry  # a live venue has no button
+    session.messages.post("a message does not hide the button")
+    window.tick()
+    assert button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert session.retried == ["binance"]
+    views[0] = VenueRecord("binance", "live", 5.0, "sampled", connected=True)
+    window.tick()
+    assert not button.isVisible()
+
+
+def test_stale_closes_show_their_age_and_an_unreachable_source_in_the_strip_and_the_curve(qtbot) -> None:
+    from app.ui.curve_view import CurveView
+
+    window = make_window(qtbot, FeedSink(), [NOW + 30 * 86_400_000])  # a month after the last close
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["10Y", "30Y"], source="unreachable",
+                         source_detail="jgbcme.csv: failed network: timed out")
+    window.attach_macro(macro, alert_minutes=30)
+    strip = window.macro_strip
+    assert "last MOF close 2026-01-21" in strip.source.text() and "source unreachable" in strip.source.text()
+    assert "4 weeks old" in strip.source.text() and "timed out" in strip.source.toolTip()
+    thirty = strip.tiles["30Y"]
+    assert thirty.change.text() == "+23.5bp on 21 Jan"  # dated: not presented as today's move
+    assert "▲" not in thirty.change.text() and "stale" in thirty.flag.text()
+    window.open_curve("30Y")
+    view = window._curve_views[-1]
+    assert isinstance(view, CurveView)
+    assert view.freshness_label.text() == "⚠ last MOF close 2026-01-21 · 4 weeks old · source unreachable"
+    assert "through 2026-01-21" in view.history_plot.plotItem.titleLabel.text  # the last close, not today
+    view.close()
+
+
+def test_current_closes_show_no_warning(qtbot) -> None:
+    window = make_window(qtbot, FeedSink(), [NOW])
+    macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), tenors=["30Y"], hide_after=date(2026, 1, 20))
+    window.attach_macro(macro, alert_minutes=30)
+    assert window.macro_strip.source.text() == "JGB yields\nMOF close\n2026-01-20"
+    assert "▲" in window.macro_strip.tiles["30Y"].change.text()
+
+
+def test_every_venues_message_reaches_the_status_bar_and_lasting_ones_the_notices(qtbot) -> None:
+    """Before: the last message posted in a tick covered the others for 30 s."""
+    session = StubSession(FeedSink(), [NOW], {"binance": "sampled", "okx": "partial"})
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    clock = [0]
+    window.board_ms = lambda: clock[0]
+    session.messages.post("instrument list unavailable (timed out); using the bundled majors", venue="binance",
+                          notice="instruments")
+    session.messages.post("instrument list unavailable (HTTP 451); using the bundled majors", venue="okx",
+                          notice="instruments")
+    window.tick()
+    shown = window.statusBar().currentMessage()
+    seen = {shown}
+    for _ in range(3):
+        clock[0] += 4_000
+        window.tick()
+        seen.add(window.statusBar().currentMessage())
+    text = " ".join(seen)
+    assert "Binance: instrument list unavailable (timed out)" in text and "OKX: instrument list unavailable" in text
+    notices = [window.notices.item(i).text() for i in range(window.notices.count())]
+    assert any("Binance" in n and "timed out" in n for n in notices)
+    assert any("OKX" in n and "451" in n for n in notices)
+    clock[0] += 30_000
+    window.tick()
+    assert window.statusBar().currentMessage() == ""  # each for its own timeout
+
+
+def test_the_empty_tape_says_what_it_is_waiting_for_until_the_first_row(qtbot) -> None:
+    sink = FeedSink()
+    views = [VenueRecord("binance", "refused", 0.0, "sampled"), VenueRecord("okx", "connecting", 0.0, "partial")]
+    session = StubSession(sink, [NOW], {"binance": "sampled", "okx": "partial"}, views)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.tick()
+    placeholder = window.tape_pane.placeholder
+    assert not placeholder.isHidden()
+    assert placeholder.text() == ("Waiting for liquidations from Binance, OKX — connecting… "
+                                  "(Binance refused (not available from your region))")
+    sink.offer("okx", [liq("okx", NOW, 5_000)])
+    window.tick()
+    assert placeholder.isHidden()

@@ -66,3 +66,74 @@ def _liquidations(count: int) -> list:  # type: ignore[type-arg]
 
     return [Liquidation("bybit", "BTCUSDT", "BTC", "linear_perp", "short", 1.0, 1.0, 1.0, i, "all", f"id{i}")
             for i in range(count)]
+
+
+async def test_the_time_cascade_was_closed_is_a_gap_per_stream_from_the_last_write_to_the_start(tmp_path: Path) -> None:
+    """Run, stop, and a later start (clock injected): [last recorded moment, start) is a gap for every
+    stream, and the user is told; a kill (no clean stop) counts from the last committed heartbeat."""
+    from app.services.clock import MarketClock
+    from app.services.session.base import DOWNTIME_NOTICE_MS
+
+    path = tmp_path / "history.sqlite3"
+    now = [1_800_000_000_000]
+
+    class ClockedSession(FileDemoSession):
+        def __init__(self) -> None:
+            super().__init__(path, max_delay_s=0.01)
+            self.clock = MarketClock(lambda: now[0], label="live")
+
+    first = ClockedSession()
+    await first.open()
+    await first.start()
+    streams = {(status.venue, status.stream) for status in first.runtime.statuses}
+    await asyncio.sleep(0.3)
+    now[0] += 5_000
+    await first.stop()  # a clean stop records its last moment
+    stopped_at = now[0]
+
+    now[0] += 3 * 3_600_000  # three hours later
+    second = ClockedSession()
+    await second.open()
+    await second.start()
+    await asyncio.sleep(0.1)
+    snapshot = second.snapshot()
+    # Killed: the history is never closed; only what was committed (within max_delay) counts.
+    await second.runtime.stop()
+    await second.stop_source()
+    await asyncio.to_thread(second.history.flush)
+    killed_alive = second.history.runs()[-1][1]
+    restart = now[0] + 60_000
+    now[0] = restart
+    third = ClockedSession()
+    await third.open()
+    await third.start()
+    await third.stop()
+    await asyncio.to_thread(second.history.close)
+
+    with HistoryDb.open(path) as history:
+        downtime = [gap for gap in history.gaps_between(0, 2**62) if gap.start_ms == stopped_at]
+        assert {(gap.venue, gap.stream) for gap in downtime} == streams
+        assert {(gap.start_ms, gap.end_ms) for gap in downtime} == {(stopped_at, stopped_at + 3 * 3_600_000)}
+        after_kill = [gap for gap in history.gaps_between(0, 2**62) if gap.end_ms == restart]
+        assert {(gap.start_ms, gap.end_ms) for gap in after_kill} == {(killed_alive, restart)}
+        assert len(after_kill) == len(streams)
+    assert DOWNTIME_NOTICE_MS <= 3 * 3_600_000
+    told = [m for m in snapshot.messages if m.notice == "downtime"]
+    assert told and "3h 00m" in told[0].text
+    assert any(notice.code == "downtime" for notice in snapshot.notices)
+
+
+def test_retry_now_wakes_only_that_venues_refused_connections() -> None:
+    from app.services.runtime import FeedRuntime
+
+    session = DemoSession()
+    assert session.retry_now(session.venues[0]) == 0  # feeds not started: nothing to wake
+    session.runtime = FeedRuntime(clock=lambda: 0)
+    refused, other = session.venues[0], session.venues[1]
+    for status in session.runtime.statuses:
+        if status.venue in (refused, other):
+            status.connect_failed("refused" if status.venue == refused else "offline", "HTTP 451")
+    expected = sum(status.venue == refused for status in session.runtime.statuses)
+    assert expected and session.retry_now(refused) == expected
+    assert session.retry_now(other) == 0  # offline, not refused: it is retrying on its own
+    assert {status.venue for status in session.runtime.statuses if status.wake.is_set()} == {refused}

@@ -26,6 +26,7 @@ def test_demo_exits_by_itself_with_liquidations_from_every_venue() -> None:
     assert match, result.stdout + result.stderr[-3000:]
     counts = [int(x) for x in match.groups()]
     assert all(count > 0 for count in counts), counts
+    assert "unreachable" not in result.stdout  # every venue connected: the line ends with the counts
 
 
 def test_version() -> None:
@@ -54,6 +55,10 @@ def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_
     result = run_cascade("--exit-after", "3")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "liquidations shown binance=0 bybit=0 okx=0" in result.stdout
+    from app.services.runtime import DEFAULT_VENUES
+
+    # The prefix scripts read is unchanged; the suffix says the zeros are not a quiet market.
+    assert f"okx=0 (unreachable: {', '.join(DEFAULT_VENUES)})\n" in result.stdout
     log = (isolated_home / ".local" / "state" / "Cascade" / "log" / "default" / "cascade.log").read_text()
     assert "connect failed" in log
     assert "snapshot used for binance" in log  # the instrument lists fell back to the bundled snapshot

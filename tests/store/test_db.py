@@ -236,3 +236,38 @@ def test_kill_9_loses_at_most_about_the_last_commit_interval(tmp_path: Path) -> 
     safe = max((n for n, at in progress if at < killed_at - 1.0), default=0)
     assert recovered >= safe > 0
     print(f"written before kill >= {progress[-1][0]}, recovered {recovered}")
+
+
+_HEARTBEAT_CHILD = r"""
+import sys, time
+from app.store.db import HistoryDb
+db = HistoryDb.open(sys.argv[1], max_delay_s=0.05)
+db.begin_run(1_000)
+db.mark_alive(5_000)
+db.flush()
+print("alive", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_run_and_its_last_heartbeat_survive_a_kill_and_the_next_start_sees_the_downtime(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    with subprocess.Popen([sys.executable, "-c", _HEARTBEAT_CHILD, str(path)], cwd=ROOT,
+                          stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "alive"
+            os.kill(child.pid, signal.SIGKILL)  # never closed
+        finally:
+            child.kill()
+            child.wait()
+    with HistoryDb.open(path, max_delay_s=0.05) as db:
+        assert db.begin_run(9_000) == 5_000  # recording stopped at the last committed heartbeat
+        db.mark_alive(9_500)
+        db.mark_alive(9_400)  # never moves backwards
+        db.flush()
+        assert db.runs() == [(1_000, 5_000), (9_000, 9_500)]
+        assert db.status().committed_rows == 0  # heartbeats are not rows
+
+
+def test_a_fresh_history_has_no_previous_run(db: HistoryDb) -> None:
+    assert db.begin_run(1_000) is None

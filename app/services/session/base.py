@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from app.core.formatting import format_clock
 from app.core.instruments import Instruments, load_bundled
+from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
 from app.core.tape import Tape, TapeFilter
 from app.feeds.sink import FeedSink
@@ -25,13 +27,15 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
-from app.services.venue_status import VenueRecord
+from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
 GAP_WRITE_INTERVAL_S = 1.0
+DOWNTIME_NOTICE_MS = 60_000
+"""A restart after at least this long tells the user the closed span is a gap (shorter: only recorded)."""
 
 
 class SessionView(Protocol):
@@ -50,6 +54,7 @@ class SessionView(Protocol):
     def set_time_zone(self, local: bool) -> None: ...
     def set_tape_min(self, usd: float) -> None: ...
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None: ...
+    def retry_now(self, venue: str) -> int: ...
 
 
 class Session:
@@ -81,6 +86,8 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
         self._gap_task: asyncio.Task[None] | None = None
         self._feeds_started = 0.0
+        self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
+        self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
         for warning in warnings or []:
             log.warning(warning)
             self.messages.post(warning)
@@ -125,6 +132,15 @@ class Session:
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None:
         self.store.update(macro_tenors=tenors, macro_move_threshold_bp=threshold_bp)
 
+    def retry_now(self, venue: str) -> int:
+        """The user's "retry now" on a refused venue: its connections try again at once instead of
+        after their 15-minute wait. Returns how many connections were woken."""
+        woken = sum(status.retry_now() for status in self.runtime.statuses
+                    if status.venue == venue) if self.runtime is not None else 0
+        if woken:
+            log.info("%s: retrying %d refused connection(s) now, as the user asked", venue, woken)
+        return woken
+
     def save_layout(self, geometry: str, state: str) -> None:
         if not self.demo:
             self.store.update(window_geometry=geometry, window_state=state)
@@ -139,6 +155,7 @@ class Session:
     async def open(self) -> None:
         """The history opens off the loop (a migration can take a moment)."""
         self.history = await asyncio.to_thread(self.open_history)
+        self._begin_run()
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -149,6 +166,7 @@ class Session:
         symbols = await self.liquidation_symbols(endpoints)
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols)
+        self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
@@ -176,6 +194,8 @@ class Session:
             for gap in runtime.closed_gaps(settled=False) + runtime.open_gaps(self.clock.now_ms()):
                 self.history.write_gap(*gap)
         if self.history is not None:
+            self.history.mark_alive(self.clock.now_ms())  # a clean stop: the downtime starts now
+        if self.history is not None:
             await asyncio.to_thread(self.history.close)  # flushes the last batch off the loop thread
         self.shutdown_steps.append("history")
         if self._tasks:
@@ -184,12 +204,36 @@ class Session:
         self.shutdown_steps.append("settings")
 
     def summary_line(self) -> str:
-        return self.engine.summary_line(self.venues)
+        """`<venue>=N …` per venue, then ` (unreachable: …)` naming the venues that never connected."""
+        return self.engine.summary_line(self.venues) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
+
+    def _begin_run(self) -> None:
+        """Remember when the previous run stopped recording: that span is written as a gap per stream
+        once the streams are known (start), so a restart tells "Cascade was closed" from a quiet market."""
+        if self.history is None:
+            return
+        now = self.clock.now_ms()
+        previous = self.history.begin_run(now)
+        if previous is not None and previous < now:
+            self._downtime = (previous, now)
+
+    def _record_downtime(self) -> None:
+        if self._downtime is None or self.history is None or self.runtime is None:
+            return
+        start_ms, end_ms = self._downtime
+        self._downtime = None
+        for status in self.runtime.statuses:
+            self.history.write_gap(status.venue, status.stream, start_ms, end_ms)
+        if end_ms - start_ms >= DOWNTIME_NOTICE_MS:
+            text = (f"Cascade was not running for {countdown_text(end_ms - start_ms)} "
+                    f"(since {format_clock(start_ms, with_date=True)}): recorded as a gap in the history")
+            log.info(text)
+            self.messages.post(text, 15_000, notice="downtime")
 
     def _write_history(self, liquidations: list) -> None:  # type: ignore[type-arg]
         if self.history is not None:
@@ -197,7 +241,7 @@ class Session:
 
     def _history_failed(self, message: str) -> None:
         """From the writer thread: the queue is thread-safe and the next tick shows it."""
-        self.messages.post(f"History not saved: {message}")
+        self.messages.post(f"History not saved: {message}", notice="history")
 
     async def _write_gaps_every_second(self) -> None:
         while True:
@@ -205,6 +249,7 @@ class Session:
             if self.runtime is not None and self.history is not None:
                 for gap in self.runtime.closed_gaps():
                     self.history.write_gap(*gap)
+                self.history.mark_alive(self.clock.now_ms())
 
     def _replace_macro(self, macro: MacroService) -> None:
         self.macro = macro
@@ -224,6 +269,7 @@ class Session:
         for problem in macro.calendar.problems:
             self.messages.post(problem)
         self._replace_macro(macro)
+        self._report_macro(macro)
         if cache_dir is not None and self.runtime is not None:  # live: keep the closes current
             from app.feeds.mof_poller import MofPoller
 
@@ -232,10 +278,28 @@ class Session:
 
             def on_update(history: YieldHistory) -> None:
                 current = self.macro or macro  # keep the calendar and the user's tenor/threshold choice
-                self._replace_macro(MacroService(history, current.calendar, tenors=current.tenors,
-                                                 threshold_bp=current.threshold_bp))
+                updated = MacroService(history, current.calendar, tenors=current.tenors,
+                                       threshold_bp=current.threshold_bp, source=poller.source,
+                                       source_detail=poller.source_detail)
+                self._replace_macro(updated)
+                self._report_macro(updated)
 
             self.runtime.supervisor.start("mof poller", lambda: poller.run(on_update))
+
+    def _report_macro(self, macro: MacroService) -> None:
+        """Stale closes or an unreachable MOF reach the window (a status message and a lasting notice),
+        once per change of condition, not only the log."""
+        fresh = macro.freshness(self.clock.now_ms())
+        condition = (fresh.stale, fresh.source == "unreachable")
+        if condition == self._macro_condition:
+            return
+        self._macro_condition = condition
+        if not fresh.warn:
+            return
+        why = f": {fresh.detail}" if fresh.source == "unreachable" and fresh.detail else ""
+        text = f"JGB yields: {fresh.label}{why}"
+        log.warning(text)
+        self.messages.post(text, notice="macro")
 
     async def _import_calendar(self, path: Path) -> None:
         """Only the calendar changes: the JGB history already loaded stays as it is."""

@@ -27,8 +27,8 @@ class LiveSession(Session):
         return dict(self.settings.endpoints)
 
     async def liquidation_symbols(self, endpoints: dict[str, str]) -> dict[str, list[str]] | None:
-        """The venues' own instrument lists so every live symbol converts (OKX ctVal) and Bybit's
-        liquidations are subscribed for every listed perpetual; a venue that fails keeps the snapshot."""
+        """The venues' own instrument lists so every live symbol converts (contract values) and per-symbol
+        liquidation topics cover every listed perpetual; a venue that fails keeps the snapshot."""
         from app.feeds.metadata import fetch_live_instruments
 
         self.messages.post("Fetching instrument lists from the venues…", 10_000)
@@ -38,7 +38,8 @@ class LiveSession(Session):
         for difference in result.differences:
             log.info("instrument changed since the bundled snapshot: %s", difference)
         for venue, error in result.errors.items():
-            self.messages.post(f"{venue}: instrument list unavailable ({error}); using the bundled majors")
+            self.messages.post(f"instrument list unavailable ({error}); using the bundled majors", venue=venue,
+                               notice="instruments")
         self.instruments = result.instruments
         return {venue: list(result.symbols(venue)) for venue in DEFAULT_VENUES}
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
+from app.core.macro.freshness import Freshness, age_text
 from app.core.macro.jgb import TenorReading
 from app.services.macro import EventLine, MacroService
 from app.services.snapshot import Snapshot
@@ -19,6 +20,8 @@ from app.ui.theme import tabular_font
 UP_COLOR = "#E69F00"  # yields up (bond prices down): the risk-off direction, as in the tape's longs
 DOWN_COLOR = "#56B4E9"
 FLAG_COLOR = "#f85149"
+STALE_COLOR = "#d29922"
+MUTED_COLOR = "#8b949e"
 
 
 class Sparkline(QWidget):
@@ -93,7 +96,10 @@ class TenorTile(QFrame):
         row.addLayout(text)
         row.addWidget(self.sparkline)
 
-    def show_reading(self, reading: TenorReading) -> None:
+    def show_reading(self, reading: TenorReading, freshness: Freshness | None = None) -> None:
+        """`freshness` stale: the level and change are shown muted, dated, with the close's age, never
+        as today's move."""
+        stale = freshness is not None and freshness.stale
         if reading.level is None:
             self.level.setText("—")
             self.change.setText("")
@@ -101,15 +107,28 @@ class TenorTile(QFrame):
             self.sparkline.set_values(reading.sparkline)
             return
         self.level.setText(f"{reading.level:.3f}%")
-        self.level.setStyleSheet("font-weight: bold;")
+        self.level.setStyleSheet(f"color: {MUTED_COLOR};" if stale else "font-weight: bold;")
         if reading.change_bp is None:
             self.change.setText("")
+        elif stale and reading.data_date is not None:
+            self.change.setText(self.tr("{change}bp on {day}").format(
+                change=f"{reading.change_bp:+.1f}", day=reading.data_date.strftime("%d %b")))
+            self.change.setStyleSheet(f"color: {MUTED_COLOR};")
         else:
             arrow = "▲" if reading.change_bp > 0 else "▼" if reading.change_bp < 0 else "="
             color = UP_COLOR if reading.change_bp > 0 else DOWN_COLOR if reading.change_bp < 0 else "#8b949e"
             self.change.setText(f"{arrow} {reading.change_bp:+.1f}bp")
             self.change.setStyleSheet(f"color: {color}; font-weight: bold;")
         flags = []
+        if stale and reading.data_date is not None and freshness is not None:
+            self.flag.setText(self.tr("⚠ stale: {age}").format(age=age_text(freshness.age_days or 0)))
+            self.flag.setStyleSheet(f"color: {STALE_COLOR}; font-size: 11px;")
+            self.sparkline.set_values(reading.sparkline)
+            self.setToolTip(self.tr("{tenor} JGB: the last official MOF close is from {day} ({age}); "
+                                    "the change shown is that day's, not today's. {label}")
+                            .format(tenor=reading.tenor, day=reading.data_date.isoformat(),
+                                    age=age_text(freshness.age_days or 0), label=freshness.label))
+            return
         if reading.record:
             flags.append(self.tr("★ RECORD"))
         elif reading.highest_since is not None and reading.change_bp and reading.change_bp > 0:
@@ -133,6 +152,8 @@ class TenorTile(QFrame):
 
 
 THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
+SOURCE_WIDTH = 120
+SOURCE_WARN_WIDTH = 230  # room for "7 months old · source unreachable"
 
 
 class MacroStrip(QFrame):
@@ -147,7 +168,8 @@ class MacroStrip(QFrame):
         self.source = QLabel()
         self.source.setStyleSheet("color: #8b949e;")
         self.source.setWordWrap(True)
-        self.source.setFixedWidth(120)
+        self.source.setFixedWidth(SOURCE_WIDTH)
+        self.freshness: Freshness | None = None
         self.tiles: dict[str, TenorTile] = {}
         self.available_tenors: list[str] = []
         self.threshold_bp = 10.0
@@ -172,7 +194,7 @@ class MacroStrip(QFrame):
     def show_macro(self, macro: MacroService, now_ms: int) -> None:
         self.available_tenors = list(macro.history.tenors)
         self.threshold_bp = macro.threshold_bp
-        self.show_readings(macro.readings(now_ms))
+        self.show_readings(macro.readings(now_ms), macro.freshness(now_ms))
         self.show_events(macro.event_lines(now_ms))
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
@@ -199,7 +221,8 @@ class MacroStrip(QFrame):
         if chosen:  # at least one tenor stays
             self.tenors_chosen.emit(chosen)
 
-    def show_readings(self, readings: Sequence[TenorReading]) -> None:
+    def show_readings(self, readings: Sequence[TenorReading], freshness: Freshness | None = None) -> None:
+        self.freshness = freshness
         wanted = [r.tenor for r in readings]
         for tenor in list(self.tiles):
             if tenor not in wanted:
@@ -212,9 +235,29 @@ class MacroStrip(QFrame):
                 tile = self.tiles[reading.tenor] = TenorTile(reading.tenor)
                 tile.clicked.connect(self.tenor_clicked)
                 self.tiles_row.insertWidget(position, tile)
-            tile.show_reading(reading)
-        label = readings[0].label if readings else self.tr("no MOF data")
-        self.source.setText(self.tr("JGB yields\n{label}").format(label=label.replace("MOF close, ", "MOF close\n")))
+            tile.show_reading(reading, freshness)
+        self._show_source(readings, freshness)
+
+    def _show_source(self, readings: Sequence[TenorReading], freshness: Freshness | None) -> None:
+        if freshness is None or not freshness.warn:
+            label = readings[0].label if readings else self.tr("no MOF data")
+            self.source.setFixedWidth(SOURCE_WIDTH)
+            self.source.setStyleSheet(f"color: {MUTED_COLOR};")
+            label = label.replace("MOF close, ", "MOF close\n")
+            self.source.setText(self.tr("JGB yields\n{label}").format(label=label))
+            self.source.setToolTip("")
+            return
+        first, _, rest = freshness.label.partition(" · ")
+        self.source.setFixedWidth(SOURCE_WARN_WIDTH)
+        self.source.setStyleSheet(f"color: {STALE_COLOR};")
+        self.source.setText(self.tr("⚠ JGB yields, {first}\n{rest}").format(first=first, rest=rest))
+        tip = [freshness.label,
+               self.tr("MOF publishes closes on Japanese business days; a close more than 3 business days "
+                       "behind today's Tokyo date is stale.")]
+        if freshness.source == "unreachable":
+            tip.append(self.tr("The last fetch from the Ministry of Finance failed: {detail}")
+                       .format(detail=freshness.detail or self.tr("no detail")))
+        self.source.setToolTip("\n".join(tip))
 
     def show_events(self, lines: Sequence[EventLine]) -> None:
         if not lines:

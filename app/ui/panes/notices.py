@@ -1,4 +1,5 @@
-"""Venue notices (error acks, deprecations, unconvertible instruments) and in-app alerts, newest first."""
+"""Venue notices (error acks, deprecations, unconvertible instruments), lasting conditions (an instrument
+list unavailable, stale JGB closes, history not saved, downtime recorded) and in-app alerts, newest first."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class NoticesPane(QListWidget):
 
     def refresh(self, snapshot: Snapshot) -> None:
         for notice in snapshot.notices:
-            self.insertItem(0, f"{format_clock(notice.market_ms)}  {venue_name(notice.venue)}  "
-                               f"{notice.code}: {notice.text}")
+            who = f"{venue_name(notice.venue)}  " if notice.venue else ""  # "" = the app's own condition
+            self.insertItem(0, f"{format_clock(notice.market_ms)}  {who}{notice.code}: {notice.text}")
         while self.count() > MAX_NOTICES:
             self.takeItem(self.count() - 1)

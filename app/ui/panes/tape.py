@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.core.tape import Tape, TapeFilter
 from app.services.snapshot import Snapshot
-from app.ui.tape_model import TapeModel
+from app.services.waiting import tape_placeholder
+from app.ui.tape_model import TapeModel, venue_name
 from app.ui.theme import tabular_font
 
 MIN_SIZE_CHOICES = (("All sizes", 0.0), ("≥ $1K", 1e3), ("≥ $10K", 1e4), ("≥ $50K", 5e4),
@@ -33,9 +34,10 @@ HOVER_PAUSE_MS = 2500
 class TapePane(QWidget):
     min_size_changed = Signal(float)  # USD, for the settings
     def __init__(self, tape: Tape, tick_size: Callable[[str, str], float | None] | None = None,
-                 title: str = "Liquidations", parent: QWidget | None = None) -> None:
+                 title: str = "Liquidations", parent: QWidget | None = None, venues: list[str] | None = None) -> None:
         super().__init__(parent)
         self.tape = tape
+        self.venues = list(venues or [])
         self.model = TapeModel(tick_size, parent=self)
         self._hovered = False
         # Hover pauses while the pointer MOVES over the rows (the user is reading); a pointer that
@@ -86,6 +88,15 @@ class TapePane(QWidget):
         self.view.setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
 
+        # Over the empty table: what the tape is waiting for (derived from the snapshot's venue records).
+        self.placeholder = QLabel(self.view.viewport())
+        self.placeholder.setObjectName("tapePlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #8b949e; padding: 24px;")
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -98,12 +109,24 @@ class TapePane(QWidget):
         update = self.tape.take_update()
         if update is not None:
             self.model.apply(update)
+        self._show_placeholder(snapshot)
         waiting = self.tape.new_count
         if waiting:
             self.new_badge.setText(self.tr("{n} new").format(n=f"{waiting:,}"))
             self.new_badge.show()
         elif self.new_badge.isVisible():
             self.new_badge.hide()
+
+    def _show_placeholder(self, snapshot: Snapshot | None) -> None:
+        empty = self.model.rowCount() == 0
+        if empty and snapshot is not None:
+            self.placeholder.setText(tape_placeholder(
+                snapshot.venues, self.venues, label=venue_name, clock_label=snapshot.clock_label,
+                now_ms=snapshot.now_ms, min_usd=self.tape.filter.min_usd))
+            self.placeholder.setGeometry(self.view.viewport().rect())
+        hidden = not empty or not self.placeholder.text()
+        if hidden != self.placeholder.isHidden():
+            self.placeholder.setHidden(hidden)
 
     def jump_to_newest(self) -> None:
         self._hovered = False
@@ -135,4 +158,6 @@ class TapePane(QWidget):
         elif kind == QEvent.Type.Leave:
             self._hover_idle.stop()
             self._hover_ended()
+        elif kind == QEvent.Type.Resize:
+            self.placeholder.setGeometry(self.view.viewport().rect())
         return super().eventFilter(watched, event)
