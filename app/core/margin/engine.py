@@ -92,7 +92,7 @@ def compute(position: Position) -> MarginResult:
     _check_leverage(position, tier_for(tiers, measured_notional(leg, leg.u_entry, rules.basis)), tier, notes, flags)
     if position.margin_mode == "isolated":
         _check_opening(position, leg, tiers, model, balance, notes, flags)
-    disagreement = _disagreement_pct(liquidation_price, position.exchange_liquidation_price)
+    disagreement = disagreement_pct(liquidation_price, position.exchange_liquidation_price)
     if disagreement is not None and abs(disagreement) > EXCHANGE_TOLERANCE_PCT:
         notes.append(f"differs from the exchange's liquidation price by {disagreement:+.3f} %")
     return nulled_non_finite(MarginResult(
@@ -251,7 +251,7 @@ def _check_opening(
     flags.append(FLAG_LIQUIDATED_AT_ENTRY)
 
 
-def _disagreement_pct(ours: float | None, theirs: float | None) -> float | None:
+def disagreement_pct(ours: float | None, theirs: float | None) -> float | None:
     if ours is None or theirs is None or theirs <= 0 or not math.isfinite(ours):
         return None
     return (ours - theirs) / theirs * 100.0
