@@ -7,6 +7,7 @@ Qt-free zone: no Qt, no I/O, no clock reads (market time comes in as `now_ms`). 
 `AlertMonitor(rules).update(book, now_ms) -> list[Alert]`.
 """
 
+from app.core.positions.alerts import Alert, AlertKind, AlertLevel, AlertMonitor, AlertRules
 from app.core.positions.book import (
     DEFAULT_THRESHOLDS_PCT,
     LIQ_TOLERANCE_PCT,
@@ -14,11 +15,14 @@ from app.core.positions.book import (
     BookView,
     PositionView,
     StressLevel,
+    stress_level,
     value_book,
 )
 from app.core.positions.model import Account, ContractData, Mark, Position
+from app.core.positions.shock import BookShockTable, ShockStep, book_shock_table, shock_steps
 
 __all__ = [
-    "DEFAULT_THRESHOLDS_PCT", "LIQ_TOLERANCE_PCT", "Account", "AccountView", "BookView", "ContractData", "Mark",
-    "Position", "PositionView", "StressLevel", "value_book",
+    "DEFAULT_THRESHOLDS_PCT", "LIQ_TOLERANCE_PCT", "Account", "AccountView", "Alert", "AlertKind", "AlertLevel",
+    "AlertMonitor", "AlertRules", "BookShockTable", "BookView", "ContractData", "Mark", "Position", "PositionView",
+    "ShockStep", "StressLevel", "book_shock_table", "shock_steps", "stress_level", "value_book",
 ]
