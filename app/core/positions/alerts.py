@@ -7,7 +7,8 @@ someone else's job):
   liquidation; each threshold fires once when crossed, and re-arms only once the distance is back
   above threshold + `hysteresis_pct` (so a distance wobbling around 5 % does not flap); when several
   thresholds are crossed at once only the deepest is announced;
-- an account's margin ratio rises to or above a threshold (default 0.8, 0.9), with its own band;
+- a cross account's margin ratio rises to or above a threshold (default 0.8, 0.9), with its own band
+  (an isolated position's ratio is its distance's business);
 - a held position's mark feed is down (its mark missing or stale), and back;
 - the same alert (subject, kind, threshold) is never repeated within `cooldown_ms`: a crossing in
   the cooldown is swallowed, not postponed.
@@ -128,6 +129,8 @@ class AlertMonitor:
         return self._fire(Alert(kind, level, view.key, view.label, text, now_ms, shown, threshold))
 
     def _account(self, account: AccountView, now_ms: int) -> list[Alert]:
+        if not account.cross:
+            return []
         if account.liquidated:
             value = math.inf
         elif account.margin_ratio is None:

@@ -123,6 +123,7 @@ class AccountView(msgspec.Struct, frozen=True):
     upnl_usd: float
     positions: tuple[PositionKey, ...]
     stale: bool
+    cross: bool  # holds cross positions: margin_ratio is the shared wallet's
 
 
 class BookView(msgspec.Struct, frozen=True):
@@ -408,6 +409,7 @@ def _accounts(accounts: Mapping[AccountKey, Account], views: Sequence[PositionVi
             nearest_distance_pct=None if nearest is None else nearest.distance_pct,
             upnl_usd=math.fsum(view.upnl_usd for view in members if view.upnl_usd is not None),
             positions=tuple(view.key for view in members), stale=any(view.stale for view in members),
+            cross=bool(cross),
         ))
     out.sort(key=lambda view: (0 if view.liquidated else 1,
                                view.nearest_distance_pct if view.nearest_distance_pct is not None else math.inf,
