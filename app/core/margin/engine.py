@@ -38,6 +38,11 @@ VENUES: dict[str, VenueRules] = {
 }
 # A disagreement with the exchange's own liquidation price beyond this is flagged in the notes.
 EXCHANGE_TOLERANCE_PCT = 0.5
+# Said when a cross position's other_positions hold the other leg of a hedge on its symbol: the engine
+# holds that leg at its mark while solving, so the figure is not the legs' shared liquidation price
+# (app.core.positions values hedge legs together).
+HEDGE_NOTE = ("hedge: the other leg on this symbol is held at its mark_price while this liquidation price is solved; "
+              "both legs moving together share one liquidation price, which the position panel shows")
 # Smallest position size computed: below it the formulas' divisions by size underflow (subnormals).
 MIN_SIZE = 1e-300
 
@@ -89,6 +94,8 @@ def compute(position: Position) -> MarginResult:
     distance = None if liquidation_price is None else side_sign * (mark - liquidation_price)
     note = None if solved is not None else _no_liquidation_note(leg, inverse_contract)
     flags: list[str] = []
+    if position.symbol and any(other.symbol == position.symbol for other in position.other_positions):
+        notes.append(HEDGE_NOTE)
     _check_leverage(position, tier_for(tiers, measured_notional(leg, leg.u_entry, rules.basis)), tier, notes, flags)
     if position.margin_mode == "isolated":
         _check_opening(position, leg, tiers, model, balance, notes, flags)

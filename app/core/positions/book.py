@@ -21,10 +21,11 @@ from typing import Literal, NamedTuple
 
 import msgspec
 
-from app.core.margin.engine import EXCHANGE_TOLERANCE_PCT, compute, disagreement_pct
+from app.core.margin.engine import EXCHANGE_TOLERANCE_PCT, HEDGE_NOTE, compute, disagreement_pct
 from app.core.margin.formula import make_leg, pnl, to_u
 from app.core.margin.model import MarginInputError, MarginResult, OtherPosition
 from app.core.margin.model import Position as MarginPosition
+from app.core.margin.parse import NUMBER_RANGES
 from app.core.margin.whatif import is_liquidated
 from app.core.positions.model import Account, AccountKey, Mark, MarkKey, Position, PositionKey
 
@@ -41,6 +42,10 @@ SEARCH_FIRST_STEP_LOG = 0.005
 BISECTIONS = 60
 
 LiquidationSource = Literal["ours", "exchange"]
+# Book fields checked before the engine sees them, with the engine's ranges (parse.NUMBER_RANGES).
+CHECKED_FIELDS = {"entry": "entry_price", "size": "quantity", "leverage": "leverage",
+                  "isolated_margin": "isolated_margin", "extra_margin": "extra_margin",
+                  "exchange_liquidation_price": "exchange_liquidation_price"}
 
 
 class StressLevel(StrEnum):
@@ -190,8 +195,11 @@ def margin_input(
 ) -> MarginInput:
     """The engine's Position for book[index] valued on `marks` (raises MarginInputError naming the field)."""
     position = book[index]
+    check(position)
     account = accounts.get(position.account_key)
-    mark = marks.get(position.mark_key)
+    if account is not None and account.wallet_balance is not None:
+        _check_number("wallet_balance", account.wallet_balance, "wallet_balance")
+    mark = usable(marks.get(position.mark_key))
     notes: list[str] = []
     stale: list[str] = []
     others: list[OtherPosition] = []
@@ -218,7 +226,8 @@ def margin_input(
                                  "valued as hedge legs")
                 other_price = mark.price if mark is not None else position.entry
             else:
-                other_mark = marks.get(other.mark_key)
+                check(other)
+                other_mark = usable(marks.get(other.mark_key))
                 other_price = None if other_mark is None else other_mark.price
                 if other_mark is None:
                     stale.append(f"no mark for {other.name}: held at its entry in the cross account")
@@ -240,6 +249,30 @@ def margin_input(
         exchange_liquidation_price=position.exchange_liquidation_price, label=position.name,
     )
     return MarginInput(margin, frozenset(comoving), tuple(dict.fromkeys(notes)), tuple(stale))
+
+
+def check(position: Position) -> None:
+    """Raise MarginInputError naming the book field that is not a usable number (NaN, 0, negative)."""
+    for field, engine_name in CHECKED_FIELDS.items():
+        value = getattr(position, field)
+        if value is not None:
+            _check_number(engine_name, value, field)
+    for field in ("contract_size", "mmr", "maintenance_amount", "max_leverage", "taker_fee"):
+        value = getattr(position.contract, field)
+        if value is not None:
+            _check_number(field, value, f"contract.{field}")
+
+
+def _check_number(engine_name: str, value: float, field: str) -> None:
+    low, inclusive, high = NUMBER_RANGES[engine_name]
+    if not (math.isfinite(value) and (value > low or (inclusive and value == low)) and (high is None or value < high)):
+        relation = ">=" if inclusive else ">"
+        raise MarginInputError(field, f"must be a finite number {relation} {low:g}, not {value!r}")
+
+
+def usable(mark: Mark | None) -> Mark | None:
+    """A mark the engine can value on (finite, positive), else None (reported as no mark)."""
+    return mark if mark is not None and math.isfinite(mark.price) and mark.price > 0 else None
 
 
 def _as_other(position: Position, mark_price: float | None) -> OtherPosition:
@@ -314,6 +347,8 @@ def _mark_state(
 ) -> tuple[int | None, str | None]:
     if mark is None:
         return None, f"no mark from {position.venue} for {position.symbol}: valued at the entry price"
+    if usable(mark) is None:
+        return None, f"unusable mark {mark.price!r} from {mark.source}: valued at the entry price"
     age = max(0, now_ms - mark.at_ms)
     if age > stale_after_ms:
         return age, f"mark {age / 1000:.1f} s old (stale after {stale_after_ms / 1000:g} s) from {mark.source}"
@@ -353,7 +388,8 @@ def _value(
     else:
         stress = StressLevel.UNKNOWN
     upnl = upnl_of(position, price)
-    notes = [*prepared.notes, *([result.note] if result.note else []), *result.notes]
+    engine_notes = [note for note in result.notes if not (hedged and note == HEDGE_NOTE)]
+    notes = [*prepared.notes, *([result.note] if result.note else []), *engine_notes]
     return PositionView(
         key=position.key, label=position.name, coin=position.coin, position=position, mark=price,
         mark_age_ms=age, mark_source=None if mark is None else mark.source, stale=bool(reasons),

@@ -18,7 +18,7 @@ from app.core.margin.whatif import (
     LiquidationMove,
     is_liquidated,
 )
-from app.core.positions.book import BookView, PositionView, first_change, margin_input, usd, value_book
+from app.core.positions.book import BookView, PositionView, first_change, margin_input, usable, usd, value_book
 from app.core.positions.model import Account, Mark, MarkKey, Position, PositionKey
 
 DEFAULT_SPAN_PCT = 20.0
@@ -124,7 +124,8 @@ def _with_entry_marks(book: Sequence[Position], marks: Mapping[MarkKey, Mark], n
     """A position without a mark is shocked from its entry price (as the book values it)."""
     out = dict(marks)
     for position in book:
-        out.setdefault(position.mark_key, Mark(position.entry, now_ms, NO_MARK_SOURCE))
+        if usable(out.get(position.mark_key)) is None:
+            out[position.mark_key] = Mark(position.entry, now_ms, NO_MARK_SOURCE)
     return out
 
 

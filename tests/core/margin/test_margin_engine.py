@@ -167,3 +167,12 @@ def test_leverage_above_the_opening_bracket_maximum_is_flagged() -> None:
     hyperliquid = compute(Position(venue="hyperliquid", side="long", entry_price=3_000, quantity=1, leverage=40,
                                    max_leverage=25))
     assert FLAG_LEVERAGE_ABOVE_MAX in hyperliquid.flags
+
+
+def test_hedge_leg_in_other_positions_is_said_to_be_held_at_its_mark() -> None:
+    from app.core.margin.engine import HEDGE_NOTE
+
+    hedge = compute(Position(venue="binance", side="long", entry_price=100, quantity=1, margin_mode="cross",
+                             wallet_balance=20, mmr=0.005, symbol="BTCUSDT", position_mode="hedge",
+                             other_positions=(OtherPosition("short", 100, 0.5, mmr=0.005, symbol="BTCUSDT"),)))
+    assert HEDGE_NOTE in hedge.notes

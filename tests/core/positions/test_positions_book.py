@@ -201,3 +201,24 @@ def test_fully_collateralised_position_is_calm_without_a_liquidation_price() -> 
     view = value_book([], [position], {("binance", "BTCX"): Mark(100, NOW, "t")}, NOW).positions[0]
     assert view.liquidation_price is None and view.stress is StressLevel.CALM
     assert any("fall to zero" in note for note in view.notes)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"entry": 0.0}, "entry"), ({"size": float("nan")}, "size"), ({"leverage": -2.0}, "leverage"),
+    ({"contract": ContractData(kind="inverse", mmr=float("inf"))}, "contract.mmr"),
+    ({"isolated_margin": float("-inf")}, "isolated_margin"),
+])
+def test_unusable_numbers_name_the_book_field(changes: dict, field: str) -> None:
+    position = msgspec.structs.replace(
+        Position("generic", "a", "X", "X", "long", 1, 100, leverage=5, contract=ContractData(kind="inverse", mmr=0.01)),
+        **changes)
+    view = value_book([], [position], {("generic", "X"): Mark(100, NOW, "t")}, NOW).positions[0]
+    assert view.error_field == field and view.stress is StressLevel.UNKNOWN
+
+
+@pytest.mark.parametrize("price", [0.0, -5.0, float("nan"), float("inf")])
+def test_unusable_mark_is_no_mark(price: float) -> None:
+    position = Position("generic", "a", "X", "X", "long", 1_000, 100, leverage=5,
+                        contract=ContractData(kind="inverse", mmr=0.01))
+    view = value_book([], [position], {("generic", "X"): Mark(price, NOW, "feed")}, NOW).positions[0]
+    assert view.error is None and view.stale and "unusable mark" in view.stale_reason and view.mark == 100

@@ -7,6 +7,7 @@ import msgspec
 import pytest
 
 from app.core.margin import OtherPosition, compute
+from app.core.margin.engine import HEDGE_NOTE
 from app.core.margin.model import Position as MarginPosition
 from app.core.positions import Account, ContractData, Mark, Position, StressLevel, value_book
 
@@ -42,6 +43,7 @@ def test_hedge_legs_share_binance_hedge_liquidation_price(wallet: float, ql: flo
     long_view, short_view = book.position(long.key), book.position(short.key)
     expected = _binance_hedge_lp(wallet, ql, epl, qs, eps, 0.004)
     assert long_view.hedged and short_view.hedged
+    assert HEDGE_NOTE not in long_view.notes  # the engine's caveat is what the book resolves
     assert long_view.liquidation_price == pytest.approx(expected, rel=1e-9)
     assert short_view.liquidation_price == pytest.approx(expected, rel=1e-9)
     assert long_view.distance_price == pytest.approx(abs(mark - expected), rel=1e-9) and long_view.distance_price > 0
