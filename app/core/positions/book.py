@@ -157,6 +157,7 @@ class MarginInput(NamedTuple):
     comoving: frozenset[int]  # indices in margin.other_positions on the same symbol (hedge legs)
     notes: tuple[str, ...]
     stale_reasons: tuple[str, ...]
+    other_names: tuple[str, ...] = ()  # names of margin.other_positions, for errors about them
 
 
 def value_book(
@@ -180,14 +181,27 @@ def value_book(
             views.append(_error_view(position, mark, now_ms, stale_after_ms, error))
             continue
         seen.add(position.key)
+        prepared = None
         try:
             prepared = margin_input(index, book, account_map, marks)
             views.append(_value(position, prepared, mark, now_ms, stale_after_ms, thresholds_pct))
         except MarginInputError as error:
-            views.append(_error_view(position, mark, now_ms, stale_after_ms, error))
+            views.append(_error_view(position, mark, now_ms, stale_after_ms, _about_neighbour(error, prepared)))
     views.sort(key=_nearest_first)
     account_views = _accounts(account_map, views)
     return BookView(now_ms=now_ms, positions=tuple(views), accounts=tuple(account_views))
+
+
+def _about_neighbour(error: MarginInputError, prepared: MarginInput | None) -> MarginInputError:
+    """An engine error about other_positions[i] names the book position (or account entry) it is."""
+    prefix = "other_positions["
+    if prepared is None or not error.field.startswith(prefix):
+        return error
+    index_text, _, rest = error.field[len(prefix):].partition("].")
+    if not index_text.isdigit() or int(index_text) >= len(prepared.other_names):
+        return error
+    return MarginInputError(rest or error.field, f"{prepared.other_names[int(index_text)]} (same cross wallet): "
+                            f"{error.message}")
 
 
 def margin_input(
@@ -204,6 +218,7 @@ def margin_input(
     stale: list[str] = []
     others: list[OtherPosition] = []
     comoving: list[int] = []
+    names: list[str] = []
     wallet = None
     if position.margin_mode == "cross":
         if account is None:
@@ -219,6 +234,11 @@ def margin_input(
             if other.contract.kind != position.contract.kind:
                 other_kind += 1
                 continue
+            try:
+                check(other)
+            except MarginInputError as error:
+                raise MarginInputError(error.field, f"{other.name} (same cross wallet): {error.message}") from None
+            names.append(other.name)
             if other.mark_key == position.mark_key:
                 comoving.append(len(others))
                 if account.position_mode == "one_way":
@@ -226,13 +246,14 @@ def margin_input(
                                  "valued as hedge legs")
                 other_price = mark.price if mark is not None else position.entry
             else:
-                check(other)
                 other_mark = usable(marks.get(other.mark_key))
                 other_price = None if other_mark is None else other_mark.price
                 if other_mark is None:
                     stale.append(f"no mark for {other.name}: held at its entry in the cross account")
             others.append(_as_other(other, other_price))
         others.extend(account.other_positions)
+        names.extend(f"{account.venue} {account.account} {other.symbol or 'other position'} {other.side}"
+                     for other in account.other_positions)
         if other_kind:
             notes.append(f"{other_kind} cross position(s) of another contract kind in this account are not "
                          "counted: an account is one wallet, one collateral")
@@ -248,7 +269,7 @@ def margin_input(
         account_mode=None if account is None else account.account_mode,
         exchange_liquidation_price=position.exchange_liquidation_price, label=position.name,
     )
-    return MarginInput(margin, frozenset(comoving), tuple(dict.fromkeys(notes)), tuple(stale))
+    return MarginInput(margin, frozenset(comoving), tuple(dict.fromkeys(notes)), tuple(stale), tuple(names))
 
 
 def check(position: Position) -> None:

@@ -222,3 +222,17 @@ def test_unusable_mark_is_no_mark(price: float) -> None:
                         contract=ContractData(kind="inverse", mmr=0.01))
     view = value_book([], [position], {("generic", "X"): Mark(price, NOW, "feed")}, NOW).positions[0]
     assert view.error is None and view.stale and "unusable mark" in view.stale_reason and view.mark == 100
+
+
+def test_an_error_in_a_cross_neighbour_names_it() -> None:
+    account = Account("okx", "main", wallet_balance=5_000)
+    good = Position("okx", "main", "BTCX", "BTC", "long", 1, 50_000, margin_mode="cross",
+                    contract=ContractData(mmr=0.01))
+    no_data = Position("okx", "main", "ETHX", "ETH", "short", 1, 3_000, margin_mode="cross")  # no mmr or tiers
+    nan_size = Position("okx", "main", "SOLX", "SOL", "short", float("nan"), 100, margin_mode="cross",
+                        contract=ContractData(mmr=0.01))
+    book = value_book([account], [good, no_data], {}, NOW)
+    view = book.position(good.key)
+    assert view.error_field == "mmr" and "okx main ETHX short (same cross wallet)" in view.error
+    view = value_book([account], [good, nan_size], {}, NOW).position(good.key)
+    assert view.error_field == "size" and "okx main SOLX short" in view.error
