@@ -20,9 +20,17 @@ from app.core.margin.formula import (
     solve_liquidation,
     to_u,
 )
-from app.core.margin.model import MarginInputError, MarginResult, OtherPosition, Position, Tier
+from app.core.margin.model import (
+    FLAG_LEVERAGE_ABOVE_MAX,
+    FLAG_LIQUIDATED_AT_ENTRY,
+    MarginInputError,
+    MarginResult,
+    OtherPosition,
+    Position,
+    Tier,
+)
 from app.core.margin.rules import STANDARD_ACCOUNT_MODES, VenueRules
-from app.core.margin.tiers import single_tier
+from app.core.margin.tiers import single_tier, tier_for
 
 VENUES: dict[str, VenueRules] = {
     rules.name: rules
@@ -30,6 +38,11 @@ VENUES: dict[str, VenueRules] = {
 }
 # A disagreement with the exchange's own liquidation price beyond this is flagged in the notes.
 EXCHANGE_TOLERANCE_PCT = 0.5
+# Said when a cross position's other_positions hold the other leg of a hedge on its symbol: the engine
+# holds that leg at its mark while solving, so the figure is not the legs' shared liquidation price
+# (app.core.positions values hedge legs together).
+HEDGE_NOTE = ("hedge: the other leg on this symbol is held at its mark_price while this liquidation price is solved; "
+              "both legs moving together share one liquidation price, which the position panel shows")
 # Smallest position size computed: below it the formulas' divisions by size underflow (subnormals).
 MIN_SIZE = 1e-300
 
@@ -80,8 +93,13 @@ def compute(position: Position) -> MarginResult:
     side_sign = 1 if position.side == "long" else -1
     distance = None if liquidation_price is None else side_sign * (mark - liquidation_price)
     note = None if solved is not None else _no_liquidation_note(leg, inverse_contract)
-    notes.extend(_leverage_notes(position, tier))
-    disagreement = _disagreement_pct(liquidation_price, position.exchange_liquidation_price)
+    flags: list[str] = []
+    if position.symbol and any(other.symbol == position.symbol for other in position.other_positions):
+        notes.append(HEDGE_NOTE)
+    _check_leverage(position, tier_for(tiers, measured_notional(leg, leg.u_entry, rules.basis)), tier, notes, flags)
+    if position.margin_mode == "isolated":
+        _check_opening(position, leg, tiers, model, balance, notes, flags)
+    disagreement = disagreement_pct(liquidation_price, position.exchange_liquidation_price)
     if disagreement is not None and abs(disagreement) > EXCHANGE_TOLERANCE_PCT:
         notes.append(f"differs from the exchange's liquidation price by {disagreement:+.3f} %")
     return nulled_non_finite(MarginResult(
@@ -108,6 +126,7 @@ def compute(position: Position) -> MarginResult:
         exchange_liquidation_price=position.exchange_liquidation_price,
         exchange_disagreement_pct=disagreement,
         label=position.label,
+        flags=tuple(flags),
     ))
 
 
@@ -213,13 +232,33 @@ def _no_liquidation_note(leg: Leg, inverse_contract: bool) -> str:
     return "no liquidation price: the collateral covers a fall to zero"
 
 
-def _leverage_notes(position: Position, tier: Tier) -> list[str]:
-    if position.leverage is not None and tier.max_leverage and position.leverage > tier.max_leverage:
-        return [f"leverage {position.leverage:g} exceeds the tier's max leverage {tier.max_leverage:g}"]
-    return []
+def _check_leverage(position: Position, entry_tier: Tier, tier: Tier, notes: list[str], flags: list[str]) -> None:
+    """The venue refuses leverage above the maximum of the bracket the position opens in (its entry
+    notional); the bracket at the liquidation price is the fallback when the entry one has none."""
+    maximum = entry_tier.max_leverage or tier.max_leverage or position.max_leverage
+    if position.leverage is not None and maximum and position.leverage > maximum:
+        notes.append(f"leverage {position.leverage:g} exceeds the tier's max leverage {maximum:g}: "
+                     "the venue would refuse it")
+        flags.append(FLAG_LEVERAGE_ABOVE_MAX)
 
 
-def _disagreement_pct(ours: float | None, theirs: float | None) -> float | None:
+def _check_opening(
+    position: Position, leg: Leg, tiers: Sequence[Tier], model: MaintenanceModel, balance: float,
+    notes: list[str], flags: list[str],
+) -> None:
+    """An isolated position whose margin does not cover maintenance at its own entry price would have
+    been liquidated on opening (its liquidation price lies on the wrong side of entry)."""
+    at_entry, _ = maintenance(leg, leg.u_entry, tiers, model)
+    if balance > at_entry:
+        return
+    field = "isolated_margin" if position.isolated_margin is not None else "leverage"
+    given = position.isolated_margin if position.isolated_margin is not None else position.leverage
+    notes.append(f"{field}: {given:g} leaves margin {balance:g} below maintenance {at_entry:g} at the entry price: "
+                 "the position is past its liquidation price on opening (lower the leverage or add margin)")
+    flags.append(FLAG_LIQUIDATED_AT_ENTRY)
+
+
+def disagreement_pct(ours: float | None, theirs: float | None) -> float | None:
     if ours is None or theirs is None or theirs <= 0 or not math.isfinite(ours):
         return None
     return (ours - theirs) / theirs * 100.0

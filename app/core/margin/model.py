@@ -92,11 +92,18 @@ class Position(msgspec.Struct, frozen=True):
         return self.entry_price if self.mark_price is None else self.mark_price
 
 
+# Input problems the engine computes through but flags (`MarginResult.flags`), each with a note
+# naming the field to fix: a position the venue would have refused or liquidated on opening.
+FLAG_LEVERAGE_ABOVE_MAX = "leverage_above_max"
+FLAG_LIQUIDATED_AT_ENTRY = "liquidated_at_entry"
+
+
 class MarginResult(msgspec.Struct, frozen=True):
     """What the engine reports. Money is in quote (linear) or coin (inverse); ratios are plain floats.
 
     `margin_ratio` = maintenance / margin balance (1.0 = liquidation on every venue);
     `venue_margin_ratio` is the same figure as the venue displays it (OKX shows the inverse).
+    `flags` holds FLAG_* codes for inputs the venue would not have accepted (see `notes` for the field).
     """
 
     venue: str
@@ -123,9 +130,11 @@ class MarginResult(msgspec.Struct, frozen=True):
     exchange_liquidation_price: float | None = None
     exchange_disagreement_pct: float | None = None
     label: str | None = None
+    flags: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         out = msgspec.structs.asdict(self)
         out["tier"] = None if self.tier is None else self.tier.as_json()
         out["notes"] = list(self.notes)
+        out["flags"] = list(self.flags)
         return out

@@ -7,6 +7,7 @@ import msgspec
 import pytest
 
 from app.core.margin import MarginInputError, OtherPosition, Position, Tier, compute
+from app.core.margin.model import FLAG_LEVERAGE_ABOVE_MAX, FLAG_LIQUIDATED_AT_ENTRY
 from app.core.margin.tiers import bundled_symbols, bundled_tiers
 
 
@@ -141,3 +142,37 @@ def test_past_bankruptcy_has_no_ratio_but_says_why() -> None:
     assert result.margin_ratio is None
     assert result.distance_price < 0
     assert any("past bankruptcy" in note for note in result.notes)
+
+
+def test_leverage_past_liquidation_on_opening_is_flagged_naming_the_field() -> None:
+    # 1000x on Bybit with a 0.5 % maintenance rate: margin 20 < maintenance 100 at entry, so the
+    # liquidation price (20,080) sits above the long's entry; flagged, not silently accepted.
+    result = compute(Position(venue="bybit", side="long", entry_price=20_000, quantity=1, leverage=1_000, mmr=0.005))
+    assert result.liquidation_price > 20_000
+    assert FLAG_LIQUIDATED_AT_ENTRY in result.flags
+    assert any(note.startswith("leverage: 1000") for note in result.notes)
+    given_margin = compute(Position(venue="gate", side="short", entry_price=100, quantity=1, isolated_margin=0.1,
+                                    mmr=0.01))
+    assert FLAG_LIQUIDATED_AT_ENTRY in given_margin.flags
+    assert any(note.startswith("isolated_margin:") for note in given_margin.notes)
+    sound = compute(Position(venue="bybit", side="long", entry_price=20_000, quantity=1, leverage=50, mmr=0.005))
+    assert sound.flags == () and sound.notes == ()
+
+
+def test_leverage_above_the_opening_bracket_maximum_is_flagged() -> None:
+    # 10 BTC @ 100k opens in the 600k-3M bracket (max 75x) even though the LP bracket differs.
+    result = compute(Position(venue="binance", symbol="BTCUSDT", side="long", entry_price=100_000, quantity=10,
+                              leverage=100))
+    assert FLAG_LEVERAGE_ABOVE_MAX in result.flags
+    hyperliquid = compute(Position(venue="hyperliquid", side="long", entry_price=3_000, quantity=1, leverage=40,
+                                   max_leverage=25))
+    assert FLAG_LEVERAGE_ABOVE_MAX in hyperliquid.flags
+
+
+def test_hedge_leg_in_other_positions_is_said_to_be_held_at_its_mark() -> None:
+    from app.core.margin.engine import HEDGE_NOTE
+
+    hedge = compute(Position(venue="binance", side="long", entry_price=100, quantity=1, margin_mode="cross",
+                             wallet_balance=20, mmr=0.005, symbol="BTCUSDT", position_mode="hedge",
+                             other_positions=(OtherPosition("short", 100, 0.5, mmr=0.005, symbol="BTCUSDT"),)))
+    assert HEDGE_NOTE in hedge.notes
