@@ -26,7 +26,7 @@ def _hedge(wallet: float, long_size: float, long_entry: float, short_size: float
 
 
 def _binance_hedge_lp(wallet: float, ql: float, epl: float, qs: float, eps: float, mmr: float) -> float:
-    # margin.md §1.1 with TMM1 = UPNL1 = cum = 0 and no one-way position:
+    # resources/docs/margin.md §1.1 with TMM1 = UPNL1 = cum = 0 and no one-way position:
     # LP = (WB − Q_L·EP_L + Q_S·EP_S) / (Q_L·MMR_L + Q_S·MMR_S − Q_L + Q_S)
     return (wallet - ql * epl + qs * eps) / (ql * mmr + qs * mmr - ql + qs)
 
@@ -122,14 +122,14 @@ def test_fully_hedged_pair_liquidates_only_far_up_through_maintenance() -> None:
     assert book.position(short.key).distance_pct == pytest.approx(150.0, rel=1e-9)
 
 
-# --- the 2026-01-20 whale (reference/scenarios.md, margin.md §4) ---------------------------------
+# --- the 2026-01-20 whale (resources/docs/scenarios.md, resources/docs/margin.md §4) ---------------------------------
 
 WHALE_MARK = 3_031.82  # ~$6.67M / 2,200 ETH
 WHALE_LIQ = 2_991.43
 
 
 def _whale(**changes: object) -> tuple[Account, Position]:
-    # The scenario gives size, mark and the liquidation price only; margin.md §4 derives the account
+    # The scenario gives size, mark and the liquidation price only; resources/docs/margin.md §4 derives the account
     # value a sole cross position at ETH 25x (maintenance leverage 50) needs: 220,477 USDC.
     account = Account("hyperliquid", "0xsynthetic", wallet_balance=220_477)
     position = Position("hyperliquid", "0xsynthetic", "ETH", "ETH", "long", 2_200, WHALE_MARK, margin_mode="cross",
