@@ -14,9 +14,6 @@ DOCUMENTS = ("DESIGN.md", "feeds.md", "margin.md", "scenarios.md", "desktop-stac
 CITED_MD = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.md)\b")
 # Paths that leave the repository: the team's machine, its shared folder, a home directory.
 OUTSIDE = re.compile(r"/work/|\.\./shared|(?<![\w.])shared/(?:reference|data|DESIGN)|/home/|~/shared")
-# The bundled scenario's meta text names the calibration document by the path it had when the file was
-# generated; changing it would change the bundled bytes (the generator comments on it).
-KNOWN_OLD_CITATIONS = {("app/scenario/generator.py", "reference/scenarios.md")}
 
 
 def _sources(*rooms: str) -> list[Path]:
@@ -53,16 +50,9 @@ def test_every_cited_document_exists() -> None:
     assert any(cited == "resources/docs/DESIGN.md" for _, _, cited in citations)  # the scan sees citations
     missing = []
     for where, number, cited in citations:
-        if (where, cited) in KNOWN_OLD_CITATIONS:
-            continue
         if not (ROOT / cited).is_file():
             missing.append(f"{where}:{number}: {cited}")
     assert not missing, "cited documents not in the repository (cite resources/docs/<file>):\n" + "\n".join(missing)
-
-
-def test_known_old_citations_are_still_needed() -> None:
-    cited = {(where, path) for where, _, path in _citations()}
-    assert cited >= KNOWN_OLD_CITATIONS
 
 
 def test_no_code_cites_a_path_outside_the_repository() -> None:

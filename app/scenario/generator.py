@@ -61,10 +61,8 @@ def write(out: Path, seed: int = SEED) -> None:
         "scenario": SCENARIO, "start_ms": START_MS, "end_ms": WINDOW_END_MS, "streams": list(STREAMS),
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
         "generator": "python -m app.scenario.generator",
-        # This text is part of the bundled file's bytes, so it keeps the path the calibration document had
-        # when the file was generated; the document is resources/docs/scenarios.md.
         "description": "Calibrated reconstruction of what public Binance, Bybit and OKX feeds would have "
-                       "carried on 2026-01-20 18:50-23:00 UTC (see reference/scenarios.md).",
+                       "carried on 2026-01-20 18:50-23:00 UTC (see resources/docs/scenarios.md).",
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
