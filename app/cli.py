@@ -35,6 +35,10 @@ def gui_parser() -> argparse.ArgumentParser:
         help="shut down cleanly after SECONDS and print a one-line summary (smoke tests)",
     )
     parser.add_argument("--profile", default="default", help="settings/history profile name")
+    parser.add_argument(
+        "--screenshot", default=None, metavar="PNG",
+        help="save a picture of the window when it shuts down (with --exit-after: README pictures, checks)",
+    )
     return parser
 
 

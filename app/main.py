@@ -131,6 +131,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     starting.add_done_callback(lambda task: task.cancelled() or task.exception() is None or quit_event.set())
     await quit_event.wait()
     log.info("shutting down")
+    if getattr(options, "screenshot", None):
+        window.tick()
+        if not window.grab().save(options.screenshot):
+            log.warning("could not save the screenshot to %s", options.screenshot)
     window.timer.stop()
     if not starting.done():
         starting.cancel()

@@ -26,3 +26,17 @@ def test_every_table_entry_is_a_dock_in_the_view_menu_refreshed_each_tick(qtbot)
     sink.offer("binance", [VenueNotice("binance", "error", "-1121", "Invalid symbol")])
     window.tick()
     assert "Invalid symbol" in window.notices.item(0).text()
+
+
+def test_the_notices_pane_says_what_it_is_for_until_the_first_notice(qtbot) -> None:
+    from app.ui.panes.notices import EMPTY_TEXT
+
+    sink = FeedSink()
+    window = MainWindow(StubSession(sink, [NOW], {"binance": "sampled"}))
+    qtbot.addWidget(window)
+    window.tick()
+    assert [window.notices.item(i).text() for i in range(window.notices.count())] == [EMPTY_TEXT]
+    sink.offer("binance", [VenueNotice("binance", "error", "-1121", "Invalid symbol")])
+    window.tick()
+    texts = [window.notices.item(i).text() for i in range(window.notices.count())]
+    assert len(texts) == 1 and "Invalid symbol" in texts[0]

@@ -81,7 +81,7 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
-        horizontal.setStretchLastSection(False)
+        horizontal.setStretchLastSection(True)  # Notional takes the spare width: no empty band on the right
         for column, width in enumerate((78, 84, 150, 90, 110, 110, 100)):
             self.view.setColumnWidth(column, width)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
