@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from app.core.positions.model import Account, Position
+
 Side = Literal["long", "short"]
 Kind = Literal["linear_perp", "inverse_perp", "quanto_perp", "linear_future", "inverse_future"]
 Completeness = Literal["all", "sampled", "aggregated", "partial"]
@@ -68,4 +70,14 @@ class Unconvertible(msgspec.Struct, frozen=True, gc=False):
     reason: str
 
 
-Event = Liquidation | MarkPrice | OpenInterest | VenueNotice | Unconvertible
+class AccountState(msgspec.Struct, frozen=True, gc=False):
+    """An account's positions as its venue reports them (a watched Hyperliquid address's
+    clearinghouseState, a read-only key's import): the whole state, so the latest replaces the last."""
+
+    account: Account
+    positions: tuple[Position, ...]
+    ts_ms: int
+    source: str  # how it came: "websocket", "poll", "import"
+
+
+Event = Liquidation | MarkPrice | OpenInterest | VenueNotice | Unconvertible | AccountState

@@ -2,7 +2,8 @@
 
 O(1) per event. Liquidations are never silently dropped: past capacity they are counted per venue
 (the client records the overflow as a gap). Marks and open interest conflate (latest per (venue,
-symbol) wins). Notices are bounded; Unconvertible is reported once per (venue, symbol).
+symbol) wins), as do account states (latest per (venue, account)). Notices are bounded; Unconvertible
+is reported once per (venue, symbol).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import deque
 
 import msgspec
 
-from app.core.events import Event, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
+from app.core.events import AccountState, Event, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
 
 
 class Drained(msgspec.Struct, frozen=True):
@@ -21,6 +22,7 @@ class Drained(msgspec.Struct, frozen=True):
     open_interest: list[OpenInterest] = []
     overflow: dict[str, int] = {}
     """Liquidations dropped per venue since the previous drain."""
+    accounts: list[AccountState] = []
 
 
 class FeedSink:
@@ -29,6 +31,7 @@ class FeedSink:
         self._liquidations: deque[Liquidation] = deque()
         self._marks: dict[tuple[str, str], MarkPrice] = {}
         self._open_interest: dict[tuple[str, str], OpenInterest] = {}
+        self._accounts: dict[tuple[str, str], AccountState] = {}
         self._notices: deque[VenueNotice | Unconvertible] = deque(maxlen=notice_capacity)
         self._unconvertible_seen: set[tuple[str, str]] = set()
         self._overflow: dict[str, int] = {}
@@ -57,6 +60,8 @@ class FeedSink:
                     self._keep_notice(event)  # type: ignore[arg-type]
             elif cls is VenueNotice:
                 self._keep_notice(event)  # type: ignore[arg-type]
+            elif cls is AccountState:
+                self._accounts[(event.account.venue, event.account.account)] = event  # type: ignore[union-attr]
         if dropped:
             self._overflow[venue] = self._overflow.get(venue, 0) + dropped
             self.overflow_total[venue] = self.overflow_total.get(venue, 0) + dropped
@@ -75,10 +80,12 @@ class FeedSink:
             notices=list(self._notices),
             open_interest=list(self._open_interest.values()),
             overflow=self._overflow,
+            accounts=list(self._accounts.values()),
         )
         self._liquidations.clear()
         self._marks = {}
         self._open_interest = {}
+        self._accounts = {}
         self._notices.clear()
         self._overflow = {}
         return drained

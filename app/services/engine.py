@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from app.core.events import Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.events import AccountState, Liquidation, MarkPrice, Unconvertible, VenueNotice
 from app.core.silence import SILENT_AFTER_MS, possibly_silent
 from app.core.tape import Tape
 
@@ -54,6 +54,7 @@ class Engine:
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
+        self.accounts: dict[tuple[str, str], AccountState] = {}  # latest reported state per (venue, account)
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
         self.started_ms = clock()
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
@@ -93,6 +94,8 @@ class Engine:
                 self._history_writer(liquidations)
         for mark in drained.marks:
             self.marks[(mark.venue, mark.symbol)] = mark
+        for state in getattr(drained, "accounts", ()):
+            self.accounts[(state.account.venue, state.account.account)] = state
         now = self._clock()
         self.new_notices = [NoticeEntry(now, notice) for notice in drained.notices]
         for entry in self.new_notices:

@@ -84,3 +84,18 @@ def test_every_liquidation_is_drained_once_or_counted_as_overflow(steps: list[in
     dropped += sum(drained.overflow.values())
     assert len(seen) == len(set(seen))
     assert len(seen) + dropped == offered
+
+
+def test_account_states_conflate_to_the_latest_per_account() -> None:
+    from app.core.events import AccountState
+    from app.core.positions.model import Account, Position
+
+    sink = FeedSink()
+    account = Account(venue="hyperliquid", account="0xabc")
+    old = AccountState(account, (Position("hyperliquid", "0xabc", "ETH", "ETH", "long", 1.0, 3000.0),), 1, "poll")
+    new = AccountState(account, (), 2, "websocket")
+    other = AccountState(Account(venue="hyperliquid", account="0xdef"), (), 3, "poll")
+    sink.offer("hyperliquid", [old, other, new])
+    drained = sink.drain()
+    assert sorted(state.ts_ms for state in drained.accounts) == [2, 3]
+    assert sink.drain().accounts == []
