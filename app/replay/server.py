@@ -42,6 +42,10 @@ SLOW_CONSUMER_GRACE_S = 10.0
 BATCH_MAX = 1_000
 """Frames sent before yielding to the loop, so clients on the same loop keep up."""
 GARBAGE = ('{"topic":"allLiq', "not json at all", "{]", '{"arg":{"channel":', "\x00\x01\x02")
+OVERSIZE_BYTES = 5 << 20
+"""An oversized fault frame: past the app's 4 MiB websocket frame limit (a venue never sends one)."""
+DEEP_LEVELS = 100_000
+"""A deep-nesting fault frame: far past any decoder's recursion limit."""
 
 
 class _Head(msgspec.Struct):
@@ -199,12 +203,33 @@ class ReplayServer:
         """Answer the next subscribe on `stream` with the venue's error ack."""
         self._error_acks[stream] = self._error_acks.get(stream, 0) + 1
 
+    def oversize(self, stream: str, size_bytes: int = OVERSIZE_BYTES) -> int:
+        """Send one well-formed frame of `size_bytes` to every client of `stream`. Returns clients reached."""
+        targets = self._clients.get(stream, set())
+        head = '{"topic":"oversize","pad":"'
+        frame = head + "x" * max(0, size_bytes - len(head) - 2) + '"}'
+        broadcast([c.ws for c in targets], frame)
+        return len(targets)
+
+    def deep(self, stream: str, levels: int = DEEP_LEVELS) -> int:
+        """Send one frame nested `levels` deep (`{"a":{"a":…}}`) to every client of `stream`."""
+        targets = self._clients.get(stream, set())
+        broadcast([c.ws for c in targets], '{"a":' * levels + "1" + "}" * levels)
+        return len(targets)
+
     def refuse(self, stream: str, status: int | None = HTTPStatus.UNAVAILABLE_FOR_LEGAL_REASONS) -> None:
         """Refuse handshakes on `stream` with HTTP `status` (403/451 = geo block); None lifts it."""
         if status is None:
             self._refused.pop(stream, None)
         else:
             self._refused[stream] = int(status)
+
+    def faults(self) -> dict[str, Any]:
+        """The faults in force: stalls still running, refusals, pending error acks."""
+        now = self.timing.monotonic()
+        return {"stalled": {s: round(until - now, 1) for s, until in self._stalled_until.items() if until > now},
+                "refused": dict(self._refused),
+                "error_acks": {s: n for s, n in self._error_acks.items() if n}}
 
     # --- internals ---------------------------------------------------------------------------
 
