@@ -25,7 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Liquidation, MarkPrice
+from app.core.events import Event, Liquidation, MarkPrice, VenueNotice
 from app.core.timing import Timing
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.sink import FeedSink
@@ -306,6 +306,16 @@ class _Session:
                     status.bad_frame(f"parser error: {type(exc).__name__}: {exc}")
                     continue
                 if events:
+                    first = events[0]
+                    if type(first) is VenueNotice and first.level == "error":
+                        # The venue refused our subscribe: what it would have sent is missed until a
+                        # new session subscribes again, so this is a loss (a gap), not just a notice.
+                        sink.offer(venue, events)
+                        reason = f"the venue refused the subscription: {first.text}"
+                        if leg is self.current:
+                            self.cut = reason
+                            status.lost("offline", reason)
+                        return reason
                     overlap = self.overlap
                     if overlap is not None:
                         events = overlap.fresh(events, side)
@@ -315,7 +325,7 @@ class _Session:
                     if dropped:
                         status.record_overflow(dropped, received_ms)
                     if frames % LAG_SAMPLE_EVERY == 1:
-                        first = events[0]
+                        first = events[0]  # after the dedup: the first kept
                         if type(first) is Liquidation or type(first) is MarkPrice:
                             status.lag(received_ms, first.ts_ms)  # type: ignore[union-attr]
             return "closed by the venue"

@@ -142,7 +142,7 @@ async def test_closed_port_is_offline_and_retried_with_backoff() -> None:
     assert "Error" in (status.last_error or "")
     # backoff ×60: 1 s, 2 s, 4 s, 8 s … of transport time → a handful of attempts in 1 s, not thousands
     assert 2 <= status.connect_failures <= 12
-    assert status.gaps == []  # never connected: no coverage to lose
+    assert status.gaps == [(0, None)]  # never connected: missed from the start, still open
 
 
 async def test_listener_that_never_answers_the_handshake_is_offline_within_the_open_timeout() -> None:
@@ -216,3 +216,30 @@ async def test_a_wall_clock_jump_sleep_resume_reconnects_and_records_a_gap(
             await wait_until(lambda: pair.status.reconnects == 1 and pair.status.state == "live", what="reconnect")
             assert len(pair.status.gaps) == 1 and pair.status.gaps[0][1] is not None
     assert any("clock jumped +3600 s" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_refused_subscription_is_a_gap_and_is_retried(recording: Path) -> None:
+    # Regression: the error ack used to be only a notice while the connection stayed "live" with
+    # nothing subscribed, so everything the venue sent was missed without a gap.
+    timing = Timing(SCALE)
+    server = ReplayServer(recording, timing=timing)
+    await server.start(autoplay=False)
+    server.error_ack(STREAM)
+    sink = FeedSink()
+    counter = FrameCounter(bybit.parse)
+    spec = bybit_spec(server.endpoints()[STREAM], counter)
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.reconnects == 1 and status.state == "live", what="resubscribed")
+        server.play()
+        await wait_until(lambda: counter.liquidation_frames >= 10, what="frames after resubscribing")
+        assert "refused the subscription: error:handler not found" in (status.last_loss or "")
+        assert len(status.gaps) == 1 and status.gaps[0][1] is not None
+        assert [n.text for n in sink.drain().notices if isinstance(n, VenueNotice)] == [
+            "error:handler not found,topic:allLiquidation.BTCUSDT"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
