@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.uri import parse_uri
 
 from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice, VenueNotice
@@ -66,6 +67,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
+def _url_problem(url: str) -> str | None:
+    try:
+        parse_uri(url)
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port outside 0..65535
+    except (InvalidURI, ValueError) as error:
+        return f"invalid endpoint URL {url!r}: {error}"
+    return None
+
+
 def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
     """websockets options shared by the reconnecting iterator and a rotation's extra connection."""
     host = urlsplit(spec.url).hostname or ""
@@ -93,6 +103,13 @@ async def run_connection(
     """Run one venue connection forever (until cancelled), reconnecting on every failure.
 
     `wall` is the wall clock, compared with monotonic time to notice sleep/resume (tests inject it)."""
+    problem = _url_problem(spec.url)
+    if problem is not None:
+        # No retry can fix the URL (settings are checked when read; this guards every other way in):
+        # say so once and wait, instead of crashing, being restarted and showing "connecting" forever.
+        status.connect_failed("offline", problem)
+        log.error("%s: %s", spec.stream, problem)
+        await asyncio.Event().wait()
     refused = False
 
     def on_failed_attempt(exc: Exception) -> Exception | None:

@@ -113,6 +113,9 @@ class ReplayServer:
         self.finished = False
         self.frames_sent = 0
         self.slow_disconnects = 0
+        self.sent_log: list[int] | None = None
+        """Set to a list to have the index of every recorded frame actually broadcast appended (the
+        fault tests compare it with what the app received)."""
         self.heartbeats: dict[str, int] = {}
         """App-level pings received per stream (Bybit JSON ping, OKX text ping)."""
         self._offsets: list[int] = []
@@ -395,6 +398,8 @@ class ReplayServer:
                 else:
                     broadcast([c.ws for c in targets if topic in c.topics], data, text=True)
                 self.frames_sent += 1
+                if self.sent_log is not None:
+                    self.sent_log.append(i - 1)
             if sent:
                 waited = await self._backpressure()
                 if waited:
