@@ -243,3 +243,19 @@ async def test_a_refused_subscription_is_a_gap_and_is_retried(recording: Path) -
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await server.stop()
+
+
+@pytest.mark.parametrize("url", ["stream.bybit.com/v5/public/linear", "http://127.0.0.1:9/x", "ws://:80/x",
+                                 "ws://127.0.0.1:99999/x"])
+async def test_an_invalid_endpoint_url_is_offline_with_the_reason_not_a_crash_loop(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: websockets raised InvalidURI/ValueError out of the task, the supervisor restarted it
+    # forever and the venue showed "connecting" with no reason.
+    with caplog.at_level(logging.ERROR):
+        status = await _run_briefly(url, 0.3)
+    assert status.state == "offline"
+    assert (status.last_error or "").startswith(f"invalid endpoint URL {url!r}")
+    assert status.connect_failures == 1  # said once: no retry can fix a URL
+    assert status.gaps == [(0, None)]
+    assert not any("crashed" in r.getMessage() for r in caplog.records)

@@ -105,3 +105,15 @@ def test_an_overflow_while_disconnected_does_not_hide_the_open_gap() -> None:
     status.live()
     assert status.gaps == [(1_500, 5_000)]
     assert status.overflow == 3
+
+
+def test_the_venue_detail_keeps_why_the_connection_was_last_lost() -> None:
+    clock = Clock()
+    status = ConnectionStatus("okx/public", "okx", "partial", clock)
+    status.live()
+    status.lost("stalled", "no traffic for 30 s")
+    status.connect_failed("offline", "ConnectionRefusedError")  # a failed retry is not the loss
+    status.live()
+    view = venue_record("okx", [status], clock.now)
+    assert view.state == "live" and "last error" not in view.detail
+    assert "last disconnect: okx/public no traffic for 30 s" in view.detail
