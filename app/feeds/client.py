@@ -130,13 +130,16 @@ async def run_connection(
     # websockets resets its backoff after every successful handshake, so a server that accepts
     # and drops at once would be hammered: we add our own backoff between short sessions.
     session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
+    refused_subscription: str | None = None
     # aclosing: on cancellation the connect iterator is closed here, awaited, with its connection,
     # rather than left to the garbage collector ("async generator ignored GeneratorExit").
     async with contextlib.aclosing(aiter(connector)) as connections:
         async for ws in connections:
             started = timing.monotonic()
             session = _Session(spec, sink, status, timing, clock, instruments, wall, options)
+            session.tolerated_refusal = refused_subscription
             reason = await session.run(ws)
+            refused_subscription = session.refusal  # None unless this session ended on a refusal
             log.info("%s: disconnected: %s", spec.stream, reason)
             if timing.monotonic() - started > BACKOFF_MAX_S:
                 session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
@@ -216,6 +219,11 @@ class _Session:
         self.wall = wall
         self.options = options
         self.cut: str | None = None
+        self.refusal: str | None = None
+        """The venue's text, when this session was ended because it refused our subscription."""
+        self.tolerated_refusal: str | None = None
+        """The refusal that ended the previous session: refused again the same way, the venue does not
+        serve what we asked (an unknown topic), so the session is kept instead of reconnecting forever."""
         self.overlap: OverlapIds | None = None
         self.legs: list[_Leg] = []
         self.current: _Leg | None = None
@@ -328,9 +336,13 @@ class _Session:
                         # The venue refused our subscribe: what it would have sent is missed until a
                         # new session subscribes again, so this is a loss (a gap), not just a notice.
                         sink.offer(venue, events)
+                        if first.text == self.tolerated_refusal:
+                            status.subscription_refused(first.text)  # shown; the rest keeps flowing
+                            continue
                         reason = f"the venue refused the subscription: {first.text}"
                         if leg is self.current:
                             self.cut = reason
+                            self.refusal = first.text
                             status.lost("offline", reason)
                         return reason
                     overlap = self.overlap

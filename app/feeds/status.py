@@ -73,6 +73,7 @@ class ConnectionStatus:
         self.last_frame_ms: int | None = None
         self.last_error: str | None = None
         self.last_loss: str | None = None
+        self.refused_subscription: str | None = None
         """Why the connection was last lost (kept after the reconnect, for the venue's detail)."""
         self.stalls = 0
         self._created_ms = clock()
@@ -103,6 +104,7 @@ class ConnectionStatus:
         self.connects += 1
         self.state = "live"
         self.last_error = None
+        self.refused_subscription = None
         now = self.clock()
         self._live_since_ms = now
         if self.first_live_ms is None:
@@ -133,6 +135,11 @@ class ConnectionStatus:
     def rotated(self) -> None:
         """A new connection took over from an old one without a break: no gap, no reconnect."""
         self.rotations += 1
+
+    def subscription_refused(self, error: str) -> None:
+        """The venue refused part of our subscription again after a reconnect: it does not serve it.
+        The connection is kept for the rest; the refusal stays shown until the next connection."""
+        self.refused_subscription = error
 
     def rotation_failed(self, error: str) -> None:
         """A replacement connection could not be opened; the old one is still live (no gap)."""

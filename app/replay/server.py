@@ -393,12 +393,10 @@ class ReplayServer:
                 targets = clients.get(stream)
                 if not targets or self._is_stalled(stream):
                     continue
-                if topic is None:
-                    broadcast([c.ws for c in targets], data, text=True)
-                else:
-                    broadcast([c.ws for c in targets if topic in c.topics], data, text=True)
+                recipients = [c.ws for c in targets if topic is None or topic in c.topics]
+                broadcast(recipients, data, text=True)
                 self.frames_sent += 1
-                if self.sent_log is not None:
+                if self.sent_log is not None and recipients:
                     self.sent_log.append(i - 1)
             if sent:
                 waited = await self._backpressure()

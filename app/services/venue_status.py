@@ -41,6 +41,8 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
     detail = "; ".join([f"{status.stream}: {status.state}" for status in parts]
                        + [f"last error: {error}" for error in errors[:1]]
                        + [f"last disconnect: {loss}" for loss in losses[:1]]
+                       + [f"{status.stream} subscription refused, not received: {status.refused_subscription}"
+                          for status in parts if status.refused_subscription][:1]
                        + [f"last bad frame: {reason}" for reason in reasons[:1]])
     return VenueRecord(
         venue=venue,

@@ -17,6 +17,7 @@ from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
 from app.replay.server import ReplayServer
+from app.services.venue_status import venue_record
 from tests.feeds.conftest import SCALE, STREAM, FrameCounter, bybit_spec, running_pair, wait_until
 
 pytestmark = pytest.mark.timeout(15)
@@ -259,3 +260,28 @@ async def test_an_invalid_endpoint_url_is_offline_with_the_reason_not_a_crash_lo
     assert status.connect_failures == 1  # said once: no retry can fix a URL
     assert status.gaps == [(0, None)]
     assert not any("crashed" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_same_refusal_twice_keeps_the_connection_and_says_what_is_not_received(recording: Path) -> None:
+    # A topic the venue does not serve is refused on every subscribe: after one retry the session is
+    # kept (the rest of the subscription flows) instead of reconnecting forever.
+    timing = Timing(SCALE)
+    server = ReplayServer(recording, timing=timing)
+    await server.start(autoplay=False)
+    server.error_ack(STREAM)
+    server.error_ack(STREAM)
+    sink = FeedSink()
+    spec = bybit_spec(server.endpoints()[STREAM])
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.refused_subscription is not None, what="the second refusal")
+        assert status.state == "live" and status.reconnects == 1 and len(status.gaps) == 1
+        view = venue_record("bybit", [status], server.market_ms())
+        assert "subscription refused, not received: error:handler not found" in view.detail
+        assert len(sink.drain().notices) == 2  # each refusal is a notice
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
