@@ -178,13 +178,15 @@ class Rig:
 
     async def until(self, predicate: Callable[[], bool], what: str, timeout: float = 6.0) -> None:
         """Tick the session (as the window does) until `predicate`; a bounded wait, never an assert."""
-        async with asyncio.timeout(timeout):
-            while True:
-                self.snapshots.append(self.session.snapshot())
-                if predicate():
-                    return
-                await asyncio.sleep(0.02)
-        raise AssertionError(what)  # pragma: no cover
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.snapshots.append(self.session.snapshot())
+                    if predicate():
+                        return
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            raise AssertionError(f"not reached: {what}") from None
 
     def venue(self, name: str) -> Any:
         return next(v for v in self.session.snapshot().venues if v.venue == name)
@@ -327,7 +329,7 @@ async def test_fault(fault: Fault, recording: tuple[Path, dict[str, Recorded], l
             # The settings check replaced it with the (real) default; here the bad value reaches the
             # runtime anyway, as through any other way in, and must still be shown, not crash-loop.
             endpoints = {**settings.endpoints, **endpoints, "bybit/linear": "stream.bybit.com/v5/public/linear"}
-        if fault.before is not None:
+        if fault.before is not None:  # no client yet: setting the server's fault tables from here is safe
             fault.before(thread.server)
         clock = MarketClock(thread.server.market_ms, label="replay")
         session = FaultSession(clock, endpoints, tmp_path / "history.sqlite3", settings, warnings)
