@@ -23,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.uri import parse_uri
 
 from app.core.errors import BadFrame
-from app.core.events import Event, Liquidation, MarkPrice
+from app.core.events import Event, Liquidation, MarkPrice, VenueNotice
 from app.core.timing import Timing
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.sink import FeedSink
@@ -67,6 +68,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
+def _url_problem(url: str) -> str | None:
+    try:
+        parse_uri(url)
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port outside 0..65535
+    except (InvalidURI, ValueError) as error:
+        return f"invalid endpoint URL {url!r}: {error}"
+    return None
+
+
 def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
     """websockets options shared by the reconnecting iterator and a rotation's extra connection."""
     host = urlsplit(spec.url).hostname or ""
@@ -94,6 +104,13 @@ async def run_connection(
     """Run one venue connection forever (until cancelled), reconnecting on every failure.
 
     `wall` is the wall clock, compared with monotonic time to notice sleep/resume (tests inject it)."""
+    problem = _url_problem(spec.url)
+    if problem is not None:
+        # No retry can fix the URL (settings are checked when read; this guards every other way in):
+        # say so once and wait, instead of crashing, being restarted and showing "connecting" forever.
+        status.connect_failed("offline", problem)
+        log.error("%s: %s", spec.stream, problem)
+        await asyncio.Event().wait()
     refused = False
 
     def on_failed_attempt(exc: Exception) -> Exception | None:
@@ -153,13 +170,16 @@ async def _connect_and_serve(
     # websockets resets its backoff after every successful handshake, so a server that accepts
     # and drops at once would be hammered: we add our own backoff between short sessions.
     session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
+    refused_subscription: str | None = None
     # aclosing: on cancellation the connect iterator is closed here, awaited, with its connection,
     # rather than left to the garbage collector ("async generator ignored GeneratorExit").
     async with contextlib.aclosing(aiter(connector)) as connections:
         async for ws in connections:
             started = timing.monotonic()
             session = _Session(spec, sink, status, timing, clock, instruments, wall, options)
+            session.tolerated_refusal = refused_subscription
             reason = await session.run(ws)
+            refused_subscription = session.refusal  # None unless this session ended on a refusal
             log.info("%s: disconnected: %s", spec.stream, reason)
             if timing.monotonic() - started > BACKOFF_MAX_S:
                 session_backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
@@ -239,6 +259,11 @@ class _Session:
         self.wall = wall
         self.options = options
         self.cut: str | None = None
+        self.refusal: str | None = None
+        """The venue's text, when this session was ended because it refused our subscription."""
+        self.tolerated_refusal: str | None = None
+        """The refusal that ended the previous session: refused again the same way, the venue does not
+        serve what we asked (an unknown topic), so the session is kept instead of reconnecting forever."""
         self.overlap: OverlapIds | None = None
         self.legs: list[_Leg] = []
         self.current: _Leg | None = None
@@ -346,6 +371,20 @@ class _Session:
                     status.bad_frame(f"parser error: {type(exc).__name__}: {exc}")
                     continue
                 if events:
+                    first = events[0]
+                    if type(first) is VenueNotice and first.level == "error":
+                        # The venue refused our subscribe: what it would have sent is missed until a
+                        # new session subscribes again, so this is a loss (a gap), not just a notice.
+                        sink.offer(venue, events)
+                        if first.text == self.tolerated_refusal:
+                            status.subscription_refused(first.text)  # shown; the rest keeps flowing
+                            continue
+                        reason = f"the venue refused the subscription: {first.text}"
+                        if leg is self.current:
+                            self.cut = reason
+                            self.refusal = first.text
+                            status.lost("offline", reason)
+                        return reason
                     overlap = self.overlap
                     if overlap is not None:
                         events = overlap.fresh(events, side)
@@ -355,7 +394,7 @@ class _Session:
                     if dropped:
                         status.record_overflow(dropped, received_ms)
                     if frames % LAG_SAMPLE_EVERY == 1:
-                        first = events[0]
+                        first = events[0]  # after the dedup: the first kept
                         if type(first) is Liquidation or type(first) is MarkPrice:
                             status.lag(received_ms, first.ts_ms)  # type: ignore[union-attr]
             return "closed by the venue"

@@ -1,7 +1,9 @@
 """Per-connection feed status, updated O(1) by the receive loop; the services merge it per venue.
 
 Gaps are in MARKET time (the injected `clock`, epoch ms): what a venue sent while we were not
-listening is lost, and coverage must say so. Coverage starts at the first live connection.
+listening is lost, and coverage must say so. Coverage starts at the first live connection; a stream
+that cannot connect from the start (no network, refused) has a gap from when it was created, so the
+history says the time was missed rather than quiet.
 Rates use the transport monotonic clock.
 """
 
@@ -71,7 +73,11 @@ class ConnectionStatus:
         self.overflow = 0
         self.last_frame_ms: int | None = None
         self.last_error: str | None = None
+        self.last_loss: str | None = None
+        self.refused_subscription: str | None = None
+        """Why the connection was last lost (kept after the reconnect, for the venue's detail)."""
         self.stalls = 0
+        self._created_ms = clock()
         self._live_since_ms = 0
         self.first_live_ms: int | None = None  # coverage starts here
         self.last_stall: str | None = None
@@ -100,6 +106,7 @@ class ConnectionStatus:
         self.connects += 1
         self.state = "live"
         self.last_error = None
+        self.refused_subscription = None
         now = self.clock()
         self._live_since_ms = now
         if self.first_live_ms is None:
@@ -109,13 +116,17 @@ class ConnectionStatus:
 
     def lost(self, state: State, error: str | None = None) -> None:
         """Disconnected, stalled or failed to connect: opens a gap unless one is open already."""
-        self.state = state
         if error is not None:
             self.last_error = error
+            if self.state == "live":  # a live connection lost, not a failed retry
+                self.last_loss = error
+        self.state = state
         if state == "stalled":  # counted: the state itself lasts only until the reconnect
             self.stalls += 1
             self.last_stall = error
-        if self.connects and not (self.gaps and self.gaps[-1][1] is None):
+        if not self.connects and not self.gaps:
+            self.gaps.append((self._created_ms, None))  # never connected: missed since we started
+        elif self.connects and not (self.gaps and self.gaps[-1][1] is None):
             # The gap starts when data last arrived, not when the loss was noticed: a stall is
             # detected 30 s late and a laptop's sleep only when it wakes.
             start = self.clock()
@@ -126,6 +137,11 @@ class ConnectionStatus:
     def rotated(self) -> None:
         """A new connection took over from an old one without a break: no gap, no reconnect."""
         self.rotations += 1
+
+    def subscription_refused(self, error: str) -> None:
+        """The venue refused part of our subscription again after a reconnect: it does not serve it.
+        The connection is kept for the rest; the refusal stays shown until the next connection."""
+        self.refused_subscription = error
 
     def rotation_failed(self, error: str) -> None:
         """A replacement connection could not be opened; the old one is still live (no gap)."""

@@ -44,6 +44,10 @@ SLOW_CONSUMER_GRACE_S = 10.0
 BATCH_MAX = 1_000
 """Frames sent before yielding to the loop, so clients on the same loop keep up."""
 GARBAGE = ('{"topic":"allLiq', "not json at all", "{]", '{"arg":{"channel":', "\x00\x01\x02")
+OVERSIZE_BYTES = 5 << 20
+"""An oversized fault frame: past the app's 4 MiB websocket frame limit (a venue never sends one)."""
+DEEP_LEVELS = 100_000
+"""A deep-nesting fault frame: far past any decoder's recursion limit."""
 
 
 def frame_topic(venue: str, frame: str) -> str | None:
@@ -101,6 +105,9 @@ class ReplayServer:
         self.finished = False
         self.frames_sent = 0
         self.slow_disconnects = 0
+        self.sent_log: list[int] | None = None
+        """Set to a list to have the index of every recorded frame actually broadcast appended (the
+        fault tests compare it with what the app received)."""
         self.heartbeats: dict[str, int] = {}
         """App-level pings received per stream (Bybit JSON ping, OKX text ping)."""
         self._offsets: list[int] = []
@@ -191,12 +198,33 @@ class ReplayServer:
         """Answer the next subscribe on `stream` with the venue's error ack."""
         self._error_acks[stream] = self._error_acks.get(stream, 0) + 1
 
+    def oversize(self, stream: str, size_bytes: int = OVERSIZE_BYTES) -> int:
+        """Send one well-formed frame of `size_bytes` to every client of `stream`. Returns clients reached."""
+        targets = self._clients.get(stream, set())
+        head = '{"topic":"oversize","pad":"'
+        frame = head + "x" * max(0, size_bytes - len(head) - 2) + '"}'
+        broadcast([c.ws for c in targets], frame)
+        return len(targets)
+
+    def deep(self, stream: str, levels: int = DEEP_LEVELS) -> int:
+        """Send one frame nested `levels` deep (`{"a":{"a":…}}`) to every client of `stream`."""
+        targets = self._clients.get(stream, set())
+        broadcast([c.ws for c in targets], '{"a":' * levels + "1" + "}" * levels)
+        return len(targets)
+
     def refuse(self, stream: str, status: int | None = HTTPStatus.UNAVAILABLE_FOR_LEGAL_REASONS) -> None:
         """Refuse handshakes on `stream` with HTTP `status` (403/451 = geo block); None lifts it."""
         if status is None:
             self._refused.pop(stream, None)
         else:
             self._refused[stream] = int(status)
+
+    def faults(self) -> dict[str, Any]:
+        """The faults in force: stalls still running, refusals, pending error acks."""
+        now = self.timing.monotonic()
+        return {"stalled": {s: round(until - now, 1) for s, until in self._stalled_until.items() if until > now},
+                "refused": dict(self._refused),
+                "error_acks": {s: n for s, n in self._error_acks.items() if n}}
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -287,11 +315,11 @@ class ReplayServer:
                 targets = clients.get(stream)
                 if not targets or self._is_stalled(stream):
                     continue
-                if topic is None:
-                    broadcast([c.ws for c in targets], data, text=True)
-                else:
-                    broadcast([c.ws for c in targets if topic in c.topics], data, text=True)
+                recipients = [c.ws for c in targets if topic is None or topic in c.topics]
+                broadcast(recipients, data, text=True)
                 self.frames_sent += 1
+                if self.sent_log is not None and recipients:
+                    self.sent_log.append(i - 1)
             if sent:
                 waited = await self._backpressure()
                 if waited:

@@ -50,8 +50,13 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
     gaps = sorted((gap for status in parts for gap in status.gaps), key=lambda gap: gap[0])
     errors = [status.last_error for status in parts if status.last_error]
     reasons = [status.last_bad_reason for status in parts if status.last_bad_reason]
+    losses = [f"{status.stream} {status.last_loss}" for status in parts
+              if status.last_loss and status.last_loss != status.last_error]
     detail = "; ".join([f"{status.stream}: {status.state}" for status in parts]
                        + [f"last error: {error}" for error in errors[:1]]
+                       + [f"last disconnect: {loss}" for loss in losses[:1]]
+                       + [f"{status.stream} subscription refused, not received: {status.refused_subscription}"
+                          for status in parts if status.refused_subscription][:1]
                        + [f"last bad frame: {reason}" for reason in reasons[:1]])
     return VenueRecord(
         venue=venue,

@@ -17,6 +17,7 @@ from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
 from app.replay.server import ReplayServer
+from app.services.venue_status import venue_record
 from tests.feeds.conftest import SCALE, STREAM, FrameCounter, bybit_spec, running_pair, wait_until
 
 pytestmark = pytest.mark.timeout(15)
@@ -142,7 +143,7 @@ async def test_closed_port_is_offline_and_retried_with_backoff() -> None:
     assert "Error" in (status.last_error or "")
     # backoff ×60: 1 s, 2 s, 4 s, 8 s … of transport time → a handful of attempts in 1 s, not thousands
     assert 2 <= status.connect_failures <= 12
-    assert status.gaps == []  # never connected: no coverage to lose
+    assert status.gaps == [(0, None)]  # never connected: missed from the start, still open
 
 
 async def test_listener_that_never_answers_the_handshake_is_offline_within_the_open_timeout() -> None:
@@ -238,6 +239,74 @@ async def test_retry_now_ends_the_wait_after_a_refusal_at_once(recording: Path) 
         assert status.retry_now()
         await wait_until(lambda: status.state == "live", what="live after the retry")
         assert not status.retry_now()  # nothing to wake when not refused
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
+
+
+async def test_a_refused_subscription_is_a_gap_and_is_retried(recording: Path) -> None:
+    # Regression: the error ack used to be only a notice while the connection stayed "live" with
+    # nothing subscribed, so everything the venue sent was missed without a gap.
+    timing = Timing(SCALE)
+    server = ReplayServer(recording, timing=timing)
+    await server.start(autoplay=False)
+    server.error_ack(STREAM)
+    sink = FeedSink()
+    counter = FrameCounter(bybit.parse)
+    spec = bybit_spec(server.endpoints()[STREAM], counter)
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.reconnects == 1 and status.state == "live", what="resubscribed")
+        server.play()
+        await wait_until(lambda: counter.liquidation_frames >= 10, what="frames after resubscribing")
+        assert "refused the subscription: error:handler not found" in (status.last_loss or "")
+        assert len(status.gaps) == 1 and status.gaps[0][1] is not None
+        assert [n.text for n in sink.drain().notices if isinstance(n, VenueNotice)] == [
+            "error:handler not found,topic:allLiquidation.BTCUSDT"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
+
+
+@pytest.mark.parametrize("url", ["stream.bybit.com/v5/public/linear", "http://127.0.0.1:9/x", "ws://:80/x",
+                                 "ws://127.0.0.1:99999/x"])
+async def test_an_invalid_endpoint_url_is_offline_with_the_reason_not_a_crash_loop(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: websockets raised InvalidURI/ValueError out of the task, the supervisor restarted it
+    # forever and the venue showed "connecting" with no reason.
+    with caplog.at_level(logging.ERROR):
+        status = await _run_briefly(url, 0.3)
+    assert status.state == "offline"
+    assert (status.last_error or "").startswith(f"invalid endpoint URL {url!r}")
+    assert status.connect_failures == 1  # said once: no retry can fix a URL
+    assert status.gaps == [(0, None)]
+    assert not any("crashed" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_same_refusal_twice_keeps_the_connection_and_says_what_is_not_received(recording: Path) -> None:
+    # A topic the venue does not serve is refused on every subscribe: after one retry the session is
+    # kept (the rest of the subscription flows) instead of reconnecting forever.
+    timing = Timing(SCALE)
+    server = ReplayServer(recording, timing=timing)
+    await server.start(autoplay=False)
+    server.error_ack(STREAM)
+    server.error_ack(STREAM)
+    sink = FeedSink()
+    spec = bybit_spec(server.endpoints()[STREAM])
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.refused_subscription is not None, what="the second refusal")
+        assert status.state == "live" and status.reconnects == 1 and len(status.gaps) == 1
+        view = venue_record("bybit", [status], server.market_ms())
+        assert "subscription refused, not received: error:handler not found" in view.detail
+        assert len(sink.drain().notices) == 2  # each refusal is a notice
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -17,17 +17,21 @@ class Clock:
 def test_gaps_open_on_loss_and_close_on_the_next_live() -> None:
     clock = Clock()
     status = ConnectionStatus("bybit/linear", "bybit", "all", clock)
+    clock.now = 1_200
     status.connect_failed("offline", "refused")
-    assert status.gaps == []  # nothing observed yet: no coverage lost
+    assert status.gaps == [(1_000, None)]  # could not connect from the start: missed since created
+    clock.now = 1_500
     status.live()
+    assert status.gaps == [(1_000, 1_500)]
     clock.now = 2_000
     status.lost("offline", "closed")
     clock.now = 2_500
     status.lost("stalled")  # still the same gap
     clock.now = 3_000
     status.live()
-    assert status.gaps == [(2_000, 3_000)]
+    assert status.gaps == [(1_000, 1_500), (2_000, 3_000)]
     assert status.reconnects == 1
+    assert status.last_loss == "closed" and status.last_error is None
     assert status.snapshot().state == "live"
 
 
@@ -101,3 +105,15 @@ def test_an_overflow_while_disconnected_does_not_hide_the_open_gap() -> None:
     status.live()
     assert status.gaps == [(1_500, 5_000)]
     assert status.overflow == 3
+
+
+def test_the_venue_detail_keeps_why_the_connection_was_last_lost() -> None:
+    clock = Clock()
+    status = ConnectionStatus("okx/public", "okx", "partial", clock)
+    status.live()
+    status.lost("stalled", "no traffic for 30 s")
+    status.connect_failed("offline", "ConnectionRefusedError")  # a failed retry is not the loss
+    status.live()
+    view = venue_record("okx", [status], clock.now)
+    assert view.state == "live" and "last error" not in view.detail
+    assert "last disconnect: okx/public no traffic for 30 s" in view.detail
