@@ -16,8 +16,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal
 
-import msgspec
-
 State = Literal["connecting", "live", "stalled", "offline", "refused"]
 # Worst first: a venue shows its worst connection.
 SEVERITY: dict[str, int] = {"refused": 4, "offline": 3, "stalled": 2, "connecting": 1, "live": 0}
@@ -25,28 +23,6 @@ _RATE_WINDOW_S = 5.0
 _LAG_SAMPLES = 101
 OVERFLOW_MERGE_MS = 1_000
 """Overflows this close together extend one gap; readers of closed gaps wait this long before taking one."""
-
-
-class StatusSnapshot(msgspec.Struct, frozen=True):
-    stream: str
-    venue: str
-    state: State
-    msgs_per_s: float
-    frames: int
-    bad_frames: int
-    last_bad_reason: str | None
-    reconnects: int
-    connect_failures: int
-    gaps: tuple[tuple[int, int | None], ...]
-    overflow: int
-    last_frame_ms: int | None
-    median_lag_ms: float | None
-    completeness: str
-    last_error: str | None
-    rotations: int = 0
-    """Planned make-before-break replacements (before a venue's hard limit): neither a reconnect nor
-    a gap."""
-    first_live_ms: int | None = None
 
 
 class ConnectionStatus:
@@ -191,24 +167,3 @@ class ConnectionStatus:
 
     def median_lag_ms(self) -> float | None:
         return statistics.median(self._lags) if self._lags else None
-
-    def snapshot(self) -> StatusSnapshot:
-        return StatusSnapshot(
-            stream=self.stream,
-            venue=self.venue,
-            state=self.state,
-            msgs_per_s=self.msgs_per_s(),
-            frames=self.frames,
-            bad_frames=self.bad_frames,
-            last_bad_reason=self.last_bad_reason,
-            reconnects=self.reconnects,
-            connect_failures=self.connect_failures,
-            gaps=tuple(self.gaps),
-            overflow=self.overflow,
-            last_frame_ms=self.last_frame_ms,
-            median_lag_ms=self.median_lag_ms(),
-            completeness=self.completeness,
-            last_error=self.last_error,
-            rotations=self.rotations,
-            first_live_ms=self.first_live_ms,
-        )

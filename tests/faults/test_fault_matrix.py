@@ -359,7 +359,7 @@ async def test_fault(fault: Fault, recording: tuple[Path, dict[str, Recorded], l
         others = {v.venue: v.state for v in rig.snapshots[-1].venues}
         notices = [n.text for snap in rig.snapshots for n in snap.notices]
         messages = [m.text for snap in rig.snapshots for m in snap.messages]
-        statuses = {s: rig.statuses(s).snapshot() for s in STREAMS}
+        statuses = {s: rig.statuses(s) for s in STREAMS}
         await session.stop()
     finally:
         stack.close()

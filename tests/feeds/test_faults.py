@@ -41,7 +41,7 @@ async def test_drop_mid_stream_reconnects_resubscribes_and_loses_nothing_it_rece
         assert len({e.id for e in events}) == len(events)
         assert pair.status.bad_frames == 0
         # the disconnect is a gap in market time, closed when the connection came back
-        snapshot = pair.status.snapshot()
+        snapshot = pair.status
         assert snapshot.reconnects == 1
         assert len(snapshot.gaps) == 1
         start, end = snapshot.gaps[0]
@@ -59,7 +59,7 @@ async def test_server_stall_is_detected_and_the_client_reconnects(recording: Pat
         await wait_until(lambda: pair.status.reconnects >= 1 and pair.status.state == "live", what="reconnect")
         after = pair.counter.liquidation_frames
         await wait_until(lambda: pair.counter.liquidation_frames > after + 10, what="frames after the stall")
-        assert pair.status.snapshot().gaps[0][1] is not None
+        assert pair.status.gaps[0][1] is not None
         assert len(_liquidations(pair.sink)) == pair.counter.liquidation_frames
 
 
@@ -71,7 +71,7 @@ async def test_malformed_frames_are_counted_and_later_frames_still_processed(rec
         before = pair.counter.liquidation_frames
         await wait_until(lambda: pair.counter.liquidation_frames > before + 20, what="good frames after garbage")
         assert pair.status.reconnects == 0
-        assert pair.status.snapshot().last_bad_reason
+        assert pair.status.last_bad_reason
         assert len(_liquidations(pair.sink)) == pair.counter.liquidation_frames
 
 

@@ -41,7 +41,7 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
 
         server.drop("bybit/linear")
         await _wait_for(lambda: any(s.stream == "bybit/linear" and s.reconnects >= 1
-                                    for s in (st.snapshot() for st in runtime.statuses)))
+                                    for s in runtime.statuses))
         gaps: list[tuple[str, str, int, int]] = []
         # A closed gap is handed to the history once it has settled (an overflow can no longer extend it).
         await _wait_for(lambda: bool(gaps.extend(runtime.closed_gaps()) or gaps))
