@@ -3,8 +3,8 @@
 - Permissions: `GET /v5/user/query-api` (`result.readOnly` 0 = read and write, 1 = read only;
   `result.permissions` groups such as `ContractTrade`, `Spot`, `Wallet: ["AccountTransfer", "Withdraw"]`).
 - Positions: `GET /v5/position/list?category=linear&settleCoin=USDT` (`side` Buy/Sell/"" = position
-  side, `size` in base coin, `avgPrice`, `leverage`, `liqPrice` "" = none, `positionBalance` the isolated
-  margin, `tradeMode` 0 cross / 1 isolated, `positionIdx` 1/2 = hedge legs).
+  side, `size` in base coin (USD for `category=inverse`), `avgPrice`, `leverage`, `liqPrice` "" = none,
+  `positionBalance` the isolated margin, `tradeMode` 0 cross / 1 isolated, `positionIdx` 1/2 = hedge legs).
 - Margin mode: `GET /v5/account/info` (`marginMode` ISOLATED_MARGIN | REGULAR_MARGIN | PORTFOLIO_MARGIN).
 - Balances: `GET /v5/account/wallet-balance?accountType=UNIFIED` (`list[].coin[].walletBalance`).
 """
@@ -30,7 +30,7 @@ from app.core.venues.accounts import (
 
 VENUE = "bybit"
 SETTLE = "USDT"
-TRADE_GROUPS = ("ContractTrade", "Spot", "Options", "Derivatives", "CopyTrading", "BlockTrade", "Exchange", "NFT")
+TRADE_GROUPS = ("ContractTrade", "Spot", "Options", "Derivatives", "CopyTrading", "BlockTrade", "Exchange", "Earn")
 FUNDS_PERMISSIONS = ("Withdraw", "AccountTransfer", "SubMemberTransfer", "SubMemberTransferList")
 # UTA margin modes whose liquidation is account-level (app.core.margin.bybit account_level_modes).
 ACCOUNT_LEVEL = {"REGULAR_MARGIN": "multi_collateral", "PORTFOLIO_MARGIN": "portfolio_margin"}
@@ -62,8 +62,10 @@ def read_permissions(answer: Any) -> Permissions:
 def positions(answer: Any, label: str, margin_mode: str | None = None,
               instruments: Instruments | None = None) -> list[Position]:
     """position/list rows → Positions (empty sides and zero sizes left out)."""
+    result = _result(answer)
+    kind = "inverse" if result.get("category") == "inverse" else "linear"  # inverse sizes are USD
     out = []
-    for row in rows(_result(answer), "list"):
+    for row in rows(result, "list"):
         side = {"Buy": "long", "Sell": "short"}.get(str(row.get("side")))
         size = number(row, "size") or 0.0
         if side is None or size == 0:
@@ -77,7 +79,7 @@ def positions(answer: Any, label: str, margin_mode: str | None = None,
             size=abs(size), entry=required(row, "avgPrice"), leverage=number(row, "leverage", zero_is_none=True),
             margin_mode="isolated" if isolated else "cross",
             isolated_margin=number(row, "positionBalance") if isolated else None,
-            contract=ContractData(kind="linear"),
+            contract=ContractData(kind=kind),
             exchange_liquidation_price=number(row, "liqPrice", zero_is_none=True),
         ))
     return out
