@@ -55,6 +55,7 @@ class AccountPoller:
     def remove(self, venue: str, label: str) -> None:
         if (venue, label) in self.accounts:
             self.accounts.remove((venue, label))
+        self.errors.pop((venue, label), None)
 
     async def run(self) -> None:
         """Poll until cancelled."""
