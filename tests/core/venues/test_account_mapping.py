@@ -49,7 +49,7 @@ BYBIT_QUERY_API_DOC = {
 }
 
 # A real OKX GET /api/v5/account/positions row as posted in ccxt issue #28121 (2026-03; an isolated
-# BIGTIME-USDT-SWAP long whose figures margin.md §3 verifies), the fields the mapping reads.
+# BIGTIME-USDT-SWAP long whose figures resources/docs/margin.md §3 verifies), the fields the mapping reads.
 OKX_POSITIONS_ISSUE_28121 = {
     "code": "0", "msg": "",
     "data": [{
