@@ -180,3 +180,42 @@ async def test_no_secret_in_logs_settings_or_exception_texts(tmp_path: Path, mem
     for text in (written, settings_file.read_text(encoding="utf-8"), *messages):
         assert SECRET not in text
         assert API_KEY not in text
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+BYBIT_ROUTES = {
+    "/v5/market/time": lambda: (200, {"retCode": 0, "retMsg": "OK", "result": {
+        "timeSecond": str(_now_ms() // 1000), "timeNano": str(_now_ms() * 1_000_000)}, "time": _now_ms()}),
+    "/v5/user/query-api": {"retCode": 0, "result": {"readOnly": 1, "permissions": {"ContractTrade": [], "Wallet": []}}},
+    "/v5/account/info": {"retCode": 0, "result": {"marginMode": "ISOLATED_MARGIN"}},
+    "/v5/position/list": {"retCode": 0, "result": {"category": "linear", "list": [
+        {"symbol": "BTCUSDT", "side": "Buy", "size": "0.1", "avgPrice": "90000", "leverage": "10",
+         "liqPrice": "81000", "positionBalance": "900", "tradeMode": 1, "positionIdx": 0}]}},
+    "/v5/account/wallet-balance": {"retCode": 0, "result": {"list": [
+        {"coin": [{"coin": "USDT", "walletBalance": "100"}]}]}},
+}
+OKX_ROUTES = {
+    "/api/v5/public/time": lambda: (200, {"code": "0", "data": [{"ts": str(_now_ms())}]}),
+    "/api/v5/account/config": {"code": "0", "data": [{"perm": "read_only", "acctLv": "2", "posMode": "net_mode"}]},
+    "/api/v5/account/positions": {"code": "0", "data": [
+        {"instId": "BTC-USDT-SWAP", "pos": "10", "posSide": "net", "avgPx": "90000", "lever": "10", "liqPx": "81000",
+         "mgnMode": "cross"}]},
+    "/api/v5/account/balance": {"code": "0", "data": [{"details": [{"ccy": "USDT", "cashBal": "1000"}]}]},
+}
+
+
+@pytest.mark.parametrize(("venue", "routes", "passphrase", "signed_header"), [
+    ("bybit", BYBIT_ROUTES, None, "X-BAPI-SIGN"), ("okx", OKX_ROUTES, "pass-phrase-1", "OK-ACCESS-SIGN"),
+])
+async def test_bybit_and_okx_go_through_ccxt(venue, routes, passphrase, signed_header, memory_keyring) -> None:
+    with serve(routes) as server:
+        result = await import_account(venue, API_KEY, SECRET, passphrase, urls=server.base_url, timeout_s=10)
+    assert result.status == "imported", result.message
+    assert server.paths == list(routes)  # the time probe, the permission check, then the account calls
+    assert all(signed_header in request.headers for request in server.seen[1:])
+    [position] = result.state.positions
+    assert (position.symbol.startswith("BTC"), position.side, position.exchange_liquidation_price) == (True, "long",
+                                                                                                        81000.0)
