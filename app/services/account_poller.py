@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
 
 import msgspec
 
@@ -16,7 +17,7 @@ from app.core.events import AccountState, VenueNotice
 from app.core.timing import Timing
 from app.feeds.accounts import AccountError, Credentials, fetch_account
 from app.feeds.sink import FeedSink
-from app.services.accounts import load_credentials
+from app.services.accounts import load_credentials, with_cached_tiers
 from app.store.secrets import SecretStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class AccountPoller:
         timing: Timing | None = None,
         fetch: Fetch | None = None,
         load: Load = load_credentials,
+        tier_cache_dir: Path | None = None,
     ) -> None:
         self.sink = sink
         self.accounts: list[tuple[str, str]] = list(dict.fromkeys(accounts))
@@ -45,6 +47,7 @@ class AccountPoller:
         self.timing = timing or Timing()
         self._fetch = fetch or self._fetch_with_ccxt
         self._load = load
+        self.tier_cache_dir = tier_cache_dir  # cached public tiers fill positions the venue gave none for
         self.rounds = 0
         self.errors: dict[tuple[str, str], str] = {}
 
@@ -92,4 +95,6 @@ class AccountPoller:
     async def _fetch_with_ccxt(self, venue: str, label: str, credentials: Credentials) -> AccountState:
         # A key imported with "insist" stays allowed: the user accepted it once.
         fetched = await fetch_account(venue, credentials, label=label, insist=True, urls=self.urls.get(venue))
-        return fetched.state
+        if self.tier_cache_dir is None:
+            return fetched.state
+        return with_cached_tiers(fetched.state, self.tier_cache_dir)

@@ -11,12 +11,17 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+import msgspec
 
 from app.core.events import AccountState
 from app.core.instruments import Instruments
+from app.core.margin.tiers import chain_maintenance_amounts
 from app.core.venues.accounts import Permissions
 from app.feeds.accounts import AccountError, Credentials, KeyRefused, fetch_account, redact
+from app.feeds.tiers import load_cache
 from app.store.secrets import SecretStoreUnavailable, get_secret, set_secret
 
 log = logging.getLogger(__name__)
@@ -59,8 +64,10 @@ async def import_account(
     store: bool = True,
     timeout_s: float = 30.0,
     instruments: Instruments | None = None,
+    tier_cache_dir: Path | None = None,
 ) -> ImportResult:
-    """Verify and import one key (see the module docstring). `urls` points ccxt at other hosts (tests)."""
+    """Verify and import one key (see the module docstring). `urls` points ccxt at other hosts (tests);
+    positions the venue reported no tiers for get the cached public table of their symbol, if any."""
     credentials = Credentials(api_key.strip(), secret.strip(), (passphrase or "").strip() or None)
     label = label.strip() or "default"
     try:
@@ -79,7 +86,7 @@ async def import_account(
         log.error("%s account import failed unexpectedly: %s", venue, message)
         return ImportResult(venue, label, "failed", f"Import failed unexpectedly: {message}")
 
-    state = fetched.state
+    state = fetched.state if tier_cache_dir is None else with_cached_tiers(fetched.state, tier_cache_dir)
     count = len(state.positions)
     text = f"Imported {count} position{'s' if count != 1 else ''} from {venue} ({label})."
     if not fetched.permissions.read_only:
@@ -97,6 +104,28 @@ async def import_account(
                      f"{redact(str(error), credentials)}")
     log.info("%s account %s imported: %d positions, key stored: %s", venue, label, count, stored)
     return ImportResult(venue, label, "imported", text, state, fetched.permissions, stored, fetched.skipped)
+
+
+def with_cached_tiers(state: AccountState, cache_dir: Path) -> AccountState:
+    """`state` with each tier-less position given its symbol's cached public tiers (app.feeds.tiers), when
+    the cached table is by notional (a table by size stays with the venue's rules)."""
+    tables = load_cache(cache_dir, state.account.venue).get("tables", {})
+    positions = []
+    for position in state.positions:
+        table = tables.get(position.symbol)
+        if (position.contract.tiers is None and isinstance(table, dict) and "size_unit" not in table
+                and table.get("contract", "linear") == position.contract.kind):
+            try:
+                tiers = chain_maintenance_amounts([
+                    (row["floor"], row.get("cap"), row["mmr"], row.get("maintenance_amount"), row.get("max_leverage"))
+                    for row in table["tiers"]])
+            except (KeyError, TypeError, IndexError):
+                tiers = None
+            if tiers:
+                position = msgspec.structs.replace(
+                    position, contract=msgspec.structs.replace(position.contract, tiers=tiers))
+        positions.append(position)
+    return msgspec.structs.replace(state, positions=tuple(positions))
 
 
 async def save_credentials(venue: str, label: str, credentials: Credentials) -> None:

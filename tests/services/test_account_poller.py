@@ -69,3 +69,21 @@ async def test_run_repeats_every_interval(memory_keyring) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert calls >= 3
+
+
+def test_cached_public_tiers_fill_imported_positions_without_tiers(tmp_path) -> None:
+    from app.core.positions.model import ContractData, Position
+    from app.core.venues.bybit_tiers import PUBLIC_TIERS
+    from app.core.venues.tier_tables import TierTable
+    from app.feeds.tiers import write_cache
+    from app.services.accounts import with_cached_tiers
+
+    rows = ({"floor": 0.0, "cap": 2_000_000.0, "mmr": 0.005, "maintenance_amount": None, "max_leverage": 100.0},
+            {"floor": 2_000_000.0, "cap": 2_600_000.0, "mmr": 0.0056, "maintenance_amount": None, "max_leverage": 90.0})
+    write_cache(tmp_path, PUBLIC_TIERS, [TierTable("BTCUSDT", "linear", rows)], "2026-12-04")
+    held = Position("bybit", "main", "BTCUSDT", "BTC", "long", 1.0, 90_000.0, contract=ContractData())
+    other = Position("bybit", "main", "ETHUSDT", "ETH", "long", 1.0, 3_000.0, contract=ContractData())
+    state = AccountState(Account("bybit", "main"), (held, other), 1, "import")
+    btc, eth = with_cached_tiers(state, tmp_path).positions
+    assert btc.contract.tiers is not None and btc.contract.tiers[1].maintenance_amount == pytest.approx(1200.0)
+    assert eth.contract.tiers is None
