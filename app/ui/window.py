@@ -27,6 +27,7 @@ from app.services.session import SessionView
 from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
+from app.ui.key_import import open_key_import
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS
 from app.ui.panes.macro_strip import MacroStrip
@@ -167,6 +168,9 @@ class MainWindow(QMainWindow):
         import_calendar = QAction(self.tr("Import event calendar (ICS)…"), self)
         import_calendar.triggered.connect(self.choose_calendar)
         file_menu.addAction(import_calendar)
+        import_key = QAction(self.tr("Import read-only API key…"), self)
+        import_key.triggered.connect(lambda: open_key_import(self, self.session))
+        file_menu.addAction(import_key)
         diagnostics = QAction(self.tr("Copy diagnostics"), self)
         diagnostics.triggered.connect(self.copy_diagnostics)
         file_menu.addAction(diagnostics)

@@ -145,7 +145,7 @@ def resolve_tiers(
     if fallback is not None:
         return fallback
     if source.symbol:
-        bundled = rules.bundled(source.symbol, contract)
+        bundled = rules.bundled_for(source, contract)
         if bundled is not None:
             return bundled
         raise MarginInputError(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 from app.core.margin.formula import Basis, Leg, notional
-from app.core.margin.model import Tier
+from app.core.margin.model import OtherPosition, Position, Tier
 from app.core.margin.tiers import bundled_tiers
 
 FeeStyle = Literal["none", "mark", "bankruptcy"]
@@ -36,6 +36,10 @@ class VenueRules:
 
     def bundled(self, symbol: str, contract: str) -> tuple[tuple[Tier, ...], str] | None:
         return bundled_tiers(self.name, symbol, contract)
+
+    def bundled_for(self, source: Position | OtherPosition, contract: str) -> tuple[tuple[Tier, ...], str] | None:
+        """Bundled tiers for a position with a symbol (venues whose tables count size override this)."""
+        return self.bundled(source.symbol or "", contract)
 
     def venue_margin_ratio(self, margin_ratio: float | None, balance: float, notional_at_mark: float) -> float | None:
         """The stress figure as the venue displays it; most show maintenance / balance as is."""

@@ -55,14 +55,19 @@ def normalise_symbol(symbol: str) -> str:
 
 def bundled_tiers(venue: str, symbol: str, contract: str) -> tuple[tuple[Tier, ...], str] | None:
     """Bundled tiers for (venue, symbol, contract) with a 'source, as of' label, or None."""
-    table = _bundled_tables(venue).get(normalise_symbol(symbol))
-    if table is None or table.get("contract", "linear") != contract:
-        return None
+    table = bundled_table(venue, symbol)
+    if table is None or table.get("contract", "linear") != contract or table.get("size_unit", "notional") != "notional":
+        return None  # a table by size (OKX counts contracts) is read by its venue's rules
     rows = [
         (row["floor"], row.get("cap"), row["mmr"], row.get("maintenance_amount"), row.get("max_leverage"))
         for row in table["tiers"]
     ]
     return chain_maintenance_amounts(rows), f"bundled {venue} {symbol} tiers as of {table['as_of']}"
+
+
+def bundled_table(venue: str, symbol: str) -> dict | None:
+    """The bundled table for (venue, symbol) as stored: {contract, as_of, source, tiers[, size_unit, contract_size]}."""
+    return _bundled_tables(venue).get(normalise_symbol(symbol))
 
 
 def bundled_symbols(venue: str) -> list[str]:
