@@ -14,6 +14,7 @@ from app.core.instruments import Instruments, load_bundled
 from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
 from app.core.tape import Tape, TapeFilter
+from app.core.venues import registry
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -204,8 +205,10 @@ class Session:
         self.shutdown_steps.append("settings")
 
     def summary_line(self) -> str:
-        """`<venue>=N …` per venue, then ` (unreachable: …)` naming the venues that never connected."""
-        return self.engine.summary_line(self.venues) + summary_suffix(self.venues, self._venue_records())
+        """`<venue>=N …` per venue that publishes liquidations (a venue without a public liquidation feed
+        has no count to show), then ` (unreachable: …)` naming the venues that never connected."""
+        counted = registry.publishing_liquidations(self.venues)
+        return self.engine.summary_line(counted) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
 
