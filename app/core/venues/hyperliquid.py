@@ -32,7 +32,8 @@ from app.core.venues.hyperliquid_replay import REPLAY, USER_LIMIT
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "hyperliquid"
-COMPLETENESS: Completeness = "partial"  # liquidations only of chosen addresses, never market-wide (DESIGN.md)
+# resources/docs/DESIGN.md: "partial" = liquidations only of chosen addresses, never market-wide
+COMPLETENESS: Completeness = "partial"
 PUBLISHES_LIQUIDATIONS = False
 LIQUIDATION_NOTE = "Hyperliquid: no public liquidation feed"
 STREAM = "hyperliquid/ws"
@@ -47,11 +48,11 @@ RULES = ConnectionRules(
     heartbeat_interval_s=30.0,  # well inside the server's 60 s (the Python SDK pings every 50 s)
 )
 CLEARINGHOUSE_WEIGHT = 2
-"""Rate-limit weight of `POST /info {"type":"clearinghouseState"}` (feeds.md §5.2b)."""
+"""Rate-limit weight of `POST /info {"type":"clearinghouseState"}` (resources/docs/feeds.md §5.2b)."""
 WEIGHT_PER_MINUTE = 1_200
-"""Hyperliquid's REST budget per IP (DESIGN.md Feeds): shared by every info request."""
+"""Hyperliquid's REST budget per IP (resources/docs/DESIGN.md Feeds): shared by every info request."""
 FUNDING_PERIOD_MS = 3_600_000  # funding is paid every hour
-GREETING = "Websocket connection established."  # legacy text some servers send first (feeds.md §12)
+GREETING = "Websocket connection established."  # legacy text some servers send first (resources/docs/feeds.md §12)
 
 Finite = Annotated[float, msgspec.Meta(gt=-1e300, lt=1e300)]
 
@@ -168,7 +169,7 @@ def account_state(state: _State, user: str, received_ms: int, source: str) -> Ac
     for item in state.assetPositions:
         row = item.position
         if row.szi == 0.0:
-            continue  # a closed position may stay listed at size zero (feeds.md §5.2b)
+            continue  # a closed position may stay listed at size zero (resources/docs/feeds.md §5.2b)
         if row.entryPx is None:
             raise BadFrame(f"{row.coin} position without entryPx")
         cross = row.leverage.type == "cross"

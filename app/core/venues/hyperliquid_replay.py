@@ -15,7 +15,7 @@ from app.core.venues.common import frame_head, request_object
 from app.core.venues.descriptor import ReplayPeer, ReplayRules
 
 HEARTBEAT_DEADLINE_S = 60.0
-USER_LIMIT = 10  # unique users across user subscriptions (feeds.md §5.3)
+USER_LIMIT = 10  # unique users across user subscriptions (resources/docs/feeds.md §5.3)
 
 
 class _Data(msgspec.Struct):
