@@ -112,6 +112,9 @@ class ReplayRules:
     http_key: Callable[[str, str, str], str] = lambda method, path, body: f"{method} {path} {body}"
     """The key an HTTP request (method, path, request body) is answered by: recorded requests and live
     ones with the same key get the same recorded answer (a venue can ignore key order or case)."""
+    snapshot_on_subscribe: bool = False
+    """The venue sends the current state of a topic on subscribe (Hyperliquid): the server answers a new
+    subscription with the latest frame of that topic already played."""
 
 
 @dataclass(frozen=True, slots=True)

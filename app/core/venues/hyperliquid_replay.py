@@ -1,7 +1,8 @@
 """How the replay server speaks Hyperliquid (resources/docs/feeds.md §5): a frame's topic is its channel
 plus coin (`activeAssetCtx:BTC`) or user (`clearinghouseState:0x…`, lower case); `{"method":"subscribe",
 "subscription":{…}}` is acked with `subscriptionResponse` (a repeat with `Already subscribed`), `{"method":
-"ping"}` gets `{"channel":"pong"}`, and a client silent for 60 s is cut off, as Hyperliquid does (§5.3).
+"ping"}` gets `{"channel":"pong"}`, a new subscription gets the topic's current state at once (its
+latest frame), and a client silent for 60 s is cut off, as Hyperliquid does (§5.3).
 `POST /info` requests are answered by their `type` and `user` (key order and address case ignored)."""
 
 from __future__ import annotations
@@ -88,4 +89,5 @@ def http_key(method: str, path: str, body: str) -> str:
     return f"{method} {path} {request.get('type')} {str(request.get('user') or '').lower()}".rstrip()
 
 
-REPLAY = ReplayRules(topic=topic, answer=answer, heartbeat_deadline_s=HEARTBEAT_DEADLINE_S, http_key=http_key)
+REPLAY = ReplayRules(topic=topic, answer=answer, heartbeat_deadline_s=HEARTBEAT_DEADLINE_S, http_key=http_key,
+                     snapshot_on_subscribe=True)

@@ -104,6 +104,10 @@ class Session:
     async def liquidation_symbols(self, endpoints: dict[str, str]) -> dict[str, list[str]] | None:
         return None
 
+    def watched_accounts(self) -> dict[str, list[str]]:
+        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled."""
+        return {}
+
     def macro_cache_dir(self) -> Path | None:
         return None
 
@@ -166,7 +170,8 @@ class Session:
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
-                                   sink=self.sink, liquidation_symbols=symbols)
+                                   sink=self.sink, liquidation_symbols=symbols,
+                                   watched=self.watched_accounts())
         self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
