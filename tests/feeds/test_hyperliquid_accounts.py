@@ -213,3 +213,12 @@ async def test_poller_says_a_refusal_once_and_waits(caplog: pytest.LogCaptureFix
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert ADDRESSES[0] not in caplog.text
+
+
+def test_the_venue_status_says_there_is_no_public_liquidation_feed() -> None:
+    from app.services.venue_status import venue_record
+
+    status = ConnectionStatus(STREAM, "hyperliquid", "partial", lambda: START_MS)
+    record = venue_record("hyperliquid", [status], START_MS)
+    assert record.liquidation_note == "Hyperliquid: no public liquidation feed"
+    assert record.detail.startswith("Hyperliquid: no public liquidation feed; hyperliquid/ws: ")
