@@ -169,7 +169,8 @@ class Session:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
-        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
+        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
+                                   instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
                                    watched=self.watched_accounts())
         self._record_downtime()
