@@ -3,8 +3,10 @@
     {"offset_ms": 0, "stream": "meta", "kind": "meta", "frame": "{\"scenario\": ..., \"start_ms\": ...}"}
     {"offset_ms": 125, "stream": "bybit/linear", "kind": "ws", "frame": "<exact text the venue sent>"}
 
-Offsets are ms after `start_ms` (epoch ms) and never decrease. `kind: "http"` lines (method, path,
-body) are read and passed through; the replay server ignores them for now. Writing is deterministic
+Offsets are ms after `start_ms` (epoch ms) and never decrease. `kind: "http"` lines are one answer of a
+REST endpoint: `method`, `path`, `body` (the answer's text) and, for a POST, `request` (the request body
+it answers, e.g. Hyperliquid's `{"type":"clearinghouseState","user":…}`); the replay server's HTTP half
+answers a request with the latest such line at or before the replay clock. Writing is deterministic
 (gzip mtime 0, no file name in the header), so a seeded generator produces identical bytes.
 """
 
@@ -31,6 +33,7 @@ class Record(msgspec.Struct, frozen=True, omit_defaults=True):
     method: str | None = None
     path: str | None = None
     body: str | None = None
+    request: str | None = None
 
 
 class RecordingError(ValueError):
@@ -114,10 +117,12 @@ class RecordingWriter:
         self._check_offset(offset_ms)
         self._write(Record(offset_ms=offset_ms, stream=stream, kind="ws", frame=frame))
 
-    def write_http(self, offset_ms: int, stream: str, method: str, path: str, body: str) -> None:
+    def write_http(self, offset_ms: int, stream: str, method: str, path: str, body: str,
+                   request: str | None = None) -> None:
+        """One REST answer (`body`) to `method path` (with the POST body `request`)."""
         self._check_offset(offset_ms)
         self._write(Record(offset_ms=offset_ms, stream=stream, kind="http", method=method, path=path,
-                           body=body))
+                           body=body, request=request))
 
     def _check_offset(self, offset_ms: int) -> None:
         if offset_ms < self._last_offset:

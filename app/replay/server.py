@@ -6,11 +6,18 @@ with the venue and get the venue's acks and pongs; Bybit/OKX clients that stop p
 Frames go out at their recorded offset ÷ speed to the clients of that stream subscribed to the frame's
 topic, shared by all (a late client does not get the past: that is its gap, as live). Frames are
 pre-encoded and sent with `broadcast` in batches, one timer wake-up per batch.
+
+The recording's `kind: "http"` records (REST answers, e.g. Hyperliquid `POST /info`) are served by a
+small HTTP/1.1 server of its own on 127.0.0.1 (a websockets server only accepts GET):
+`http://127.0.0.1:{http_port}/{stream}/{path}` answers with the latest record of that stream, path and
+request (as the venue's `ReplayRules.http_key` reads it) at or before the replay clock; 404 before the
+first. Each connection serves one request (`Connection: close`); refusals apply as to websockets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import logging
@@ -48,6 +55,14 @@ OVERSIZE_BYTES = 5 << 20
 """An oversized fault frame: past the app's 4 MiB websocket frame limit (a venue never sends one)."""
 DEEP_LEVELS = 100_000
 """A deep-nesting fault frame: far past any decoder's recursion limit."""
+HTTP_MAX_HEAD = 16 << 10
+HTTP_MAX_BODY = 64 << 10
+"""An HTTP request larger than this is refused (413): the venues' info requests are a few hundred bytes."""
+HTTP_READ_TIMEOUT_S = 10.0
+
+
+def _default_http_key(method: str, path: str, body: str) -> str:
+    return f"{method} {path} {body}"
 
 
 def frame_topic(venue: str, frame: str) -> str | None:
@@ -117,6 +132,13 @@ class ReplayServer:
         self._error_acks: dict[str, int] = {}
         self._refused: dict[str, int] = {}
         self._server: Server | None = None
+        self._http_server: asyncio.Server | None = None
+        self.http_streams: tuple[str, ...] = ()
+        self.http_requests: dict[str, int] = {}
+        """HTTP requests received per stream (answered or not)."""
+        self._answers: dict[tuple[str, str], tuple[list[int], list[bytes]]] = {}  # (stream, key) → offsets, bodies
+        self._snapshot_streams: set[str] = set()
+        self._latest: dict[tuple[str, str], bytes] = {}  # (stream, topic) → the last frame played
         self._tasks: list[asyncio.Task[None]] = []
         self._t0: float | None = None
         self._ids = itertools.count(1)
@@ -134,6 +156,9 @@ class ReplayServer:
             close_timeout=self.timing.seconds(2.0),
             max_queue=None,
         )
+        if self.http_streams:
+            self._http_server = await asyncio.start_server(self._serve_http, self.host, 0,
+                                                           limit=HTTP_MAX_HEAD)
         self._tasks.append(asyncio.create_task(self._enforce_heartbeats(), name="replay heartbeats"))
         if autoplay:
             self.play()
@@ -151,6 +176,10 @@ class ReplayServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._http_server is not None:
+            self._http_server.close()
+            await self._http_server.wait_closed()
+            self._http_server = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -162,8 +191,18 @@ class ReplayServer:
             raise RuntimeError("server not started")
         return int(next(iter(self._server.sockets)).getsockname()[1])
 
+    @property
+    def http_port(self) -> int:
+        if self._http_server is None:
+            raise RuntimeError("no HTTP server (the recording has no http records)")
+        return int(next(iter(self._http_server.sockets)).getsockname()[1])
+
     def endpoints(self) -> dict[str, str]:
-        return {stream: f"ws://{self.host}:{self.port}/{stream}" for stream in self.streams}
+        """Websocket streams (`ws://…/{stream}`) and, for http records, REST bases (`http://…/{stream}`)."""
+        urls = {stream: f"ws://{self.host}:{self.port}/{stream}" for stream in self.streams}
+        if self._http_server is not None:
+            urls |= {stream: f"http://{self.host}:{self.http_port}/{stream}" for stream in self.http_streams}
+        return urls
 
     def market_ms(self) -> int:
         """Scenario time: start_ms + elapsed × speed (start_ms until playing starts)."""
@@ -233,15 +272,28 @@ class ReplayServer:
         self.meta = meta
         self.start_ms = int(meta["start_ms"])
         streams = dict.fromkeys(meta.get("streams") or ())
+        http_streams = dict.fromkeys(meta.get("http_streams") or ())
         for record in records:
+            if record.kind == "http":
+                http_streams.setdefault(record.stream)
+                key = _http_key(record.stream)(record.method or "GET", record.path or "/", record.request or "")
+                offsets, bodies = self._answers.setdefault((record.stream, key), ([], []))
+                offsets.append(record.offset_ms)
+                bodies.append((record.body or "").encode())
+                continue
             if record.kind != "ws":
-                continue  # http records: served by the HTTP replay later, ignored here
+                continue
             streams.setdefault(record.stream)
             venue = record.stream.split("/", 1)[0]
             self._offsets.append(record.offset_ms)
             self._frames.append((record.stream, frame_topic(venue, record.frame), record.frame.encode()))
         self.streams = tuple(streams)
+        self.http_streams = tuple(http_streams)
         self._clients = {stream: set() for stream in self.streams}
+        for stream in self.streams:
+            descriptor = registry.find(stream.split("/", 1)[0])
+            if descriptor is not None and descriptor.replay.snapshot_on_subscribe:
+                self._snapshot_streams.add(stream)
 
     def _stream_of(self, path: str) -> str | None:
         route = urlsplit(path).path.strip("/")
@@ -297,12 +349,19 @@ class ReplayServer:
     async def _on_message(self, client: _Client, message: str | bytes) -> None:
         if client.descriptor is None:
             return  # a stream of a venue we do not speak: frames only
+        before = set(client.topics) if client.stream in self._snapshot_streams else None
         for reply in client.descriptor.replay.answer(client, message):
             await self._reply(client, reply)
+        if before is not None:
+            for topic in client.topics - before:  # a venue that sends the current state on subscribe
+                frame = self._latest.get((client.stream, topic))
+                if frame is not None:
+                    await self._reply(client, frame.decode())
 
     async def _play(self) -> None:
         assert self._t0 is not None
         offsets, frames, clients = self._offsets, self._frames, self._clients
+        snapshot_streams, latest = self._snapshot_streams, self._latest
         total, i = len(offsets), 0
         speed_ms = self.speed * 1000.0
         while i < total:
@@ -312,6 +371,8 @@ class ReplayServer:
                 stream, topic, data = frames[i]
                 i += 1
                 sent += 1
+                if stream in snapshot_streams and topic is not None:
+                    latest[(stream, topic)] = data
                 targets = clients.get(stream)
                 if not targets or self._is_stalled(stream):
                     continue
@@ -368,6 +429,59 @@ class ReplayServer:
                     log.info("replay: %s sent no heartbeat for %.0f s: disconnecting", client.conn_id, deadline)
                     client.last_heartbeat = now  # abort once
                     client.ws.transport.abort()
+
+
+    # --- the HTTP half -----------------------------------------------------------------------
+
+    def _answer_http(self, method: str, target: str, body: str) -> tuple[int, bytes]:
+        route = urlsplit(target).path
+        stream = next((s for s in sorted(self.http_streams, key=len, reverse=True)
+                       if route.startswith(f"/{s}/") or route == f"/{s}"), None)
+        if stream is None:
+            return HTTPStatus.NOT_FOUND, b'{"error":"no such stream"}'
+        self.http_requests[stream] = self.http_requests.get(stream, 0) + 1
+        if stream in self._refused:
+            return self._refused[stream], b"Service unavailable from a restricted location\n"
+        path = route[len(stream) + 1:] or "/"
+        answers = self._answers.get((stream, _http_key(stream)(method, path, body)))
+        if answers is None:
+            return HTTPStatus.NOT_FOUND, b'{"error":"nothing recorded for this request"}'
+        offsets, bodies = answers
+        index = bisect.bisect_right(offsets, self.market_ms() - self.start_ms) - 1
+        if index < 0:
+            return HTTPStatus.NOT_FOUND, b'{"error":"nothing recorded yet at this replay time"}'
+        return HTTPStatus.OK, bodies[index]
+
+    async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(self.timing.seconds(HTTP_READ_TIMEOUT_S)):
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                fields = (line.partition(":") for line in lines[1:] if line)
+                headers = {name.strip().lower(): value.strip() for name, _, value in fields}
+                length = int(headers.get("content-length") or 0)
+                if not 0 <= length <= HTTP_MAX_BODY:
+                    status, payload = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b'{"error":"request too large"}'
+                else:
+                    body = (await reader.readexactly(length)).decode("utf-8", "replace") if length else ""
+                    status, payload = self._answer_http(method, target, body)
+            reason = HTTPStatus(status).phrase
+            writer.write(f"HTTP/1.1 {int(status)} {reason}\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+            await writer.drain()
+        except (TimeoutError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ConnectionError):
+            pass  # a broken or slow request: just close, as a server would
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+def _http_key(stream: str):  # type: ignore[no-untyped-def]
+    descriptor = registry.find(stream.split("/", 1)[0])
+    return descriptor.replay.http_key if descriptor is not None else _default_http_key
 
 
 def _all(groups: Iterable[set[_Client]]) -> list[_Client]:

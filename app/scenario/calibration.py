@@ -18,7 +18,8 @@ WINDOW_START_MS = 1_768_935_600_000  # 2026-01-20T19:00:00Z
 WINDOW_END_MS = 1_768_950_000_000  # 2026-01-20T23:00:00Z (exclusive): the sharpest 4 hours
 END_MS = WINDOW_END_MS
 
-STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")
+STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public", "hyperliquid/ws")
+HTTP_STREAMS = ("hyperliquid/rest",)  # REST answers (`kind: "http"` records) the replay serves over HTTP
 
 
 class Target(NamedTuple):

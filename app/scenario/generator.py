@@ -4,7 +4,8 @@
 
 writes resources/scenarios/2026-01-20.jsonl.gz (the recording format of app.replay.recording):
 10 calm minutes from 18:50 UTC, then the sharp 4 hours 19:00-23:00 UTC, for Binance USDⓈ-M,
-Bybit (linear, inverse) and OKX (SWAP). Same seed, same bytes: every random draw comes from a named
+Bybit (linear, inverse) and OKX (SWAP), plus Hyperliquid marks and one watched synthetic address
+(hyperliquid.py: websocket frames and `POST /info` answers). Same seed, same bytes: every random draw comes from a named
 `random.Random` substream and every number is printed from integer tick/lot counts.
 
 How it works: prices.py draws the per-second price paths, plan.py the liquidations (time, market,
@@ -23,7 +24,16 @@ from pathlib import Path
 
 from app.replay.recording import RecordingWriter
 from app.resources import resource_path
-from app.scenario.calibration import SCENARIO, SEED, START_MS, STREAMS, WINDOW_END_MS, WINDOW_START_MS
+from app.scenario import hyperliquid
+from app.scenario.calibration import (
+    HTTP_STREAMS,
+    SCENARIO,
+    SEED,
+    START_MS,
+    STREAMS,
+    WINDOW_END_MS,
+    WINDOW_START_MS,
+)
 from app.scenario.markets import VENUES
 from app.scenario.plan import plan_calm, plan_cascade, sample_binance, stress
 from app.scenario.prices import price_paths
@@ -37,7 +47,15 @@ def default_out() -> Path:
 # --- the whole recording --------------------------------------------------------------------------
 
 def generate(seed: int = SEED) -> Iterator[tuple[int, str, str]]:
-    """(offset_ms, stream, frame) for the whole recording, in wire order."""
+    """(offset_ms, stream, frame) of every websocket frame of the recording, in wire order."""
+    for at_ms, stream, text, _ in _timeline(seed):
+        if text is not None:
+            yield at_ms - START_MS, stream, text
+
+
+def _timeline(seed: int) -> Iterator[tuple[int, str, str | None, tuple[str, str, str, str] | None]]:
+    """(epoch ms, stream, ws frame, None) and (epoch ms, stream, None, (method, path, request, answer)),
+    in time order up to the scenario's end."""
     paths = price_paths(seed)
     long_w, short_w = stress(paths["BTC"], random.Random(f"{seed}:stress"))
     weights = {True: long_w, False: short_w}
@@ -49,11 +67,18 @@ def generate(seed: int = SEED) -> Iterator[tuple[int, str, str]]:
                     key=lambda x: (x.ts_ms, x.market.stream, x.market.symbol))
     price_rng = random.Random(f"{seed}:prices")
     fills = [to_fill(x, paths, price_rng) for x in binance + others]
-    wire = mark_frames(paths) + liquidation_frames(fills, random.Random(f"{seed}:wire"))
-    wire.sort(key=lambda f: (f[0], f[1]))
+    hl_frames, hl_http = hyperliquid.frames(paths)
+    wire = mark_frames(paths) + liquidation_frames(fills, random.Random(f"{seed}:wire")) + hl_frames
+    wire.sort(key=lambda f: (f[0], f[1]))  # stable: the other venues' frames keep their order
+    answers = iter(hl_http)
+    pending = next(answers, None)
     for at_ms, _, stream, text in wire:
-        if at_ms < WINDOW_END_MS:  # nothing after the scenario's end
-            yield at_ms - START_MS, stream, text
+        if at_ms >= WINDOW_END_MS:  # nothing after the scenario's end
+            break
+        while pending is not None and pending[0] <= at_ms:
+            yield pending[0], pending[1], None, pending[2:]
+            pending = next(answers, None)
+        yield at_ms, stream, text, None
 
 
 def write(out: Path, seed: int = SEED) -> None:
@@ -61,14 +86,21 @@ def write(out: Path, seed: int = SEED) -> None:
         "scenario": SCENARIO, "start_ms": START_MS, "end_ms": WINDOW_END_MS, "streams": list(STREAMS),
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
         "generator": "python -m app.scenario.generator",
+        "http_streams": list(HTTP_STREAMS), "watched_accounts": hyperliquid.WATCHED,
         "description": "Calibrated reconstruction of what public Binance, Bybit and OKX feeds would have "
-                       "carried on 2026-01-20 18:50-23:00 UTC (see resources/docs/scenarios.md).",
+                       "carried on 2026-01-20 18:50-23:00 UTC (see resources/docs/scenarios.md), with "
+                       "Hyperliquid marks and one watched synthetic address.",
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with RecordingWriter(tmp, meta) as writer:
-        for offset_ms, stream, text in generate(seed):
-            writer.write(offset_ms, stream, text)
+        for at_ms, stream, text, http in _timeline(seed):
+            if text is not None:
+                writer.write(at_ms - START_MS, stream, text)
+            else:
+                assert http is not None
+                method, path, request, answer = http
+                writer.write_http(at_ms - START_MS, stream, method, path, answer, request=request)
     tmp.replace(out)
 
 

@@ -13,6 +13,7 @@ from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.descriptor import ConnectRequest
 from app.core.venues.protocol import ConnectionSpec
+from app.feeds.account_poller import AccountPoller, polled_addresses
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus
@@ -40,15 +41,18 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 
 
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
-                     liquidation_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
+                     liquidation_symbols: dict[str, list[str]] | None = None,
+                     watched: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
     `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
-    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed."""
+    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed.
+    `watched`: public accounts per venue to follow (streamed up to the venue's limit)."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
         marks = majors.symbols(venue)
-        request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks)
+        request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks,
+                                 tuple((watched or {}).get(venue, ())))
         specs.extend(registry.by_name(venue).connect(request))
     return specs
 
@@ -63,13 +67,17 @@ class FeedRuntime:
         instruments: Instruments | None = None,
         sink: FeedSink | None = None,
         liquidation_symbols: dict[str, list[str]] | None = None,
+        watched: dict[str, list[str]] | None = None,
     ) -> None:
         self.clock = clock
+        self.endpoints = dict(endpoints or {})
+        self.watched = {venue: list(addresses) for venue, addresses in (watched or {}).items() if venue in venues}
         self.venues = venues
         self.timing = timing or Timing()
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
-        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols)
+        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched)
+        self.pollers = self._account_pollers()
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
         self._gaps_reported = [0] * len(self.statuses)
@@ -82,6 +90,22 @@ class FeedRuntime:
                     spec, self.sink, status, self.timing, self.clock, self.instruments
                 ),
             )
+        for poller in self.pollers:
+            self.supervisor.start(f"{poller.venue} watched accounts", poller.run)
+
+    def _account_pollers(self) -> list[AccountPoller]:
+        """One poller per venue with more watched accounts than its websocket takes."""
+        pollers = []
+        for venue, addresses in self.watched.items():
+            accounts = registry.by_name(venue).accounts
+            if accounts is None:
+                log.warning("%s: cannot watch accounts there; ignored %d", venue, len(addresses))
+                continue
+            polled = polled_addresses(accounts, addresses)
+            if polled:
+                pollers.append(AccountPoller(venue, accounts, polled, self.sink, self.clock,
+                                             self.endpoints.get(accounts.rest_stream), self.timing))
+        return pollers
 
     async def stop(self) -> None:
         await self.supervisor.stop()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import msgspec
 
 from app.core import coverage
+from app.core.venues import registry
 from app.feeds.status import SEVERITY, ConnectionStatus
 
 
@@ -26,6 +27,7 @@ class VenueRecord(msgspec.Struct, frozen=True):
     rotations: int = 0  # planned make-before-break replacements (not reconnects, not gaps)
     frames: int = 0
     connected: bool = False  # some connection of the venue has been live at least once
+    liquidation_note: str = ""  # what the venue's liquidation coverage is when it has no public feed
 
 
 def never_connected(venues: Sequence[str], records: Sequence[VenueRecord]) -> list[str]:
@@ -52,7 +54,9 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
     reasons = [status.last_bad_reason for status in parts if status.last_bad_reason]
     losses = [f"{status.stream} {status.last_loss}" for status in parts
               if status.last_loss and status.last_loss != status.last_error]
-    detail = "; ".join([f"{status.stream}: {status.state}" for status in parts]
+    descriptor = registry.find(venue)
+    note = (descriptor.liquidation_note or "") if descriptor is not None else ""
+    detail = "; ".join([note] * bool(note) + [f"{status.stream}: {status.state}" for status in parts]
                        + [f"last error: {error}" for error in errors[:1]]
                        + [f"last disconnect: {loss}" for loss in losses[:1]]
                        + [f"{status.stream} subscription refused, not received: {status.refused_subscription}"
@@ -73,4 +77,5 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
         rotations=sum(status.rotations for status in parts),
         frames=sum(status.frames for status in parts),
         connected=bool(first_live),
+        liquidation_note=note,
     )

@@ -151,6 +151,7 @@ class FaultSession(Session):
     def __init__(self, clock: MarketClock, endpoints: dict[str, str], history: Path,
                  settings: Settings | None = None, warnings: list[str] | None = None) -> None:
         super().__init__(settings or Settings(), None, clock, warnings)
+        self.venues = sorted({stream.split("/", 1)[0] for stream in STREAMS}, key=self.venues.index)
         self._endpoints = endpoints
         self._history = history
 

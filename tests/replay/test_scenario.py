@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.events import Liquidation, MarkPrice
+from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest
 from app.core.instruments import load_bundled
 from app.core.timing import Timing
-from app.core.venues import binance, bybit, okx
+from app.core.venues import binance, bybit, hyperliquid, okx
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
@@ -41,11 +41,15 @@ class Parsed(NamedTuple):
     frames_per_stream: dict[str, list[int]]  # wire epoch ms of every frame, per stream
     raw: dict[str, list[str]]  # a few raw frames per stream, for shape checks
     meta: dict[str, object]
+    accounts: list[AccountState]  # the watched address's states from the websocket frames
+    http: list[object]  # the `kind: "http"` records
+    open_interest: list[OpenInterest]
 
 
 @pytest.fixture(scope="module")
 def parsed() -> Parsed:
     specs = {spec.stream: spec for mod in (binance, bybit, okx) for spec in mod.connections()}
+    specs |= {spec.stream: spec for spec in hyperliquid.connections()}
     states = {name: spec.new_state() if spec.new_state else None for name, spec in specs.items()}
     instruments = load_bundled()
     meta, records = read_recording(BUNDLED)
@@ -54,7 +58,13 @@ def parsed() -> Parsed:
     others: list[object] = []
     wire: dict[str, list[int]] = defaultdict(list)
     raw: dict[str, list[str]] = defaultdict(list)
+    accounts: list[AccountState] = []
+    http: list[object] = []
+    open_interest: list[OpenInterest] = []
     for record in records:
+        if record.kind == "http":
+            http.append(record)
+            continue
         spec = specs[record.stream]
         received_ms = meta["start_ms"] + record.offset_ms
         wire[record.stream].append(received_ms)
@@ -65,9 +75,13 @@ def parsed() -> Parsed:
                 liquidations.append(event)
             elif isinstance(event, MarkPrice):
                 marks.append(event)
+            elif isinstance(event, AccountState):
+                accounts.append(event)
+            elif isinstance(event, OpenInterest):
+                open_interest.append(event)
             else:
                 others.append(event)
-    return Parsed(liquidations, marks, others, dict(wire), dict(raw), meta)
+    return Parsed(liquidations, marks, others, dict(wire), dict(raw), meta, accounts, http, open_interest)
 
 
 def in_window(liqs: list[Liquidation]) -> list[Liquidation]:
@@ -307,3 +321,52 @@ async def test_replayed_through_the_real_client_all_venues_show_within_20_scenar
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
     assert seen == {"binance", "bybit", "okx"}
+
+
+# --- Hyperliquid: marks and the watched synthetic address -----------------------------------------
+
+WHALE_LIQ = 2_991.43
+
+
+def test_hyperliquid_marks_follow_the_paths(parsed: Parsed) -> None:
+    for symbol, other in (("BTC", "BTCUSDT"), ("ETH", "ETHUSDT"), ("SOL", "SOLUSDT")):
+        ours, theirs = mark_series(parsed, "hyperliquid", symbol), mark_series(parsed, "binance", other)
+        assert len(ours) >= 14_000
+        for second in list(ours)[::600]:
+            assert ours[second] == pytest.approx(theirs[second], rel=0.001), (symbol, second)
+    assert {x.symbol for x in parsed.open_interest} == {"BTC", "ETH", "SOL"}
+    assert not any(x.venue == "hyperliquid" for x in parsed.liquidations)  # no public liquidation feed
+
+
+def test_the_eth_slide_brings_the_watched_long_within_one_percent(parsed: Parsed) -> None:
+    eth = mark_series(parsed, "hyperliquid", "ETH")
+    low = min(eth.values())
+    assert WHALE_LIQ < low <= WHALE_LIQ * 1.01
+
+
+def test_the_watched_address_is_synthetic_and_reproduces_its_liquidation_price(parsed: Parsed) -> None:
+    from app.core.positions import Mark, value_book
+
+    assert parsed.meta["watched_accounts"] == {"hyperliquid": ["0x00000000000000000000000000000000c0ffee01"]}
+    assert len(parsed.accounts) >= 2_000
+    eth = mark_series(parsed, "hyperliquid", "ETH")
+    for state in parsed.accounts[::97]:
+        assert state.account.account.endswith("c0ffee01") and int(state.account.account[2:34], 16) == 0
+        (position,) = state.positions
+        assert (position.symbol, position.side, position.size) == ("ETH", "long", 2_200)
+        assert position.exchange_liquidation_price == WHALE_LIQ and position.margin_mode == "cross"
+        mark = eth[state.ts_ms // 1000]
+        view = value_book([state.account], [position], {("hyperliquid", "ETH"): Mark(mark, state.ts_ms, "hl")},
+                          state.ts_ms).positions[0]
+        assert view.liquidation_price == pytest.approx(WHALE_LIQ, abs=0.01) and not view.liq_disagrees
+
+
+def test_the_watched_address_is_also_served_as_info_answers(parsed: Parsed) -> None:
+    assert parsed.meta["http_streams"] == ["hyperliquid/rest"]
+    assert len(parsed.http) == len(parsed.accounts)
+    start = parsed.meta["start_ms"]
+    for record, state in list(zip(parsed.http, parsed.accounts, strict=True))[::251]:
+        assert (record.stream, record.method, record.path) == ("hyperliquid/rest", "POST", "/info")
+        assert record.request == '{"type":"clearinghouseState","user":"0x00000000000000000000000000000000c0ffee01"}'
+        (polled,) = hyperliquid.parse_account(record.body, state.account.account, start + record.offset_ms)
+        assert (polled.account, polled.positions, polled.ts_ms) == (state.account, state.positions, state.ts_ms)

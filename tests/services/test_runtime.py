@@ -7,6 +7,7 @@ import asyncio
 
 from app.core.tape import Tape
 from app.core.timing import Timing
+from app.core.venues import registry
 from app.replay.server import ReplayServer
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -32,11 +33,14 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
     tape = engine.add_tape(Tape(max_rows=100))
     runtime.start()
     try:
-        await _wait_for(lambda: engine.tick() >= 0 and all(engine.counts[v] > 0 for v in runtime.venues))
+        publishing = registry.publishing_liquidations(runtime.venues)
+        assert publishing == ["binance", "bybit", "okx"]  # Hyperliquid: marks and accounts only
+        await _wait_for(lambda: engine.tick() >= 0 and all(engine.counts[v] > 0 for v in publishing)
+                        and ("hyperliquid", "ETH") in engine.marks)
         assert {view.venue: view.state for view in runtime.venue_records()} == {
-            "binance": "live", "bybit": "live", "okx": "live"}
+            "binance": "live", "bybit": "live", "okx": "live", "hyperliquid": "live"}
         assert {view.venue: view.completeness for view in runtime.venue_records()} == {
-            "binance": "sampled", "bybit": "all", "okx": "partial"}
+            "binance": "sampled", "bybit": "all", "okx": "partial", "hyperliquid": "partial"}
         assert tape.take_update() is not None
 
         server.drop("bybit/linear")
@@ -64,8 +68,7 @@ async def test_dead_endpoints_show_offline_and_keep_retrying() -> None:
     with socket.socket() as probe:  # a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    dead = {stream: f"ws://127.0.0.1:{port}/{stream}"
-            for stream in ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")}
+    dead = {stream: f"ws://127.0.0.1:{port}/{stream}" for venue in registry.VENUES for stream in venue.streams}
     runtime = FeedRuntime(clock=MarketClock.live(), endpoints=dead, timing=Timing(scale=60))
     runtime.start()
     try:

@@ -33,7 +33,7 @@ async def test_demo_session_ticks_and_stops_in_order_losing_nothing(tmp_path: Pa
     for _ in range(40):
         snapshot = session.snapshot()
         await asyncio.sleep(0.05)
-    assert {venue.venue for venue in snapshot.venues} == {"binance", "bybit", "okx"}
+    assert {venue.venue for venue in snapshot.venues} == {"binance", "bybit", "okx", "hyperliquid"}
     assert snapshot.clock_label == "replay"
     await session.stop()
     assert session.shutdown_steps == ["lag monitor", "feeds", "source", "drain", "history", "settings"]
@@ -137,3 +137,27 @@ def test_retry_now_wakes_only_that_venues_refused_connections() -> None:
     assert expected and session.retry_now(refused) == expected
     assert session.retry_now(other) == 0  # offline, not refused: it is retrying on its own
     assert {status.venue for status in session.runtime.statuses if status.wake.is_set()} == {refused}
+
+
+async def test_demo_session_watches_the_synthetic_address_and_its_eth_mark() -> None:
+    from app.services.session.demo import DemoSession
+
+    session = DemoSession(speed=20)
+    assert session.watched_accounts() == {"hyperliquid": ["0x00000000000000000000000000000000c0ffee01"]}
+    await session.open()
+    await session.start()
+    key = ("hyperliquid", "0x00000000000000000000000000000000c0ffee01")
+    try:
+        for _ in range(200):
+            session.engine.tick()
+            if key in session.engine.accounts and ("hyperliquid", "ETH") in session.engine.marks:
+                break
+            await asyncio.sleep(0.02)
+        state = session.engine.accounts[key]
+        (position,) = state.positions
+        assert (position.symbol, position.side, position.size) == ("ETH", "long", 2_200)
+        assert position.exchange_liquidation_price == 2_991.43
+        assert session.engine.marks[("hyperliquid", "ETH")].price > 2_991.43
+        assert "hyperliquid" not in session.summary_line()  # no public liquidation feed: no count
+    finally:
+        await session.stop()

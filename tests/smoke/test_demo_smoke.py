@@ -44,12 +44,14 @@ def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    streams = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")
+    from app.core.venues import registry
+
+    streams = [stream for venue in registry.VENUES for stream in venue.streams]  # every venue stays local
     settings_dir = isolated_home / ".config" / "Cascade" / "default"
     settings_dir.mkdir(parents=True, exist_ok=True)
     (settings_dir / "settings.json").write_text(json.dumps(
         {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
-                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in ("binance", "bybit", "okx")},
+                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in registry.names()},
                                      "mof/rest": f"http://127.0.0.1:{port}/"},
          }))
     result = run_cascade("--exit-after", "3")

@@ -24,6 +24,9 @@ class ConnectRequest(NamedTuple):
     instruments: Instruments
     liquidation_symbols: list[str] | None
     mark_symbols: list[str]
+    watched_accounts: tuple[str, ...] = ()
+    """Accounts of this venue to follow read-only (public addresses): venues with `accounts` stream the
+    first `accounts.stream_limit` of them; the runtime polls the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,30 @@ class RestInstruments:
     listings: tuple[RestListing, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class WatchedAccounts:
+    """How a venue serves a public account's state without a key (a Hyperliquid address).
+
+    Up to `stream_limit` accounts ride the websocket subscriptions (`connect` builds them from
+    `ConnectRequest.watched_accounts`); the rest are polled over REST: `request(account)` is the
+    (method, path, body) to send to `rest_stream`'s base (default `default_rest_base`), costing
+    `request_weight` of the host's `budget_per_min` weight per minute; `parse(body, account,
+    received_ms)` reads the answer into events (an AccountState), raising BadFrame for anything else.
+    `normalize(text)` is the canonical account id, or None for text that is not one. `shorten` is how
+    the UI prints it (`0x1234…abcd`)."""
+
+    stream_limit: int
+    rest_stream: str
+    default_rest_base: str
+    request: Callable[[str], tuple[str, str, str]]
+    request_weight: int
+    budget_per_min: int
+    parse: Callable[[bytes | str, str, int], list[Event]]
+    normalize: Callable[[str], str | None]
+    shorten: Callable[[str], str]
+    poll_interval_s: float = 10.0
+
+
 class ReplayPeer(Protocol):
     """One replay-server client as a venue's answers see it."""
 
@@ -82,12 +109,21 @@ class ReplayRules:
     answer: Callable[[ReplayPeer, str | bytes], list[Any]]
     heartbeat_deadline_s: float | None = None
     url_topics: Callable[[str], Iterable[str]] = lambda path: ()
+    http_key: Callable[[str, str, str], str] = lambda method, path, body: f"{method} {path} {body}"
+    """The key an HTTP request (method, path, request body) is answered by: recorded requests and live
+    ones with the same key get the same recorded answer (a venue can ignore key order or case)."""
+    snapshot_on_subscribe: bool = False
+    """The venue sends the current state of a topic on subscribe (Hyperliquid): the server answers a new
+    subscription with the latest frame of that topic already played."""
 
 
 @dataclass(frozen=True, slots=True)
 class VenueDescriptor:
     """`completeness`: what the public liquidation feed covers (all | sampled | aggregated | partial).
-    `snapshot_aliases`: other venue names the bundled instrument snapshot files this venue under."""
+    `snapshot_aliases`: other venue names the bundled instrument snapshot files this venue under.
+    `publishes_liquidations`: False for a venue with no market-wide liquidation feed (its connections
+    carry marks and accounts only): it is left out of liquidation counts and totals, and
+    `liquidation_note` says so to the user. `accounts`: how the venue serves watched public accounts."""
 
     name: str
     display_name: str
@@ -99,6 +135,9 @@ class VenueDescriptor:
     rest: RestInstruments | None
     replay: ReplayRules
     snapshot_aliases: tuple[str, ...] = ()
+    publishes_liquidations: bool = True
+    liquidation_note: str | None = None
+    accounts: WatchedAccounts | None = None
 
     @property
     def streams(self) -> tuple[str, ...]:

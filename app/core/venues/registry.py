@@ -1,13 +1,13 @@
 """The venues Cascade connects to, in display order: the one list everything else reads (runtime,
 instrument metadata, the replay server, the UI). A venue is added by writing its module and naming its
-descriptor here. Lookups read VENUES on every call (three entries), so a test can extend it."""
+descriptor here. Lookups read VENUES on every call (a handful of entries), so a test can extend it."""
 
 from __future__ import annotations
 
-from app.core.venues import binance, bybit, okx
+from app.core.venues import binance, bybit, hyperliquid, okx
 from app.core.venues.descriptor import VenueDescriptor
 
-VENUES: tuple[VenueDescriptor, ...] = (binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR)
+VENUES: tuple[VenueDescriptor, ...] = (binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, hyperliquid.DESCRIPTOR)
 
 
 def names() -> tuple[str, ...]:
@@ -28,3 +28,9 @@ def by_name(name: str) -> VenueDescriptor:
     if venue is None:
         raise KeyError(f"unknown venue {name!r}; one of {', '.join(names())}")
     return venue
+
+
+def publishing_liquidations(venues: tuple[str, ...] | list[str]) -> list[str]:
+    """The venues of `venues` with a public liquidation feed (those counted in the closing line and
+    totals); unknown names are kept (a test's or a recording's venue)."""
+    return [name for name in venues if (venue := find(name)) is None or venue.publishes_liquidations]

@@ -14,6 +14,7 @@ from app.core.instruments import Instruments, load_bundled
 from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
 from app.core.tape import Tape, TapeFilter
+from app.core.venues import registry
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -103,6 +104,10 @@ class Session:
     async def liquidation_symbols(self, endpoints: dict[str, str]) -> dict[str, list[str]] | None:
         return None
 
+    def watched_accounts(self) -> dict[str, list[str]]:
+        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled."""
+        return {}
+
     def macro_cache_dir(self) -> Path | None:
         return None
 
@@ -164,8 +169,10 @@ class Session:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
-        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
-                                   sink=self.sink, liquidation_symbols=symbols)
+        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
+                                   instruments=self.instruments,
+                                   sink=self.sink, liquidation_symbols=symbols,
+                                   watched=self.watched_accounts())
         self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
@@ -204,8 +211,10 @@ class Session:
         self.shutdown_steps.append("settings")
 
     def summary_line(self) -> str:
-        """`<venue>=N …` per venue, then ` (unreachable: …)` naming the venues that never connected."""
-        return self.engine.summary_line(self.venues) + summary_suffix(self.venues, self._venue_records())
+        """`<venue>=N …` per venue that publishes liquidations (a venue without a public liquidation feed
+        has no count to show), then ` (unreachable: …)` naming the venues that never connected."""
+        counted = registry.publishing_liquidations(self.venues)
+        return self.engine.summary_line(counted) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
 

@@ -20,7 +20,12 @@ class DemoSession(Session):
         from app.replay.server import ReplayServer
 
         self.server = ReplayServer(demo_recording(), speed=speed)
-        scenario_start = int(read_meta(demo_recording())["start_ms"])
+        meta = read_meta(demo_recording())
+        scenario_start = int(meta["start_ms"])
+        # The scenario's watched synthetic address(es), per venue: kept in memory, never in settings.
+        watched = meta.get("watched_accounts")
+        self._watched = {str(venue): [str(a) for a in addresses] for venue, addresses in watched.items()
+                         if isinstance(addresses, list)} if isinstance(watched, dict) else {}
         # Scenario time; it stands at the scenario's start until the replay has loaded.
         server = self.server
         clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
@@ -35,6 +40,9 @@ class DemoSession(Session):
         self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
         await self.server.start()
         return self.server.endpoints()
+
+    def watched_accounts(self) -> dict[str, list[str]]:
+        return dict(self._watched)
 
     def macro_options(self) -> dict[str, object]:
         return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead

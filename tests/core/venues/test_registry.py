@@ -77,7 +77,10 @@ def test_heartbeat_rules_fit_the_replay_deadline(venue: VenueDescriptor) -> None
 
 @pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
 def test_rest_listings_are_urls_under_the_base(venue: VenueDescriptor) -> None:
-    assert venue.rest is not None and venue.rest.listings
+    if venue.rest is None:  # a venue whose listing is not a GET (Hyperliquid's POST /info): the snapshot serves
+        assert load_bundled().symbols(venue.name)
+        return
+    assert venue.rest.listings
     assert not all(listing.optional for listing in venue.rest.listings)
     for listing in venue.rest.listings:
         assert listing.url("https://example.test", None).startswith("https://example.test/")
