@@ -13,12 +13,15 @@ from app.core.formatting import format_clock
 from app.core.instruments import Instruments, load_bundled
 from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
+from app.core.positions import Account, BookShockTable, Position
+from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
 from app.feeds.sink import FeedSink
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
+from app.services.positions import PositionService
 from app.services.runtime import (
     DEFAULT_VENUES,
     FeedRuntime,
@@ -29,6 +32,7 @@ from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb
+from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,10 +82,13 @@ class Session:
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
         self.runtime: FeedRuntime | None = None
+        self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
+        self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
-        self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages)
+        self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
+                                          positions=self.positions)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
         self._gap_task: asyncio.Task[None] | None = None
@@ -112,6 +119,10 @@ class Session:
     async def stop_source(self) -> None:
         """Stop what feeds the connections (the demo's replay server)."""
 
+    def open_position_store(self) -> PositionStore | None:
+        """Where manual positions persist (None: in memory only, as in the demo)."""
+        return None
+
     # --- the window's side -----------------------------------------------------------------------
 
     def now_ms(self) -> int:
@@ -141,6 +152,38 @@ class Session:
             log.info("%s: retrying %d refused connection(s) now, as the user asked", venue, woken)
         return woken
 
+    def add_position(self, position: Position, account: Account | None = None) -> None:
+        self.replace_position(position.key, position, account)
+
+    def replace_position(self, old_key: PositionKey, position: Position, account: Account | None = None) -> None:
+        """Add or edit a manual position (and the cross account it names); persisted off the loop thread."""
+        self.positions.replace(old_key, position, account)
+        store = self.position_store
+        if store is not None:
+            now = self.clock.now_ms()
+
+            def write() -> None:
+                if account is not None:
+                    store.save_account(account)
+                store.save_position(position, replaces=old_key, now_ms=now)
+
+            self._persist(write)
+
+    def delete_position(self, key: PositionKey) -> None:
+        self.positions.delete(key)
+        store = self.position_store
+        if store is not None:
+            self._persist(lambda: store.delete_position(key))
+
+    def shock_table(self, coin: str | None = None) -> BookShockTable:
+        return self.positions.shock_table(self.clock.now_ms(), coin)
+
+    def nearest_line(self) -> str:
+        """The closing line naming the position nearest to liquidation over the run."""
+        from app.services.positions import closing_line
+
+        return closing_line(self.positions.nearest())
+
     def save_layout(self, geometry: str, state: str) -> None:
         if not self.demo:
             self.store.update(window_geometry=geometry, window_state=state)
@@ -156,6 +199,16 @@ class Session:
         """The history opens off the loop (a migration can take a moment)."""
         self.history = await asyncio.to_thread(self.open_history)
         self._begin_run()
+        try:
+            self.position_store = await asyncio.to_thread(self.open_position_store)
+        except PositionStoreError as error:
+            log.warning("%s", error)
+            self.messages.post(f"Manual positions not loaded: {error}", notice="positions")
+        if self.position_store is not None:
+            accounts, positions = await asyncio.to_thread(self.position_store.load)
+            self.positions.accounts.update({account.key: account for account in accounts})
+            for position in positions:
+                self.positions.add(position)
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -200,6 +253,8 @@ class Session:
         self.shutdown_steps.append("history")
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
+        if self.position_store is not None:
+            await asyncio.to_thread(self.position_store.close)
         await self.store.flush()
         self.shutdown_steps.append("settings")
 
@@ -208,6 +263,37 @@ class Session:
         return self.engine.summary_line(self.venues) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
+
+    def _mark_streamed(self, venue: str, symbol: str) -> bool | None:
+        """The connections subscribe marks for the bundled majors of each connected venue (runtime)."""
+        if venue not in self.venues:
+            return None
+        return symbol in self._mark_symbols(venue)
+
+    def _mark_symbols(self, venue: str) -> frozenset[str]:
+        cache = self.__dict__.setdefault("_mark_symbol_cache", {})
+        if venue not in cache:
+            cache[venue] = frozenset(load_bundled().symbols(venue))
+        return cache[venue]
+
+    def _persist(self, write: object) -> None:
+        """Run a positions-store write off the loop thread (directly when no loop runs: tests)."""
+
+        def guarded() -> None:
+            try:
+                write()  # type: ignore[operator]
+            except PositionStoreError as error:
+                log.warning("%s", error)
+                self.messages.post(str(error), notice="positions")
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            guarded()
+            return
+        task = loop.create_task(asyncio.to_thread(guarded))
+        self._tasks.add(task)  # type: ignore[arg-type]
+        task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
