@@ -119,7 +119,7 @@ def parse_position(fields: PositionFields, instruments: Instruments, venues: Seq
         errors["wallet"] = "a cross position needs the account's wallet balance"
     if instrument is not None and "venue" not in errors and mmr_pct is None and "mmr_pct" not in errors \
             and needs_mmr(venue, symbol, instruments):
-        errors["mmr_pct"] = f"no bundled {venue} tiers for {symbol}: enter the maintenance margin rate (%)"
+        errors["mmr_pct"] = f"no bundled tiers for {symbol}: enter the maintenance margin rate (%)"
     if errors:
         return PositionInput(None, None, errors)
     assert instrument is not None and size is not None and entry is not None

@@ -50,6 +50,7 @@ class PositionForm(QDialog):
         self._venues = list(venues)
         self._old_key = None if position is None else position.key
         self.result_input: PositionInput | None = None
+        self.setMinimumWidth(600)
 
         self.venue = QComboBox()
         for venue in self._venues:
