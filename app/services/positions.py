@@ -180,7 +180,7 @@ class PositionService:
         views = tuple(self._explain(view, marks, states) for view in book.positions)
         if views != book.positions:
             book = msgspec.structs.replace(book, positions=views)
-        alerts = tuple(self._alert(alert) for alert in self.monitor.update(book, now_ms))
+        alerts = tuple(self._alert(alert) for alert in self.monitor.update(self._judged(book, marks, venues), now_ms))
         self._track_nearest(book, now_ms)
         engine_marks: Mapping[MarkKey, MarkPrice] = getattr(self.engine, "marks", {})
         funding = {}
@@ -215,6 +215,19 @@ class PositionService:
         if not reasons or (view.stale and reasons == [view.stale_reason]):
             return view
         return msgspec.structs.replace(view, stale=True, stale_reason="; ".join(reasons))
+
+    @staticmethod
+    def _judged(book: BookView, marks: Mapping[MarkKey, Mark], venues: Sequence[object]) -> BookView:
+        """The book the alert rules see: a position still waiting for its venue's first connection (and
+        so for its first mark) is not "feed down" yet, it is starting; it joins once the venue has been
+        live or has failed (offline, refused), and the rules take it from there afresh."""
+        starting = {record.venue for record in venues  # type: ignore[attr-defined]
+                    if record.state == "connecting" and not record.connected}  # type: ignore[attr-defined]
+        if not starting:
+            return book
+        kept = tuple(view for view in book.positions
+                     if not (view.position.venue in starting and view.position.mark_key not in marks))
+        return book if len(kept) == len(book.positions) else msgspec.structs.replace(book, positions=kept)
 
     def _track_nearest(self, book: BookView, now_ms: int) -> None:
         for view in book.positions:

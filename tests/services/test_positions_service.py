@@ -113,3 +113,19 @@ def test_add_edit_delete() -> None:
     service.replace(ETH.key, short)
     assert service.positions == [short]
     assert service.delete(short.key) and service.positions == []
+
+
+def test_no_feed_down_while_the_venue_makes_its_first_connection() -> None:
+    eng = engine()
+    service = PositionService(eng, (), [ETH])
+    connecting = [VenueRecord("binance", "connecting", 0.0, "sampled")]
+    assert service.tick(NOW, connecting).alerts == ()
+    frame = service.tick(NOW + 60_000, connecting)
+    assert frame.alerts == () and "Binance feed connecting" in frame.book.positions[0].stale_reason
+    put_mark(eng, "binance", "ETHUSDT", 3200.0, NOW + 61_000)
+    assert service.tick(NOW + 61_000, live("binance")).alerts == ()  # no "feed back" for a feed never called down
+    # A venue that fails its first connection is judged: its held position's feed is down.
+    other = PositionService(engine(), (), [ETH])
+    offline = [VenueRecord("binance", "offline", 0.0, "sampled")]
+    other.tick(NOW, offline)
+    assert [a.title for a in other.tick(NOW + 16_000, offline).alerts] == ["Mark feed down for a held position"]
