@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -90,7 +91,9 @@ class Session:
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
                                           positions=self.positions)
         self._lag_monitor = LoopLagMonitor()
-        self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
+        self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
+        self._last_position_write: asyncio.Task[None] | None = None
+        self._mark_symbol_cache: dict[str, frozenset[str]] = {}
         self._gap_task: asyncio.Task[None] | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
@@ -271,17 +274,16 @@ class Session:
         return symbol in self._mark_symbols(venue)
 
     def _mark_symbols(self, venue: str) -> frozenset[str]:
-        cache = self.__dict__.setdefault("_mark_symbol_cache", {})
-        if venue not in cache:
-            cache[venue] = frozenset(load_bundled().symbols(venue))
-        return cache[venue]
+        if venue not in self._mark_symbol_cache:
+            self._mark_symbol_cache[venue] = frozenset(load_bundled().symbols(venue))
+        return self._mark_symbol_cache[venue]
 
-    def _persist(self, write: object) -> None:
+    def _persist(self, write: Callable[[], None]) -> None:
         """Run a positions-store write off the loop thread (directly when no loop runs: tests)."""
 
         def guarded() -> None:
             try:
-                write()  # type: ignore[operator]
+                write()
             except PositionStoreError as error:
                 log.warning("%s", error)
                 self.messages.post(str(error), notice="positions")
@@ -291,9 +293,17 @@ class Session:
         except RuntimeError:
             guarded()
             return
-        task = loop.create_task(asyncio.to_thread(guarded))
-        self._tasks.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+        previous = self._last_position_write
+
+        async def in_order() -> None:  # writes land in the order the user made them
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous])
+            await asyncio.to_thread(guarded)
+
+        task = loop.create_task(in_order())
+        self._last_position_write = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
