@@ -129,3 +129,12 @@ def test_no_feed_down_while_the_venue_makes_its_first_connection() -> None:
     offline = [VenueRecord("binance", "offline", 0.0, "sampled")]
     other.tick(NOW, offline)
     assert [a.title for a in other.tick(NOW + 16_000, offline).alerts] == ["Mark feed down for a held position"]
+
+
+def test_held_symbols_get_mark_subscriptions_beside_the_majors() -> None:
+    from app.core.instruments import load_bundled
+    from app.services.runtime import connection_specs
+
+    specs = connection_specs(("okx",), None, load_bundled(), None, {"okx": ["AVAX-USDT-SWAP"]})
+    subscribed = " ".join(message for spec in specs for message in spec.subscribe)
+    assert '"instId":"AVAX-USDT-SWAP"' in subscribed and '"instId":"BTC-USDT-SWAP"' in subscribed

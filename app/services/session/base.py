@@ -220,8 +220,11 @@ class Session:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
+        held = self._held_symbols()  # marks for the positions held at start, beside the majors
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
-                                   sink=self.sink, liquidation_symbols=symbols)
+                                   sink=self.sink, liquidation_symbols=symbols, held_symbols=held)
+        for venue, venue_symbols in held.items():
+            self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
@@ -268,10 +271,19 @@ class Session:
     # --- inside --------------------------------------------------------------------------------
 
     def _mark_streamed(self, venue: str, symbol: str) -> bool | None:
-        """The connections subscribe marks for the bundled majors of each connected venue (runtime)."""
+        """The connections subscribe marks for the bundled majors of each connected venue and the manual
+        positions held at start (runtime); one added later has its mark from the next start, unless a major."""
         if venue not in self.venues:
             return None
         return symbol in self._mark_symbols(venue)
+
+    def _held_symbols(self) -> dict[str, list[str]]:
+        """Per connected venue, the symbols of the manual positions that the venue lists."""
+        held: dict[str, list[str]] = {}
+        for position in self.positions.positions:
+            if position.venue in self.venues and self.instruments.get(position.venue, position.symbol) is not None:
+                held.setdefault(position.venue, []).append(position.symbol)
+        return held
 
     def _mark_symbols(self, venue: str) -> frozenset[str]:
         if venue not in self._mark_symbol_cache:
