@@ -145,6 +145,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     summary = session.summary_line()
     print(f"cascade: liquidations shown {summary}", flush=True)
     log.info("liquidations shown %s", summary)
+    nearest = session.nearest_line()  # the position nearest to liquidation over the run, or "… none"
+    print(nearest, flush=True)
+    log.info(nearest.removeprefix("cascade: "))
     window.close()
     app.processEvents()
     if starting.done() and not starting.cancelled() and (error := starting.exception()) is not None:

@@ -63,8 +63,13 @@ class FreedesktopNotifier:
             self._connection = None
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Cancel pending sends and wait for them to finish: a cancelled task left to step later (from a
+        processEvents inside the main task) would make qasync refuse to enter it and hang the exit."""
+        pending = list(self._tasks)
+        for task in pending:
             task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

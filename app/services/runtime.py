@@ -42,7 +42,8 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
                      liquidation_symbols: dict[str, list[str]] | None = None,
-                     watched: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
+                     watched: dict[str, list[str]] | None = None,
+                     held_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
     `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
     the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed.
@@ -50,7 +51,7 @@ def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, 
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
-        marks = majors.symbols(venue)
+        marks = list(dict.fromkeys([*majors.symbols(venue), *(held_symbols or {}).get(venue, [])]))  # + positions
         request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks,
                                  tuple((watched or {}).get(venue, ())))
         specs.extend(registry.by_name(venue).connect(request))
@@ -68,6 +69,7 @@ class FeedRuntime:
         sink: FeedSink | None = None,
         liquidation_symbols: dict[str, list[str]] | None = None,
         watched: dict[str, list[str]] | None = None,
+        held_symbols: dict[str, list[str]] | None = None,
     ) -> None:
         self.clock = clock
         self.endpoints = dict(endpoints or {})
@@ -76,7 +78,8 @@ class FeedRuntime:
         self.timing = timing or Timing()
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
-        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched)
+        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched,
+                                      held_symbols)
         self.pollers = self._account_pollers()
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()

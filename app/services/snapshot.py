@@ -10,8 +10,10 @@ from collections.abc import Callable
 import msgspec
 
 from app.core.events import VenueNotice
+from app.core.positions import BookView
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
+from app.services.positions import PositionService, PositionsFrame
 from app.services.venue_status import VenueRecord
 
 
@@ -47,6 +49,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     observed_ms: dict[str, int]
     macro: MacroService | None = None  # None until loaded (or when it could not be)
     macro_version: int = 0  # bumped when the macro data or calendar is replaced
+    positions: BookView | None = None  # the position book valued this tick (None: no position service)
+    position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
 
 
 class MessageQueue:
@@ -75,8 +79,10 @@ def notice_record(market_ms: int, notice: object) -> Notice:
 
 class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
-                 clock_label: str = "live", messages: MessageQueue | None = None) -> None:
+                 clock_label: str = "live", messages: MessageQueue | None = None,
+                 positions: PositionService | None = None) -> None:
         self.engine = engine
+        self.positions = positions
         self._venue_source = venue_source
         self._clock = clock
         self.clock_label = clock_label
@@ -93,6 +99,7 @@ class SnapshotBuilder:
         messages = self.messages.take()
         notices = [notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices]
         notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
+        frame = None if self.positions is None else self.positions.tick(now_ms, venues)
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -103,4 +110,6 @@ class SnapshotBuilder:
             observed_ms={venue.venue: venue.observed_ms for venue in venues},
             macro=macro,
             macro_version=macro_version,
+            positions=None if frame is None else frame.book,
+            position_frame=frame,
         )

@@ -18,6 +18,17 @@ STATE_COLORS = {
     "refused": "#f85149",
 }
 
+# Stress of a position (distance to liquidation): always drawn with its word, never colour alone.
+STRESS_COLORS = {
+    "calm": "#2f81f7",
+    "watch": "#d29922",
+    "warning": "#db6d28",
+    "danger": "#f85149",
+    "liquidated": "#a40e26",
+    "unknown": "#6e7681",
+}
+STALE_TEXT = QColor("#6e7681")  # a row valued on a stale (or missing) mark
+
 STYLE_SHEET = """
 QMainWindow, QWidget { background: #0d1117; color: #e6edf3; }
 QTableView { background: #0d1117; alternate-background-color: #131a22; gridline-color: #21262d;

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -29,11 +30,14 @@ from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
 from app.ui.key_import import open_key_import
 from app.ui.notifier import InAppNotifier
-from app.ui.panes import DOCKS
+from app.ui.panes import DOCKS, DockPane
 from app.ui.panes.macro_strip import MacroStrip
 from app.ui.panes.notices import NoticesPane
+from app.ui.panes.positions import PositionsPane
 from app.ui.panes.tape import TapePane
 from app.ui.panes.totals import TotalsPane
+from app.ui.position_form import PositionForm
+from app.ui.shock_dialog import ShockDialog
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
 
@@ -99,11 +103,19 @@ class MainWindow(QMainWindow):
         self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
+        self._shown_once = False
+        self._layout_restored = False
         self.panes: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.totals_pane: TotalsPane = self.panes["totalsDock"]  # type: ignore[assignment]
         self.notices: NoticesPane = self.panes["noticesDock"]  # type: ignore[assignment]
+        self.positions_pane: PositionsPane = self.panes["positionsDock"]  # type: ignore[assignment]
+        self.positions_pane.add_requested.connect(lambda: self.open_position_form(None))
+        self.positions_pane.edit_requested.connect(self.open_position_form)
+        self.positions_pane.delete_requested.connect(self.delete_position)
+        self.positions_pane.shock_requested.connect(self.open_shock_table)
+        self.dialogs: list[QDialog] = []  # open position forms and shock tables (kept alive while open)
 
         self.status = VenueStatusBar()
         self.setStatusBar(self.status)
@@ -156,12 +168,29 @@ class MainWindow(QMainWindow):
             last_in_area[entry.area] = dock
             self.panes[entry.name] = pane
             self.docks[entry.name] = dock
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """Starting sizes from DOCKS: widths per area, heights among the docks stacked in one area."""
         for entry in DOCKS:
             if entry.width is not None:
                 self.resizeDocks([self.docks[entry.name]], [entry.width], Qt.Orientation.Horizontal)
-        sized = [entry for entry in DOCKS if entry.height is not None]
-        self.resizeDocks([self.docks[entry.name] for entry in sized], [entry.height or 0 for entry in sized],
-                         Qt.Orientation.Vertical)
+        areas: dict[Qt.DockWidgetArea, list[DockPane]] = {}
+        for entry in DOCKS:
+            if entry.height is not None:
+                areas.setdefault(entry.area, []).append(entry)
+        for sized in areas.values():
+            self.resizeDocks([self.docks[entry.name] for entry in sized], [entry.height or 0 for entry in sized],
+                             Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first show knows the window's real size: the starting dock sizes are applied again, unless
+        a saved layout was restored."""
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if not self._layout_restored:
+                self._size_docks()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -251,6 +280,54 @@ class MainWindow(QMainWindow):
         self._background.add(task)
         task.add_done_callback(lambda done: (self._background.discard(done), copied(done.result())))
 
+    # --- positions --------------------------------------------------------------------------------
+
+    def open_position_form(self, key: tuple[str, ...] | None = None) -> PositionForm | None:
+        """Add… (key None) or Edit… a manual position; the session validates nothing twice: the form did."""
+        service = getattr(self.session, "positions", None)
+        if service is None:
+            return None
+        position = None if key is None else service.manual(key)
+        if key is not None and position is None:
+            return None
+        account = None if position is None else service.accounts.get(position.account_key)
+        form = PositionForm(self.session.instruments, self.session.venues, self, position, account)  # type: ignore[attr-defined]
+        form.accepted_position.connect(self._position_entered)
+        self._keep_open(form)
+        return form
+
+    def _position_entered(self, old_key: tuple[str, ...] | None, position: object, account: object) -> None:
+        session = self.session
+        if old_key is None:
+            session.add_position(position, account)  # type: ignore[attr-defined]
+        else:
+            session.replace_position(old_key, position, account)  # type: ignore[attr-defined]
+        self.post_message(self.tr("Position saved: {label}").format(label=position.name), 5000)  # type: ignore[attr-defined]
+        self.tick()
+
+    def delete_position(self, key: tuple[str, ...]) -> None:
+        delete = getattr(self.session, "delete_position", None)
+        if delete is None:
+            return
+        delete(key)
+        self.post_message(self.tr("Position deleted: {label}").format(label=" ".join(key)), 5000)
+        self.tick()
+
+    def open_shock_table(self) -> ShockDialog | None:
+        shock = getattr(self.session, "shock_table", None)
+        frame = self.positions_pane.frame
+        if shock is None or frame is None:
+            return None
+        coins = sorted({view.coin for view in frame.book.positions})
+        dialog = ShockDialog(shock, coins, self)
+        self._keep_open(dialog)
+        return dialog
+
+    def _keep_open(self, dialog: QDialog) -> None:
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
+        dialog.open()  # never exec() inside the qasync loop
+
     def retry_venue(self, venue: str) -> None:
         woken = self.session.retry_now(venue)
         self.status.retry_button(venue).hide()  # until the next attempt's outcome shows
@@ -279,6 +356,9 @@ class MainWindow(QMainWindow):
             self._take_macro(snapshot.macro)
             self._macro_version = snapshot.macro_version
         self.tape_pane.refresh(snapshot)
+        if snapshot.position_frame is not None:
+            for alert in snapshot.position_frame.alerts:
+                self.alerts.dispatch(alert)  # banner, alert log, desktop notification, sound
         for pane in self.panes.values():
             pane.refresh(snapshot)  # type: ignore[attr-defined]
         if snapshot.messages:
@@ -298,7 +378,7 @@ class MainWindow(QMainWindow):
         if geometry:
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
         if state:
-            self.restoreState(QByteArray.fromBase64(state.encode()))
+            self._layout_restored = self.restoreState(QByteArray.fromBase64(state.encode()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()

@@ -27,3 +27,21 @@ async def test_without_a_session_bus_it_disables_itself_quietly(monkeypatch) -> 
     assert notifier._disabled
     notifier.notify(ALERT)  # a no-op now, never an exception
     await notifier.close()
+
+
+async def test_close_waits_for_cancelled_sends(monkeypatch) -> None:
+    """A send still pending at shutdown is cancelled and finished inside close(), never left for a later
+    processEvents to step (qasync then refuses to enter it and the exit hangs)."""
+    notifier = FreedesktopNotifier()
+    started = asyncio.Event()
+
+    async def slow_send(alert: Alert) -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(notifier, "_send", slow_send)
+    notifier.notify(ALERT)
+    await started.wait()
+    pending = list(notifier._tasks)
+    await notifier.close()
+    assert pending and all(task.done() for task in pending)

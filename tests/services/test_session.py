@@ -161,3 +161,36 @@ async def test_demo_session_watches_the_synthetic_address_and_its_eth_mark() -> 
         assert "hyperliquid" not in session.summary_line()  # no public liquidation feed: no count
     finally:
         await session.stop()
+
+
+async def test_live_manual_positions_persist_in_the_profile_and_the_demo_book_is_seeded() -> None:
+    from app.core.positions import Account, Position
+    from app.services.session import LiveSession
+    from app.store.paths import profile_paths
+
+    profile = profile_paths("positions-test").ensure()
+    first = LiveSession(profile)
+    await first.open()
+    assert first.positions.positions == []
+    eth = Position("binance", "manual", "ETHUSDT", "ETH", "long", 10.0, 3300.0, leverage=5.0)
+    cross = Position("binance", "manual", "BTCUSDT", "BTC", "short", 1.0, 95_000.0, margin_mode="cross")
+    first.add_position(eth)
+    first.add_position(cross, Account("binance", "manual", wallet_balance=20_000.0))
+    first.replace_position(eth.key, Position("binance", "manual", "ETHUSDT", "ETH", "long", 12.0, 3300.0,
+                                             leverage=5.0))
+    await first.stop()
+
+    second = LiveSession(profile)
+    await second.open()
+    assert [(p.symbol, p.size) for p in second.positions.positions] == [("ETHUSDT", 12.0), ("BTCUSDT", 1.0)]
+    assert second.positions.accounts[("binance", "manual")].wallet_balance == 20_000.0
+    second.delete_position(cross.key)
+    await second.stop()
+    third = LiveSession(profile)
+    await third.open()
+    assert [p.symbol for p in third.positions.positions] == ["ETHUSDT"]
+    await third.stop()
+
+    demo = DemoSession(speed=1)
+    assert {p.venue for p in demo.positions.positions} == {"binance", "bybit", "okx"}
+    assert demo.position_store is None

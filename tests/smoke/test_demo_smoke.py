@@ -27,6 +27,16 @@ def test_demo_exits_by_itself_with_liquidations_from_every_venue() -> None:
     counts = [int(x) for x in match.groups()]
     assert all(count > 0 for count in counts), counts
     assert "unreachable" not in result.stdout  # every venue connected: the line ends with the counts
+    # Then exactly one line: the demo book's position nearest to liquidation over the run (registry venue name).
+    lines = result.stdout.splitlines()
+    venue_line = next(i for i, line in enumerate(lines) if line.startswith("cascade: liquidations shown"))
+    nearest = [line for line in lines if line.startswith("cascade: nearest to liquidation")]
+    assert len(nearest) == 1 and lines[venue_line + 1] == nearest[0], result.stdout
+    from app.core.venues import registry
+
+    names = "|".join(registry.names()) + "|hyperliquid"
+    assert re.fullmatch(rf"cascade: nearest to liquidation ({names}) \S+ (long|short) liq [\d,]+\.\d\d "
+                        r"min distance -?\d+\.\d\d%", nearest[0]), nearest[0]
 
 
 def test_version() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +14,8 @@ from app.core.formatting import format_clock
 from app.core.instruments import Instruments, load_bundled
 from app.core.macro.calendar import countdown_text
 from app.core.macro.jgb import YieldHistory
+from app.core.positions import Account, BookShockTable, Position
+from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
 from app.core.venues import registry
 from app.feeds.sink import FeedSink
@@ -20,6 +23,7 @@ from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
+from app.services.positions import PositionService
 from app.services.runtime import (
     DEFAULT_VENUES,
     FeedRuntime,
@@ -30,6 +34,7 @@ from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb
+from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,12 +84,17 @@ class Session:
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
         self.runtime: FeedRuntime | None = None
+        self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
+        self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
-        self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages)
+        self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
+                                          positions=self.positions)
         self._lag_monitor = LoopLagMonitor()
-        self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
+        self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
+        self._last_position_write: asyncio.Task[None] | None = None
+        self._mark_symbol_cache: dict[str, frozenset[str]] = {}
         self._gap_task: asyncio.Task[None] | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
@@ -117,6 +127,10 @@ class Session:
     async def stop_source(self) -> None:
         """Stop what feeds the connections (the demo's replay server)."""
 
+    def open_position_store(self) -> PositionStore | None:
+        """Where manual positions persist (None: in memory only, as in the demo)."""
+        return None
+
     # --- the window's side -----------------------------------------------------------------------
 
     def now_ms(self) -> int:
@@ -146,6 +160,38 @@ class Session:
             log.info("%s: retrying %d refused connection(s) now, as the user asked", venue, woken)
         return woken
 
+    def add_position(self, position: Position, account: Account | None = None) -> None:
+        self.replace_position(position.key, position, account)
+
+    def replace_position(self, old_key: PositionKey, position: Position, account: Account | None = None) -> None:
+        """Add or edit a manual position (and the cross account it names); persisted off the loop thread."""
+        self.positions.replace(old_key, position, account)
+        store = self.position_store
+        if store is not None:
+            now = self.clock.now_ms()
+
+            def write() -> None:
+                if account is not None:
+                    store.save_account(account)
+                store.save_position(position, replaces=old_key, now_ms=now)
+
+            self._persist(write)
+
+    def delete_position(self, key: PositionKey) -> None:
+        self.positions.delete(key)
+        store = self.position_store
+        if store is not None:
+            self._persist(lambda: store.delete_position(key))
+
+    def shock_table(self, coin: str | None = None) -> BookShockTable:
+        return self.positions.shock_table(self.clock.now_ms(), coin)
+
+    def nearest_line(self) -> str:
+        """The closing line naming the position nearest to liquidation over the run."""
+        from app.services.positions import closing_line
+
+        return closing_line(self.positions.nearest())
+
     def save_layout(self, geometry: str, state: str) -> None:
         if not self.demo:
             self.store.update(window_geometry=geometry, window_state=state)
@@ -161,6 +207,16 @@ class Session:
         """The history opens off the loop (a migration can take a moment)."""
         self.history = await asyncio.to_thread(self.open_history)
         self._begin_run()
+        try:
+            self.position_store = await asyncio.to_thread(self.open_position_store)
+        except PositionStoreError as error:
+            log.warning("%s", error)
+            self.messages.post(f"Manual positions not loaded: {error}", notice="positions")
+        if self.position_store is not None:
+            accounts, positions = await asyncio.to_thread(self.position_store.load)
+            self.positions.accounts.update({account.key: account for account in accounts})
+            for position in positions:
+                self.positions.add(position)
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -169,10 +225,13 @@ class Session:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
+        held = self._held_symbols()  # marks for the positions held at start, beside the majors
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
-                                   watched=self.watched_accounts())
+                                   watched=self.watched_accounts(), held_symbols=held)
+        for venue, venue_symbols in held.items():
+            self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()
@@ -207,6 +266,8 @@ class Session:
         self.shutdown_steps.append("history")
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
+        if self.position_store is not None:
+            await asyncio.to_thread(self.position_store.close)
         await self.store.flush()
         self.shutdown_steps.append("settings")
 
@@ -217,6 +278,53 @@ class Session:
         return self.engine.summary_line(counted) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------
+
+    def _mark_streamed(self, venue: str, symbol: str) -> bool | None:
+        """The connections subscribe marks for the bundled majors of each connected venue and the manual
+        positions held at start (runtime); one added later has its mark from the next start, unless a major."""
+        if venue not in self.venues:
+            return None
+        return symbol in self._mark_symbols(venue)
+
+    def _held_symbols(self) -> dict[str, list[str]]:
+        """Per connected venue, the symbols of the manual positions that the venue lists."""
+        held: dict[str, list[str]] = {}
+        for position in self.positions.positions:
+            if position.venue in self.venues and self.instruments.get(position.venue, position.symbol) is not None:
+                held.setdefault(position.venue, []).append(position.symbol)
+        return held
+
+    def _mark_symbols(self, venue: str) -> frozenset[str]:
+        if venue not in self._mark_symbol_cache:
+            self._mark_symbol_cache[venue] = frozenset(load_bundled().symbols(venue))
+        return self._mark_symbol_cache[venue]
+
+    def _persist(self, write: Callable[[], None]) -> None:
+        """Run a positions-store write off the loop thread (directly when no loop runs: tests)."""
+
+        def guarded() -> None:
+            try:
+                write()
+            except PositionStoreError as error:
+                log.warning("%s", error)
+                self.messages.post(str(error), notice="positions")
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            guarded()
+            return
+        previous = self._last_position_write
+
+        async def in_order() -> None:  # writes land in the order the user made them
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous])
+            await asyncio.to_thread(guarded)
+
+        task = loop.create_task(in_order())
+        self._last_position_write = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []

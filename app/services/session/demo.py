@@ -30,6 +30,13 @@ class DemoSession(Session):
         server = self.server
         clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
         super().__init__(Settings(), None, clock)
+        from app.resources import resource_path
+        from app.services.positions import load_book
+
+        accounts, positions = load_book(resource_path("demo", "positions.json"))  # in memory, never saved
+        self.positions.accounts.update({account.key: account for account in accounts})
+        for position in positions:
+            self.positions.add(position)
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
 

@@ -9,6 +9,7 @@ from app.services.clock import MarketClock
 from app.services.runtime import DEFAULT_VENUES
 from app.services.session.base import Session
 from app.store.paths import ProfilePaths
+from app.store.positions import PositionStore
 from app.store.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,9 @@ class LiveSession(Session):
 
     def history_path(self) -> str:
         return str(self.profile.history_db)
+
+    def open_position_store(self) -> PositionStore:
+        return PositionStore.open(self.profile.history_db)  # the profile's SQLite file, its own tables
 
     async def endpoints(self) -> dict[str, str]:
         return dict(self.settings.endpoints)

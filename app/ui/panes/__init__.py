@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.services.snapshot import Snapshot
 from app.ui.panes.notices import NoticesPane
+from app.ui.panes.positions import PositionsPane
 from app.ui.panes.totals import TotalsPane
 
 if TYPE_CHECKING:
@@ -36,5 +37,7 @@ class DockPane:
 DOCKS: tuple[DockPane, ...] = (
     DockPane("totalsDock", "Session totals", lambda session: TotalsPane(session.venues, session.completeness),
              height=260, width=560),
-    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=400),
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
+             area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
 )
