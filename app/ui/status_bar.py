@@ -16,7 +16,9 @@ _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline":
 
 def venue_status_text(view: VenueRecord) -> str:
     glyph = _STATE_GLYPH.get(view.state, "?")
-    text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {view.completeness}"
+    # A venue without a public liquidation feed (marks, watched accounts only) says so, not a completeness.
+    coverage = "no liquidation feed" if view.liquidation_note else view.completeness
+    text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {coverage}"
     if view.gaps:
         text += f" · {view.gaps} gap{'s' if view.gaps != 1 else ''}"
     if view.bad_frames:

@@ -40,3 +40,19 @@ def test_the_notices_pane_says_what_it_is_for_until_the_first_notice(qtbot) -> N
     window.tick()
     texts = [window.notices.item(i).text() for i in range(window.notices.count())]
     assert len(texts) == 1 and "Invalid symbol" in texts[0]
+
+
+def test_a_venue_without_a_liquidation_feed_has_no_totals_row_and_says_so_in_the_status_bar(qtbot) -> None:
+    from app.core.venues import registry
+    from app.services.venue_status import VenueRecord
+    from app.ui.panes.totals import TotalsPane
+    from app.ui.status_bar import venue_status_text
+
+    silent = next(v for v in registry.VENUES if not v.publishes_liquidations)
+    loud = next(v for v in registry.VENUES if v.publishes_liquidations)
+    pane = TotalsPane(registry.publishing_liquidations([loud.name, silent.name]), {})
+    qtbot.addWidget(pane)
+    names = [pane.table.item(row, 0).text() for row in range(pane.table.rowCount())]
+    assert silent.display_name not in names and loud.display_name in names
+    text = venue_status_text(VenueRecord(silent.name, "live", 1.0, "partial", liquidation_note=silent.liquidation_note))
+    assert "no liquidation feed" in text and "partial" not in text

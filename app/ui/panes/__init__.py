@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from app.core.venues import registry
 from app.services.snapshot import Snapshot
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
@@ -35,7 +36,9 @@ class DockPane:
 
 
 DOCKS: tuple[DockPane, ...] = (
-    DockPane("totalsDock", "Session totals", lambda session: TotalsPane(session.venues, session.completeness),
+    # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
+    DockPane("totalsDock", "Session totals",
+             lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=260, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
