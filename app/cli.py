@@ -19,6 +19,7 @@ HEADLESS_COMMANDS: dict[str, str] = {
     "replay-server": "app.commands.replay_server",
     "self-check": "app.commands.self_check",
     "export": "app.commands.export",
+    "record": "app.commands.record",
 }
 
 

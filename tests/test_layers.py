@@ -158,6 +158,7 @@ HEADLESS_RUNS = [
     (["replay-server", "--exit-after", "0.5", "--port", "0"], ""),
     (["self-check"], ""),
     (["export", "--help"], ""),
+    (["record", "--help"], ""),
 ]
 
 
