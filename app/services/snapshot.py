@@ -47,6 +47,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     observed_ms: dict[str, int]
     macro: MacroService | None = None  # None until loaded (or when it could not be)
     macro_version: int = 0  # bumped when the macro data or calendar is replaced
+    history_since_ms: int | None = None  # the totals include stored history from here (live restart)
+    history_gaps: int = 0  # gaps recorded in that refilled span
 
 
 class MessageQueue:
@@ -103,4 +105,6 @@ class SnapshotBuilder:
             observed_ms={venue.venue: venue.observed_ms for venue in venues},
             macro=macro,
             macro_version=macro_version,
+            history_since_ms=self.engine.history_since_ms,
+            history_gaps=self.engine.history_gaps,
         )
