@@ -28,7 +28,7 @@ from app.core.instruments import load_bundled
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.protocol import ConnectionSpec
-from app.services.recorder import FrameRecorder, public_only, record_connection
+from app.services.recorder import FrameRecorder, progress_line, public_only, record_connection
 from app.services.runtime import connection_specs
 
 PROGRESS_EVERY_S = 1.0
@@ -83,12 +83,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", default="default", help="whose settings to read (live endpoints)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
-
-
-def progress_line(recorder: FrameRecorder) -> str:
-    size = recorder.size_bytes()
-    return (f"recording {recorder.elapsed_s():6.1f} s  {size / 1e6:7.2f} MB  {recorder.frames:,} frames"
-            + (f"  {recorder.http} http" if recorder.http else ""))
 
 
 SpecSource = Callable[[FrameRecorder], Awaitable[list[ConnectionSpec]]]

@@ -29,6 +29,10 @@ class ExportCancelled(Exception):
     """The user cancelled; the partial file was removed."""
 
 
+class ExportUnavailable(Exception):
+    """Nothing of the user's to export here (the demo's in-memory replay)."""
+
+
 class ExportResult(msgspec.Struct, frozen=True):
     path: str
     rows: int

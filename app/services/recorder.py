@@ -35,7 +35,7 @@ from app.replay.recording import RecordingWriter
 
 log = logging.getLogger(__name__)
 
-SYNC_EVERY_S = 2.0
+SYNC_EVERY_S = 1.0
 """How often the gzip stream is synced to the file: the size shown stays current, and a killed
 recorder leaves a readable file up to the last sync."""
 _PRIVATE_MARKERS = ("private", "auth", "account", "listenkey", "login", "wallet")
@@ -190,3 +190,45 @@ async def _heartbeat(ws: Any, spec: ConnectionSpec, timing: Timing) -> None:
     while True:
         await asyncio.sleep(timing.seconds(spec.heartbeat_interval_s))
         await ws.send(spec.heartbeat)
+
+
+def progress_line(recorder: FrameRecorder) -> str:
+    """`recording   12.0 s     1.23 MB  4,567 frames`: what the command and the status bar show."""
+    size = recorder.size_bytes()
+    return (f"recording {recorder.elapsed_s():6.1f} s  {size / 1e6:7.2f} MB  {recorder.frames:,} frames"
+            + (f"  {recorder.http} http" if recorder.http else ""))
+
+
+class FeedRecording:
+    """A recording running beside the app's own connections (the window's File → Record feeds…):
+    one recording task per public connection, the file written in a worker thread."""
+
+    def __init__(self, path: str | Path, specs: list[ConnectionSpec], meta: dict[str, Any],
+                 timing: Timing | None = None) -> None:
+        kept, self.refused = public_only(specs)
+        self.specs = kept
+        self.recorder = FrameRecorder(path, {**meta, "streams": [spec.stream for spec in kept]})
+        self.states: dict[str, str] = {}
+        self._timing = timing
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(record_connection(spec, self.recorder, self._timing, self.states),
+                                           name=f"record {spec.stream}") for spec in self.specs]
+        self._tasks.append(asyncio.create_task(self._flush_every(), name="record flush"))
+
+    async def _flush_every(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(self.recorder.flush)
+
+    def progress_text(self) -> str:
+        return progress_line(self.recorder)
+
+    async def stop(self) -> FrameRecorder:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await asyncio.to_thread(self.recorder.close)
+        return self.recorder

@@ -27,6 +27,7 @@ from app.services.session import SessionView
 from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
+from app.ui.history_actions import HistoryActions
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS
 from app.ui.panes.macro_strip import MacroStrip
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         import_calendar = QAction(self.tr("Import event calendar (ICS)…"), self)
         import_calendar.triggered.connect(self.choose_calendar)
         file_menu.addAction(import_calendar)
+        self.history_actions = HistoryActions(self, self.session, file_menu, self.post_message)
         diagnostics = QAction(self.tr("Copy diagnostics"), self)
         diagnostics.triggered.connect(self.copy_diagnostics)
         file_menu.addAction(diagnostics)

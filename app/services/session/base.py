@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -18,8 +20,10 @@ from app.feeds.sink import FeedSink
 from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
 from app.services.engine import Engine
+from app.services.export import ExportResult, ExportUnavailable, export_csv_async
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
+from app.services.recorder import FeedRecording
 from app.services.runtime import (
     DEFAULT_VENUES,
     FeedRuntime,
@@ -30,6 +34,7 @@ from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb, MacroReading
+from app.store.history_query import HistoryQuery
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,6 +100,7 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports: awaited at shutdown
         self._gap_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
+        self.recording: FeedRecording | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
         self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
@@ -189,6 +195,8 @@ class Session:
 
     async def stop(self) -> None:
         """Feeds first, then one last drain (nothing received is lost), then the history and settings."""
+        if self.recording is not None:
+            await self.stop_recording()
         await self._lag_monitor.stop()
         self.shutdown_steps.append("lag monitor")
         runtime = self.runtime
@@ -307,6 +315,51 @@ class Session:
         elif deleted:
             log.info("history retention (%d days): deleted %s", days, deleted)
         return deleted
+
+    # --- recording and export (the window's File menu) ----------------------------------------------
+
+    def start_recording(self, path: str) -> str | None:
+        """Record the public connections' raw frames to `path` beside the app's own; None when started,
+        else why not."""
+        if self.recording is not None:
+            return "Already recording"
+        if self.runtime is None:
+            return "The feeds have not started yet"
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        try:
+            self.recording = FeedRecording(path, list(self.runtime.specs), {
+                "scenario": f"recorded {started}", "source": "replay" if self.demo else "live",
+                "venues": list(self.venues), "recorded_by": "Cascade (File → Record feeds)",
+                "synthetic": self.demo})
+        except OSError as error:
+            return f"Cannot record to {path}: {error.strerror or error}"
+        self.recording.start()
+        log.info("recording feeds to %s", path)
+        return None
+
+    def recording_status(self) -> str | None:
+        return self.recording.progress_text() if self.recording is not None else None
+
+    async def stop_recording(self) -> str:
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return "Not recording"
+        recorder = await recording.stop()
+        text = (f"Recording saved: {recorder.path.name}, {recorder.frames:,} frames, "
+                f"{recorder.size_bytes() / 1e6:.2f} MB, {recorder.elapsed_s():.0f} s")
+        log.info(text)
+        return text
+
+    async def export_csv(self, out: str, query: HistoryQuery | None = None, *, alerts: bool = False,
+                         progress: Callable[[int, int], None] | None = None,
+                         cancel: threading.Event | None = None) -> ExportResult:
+        """Stored liquidations (or alerts) as CSV, off the loop thread. The demo has nothing of the
+        user's to export (ExportUnavailable)."""
+        if self.demo or self.history is None or self.history.path is None:
+            raise ExportUnavailable("The replay's synthetic events are never exported; run Cascade live.")
+        await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
+        return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
+                                      cancel=cancel)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
