@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
-from app.store.history_query import HistoryQuery
+from app.services.export import HistoryQuery
 from app.ui.tape_model import venue_name
 
 DAY_MS = 86_400_000
