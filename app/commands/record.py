@@ -130,6 +130,21 @@ async def record(out: Path, specs: list[ConnectionSpec] | SpecSource, *, seconds
     return recorder
 
 
+def _with_listings(specs: list[ConnectionSpec], venues: tuple[str, ...], endpoints: dict[str, str]) -> SpecSource:
+    """A replay that also serves REST (`<venue>/rest` in its endpoints): its instrument listings are
+    fetched from there and recorded as `http` records before the connections start; never elsewhere."""
+
+    async def source(recorder: FrameRecorder) -> list[ConnectionSpec]:
+        from app.feeds.metadata import fetch_live_instruments
+
+        await asyncio.gather(*(fetch_live_instruments((venue,), base_urls={venue: endpoints[f"{venue}/rest"]},
+                                                      fetch=recorder.recording_fetch(venue))
+                               for venue in venues))
+        return specs
+
+    return source
+
+
 def _live_specs(venues: tuple[str, ...], endpoints: dict[str, str]) -> SpecSource:
     """Live: the venues' instrument listings, fetched and recorded as `http` records, so per-symbol
     venues subscribe every listed perpetual (as the app does); then the public connections."""
@@ -161,8 +176,10 @@ async def _run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise RecordError("--endpoints names no stream of the chosen venues")
         specs = [spec for spec in connection_specs(venues, endpoints, load_bundled())
                  if spec.stream in endpoints]
-        source, refused = public_only(specs)
-        streams = [spec.stream for spec in source]
+        kept, refused = public_only(specs)
+        streams = [spec.stream for spec in kept]
+        rest_venues = tuple(v for v in venues if f"{v}/rest" in endpoints)
+        source = _with_listings(kept, rest_venues, endpoints) if rest_venues else kept
     else:
         from app.store.paths import profile_paths
         from app.store.settings import read_settings

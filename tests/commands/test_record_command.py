@@ -191,3 +191,46 @@ def test_the_recorder_writes_a_complete_file_with_http_records(tmp_path: Path) -
                                                   ("ws", "bybit/linear")]
     assert rows[0].path == "/v5/market/instruments-info?category=linear" and rows[0].body == '{"result":[]}'
     assert rows[2].frame == '{"topic":"x"}'
+
+
+def test_rest_listings_named_in_the_endpoints_are_recorded_as_http(tmp_path: Path) -> None:
+    """A replay serving REST too (`<venue>/rest`): the listing it answers is recorded, from there only."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    paths: list[str] = []
+
+    class Listing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            paths.append(self.path)
+            body = b'{"retCode":0,"result":{"list":[],"nextPageCursor":""}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Listing)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        venue = "bybit" if "bybit" in registry.names() else registry.names()[0]
+        stream = registry.by_name(venue).streams[0]
+        endpoints = {stream: "ws://127.0.0.1:9/" + stream, f"{venue}/rest": f"http://127.0.0.1:{http.server_port}"}
+        out = tmp_path / "r.jsonl.gz"
+        lines = io.StringIO()
+        code = record_cli.main(["--out", str(out), "--endpoints", json.dumps(endpoints), "--seconds", "1.5",
+                                "--quiet"], out=lines, err=io.StringIO())
+    finally:
+        http.shutdown()
+        http.server_close()
+    assert code == 0
+    assert paths  # the listing was asked of the local server
+    _, records = read_recording(out)
+    recorded = [r for r in records if r.kind == "http"]
+    assert recorded and all(r.stream == f"{venue}/rest" and r.method == "GET" for r in recorded)
+    assert [r.path for r in recorded] == paths
+    assert json.loads(lines.getvalue())["http"] == len(paths)
