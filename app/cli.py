@@ -18,6 +18,8 @@ HEADLESS_COMMANDS: dict[str, str] = {
     "macro": "app.commands.macro",
     "replay-server": "app.commands.replay_server",
     "self-check": "app.commands.self_check",
+    "export": "app.commands.export",
+    "record": "app.commands.record",
 }
 
 

@@ -109,7 +109,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
                                                local_time=settings.time_zone == "local",
                                                event_alert_minutes=settings.event_alert_minutes))
     desktop = DesktopNotifier(_tray_icon(window))
-    for notifier in (desktop, SoundNotifier()):
+    for notifier in (desktop, SoundNotifier(), session.alert_log()):
         window.alerts.add(notifier)
     screen = app.primaryScreen().availableGeometry()
     window.resize(min(1500, screen.width()), min(900, screen.height()))

@@ -157,6 +157,8 @@ HEADLESS_RUNS = [
     (["macro", "--date", "2026-01-20", "--json"], ""),
     (["replay-server", "--exit-after", "0.5", "--port", "0"], ""),
     (["self-check"], ""),
+    (["export", "--help"], ""),
+    (["record", "--help"], ""),
 ]
 
 

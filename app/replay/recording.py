@@ -129,6 +129,13 @@ class RecordingWriter:
             raise ValueError(f"offsets must not decrease ({offset_ms} after {self._last_offset})")
         self._last_offset = offset_ms
 
+    def sync(self) -> None:
+        """Push what was written to the file (a gzip sync point): its size is then current, and a
+        process killed later leaves every record up to here readable."""
+        self._text.flush()
+        self._gzip.flush()
+        self._file.flush()
+
     def close(self) -> None:
         self._text.close()  # closes the GzipFile (writes the trailer); the raw file stays open
         self._file.close()

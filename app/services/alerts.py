@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -41,6 +41,19 @@ class RecordingNotifier:
 
     def notify(self, alert: Alert) -> None:
         self.alerts.append(alert)
+
+
+class AlertHistoryNotifier:
+    """Hands each delivered alert to a store (the session's history); a failure is logged, not raised."""
+
+    def __init__(self, store: Callable[[Alert], None]) -> None:
+        self._store = store
+
+    def notify(self, alert: Alert) -> None:
+        try:
+            self._store(alert)
+        except Exception:
+            log.exception("could not store alert %s", alert.key)
 
 
 class AlertDispatcher:

@@ -60,6 +60,8 @@ class Engine:
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
         self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
         self._recent_counts: Counter[str] = Counter()  # their running sum: nothing re-summed per tick
+        self.history_since_ms: int | None = None  # totals include stored history from here (a refill)
+        self.history_gaps = 0  # gaps recorded in the refilled span (disconnects, Cascade not running)
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
@@ -101,6 +103,25 @@ class Engine:
         for entry in self.new_notices:
             log.warning("venue notice: %s", entry.notice)
         return len(liquidations)
+
+    def refill(self, rows: list[Liquidation], totals: list[Any], since_ms: int, gaps: int = 0) -> None:
+        """Before the feeds start: the stored history of [since_ms, now) in the tapes (`rows`, oldest
+        first) and in the totals (`totals`: per-venue aggregates with venue, count, long_usd, short_usd,
+        largest_usd). Never written back to the history; silence detection starts from live data."""
+        for t in totals:
+            self.counts[t.venue] += t.count
+            side = self.totals.get(t.venue)
+            if side is None:
+                side = self.totals[t.venue] = SideTotals()
+            side.long_usd += t.long_usd
+            side.short_usd += t.short_usd
+            side.count += t.count
+            side.largest_usd = max(side.largest_usd, t.largest_usd)
+        if rows:
+            for tape in self.tapes:
+                tape.push(rows)
+        self.history_since_ms = since_ms
+        self.history_gaps = gaps
 
     def recent_counts(self) -> Counter[str]:
         """Liquidations taken per venue in the last SILENT_AFTER_MS of market time."""

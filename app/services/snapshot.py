@@ -51,6 +51,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     macro_version: int = 0  # bumped when the macro data or calendar is replaced
     positions: BookView | None = None  # the position book valued this tick (None: no position service)
     position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
+    history_since_ms: int | None = None  # the totals include stored history from here (live restart)
+    history_gaps: int = 0  # gaps recorded in that refilled span
 
 
 class MessageQueue:
@@ -112,4 +114,6 @@ class SnapshotBuilder:
             macro_version=macro_version,
             positions=None if frame is None else frame.book,
             position_frame=frame,
+            history_since_ms=self.engine.history_since_ms,
+            history_gaps=self.engine.history_gaps,
         )

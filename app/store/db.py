@@ -48,6 +48,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # recording. The next start records [alive_ms, start) as a gap: Cascade was not running.
         "CREATE TABLE runs (started_ms INTEGER NOT NULL, alive_ms INTEGER NOT NULL)",
     ),
+    # --- history, recording, export (issue 13) -------------------------------------------------------
+    (
+        # Schema 4: every alert delivered to the user, as the alert log showed it (market time).
+        """CREATE TABLE alerts (
+            market_ms INTEGER NOT NULL, key TEXT NOT NULL, level TEXT NOT NULL, title TEXT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX alerts_market_ms ON alerts (market_ms)",
+    ),
+    (
+        # Schema 5: the JGB closes the macro strip showed, one row per (tenor, MOF date).
+        """CREATE TABLE macro_readings (
+            shown_ms INTEGER NOT NULL, tenor TEXT NOT NULL, data_date TEXT NOT NULL, level REAL,
+            change_bp REAL, source TEXT NOT NULL, UNIQUE (tenor, data_date))""",
+        "CREATE INDEX macro_readings_shown_ms ON macro_readings (shown_ms)",
+    ),
 )
 
 _LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
@@ -55,6 +70,15 @@ _INSERT_LIQUIDATION = f"INSERT OR IGNORE INTO liquidations ({_LIQUIDATION_COLUMN
 _INSERT_GAP = "INSERT INTO gaps (venue, stream, start_ms, end_ms) VALUES (?,?,?,?)"
 _INSERT_RUN = "INSERT INTO runs (started_ms, alive_ms) VALUES (?, ?)"
 _MARK_ALIVE = "UPDATE runs SET alive_ms = max(alive_ms, ?) WHERE rowid = (SELECT max(rowid) FROM runs)"
+_INSERT_ALERT = "INSERT INTO alerts (market_ms, key, level, title, body) VALUES (?,?,?,?,?)"
+_INSERT_MACRO = ("INSERT OR IGNORE INTO macro_readings (shown_ms, tenor, data_date, level, change_bp, source) "
+                 "VALUES (?,?,?,?,?,?)")
+_MARK_SQL = {"run": _INSERT_RUN, "alive": _MARK_ALIVE, "alert": _INSERT_ALERT, "macro": _INSERT_MACRO}
+# Retention: (table, time column) deleted below a cutoff, in small batches (the writer stays responsive).
+_RETAINED: tuple[tuple[str, str], ...] = (
+    ("liquidations", "ts_ms"), ("gaps", "end_ms"), ("alerts", "market_ms"), ("macro_readings", "shown_ms"),
+    ("runs", "alive_ms"))
+TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings")
 
 
 class HistoryDbError(KnownError):
@@ -81,6 +105,49 @@ class WriterStatus(msgspec.Struct, frozen=True):
     write_errors: int
     last_error: str | None
     alive: bool
+
+
+class AlertRecord(msgspec.Struct, frozen=True):
+    market_ms: int
+    key: str
+    level: str
+    title: str
+    body: str
+
+
+class MacroReading(msgspec.Struct, frozen=True):
+    shown_ms: int
+    tenor: str
+    data_date: str  # ISO date of the MOF close
+    level: float | None
+    change_bp: float | None
+    source: str
+
+
+class VenueTotals(msgspec.Struct, frozen=True):
+    """Aggregates of stored liquidations for one venue over a span (the session totals' figures)."""
+
+    venue: str
+    count: int
+    long_usd: float
+    short_usd: float
+    largest_usd: float  # aggregated records excluded, as the live totals do
+
+
+class Compaction:
+    """A retention request handled by the writer thread; `done` is set when every batch ran."""
+
+    def __init__(self, cutoff_ms: int, batch_rows: int) -> None:
+        self.cutoff_ms = cutoff_ms
+        self.batch_rows = batch_rows
+        self.deleted: dict[str, int] = {}
+        self.batches = 0
+        self.error: str | None = None
+        self.done = threading.Event()
+        self._tables = list(_RETAINED)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
 
 
 class _Flush:
@@ -199,6 +266,25 @@ class HistoryDb:
         start knows when recording stopped. Not counted as a row."""
         self._enqueue(("alive", [(now_ms,)]), counted=False)
 
+    def write_alert(self, market_ms: int, key: str, level: str, title: str, body: str) -> None:
+        """An alert delivered to the user (committed with the next batch; not counted as a row)."""
+        self._enqueue(("alert", [(market_ms, key, level, title, body)]), counted=False)
+
+    def write_macro_reading(self, reading: MacroReading) -> None:
+        """A JGB close the strip showed; the same (tenor, MOF date) is kept once."""
+        self._enqueue(("macro", [(reading.shown_ms, reading.tenor, reading.data_date, reading.level,
+                                  reading.change_bp, reading.source)]), counted=False)
+
+    def compact(self, cutoff_ms: int, batch_rows: int = 2000) -> Compaction:
+        """Delete rows older than `cutoff_ms` on the writer thread, `batch_rows` per transaction with
+        other writes in between, then reclaim free pages (incremental vacuum) and `PRAGMA optimize`.
+        Never blocks; wait on the returned request's `done` off the loop thread."""
+        if self._closed:
+            raise HistoryDbError("The history database is closed.")
+        request = Compaction(cutoff_ms, max(1, batch_rows))
+        self._queue.put(request)
+        return request
+
     def runs(self) -> list[tuple[int, int]]:
         """(started_ms, alive_ms) per run, oldest first."""
         return [(int(a), int(b)) for a, b in self._read(  # type: ignore[call-overload]
@@ -252,8 +338,49 @@ class HistoryDb:
                           "ORDER BY start_ms, rowid", (end_ms, start_ms))
         return [Gap(*row) for row in rows]
 
+    def latest_liquidations(self, start_ms: int, end_ms: int, limit: int) -> list[Liquidation]:
+        """The newest `limit` committed liquidations in [start_ms, end_ms), oldest first (a tape refill)."""
+        rows = self._read(
+            f"SELECT {_LIQUIDATION_COLUMNS} FROM liquidations WHERE ts_ms >= ? AND ts_ms < ? "
+            "ORDER BY ts_ms DESC, rowid DESC LIMIT ?", (start_ms, end_ms, max(0, limit)))
+        return [Liquidation(*row) for row in reversed(rows)]
+
+    def liquidation_totals(self, start_ms: int, end_ms: int) -> list[VenueTotals]:
+        """Per venue: count, long/short USD and the largest single (non-aggregated) order in the span."""
+        rows = self._read(
+            "SELECT venue, count(*), total(CASE WHEN side = 'long' THEN notional_usd END), "
+            "total(CASE WHEN side = 'long' THEN 0 ELSE notional_usd END), "
+            "coalesce(max(CASE WHEN completeness != 'aggregated' THEN notional_usd END), 0) "
+            "FROM liquidations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY venue ORDER BY venue",
+            (start_ms, end_ms))
+        return [VenueTotals(str(v), int(c), float(lo), float(sh), float(mx))  # type: ignore[arg-type]
+                for v, c, lo, sh, mx in rows]
+
+    def alerts_between(self, start_ms: int, end_ms: int) -> list[AlertRecord]:
+        rows = self._read("SELECT market_ms, key, level, title, body FROM alerts WHERE market_ms >= ? "
+                          "AND market_ms < ? ORDER BY market_ms, rowid", (start_ms, end_ms))
+        return [AlertRecord(*row) for row in rows]  # type: ignore[arg-type]
+
+    def macro_readings(self) -> list[MacroReading]:
+        rows = self._read("SELECT shown_ms, tenor, data_date, level, change_bp, source FROM macro_readings "
+                          "ORDER BY data_date, tenor", ())
+        return [MacroReading(*row) for row in rows]  # type: ignore[arg-type]
+
+    def oldest_ms(self) -> int | None:
+        """ts_ms of the oldest stored liquidation (None when there is none)."""
+        value = self._read("SELECT min(ts_ms) FROM liquidations", ())[0][0]
+        return int(value) if value is not None else None  # type: ignore[call-overload]
+
+    def integrity_check(self) -> str:
+        return str(self._read("PRAGMA integrity_check", ())[0][0])
+
+    @property
+    def path(self) -> str | None:
+        """The database file (None for memory)."""
+        return None if self._uri else self._target
+
     def count(self, table: str = "liquidations") -> int:
-        if table not in ("liquidations", "gaps"):
+        if table not in TABLES:
             raise ValueError(f"unknown table {table!r}")
         return int(self._read(f"SELECT count(*) FROM {table}", ())[0][0])
 
@@ -297,11 +424,14 @@ class HistoryDb:
             self._drain_after_death()
         finally:
             conn.close()
+            self._drain_after_death()  # a compaction re-queued behind the close: released, not waited on
 
     def _connect_writer(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._target, uri=self._uri, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
+            # Only takes effect on a new file (before its first table): lets retention hand pages back.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if not self._uri:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
@@ -316,7 +446,7 @@ class HistoryDb:
     def _serve(self, conn: sqlite3.Connection) -> None:
         liquidations: list[Row] = []
         gaps: list[Row] = []
-        marks: list[tuple[str, Row]] = []  # run starts and heartbeats, in order; not counted as rows
+        marks: list[tuple[str, Row]] = []  # run starts, heartbeats, alerts, macro: in order; not counted
         deadline: float | None = None
 
         def pending() -> bool:
@@ -339,6 +469,9 @@ class HistoryDb:
                         log.error("closing with %d history rows unsaved: %s", len(liquidations) + len(gaps),
                                   self._last_error)
                     return
+                continue
+            if isinstance(item, Compaction):
+                self._compact_step(conn, item)
                 continue
             kind, rows = item  # type: ignore[misc]
             if kind == "liq":
@@ -367,7 +500,7 @@ class HistoryDb:
             if gaps:
                 conn.executemany(_INSERT_GAP, gaps)
             for kind, row in marks:
-                conn.execute(_INSERT_RUN if kind == "run" else _MARK_ALIVE, row)
+                conn.execute(_MARK_SQL[kind], row)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -394,6 +527,35 @@ class HistoryDb:
             log.warning("history writes recovered")
         return None
 
+    def _compact_step(self, conn: sqlite3.Connection, request: Compaction) -> None:
+        """One batch of a retention request; re-queued behind whatever arrived meanwhile until done."""
+        try:
+            while request._tables:
+                table, column = request._tables[0]
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    keep_last = " AND rowid < (SELECT max(rowid) FROM runs)" if table == "runs" else ""
+                    deleted = conn.execute(
+                        f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {column} < ?"
+                        f"{keep_last} LIMIT ?)", (request.cutoff_ms, request.batch_rows)).rowcount
+                    conn.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                request.batches += 1
+                request.deleted[table] = request.deleted.get(table, 0) + max(0, deleted)
+                if deleted >= request.batch_rows:
+                    self._queue.put(request)  # more to delete: let queued writes go first
+                    return
+                request._tables.pop(0)
+            conn.execute("PRAGMA incremental_vacuum")
+            conn.execute("PRAGMA optimize")
+        except sqlite3.Error as exc:
+            request.error = f"{exc} ({type(exc).__name__})"
+            log.warning("history compaction failed: %s", request.error)
+        request.done.set()
+
     def _last_error_if_pending(self, liquidations: list[Row], gaps: list[Row]) -> str | None:
         return self._last_error if (liquidations or gaps) else None
 
@@ -412,7 +574,7 @@ class HistoryDb:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(item, _Flush):
+            if isinstance(item, _Flush | Compaction):
                 item.error = "the history writer stopped"
                 item.done.set()
 

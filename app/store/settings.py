@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     user_calendar_path: str | None = None
     window_geometry: str | None = None  # base64 QByteArray from saveGeometry()
     window_state: str | None = None  # base64 QByteArray from saveState()
+    # History older than this is deleted when the app is idle (live profile only; 1 day .. 10 years).
+    history_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):

@@ -28,6 +28,7 @@ from app.services.session import SessionView
 from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
+from app.ui.history_actions import HistoryActions
 from app.ui.key_import import open_key_import
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS, DockPane
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         import_key = QAction(self.tr("Import read-only API key…"), self)
         import_key.triggered.connect(lambda: open_key_import(self, self.session))
         file_menu.addAction(import_key)
+        self.history_actions = HistoryActions(self, self.session, file_menu, self.post_message)
         diagnostics = QAction(self.tr("Copy diagnostics"), self)
         diagnostics.triggered.connect(self.copy_diagnostics)
         file_menu.addAction(diagnostics)

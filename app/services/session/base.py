@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +20,14 @@ from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
 from app.core.venues import registry
 from app.feeds.sink import FeedSink
+from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
 from app.services.engine import Engine
+from app.services.export import ExportResult, ExportUnavailable, export_csv_async
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.positions import PositionService
+from app.services.recorder import FeedRecording
 from app.services.runtime import (
     DEFAULT_VENUES,
     FeedRuntime,
@@ -33,7 +37,8 @@ from app.services.runtime import (
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord, summary_suffix
-from app.store.db import HistoryDb
+from app.store.db import HistoryDb, MacroReading
+from app.store.history_query import HistoryQuery
 from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
 
@@ -41,6 +46,14 @@ log = logging.getLogger(__name__)
 
 GAP_WRITE_INTERVAL_S = 1.0
 DOWNTIME_NOTICE_MS = 60_000
+REFILL_WINDOW_MS = 24 * 3_600_000
+"""A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
+REFILL_TAPE_ROWS = 5_000
+COMPACT_FIRST_DELAY_S = 120.0
+COMPACT_EVERY_S = 6 * 3600.0
+COMPACT_IDLE_PENDING_ROWS = 1_000
+"""Retention runs when the writer has fewer rows than this waiting (not in the middle of a burst)."""
+COMPACT_BATCH_ROWS = 2_000
 """A restart after at least this long tells the user the closed span is a gap (shorter: only recorded)."""
 
 
@@ -96,6 +109,8 @@ class Session:
         self._last_position_write: asyncio.Task[None] | None = None
         self._mark_symbol_cache: dict[str, frozenset[str]] = {}
         self._gap_task: asyncio.Task[None] | None = None
+        self._compact_task: asyncio.Task[None] | None = None
+        self.recording: FeedRecording | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
         self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
@@ -217,6 +232,8 @@ class Session:
             self.positions.accounts.update({account.key: account for account in accounts})
             for position in positions:
                 self.positions.add(position)
+        if not self.demo:
+            await self.refill_from_history()
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -237,10 +254,14 @@ class Session:
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
         self._gap_task = asyncio.ensure_future(self._write_gaps_every_second())
+        if not self.demo and self.history is not None:
+            self._compact_task = asyncio.ensure_future(self._compact_when_idle())
         await self._load_macro()
 
     async def stop(self) -> None:
         """Feeds first, then one last drain (nothing received is lost), then the history and settings."""
+        if self.recording is not None:
+            await self.stop_recording()
         await self._lag_monitor.stop()
         self.shutdown_steps.append("lag monitor")
         runtime = self.runtime
@@ -256,6 +277,8 @@ class Session:
         self.shutdown_steps.append("drain")
         if self._gap_task is not None:
             self._gap_task.cancel()
+        if self._compact_task is not None:
+            self._compact_task.cancel()
         if runtime is not None and self.history is not None:
             for gap in runtime.closed_gaps(settled=False) + runtime.open_gaps(self.clock.now_ms()):
                 self.history.write_gap(*gap)
@@ -326,6 +349,134 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def refill_from_history(self, window_ms: int = REFILL_WINDOW_MS) -> int:
+        """Before the feeds start: the last `window_ms` of stored liquidations into the tapes and the
+        session totals (marked "from history" with the span's gaps), read off the loop thread.
+        Returns the rows put in the tapes."""
+        history = self.history
+        if history is None:
+            return 0
+        now = self.clock.now_ms()
+        start = now - window_ms
+
+        def load() -> tuple[list, list, int]:  # type: ignore[type-arg]
+            return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
+                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)))
+
+        try:
+            rows, totals, gaps = await asyncio.to_thread(load)
+        except Exception as error:  # a damaged file: run without the refill, say so
+            log.warning("history refill failed: %s", error)
+            self.messages.post(f"History could not be read back: {error}", notice="history")
+            return 0
+        if not rows and not totals:
+            return 0
+        downtime = 1 if self._downtime is not None and self._downtime[1] > start else 0
+        oldest = await asyncio.to_thread(history.oldest_ms)
+        since = max(start, oldest if oldest is not None else start)
+        self.engine.refill(rows, totals, since, gaps + downtime)
+        count = sum(t.count for t in totals)
+        text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
+                f"({gaps + downtime} gaps recorded in that span)")
+        log.info(text)
+        self.messages.post(text, 15_000)
+        return len(rows)
+
+    def record_alert(self, alert: Alert) -> None:
+        """An alert the user was shown, kept in the history beside the liquidations (live only)."""
+        if self.history is not None and not self.demo:
+            self.history.write_alert(alert.market_ms, alert.key, alert.level, alert.title, alert.body)
+
+    def alert_log(self) -> AlertHistoryNotifier:
+        """A Notifier for the window's dispatcher: each alert delivered is stored."""
+        return AlertHistoryNotifier(self.record_alert)
+
+    def _record_macro_readings(self, macro: MacroService) -> None:
+        """The JGB closes the strip shows, stored once per (tenor, MOF date) (live only)."""
+        if self.history is None or self.demo:
+            return
+        now = self.clock.now_ms()
+        for reading in macro.readings(now):
+            if reading.data_date is None or reading.level is None or reading.level != reading.level:
+                continue
+            self.history.write_macro_reading(MacroReading(now, reading.tenor, reading.data_date.isoformat(),
+                                                          reading.level, reading.change_bp, macro.source))
+
+    async def _compact_when_idle(self) -> None:
+        """Retention: rows older than `history_retention_days` are deleted in small batches by the
+        writer thread when it is idle, then free pages are handed back; first a while after start,
+        then every few hours."""
+        await asyncio.sleep(COMPACT_FIRST_DELAY_S)
+        while True:
+            history = self.history
+            if history is None:
+                return
+            if history.status().pending_rows < COMPACT_IDLE_PENDING_ROWS:
+                await self.compact_history()
+                await asyncio.sleep(COMPACT_EVERY_S)
+            else:
+                await asyncio.sleep(60.0)
+
+    async def compact_history(self) -> dict[str, int]:
+        """Delete history older than the retention setting now (off the loop thread); rows deleted per table."""
+        if self.history is None:
+            return {}
+        days = self.store.current.history_retention_days
+        cutoff = self.clock.now_ms() - days * 86_400_000
+        request = self.history.compact(cutoff, COMPACT_BATCH_ROWS)
+        await asyncio.to_thread(request.wait)
+        deleted = {table: n for table, n in request.deleted.items() if n}
+        if request.error is not None:
+            log.warning("history retention failed: %s", request.error)
+        elif deleted:
+            log.info("history retention (%d days): deleted %s", days, deleted)
+        return deleted
+
+    # --- recording and export (the window's File menu) ----------------------------------------------
+
+    def start_recording(self, path: str) -> str | None:
+        """Record the public connections' raw frames to `path` beside the app's own; None when started,
+        else why not."""
+        if self.recording is not None:
+            return "Already recording"
+        if self.runtime is None:
+            return "The feeds have not started yet"
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        try:
+            self.recording = FeedRecording(path, list(self.runtime.specs), {
+                "scenario": f"recorded {started}", "source": "replay" if self.demo else "live",
+                "venues": list(self.venues), "recorded_by": "Cascade (File → Record feeds)",
+                "synthetic": self.demo})
+        except OSError as error:
+            return f"Cannot record to {path}: {error.strerror or error}"
+        self.recording.start()
+        log.info("recording feeds to %s", path)
+        return None
+
+    def recording_status(self) -> str | None:
+        return self.recording.progress_text() if self.recording is not None else None
+
+    async def stop_recording(self) -> str:
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return "Not recording"
+        recorder = await recording.stop()
+        text = (f"Recording saved: {recorder.path.name}, {recorder.frames:,} frames, "
+                f"{recorder.size_bytes() / 1e6:.2f} MB, {recorder.elapsed_s():.0f} s")
+        log.info(text)
+        return text
+
+    async def export_csv(self, out: str, query: HistoryQuery | None = None, *, alerts: bool = False,
+                         progress: Callable[[int, int], None] | None = None,
+                         cancel: threading.Event | None = None) -> ExportResult:
+        """Stored liquidations (or alerts) as CSV, off the loop thread. The demo has nothing of the
+        user's to export (ExportUnavailable)."""
+        if self.demo or self.history is None or self.history.path is None:
+            raise ExportUnavailable("The replay's synthetic events are never exported; run Cascade live.")
+        await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
+        return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
+                                      cancel=cancel)
+
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
 
@@ -371,6 +522,7 @@ class Session:
     def _replace_macro(self, macro: MacroService) -> None:
         self.macro = macro
         self.macro_version += 1
+        self._record_macro_readings(macro)
 
     async def _load_macro(self) -> None:
         """The JGB history and calendar parse off the event loop (~0.2 s)."""

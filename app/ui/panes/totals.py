@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from app.core.formatting import compact_usd
+from app.core.formatting import compact_usd, format_clock
 from app.core.macro.calendar import countdown_text
 from app.services.engine import SideTotals
 from app.services.snapshot import Snapshot
@@ -30,8 +30,10 @@ class TotalsPane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.note = QLabel(self.tr("Seen since start, from public feeds, over the time each venue was observed "
-                                   "(disconnections excluded). Sampled and partial feeds undercount."))
+        self._note_text = self.tr("Seen since start, from public feeds, over the time each venue was observed "
+                                  "(disconnections excluded). Sampled and partial feeds undercount.")
+        self._history_since: int | None = None
+        self.note = QLabel(self._note_text)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
@@ -42,6 +44,12 @@ class TotalsPane(QWidget):
 
     def refresh(self, snapshot: Snapshot) -> None:
         self.show_totals(snapshot.totals, snapshot.observed_ms)
+        if snapshot.history_since_ms != self._history_since:
+            self._history_since = snapshot.history_since_ms
+            self.note.setText(self._note_text if snapshot.history_since_ms is None else self.tr(
+                "Since {since} (from history: {gaps} gaps recorded, Cascade not running included), then live. "
+                "Public feeds only; sampled and partial feeds undercount.").format(
+                    since=format_clock(snapshot.history_since_ms, with_date=True), gaps=snapshot.history_gaps))
 
     def show_totals(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
