@@ -7,11 +7,12 @@ import logging
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 
 from app.core.formatting import format_clock
 from app.services.alerts import Alert
 from app.services.desktop_notify import FreedesktopNotifier
+from app.ui.panes.notices import NoticesPane
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 class InAppNotifier:
     """The banner across the window (for `shown_ms` of wall time) plus the alert log list."""
 
-    def __init__(self, banner: QLabel, alert_log: QListWidget, shown_ms: int = 20_000) -> None:
+    def __init__(self, banner: QLabel, alert_log: NoticesPane, shown_ms: int = 20_000) -> None:
         self._banner = banner
         self._log = alert_log
         self._hide = QTimer(banner)
@@ -31,7 +32,7 @@ class InAppNotifier:
         self._banner.setText(f"⚠ {alert.title} — {alert.body}")
         self._banner.show()
         self._hide.start()
-        self._log.insertItem(0, f"{format_clock(alert.market_ms)}  ALERT  {alert.title}: {alert.body}")
+        self._log.add_line(f"{format_clock(alert.market_ms)}  ALERT  {alert.title}: {alert.body}")
 
 
 class DesktopNotifier:

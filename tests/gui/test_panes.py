@@ -56,3 +56,15 @@ def test_a_venue_without_a_liquidation_feed_has_no_totals_row_and_says_so_in_the
     assert silent.display_name not in names and loud.display_name in names
     text = venue_status_text(VenueRecord(silent.name, "live", 1.0, "partial", liquidation_note=silent.liquidation_note))
     assert "no liquidation feed" in text and "partial" not in text
+
+
+def test_an_alert_replaces_the_notices_placeholder(qtbot) -> None:
+    from app.services.alerts import Alert
+    from app.ui.panes.notices import EMPTY_TEXT
+
+    sink = FeedSink()
+    window = MainWindow(StubSession(sink, [NOW], {"binance": "sampled"}))
+    qtbot.addWidget(window)
+    window.alerts.dispatch(Alert("k", "Position near liquidation", "7.01 % from liquidation", "warning", NOW))
+    texts = [window.notices.item(i).text() for i in range(window.notices.count())]
+    assert EMPTY_TEXT not in texts and any("Position near liquidation" in t for t in texts)

@@ -24,11 +24,15 @@ class NoticesPane(QListWidget):
         self.addItem(self._empty)
 
     def refresh(self, snapshot: Snapshot) -> None:
-        if snapshot.notices and self._empty is not None:
-            self.takeItem(self.row(self._empty))
-            self._empty = None
         for notice in snapshot.notices:
             who = f"{venue_name(notice.venue)}  " if notice.venue else ""  # "" = the app's own condition
-            self.insertItem(0, f"{format_clock(notice.market_ms)}  {who}{notice.code}: {notice.text}")
+            self.add_line(f"{format_clock(notice.market_ms)}  {who}{notice.code}: {notice.text}")
+
+    def add_line(self, text: str) -> None:
+        """Newest first; notices and in-app alerts both come through here, so the placeholder goes."""
+        if self._empty is not None:
+            self.takeItem(self.row(self._empty))
+            self._empty = None
+        self.insertItem(0, text)
         while self.count() > MAX_NOTICES:
             self.takeItem(self.count() - 1)
