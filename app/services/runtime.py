@@ -5,7 +5,7 @@ headless tools use it directly."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from app.core.instruments import Instruments, load_bundled
@@ -30,6 +30,13 @@ def demo_recording() -> Path:
     return resource_path("scenarios", f"{DEMO_SCENARIO}.jsonl.gz")
 
 
+def recorded_venues(streams: Iterable[str]) -> tuple[str, ...]:
+    """The registered venues (in registry order) with at least one of `streams`: a recording connects
+    only what it carries, whatever else is registered."""
+    wanted = set(streams)
+    return tuple(v.name for v in registry.VENUES if wanted.intersection(v.streams))
+
+
 def venue_completeness(venues: tuple[str, ...]) -> dict[str, str]:
     return {venue: registry.by_name(venue).completeness for venue in venues}
 
@@ -40,16 +47,19 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 
 
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
-                     liquidation_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
+                     liquidation_symbols: dict[str, list[str]] | None = None,
+                     streams: Collection[str] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
     `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
-    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed."""
+    the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed.
+    `streams` (a replay's): only those connections, never a venue's live default for the others."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
         marks = majors.symbols(venue)
         request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks)
-        specs.extend(registry.by_name(venue).connect(request))
+        specs.extend(spec for spec in registry.by_name(venue).connect(request)
+                     if streams is None or spec.stream in streams)
     return specs
 
 
@@ -63,13 +73,14 @@ class FeedRuntime:
         instruments: Instruments | None = None,
         sink: FeedSink | None = None,
         liquidation_symbols: dict[str, list[str]] | None = None,
+        streams: Collection[str] | None = None,
     ) -> None:
         self.clock = clock
         self.venues = venues
         self.timing = timing or Timing()
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
-        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols)
+        self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, streams)
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
         self._gaps_reported = [0] * len(self.statuses)

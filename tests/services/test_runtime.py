@@ -10,7 +10,7 @@ from app.core.timing import Timing
 from app.replay.server import ReplayServer
 from app.services.clock import MarketClock
 from app.services.engine import Engine
-from app.services.runtime import FeedRuntime, demo_recording
+from app.services.runtime import FeedRuntime, demo_recording, recorded_venues
 
 
 async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +26,8 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
     server = ReplayServer(demo_recording(), speed=40, timing=timing)
     await server.start()
     clock = MarketClock(server.market_ms, label="replay")
-    runtime = FeedRuntime(clock=clock, endpoints=server.endpoints(), timing=timing)
+    runtime = FeedRuntime(clock=clock, endpoints=server.endpoints(), timing=timing,
+                          venues=recorded_venues(server.streams), streams=server.streams)
     written: list[int] = []
     engine = Engine(runtime.sink, clock, history_writer=lambda batch: written.append(len(batch)))
     tape = engine.add_tape(Tape(max_rows=100))
@@ -66,7 +67,8 @@ async def test_dead_endpoints_show_offline_and_keep_retrying() -> None:
         port = probe.getsockname()[1]
     dead = {stream: f"ws://127.0.0.1:{port}/{stream}"
             for stream in ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")}
-    runtime = FeedRuntime(clock=MarketClock.live(), endpoints=dead, timing=Timing(scale=60))
+    runtime = FeedRuntime(clock=MarketClock.live(), endpoints=dead, timing=Timing(scale=60),
+                          venues=recorded_venues(dead), streams=dead)
     runtime.start()
     try:
         await _wait_for(lambda: all(v.state == "offline" for v in runtime.venue_records()))

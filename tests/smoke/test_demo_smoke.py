@@ -44,21 +44,24 @@ def test_live_mode_with_dead_endpoints_shows_offline_and_exits_cleanly(isolated_
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    streams = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public")
+    from app.core.venues import registry
+
+    # Every registered venue's streams and REST, so live mode contacts nothing but this dead port.
+    streams = [stream for venue in registry.VENUES for stream in venue.streams]
     settings_dir = isolated_home / ".config" / "Cascade" / "default"
     settings_dir.mkdir(parents=True, exist_ok=True)
     (settings_dir / "settings.json").write_text(json.dumps(
         {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
-                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in ("binance", "bybit", "okx")},
+                                     **{f"{v}/rest": f"http://127.0.0.1:{port}" for v in registry.names()},
                                      "mof/rest": f"http://127.0.0.1:{port}/"},
          }))
     result = run_cascade("--exit-after", "3")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "liquidations shown binance=0 bybit=0 okx=0" in result.stdout
     from app.services.runtime import DEFAULT_VENUES
 
     # The prefix scripts read is unchanged; the suffix says the zeros are not a quiet market.
-    assert f"okx=0 (unreachable: {', '.join(DEFAULT_VENUES)})\n" in result.stdout
+    zeros = " ".join(f"{venue}=0" for venue in DEFAULT_VENUES)
+    assert f"liquidations shown {zeros} (unreachable: {', '.join(DEFAULT_VENUES)})\n" in result.stdout
     log = (isolated_home / ".local" / "state" / "Cascade" / "log" / "default" / "cascade.log").read_text()
     assert "connect failed" in log
     assert "snapshot used for binance" in log  # the instrument lists fell back to the bundled snapshot

@@ -1,13 +1,15 @@
 """The venues Cascade connects to, in display order: the one list everything else reads (runtime,
 instrument metadata, the replay server, the UI). A venue is added by writing its module and naming its
-descriptor here. Lookups read VENUES on every call (three entries), so a test can extend it."""
+descriptor here. Lookups read VENUES on every call (a handful of entries), so a test can extend it."""
 
 from __future__ import annotations
 
-from app.core.venues import binance, bybit, okx
+from app.core.venues import binance, bitget, bybit, okx
 from app.core.venues.descriptor import VenueDescriptor
 
-VENUES: tuple[VenueDescriptor, ...] = (binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR)
+VENUES: tuple[VenueDescriptor, ...] = (
+    binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, bitget.DESCRIPTOR,
+)
 
 
 def names() -> tuple[str, ...]:

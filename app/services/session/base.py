@@ -69,6 +69,8 @@ class Session:
         self.store = SettingsStore(settings, store_path)  # no path: the demo's store never writes
         self.clock = clock
         self.venues = list(DEFAULT_VENUES)
+        self.streams: tuple[str, ...] | None = None
+        """Only these connections (a replay's recorded streams); None: every venue's."""
         self.completeness = venue_completeness(DEFAULT_VENUES)
         self.instruments: Instruments = load_bundled()
         self.sink = FeedSink()
@@ -165,7 +167,8 @@ class Session:
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, instruments=self.instruments,
-                                   sink=self.sink, liquidation_symbols=symbols)
+                                   sink=self.sink, liquidation_symbols=symbols,
+                                   venues=tuple(self.venues), streams=self.streams)
         self._record_downtime()
         self.runtime.start()
         self._lag_monitor.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.services.clock import MarketClock
-from app.services.runtime import DEMO_SCENARIO, demo_recording
+from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
 from app.store.settings import Settings
 
@@ -20,11 +20,17 @@ class DemoSession(Session):
         from app.replay.server import ReplayServer
 
         self.server = ReplayServer(demo_recording(), speed=speed)
-        scenario_start = int(read_meta(demo_recording())["start_ms"])
+        meta = read_meta(demo_recording())
+        scenario_start = int(meta["start_ms"])
         # Scenario time; it stands at the scenario's start until the replay has loaded.
         server = self.server
         clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
         super().__init__(Settings(), None, clock)
+        # The recording's streams, not every registered venue: a venue the scenario does not carry would
+        # otherwise connect to its live default (and show as unreachable in the closing line).
+        self.streams = tuple(meta.get("streams") or ())
+        self.venues = list(recorded_venues(self.streams))
+        self.completeness = venue_completeness(tuple(self.venues))
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
 

@@ -1,5 +1,6 @@
-"""The recorded sample messages of resources/docs/feeds.md §11 for Binance, Bybit and OKX, verbatim, plus the Bybit
-acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled with plausible ticker fields)."""
+"""The recorded sample messages of resources/docs/feeds.md §11 for Binance, Bybit, OKX and the newer
+venues, verbatim, plus the Bybit acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled
+with plausible ticker fields)."""
 
 BINANCE_OFFICIAL = '{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}'  # noqa: E501
 BINANCE_BARTER = '{"e":"forceOrder","E":1665523974222,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.009","p":"18917.15","ap":"18990.00","X":"FILLED","l":"0.009","z":"0.009","T":1665523974217}}'  # noqa: E501
@@ -25,6 +26,10 @@ OKX_THIRD_PARTY_LONG = '{"arg":{"channel":"liquidation-orders","instType":"SWAP"
 OKX_THIRD_PARTY_SHORT = '{"data":[{"instId":"BTC-USDT-SWAP","details":[{"bkPx":"100000","sz":"3","side":"buy","posSide":"short","ts":"1723892524781"}]}]}'  # noqa: E501
 OKX_MARK = '{"arg":{"channel":"mark-price","instId":"LTC-USD-190628"},"data":[{"instType":"FUTURES","instId":"LTC-USD-190628","markPx":"0.1","ts":"1597026383085"}]}'  # noqa: E501
 
+BITGET_OFFICIAL = '{"data":[{"symbol":"BTCUSDT","side":"buy","price":"89000","amount":"37.722858","ts":"1736371332162"}],"arg":{"instType":"usdt-futures","topic":"liquidation"},"action":"update","ts":1736371332162}'  # noqa: E501
+BITGET_THIRD_PARTY_SHORT = '{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[{"symbol":"BTCUSDT","price":"99","amount":"5","side":"sell","ts":"1002"}]}'  # noqa: E501
+BITGET_THIRD_PARTY_NUMERIC_TS = '{"arg":{"topic":"liquidation"},"ts":1791500000000,"data":[{"symbol":"BTCUSDT","side":"buy","price":"60000","amount":"150000","ts":1791500000000}]}'  # noqa: E501
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -32,4 +37,5 @@ VALID_FRAMES = {
         BYBIT_PONG, BYBIT_SUBSCRIBED,
     ],
     "okx": [OKX_OFFICIAL, OKX_THIRD_PARTY_LONG, OKX_THIRD_PARTY_SHORT, OKX_MARK],
+    "bitget": [BITGET_OFFICIAL, BITGET_THIRD_PARTY_SHORT, BITGET_THIRD_PARTY_NUMERIC_TS, "pong"],
 }  # fmt: skip

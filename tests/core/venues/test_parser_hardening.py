@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import BadFrame
-from app.core.venues import binance, bybit, okx
+from app.core.venues import binance, bitget, bybit, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
@@ -14,6 +14,7 @@ PARSERS = {
     "binance": (binance.parse, BinanceState),
     "bybit": (bybit.parse, lambda: BybitState("linear")),
     "okx": (okx.parse, lambda: None),
+    "bitget": (bitget.parse, lambda: None),
 }
 # The nesting sits where each decoder has to descend into it (raised RecursionError before).
 DEEP_FRAMES = {
@@ -22,6 +23,7 @@ DEEP_FRAMES = {
     "bybit": ['{"topic":"tickers.BTCUSDT","type":"snapshot","ts":1,"data":' + DEEP + "}",
               '{"topic":"allLiquidation.BTCUSDT","ts":1,"data":[' + DEEP + "]}"],
     "okx": ['{"arg":{"channel":"liquidation-orders"},"data":[{"x":' + DEEP + "}]}", '{"x":' + "[" * 100_000 + "}"],
+    "bitget": ['{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[' + DEEP + "]}"],
 }
 
 

@@ -1,0 +1,115 @@
+"""Each newer venue's real connection spec against the replay server on 127.0.0.1 (timers ×60): it
+subscribes and receives, keeps the venue's heartbeat for 3 venue-minutes under the venue's own
+deadline, reconnects and resubscribes after a drop, and detects a stall."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.core.events import Liquidation
+from app.core.instruments import load_bundled
+from app.core.timing import Timing
+from app.core.venues import registry
+from app.core.venues.descriptor import ConnectRequest
+from app.feeds.client import run_connection
+from app.feeds.sink import FeedSink
+from app.feeds.status import ConnectionStatus
+from app.replay.recording import RecordingWriter
+from app.replay.server import ReplayServer
+from tests.feeds.conftest import SCALE, START_MS, wait_until
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def _bitget(n: int, ts: int) -> str:
+    row = {"symbol": "BTCUSDT", "side": "buy" if n % 2 else "sell", "price": "90000", "amount": f"{100 + n}",
+           "ts": str(ts)}
+    return json.dumps({"data": [row], "arg": {"instType": "usdt-futures", "topic": "liquidation"},
+                       "action": "update", "ts": ts})
+
+
+# venue -> (stream, one liquidation frame per n, distinct for every n)
+FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
+    "bitget": ("bitget/public", _bitget),
+}
+
+
+def _recording(path: Path, stream: str, frame: Callable[[int, int], str], count: int = 2_000,
+               every_ms: int = 10) -> Path:
+    with RecordingWriter(path, {"scenario": "test", "start_ms": START_MS, "streams": [stream]}) as writer:
+        for n in range(count):
+            offset = 50 + n * every_ms
+            writer.write(offset, stream, frame(n, START_MS + offset))
+    return path
+
+
+class Running:
+    def __init__(self, server: ReplayServer, spec, status: ConnectionStatus, sink: FeedSink) -> None:  # type: ignore[no-untyped-def]
+        self.server, self.spec, self.status, self.sink = server, spec, status, sink
+        self.liquidations: list[Liquidation] = []
+
+    def received(self) -> int:
+        self.liquidations.extend(self.sink.drain().liquidations)
+        return len(self.liquidations)
+
+
+@contextlib.asynccontextmanager
+async def running(venue: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    stream, frame = FRAMES[venue]
+    timing = Timing(SCALE)
+    server = ReplayServer(_recording(tmp_path / f"{venue}.jsonl.gz", stream, frame), timing=timing)
+    await server.start(autoplay=False)
+    descriptor = registry.by_name(venue)
+    specs = descriptor.connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    (spec,) = [s for s in specs if s.stream == stream]
+    sink = FeedSink()
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.state == "live" and server.clients(stream) == 1, what="first connect")
+        server.play()
+        yield Running(server, spec, status, sink)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
+
+
+@pytest.mark.parametrize("venue", sorted(FRAMES))
+async def test_subscribes_keeps_its_heartbeat_for_3_venue_minutes_and_reconnects_after_a_drop(
+    venue: str, tmp_path: Path
+) -> None:
+    async with running(venue, tmp_path) as run:
+        await wait_until(lambda: run.received() >= 20, what="liquidations after subscribing")
+        assert all(e.venue == venue for e in run.liquidations)
+        stream = run.spec.stream
+        began = run.server.timing.monotonic()
+        await asyncio.sleep(180.0 / SCALE)  # 3 venue-minutes, under the replay's real deadline for the venue
+        assert run.server.timing.monotonic() - began >= 180.0
+        assert run.status.reconnects == 0 and run.status.stalls == 0 and run.status.state == "live"
+        interval = run.spec.heartbeat_interval_s
+        if interval:  # the venue's own keepalive, counted by the server
+            assert run.server.heartbeats.get(stream, 0) >= int(180.0 / interval) - 1
+        assert run.server.drop(stream) == 1
+        await wait_until(lambda: run.status.reconnects == 1 and run.status.state == "live", what="reconnect")
+        before = run.received()
+        await wait_until(lambda: run.received() > before + 20, what="liquidations after resubscribing")
+        assert run.status.bad_frames == 0
+        assert len({e.id for e in run.liquidations}) == len(run.liquidations)
+
+
+@pytest.mark.parametrize("venue", sorted(FRAMES))
+async def test_a_stall_is_detected_and_the_client_reconnects(venue: str, tmp_path: Path) -> None:
+    async with running(venue, tmp_path) as run:
+        await wait_until(lambda: run.received() >= 10)
+        run.server.stall(run.spec.stream, run.spec.stall_after_s + 30.0)
+        await wait_until(lambda: run.status.stalls >= 1, what="stall detected")
+        assert "no traffic" in (run.status.last_stall or "")
+        await wait_until(lambda: run.status.reconnects >= 1 and run.status.state == "live", what="reconnect")
