@@ -34,9 +34,16 @@ def _bitget(n: int, ts: int) -> str:
                        "action": "update", "ts": ts})
 
 
+def _gate(n: int, ts: int) -> str:
+    row = {"price": "90000", "size": f"{-1 if n % 2 else 1}{n + 1}", "time": ts, "contract": "BTC_USDT"}
+    return json.dumps({"channel": "futures.public_liquidates", "event": "update", "time": ts // 1000,
+                       "time_ms": ts, "result": [row]})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
+    "gate": ("gate/usdt", _gate),
 }
 
 

@@ -16,13 +16,14 @@ from sample_frames import VALID_FRAMES
 
 from app.core.errors import BadFrame
 from app.core.events import Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
-from app.core.venues import binance, bitget, bybit, okx
+from app.core.venues import binance, bitget, bybit, gate, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
-PARSERS = {"binance": binance.parse, "bybit": bybit.parse, "okx": okx.parse, "bitget": bitget.parse}
+PARSERS = {"binance": binance.parse, "bybit": bybit.parse, "okx": okx.parse, "bitget": bitget.parse,
+           "gate": gate.parse}
 STATES = {"binance": BinanceState, "bybit": lambda: BybitState("linear"), "okx": lambda: None,
-          "bitget": lambda: None}
+          "bitget": lambda: None, "gate": lambda: None}
 EVENTS = (Liquidation, MarkPrice, OpenInterest, VenueNotice, Unconvertible)
 REAL = [(venue, json.loads(frame)) for venue, frames in VALID_FRAMES.items() for frame in frames
         if frame.lstrip().startswith(("{", "["))]

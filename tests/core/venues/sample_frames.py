@@ -30,6 +30,10 @@ BITGET_OFFICIAL = '{"data":[{"symbol":"BTCUSDT","side":"buy","price":"89000","am
 BITGET_THIRD_PARTY_SHORT = '{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[{"symbol":"BTCUSDT","price":"99","amount":"5","side":"sell","ts":"1002"}]}'  # noqa: E501
 BITGET_THIRD_PARTY_NUMERIC_TS = '{"arg":{"topic":"liquidation"},"ts":1791500000000,"data":[{"symbol":"BTCUSDT","side":"buy","price":"60000","amount":"150000","ts":1791500000000}]}'  # noqa: E501
 
+GATE_OLD = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":"-124.5","time":1541486601,"contract":"BTC_USDT"}]}'  # noqa: E501
+GATE_AGGREGATED = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":"-124.5","time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":"-10.5","time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
+GATE_INTEGER_SIZE = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":-124,"time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":-10,"time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -38,4 +42,5 @@ VALID_FRAMES = {
     ],
     "okx": [OKX_OFFICIAL, OKX_THIRD_PARTY_LONG, OKX_THIRD_PARTY_SHORT, OKX_MARK],
     "bitget": [BITGET_OFFICIAL, BITGET_THIRD_PARTY_SHORT, BITGET_THIRD_PARTY_NUMERIC_TS, "pong"],
+    "gate": [GATE_OLD, GATE_AGGREGATED, GATE_INTEGER_SIZE],
 }  # fmt: skip

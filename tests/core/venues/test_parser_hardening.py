@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import BadFrame
-from app.core.venues import binance, bitget, bybit, okx
+from app.core.venues import binance, bitget, bybit, gate, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
@@ -15,6 +15,7 @@ PARSERS = {
     "bybit": (bybit.parse, lambda: BybitState("linear")),
     "okx": (okx.parse, lambda: None),
     "bitget": (bitget.parse, lambda: None),
+    "gate": (gate.parse, lambda: None),
 }
 # The nesting sits where each decoder has to descend into it (raised RecursionError before).
 DEEP_FRAMES = {
@@ -24,6 +25,7 @@ DEEP_FRAMES = {
               '{"topic":"allLiquidation.BTCUSDT","ts":1,"data":[' + DEEP + "]}"],
     "okx": ['{"arg":{"channel":"liquidation-orders"},"data":[{"x":' + DEEP + "}]}", '{"x":' + "[" * 100_000 + "}"],
     "bitget": ['{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[' + DEEP + "]}"],
+    "gate": ['{"channel":"futures.public_liquidates","event":"update","result":[' + DEEP + "]}"],
 }
 
 
