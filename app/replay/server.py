@@ -135,6 +135,10 @@ class ReplayServer:
             max_queue=None,
         )
         self._tasks.append(asyncio.create_task(self._enforce_heartbeats(), name="replay heartbeats"))
+        probe_intervals = [v.replay.probe_interval_s for v in registry.VENUES
+                           if v.replay.probe is not None and v.replay.probe_interval_s]
+        if probe_intervals:
+            self._tasks.append(asyncio.create_task(self._probe(min(probe_intervals)), name="replay probes"))
         if autoplay:
             self.play()
 
@@ -368,6 +372,25 @@ class ReplayServer:
                     log.info("replay: %s sent no heartbeat for %.0f s: disconnecting", client.conn_id, deadline)
                     client.last_heartbeat = now  # abort once
                     client.ws.transport.abort()
+
+
+    async def _probe(self, period: float) -> None:
+        """Send each client its venue's unasked probe (Deribit's heartbeat test request) on the venue's
+        own schedule, checked every `period` (the shortest probe interval)."""
+        due: dict[str, float] = {}
+        while True:
+            await self.timing.sleep(period)
+            now = self.timing.monotonic()
+            for client in _all(self._clients.values()):
+                rules = client.descriptor.replay if client.descriptor is not None else None
+                if rules is None or rules.probe is None or not rules.probe_interval_s:
+                    continue
+                if now < due.setdefault(client.conn_id, now + rules.probe_interval_s - period):
+                    continue
+                message = rules.probe(client)
+                if message is not None:
+                    due[client.conn_id] = now + rules.probe_interval_s
+                    await self._reply(client, message)
 
 
 def _all(groups: Iterable[set[_Client]]) -> list[_Client]:

@@ -40,10 +40,19 @@ def _gate(n: int, ts: int) -> str:
                        "time_ms": ts, "result": [row]})
 
 
+def _deribit(n: int, ts: int) -> str:
+    flag = ("M", "T", "MT")[n % 3]
+    row = {"trade_id": str(n), "instrument_name": "BTC-PERPETUAL", "timestamp": ts, "direction": "sell",
+           "price": 90000.0, "amount": 10.0 * (n + 1), "trade_seq": n, "liquidation": flag}
+    return json.dumps({"params": {"data": [row], "channel": "trades.future.BTC.100ms"}, "method": "subscription",
+                       "jsonrpc": "2.0"})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
     "gate": ("gate/usdt", _gate),
+    "deribit": ("deribit/public", _deribit),
 }
 
 
@@ -101,8 +110,8 @@ async def test_subscribes_keeps_its_heartbeat_for_3_venue_minutes_and_reconnects
         await asyncio.sleep(180.0 / SCALE)  # 3 venue-minutes, under the replay's real deadline for the venue
         assert run.server.timing.monotonic() - began >= 180.0
         assert run.status.reconnects == 0 and run.status.stalls == 0 and run.status.state == "live"
-        interval = run.spec.heartbeat_interval_s
-        if interval:  # the venue's own keepalive, counted by the server
+        interval = run.spec.heartbeat_interval_s or registry.by_name(venue).replay.probe_interval_s
+        if interval:  # the venue's keepalive (our ping, or our answer to its test request), counted by the server
             assert run.server.heartbeats.get(stream, 0) >= int(180.0 / interval) - 1
         assert run.server.drop(stream) == 1
         await wait_until(lambda: run.status.reconnects == 1 and run.status.state == "live", what="reconnect")
@@ -120,3 +129,24 @@ async def test_a_stall_is_detected_and_the_client_reconnects(venue: str, tmp_pat
         await wait_until(lambda: run.status.stalls >= 1, what="stall detected")
         assert "no traffic" in (run.status.last_stall or "")
         await wait_until(lambda: run.status.reconnects >= 1 and run.status.state == "live", what="reconnect")
+
+
+async def test_deribit_cuts_a_client_that_does_not_answer_its_test_requests(tmp_path: Path) -> None:
+    import msgspec
+
+    stream, frame = FRAMES["deribit"]
+    timing = Timing(SCALE)
+    server = ReplayServer(_recording(tmp_path / "d.jsonl.gz", stream, frame), timing=timing)
+    await server.start()
+    (spec,) = registry.by_name("deribit").connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    spec = msgspec.structs.replace(spec, reply=None, stall_after_s=600.0)  # deaf, and never leaving on its own
+    status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(spec, FeedSink(), status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.reconnects >= 1, timeout=5.0, what="cut for unanswered test requests")
+        assert status.stalls == 0  # the venue's cut, not our watchdog
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()

@@ -76,12 +76,15 @@ class ReplayRules:
     belongs to (None: every client of the stream gets it); `url_topics(path)` what the connect URL
     already subscribes; `answer(peer, message)` the venue's replies (acks, pongs, error acks) to a
     client message, updating `peer.topics`; a client without a heartbeat for `heartbeat_deadline_s`
-    is cut off (None: never)."""
+    is cut off (None: never). `probe(peer)`, every `probe_interval_s`: a message the venue itself sends
+    a client unasked (Deribit's `test_request`, once the client set up heartbeats), or None."""
 
     topic: Callable[[str], str | None]
     answer: Callable[[ReplayPeer, str | bytes], list[Any]]
     heartbeat_deadline_s: float | None = None
     url_topics: Callable[[str], Iterable[str]] = lambda path: ()
+    probe: Callable[[ReplayPeer], Any | None] | None = None
+    probe_interval_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

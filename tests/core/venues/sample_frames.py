@@ -34,6 +34,19 @@ GATE_OLD = '{"channel":"futures.public_liquidates","event":"update","time":15415
 GATE_AGGREGATED = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":"-124.5","time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":"-10.5","time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
 GATE_INTEGER_SIZE = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":-124,"time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":-10,"time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
 
+DERIBIT_ENVELOPE = '{"params":{"data":[{"trade_seq":933,"trade_id":"9178","timestamp":1550736299753,"tick_direction":3,"price":3948.69,"instrument_name":"BTC-PERPETUAL","index_price":3930.73,"direction":"sell","amount":10}],"channel":"trades.BTC-PERPETUAL.raw"},"method":"subscription","jsonrpc":"2.0"}'  # noqa: E501
+DERIBIT_LIQUIDATION_ROW = '{"trade_id":"789012","instrument_name":"BTC-PERPETUAL","timestamp":1703001600000,"direction":"sell","price":43400.0,"amount":10.0,"trade_seq":200,"liquidation":"M","mark_price":43401.0,"index_price":43399.0}'  # noqa: E501
+DERIBIT_ROW_WITHOUT_NAME = '{"direction":"sell","price":50002.0,"amount":0.5,"trade_id":"t2","timestamp":1700000000002,"liquidation":"M","tick_direction":1,"mark_price":50001.5,"index_price":50010.0}'  # noqa: E501
+
+
+def deribit_trades(*rows: str, channel: str = "trades.future.BTC.100ms") -> str:
+    """Rows in the §11 notification envelope (the recorded row fixtures come without one)."""
+    return '{"params":{"data":[' + ",".join(rows) + '],"channel":"' + channel + '"},"method":"subscription","jsonrpc":"2.0"}'  # noqa: E501
+
+
+DERIBIT_LIQUIDATION = deribit_trades(DERIBIT_LIQUIDATION_ROW)
+DERIBIT_TEST_REQUEST = '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}'
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -43,4 +56,6 @@ VALID_FRAMES = {
     "okx": [OKX_OFFICIAL, OKX_THIRD_PARTY_LONG, OKX_THIRD_PARTY_SHORT, OKX_MARK],
     "bitget": [BITGET_OFFICIAL, BITGET_THIRD_PARTY_SHORT, BITGET_THIRD_PARTY_NUMERIC_TS, "pong"],
     "gate": [GATE_OLD, GATE_AGGREGATED, GATE_INTEGER_SIZE],
+    "deribit": [DERIBIT_ENVELOPE, DERIBIT_LIQUIDATION, DERIBIT_TEST_REQUEST,
+                deribit_trades(DERIBIT_LIQUIDATION_ROW.replace('"M"', '"MT"'))],
 }  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import BadFrame
-from app.core.venues import binance, bitget, bybit, gate, okx
+from app.core.venues import binance, bitget, bybit, deribit, gate, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
@@ -16,6 +16,7 @@ PARSERS = {
     "okx": (okx.parse, lambda: None),
     "bitget": (bitget.parse, lambda: None),
     "gate": (gate.parse, lambda: None),
+    "deribit": (deribit.parse, lambda: None),
 }
 # The nesting sits where each decoder has to descend into it (raised RecursionError before).
 DEEP_FRAMES = {
@@ -26,6 +27,7 @@ DEEP_FRAMES = {
     "okx": ['{"arg":{"channel":"liquidation-orders"},"data":[{"x":' + DEEP + "}]}", '{"x":' + "[" * 100_000 + "}"],
     "bitget": ['{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[' + DEEP + "]}"],
     "gate": ['{"channel":"futures.public_liquidates","event":"update","result":[' + DEEP + "]}"],
+    "deribit": ['{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[' + DEEP + "]}}"],
 }
 
 

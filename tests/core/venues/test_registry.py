@@ -29,7 +29,7 @@ class Peer:
         return pending > 0
 
 
-NO_REST_LISTING = {"bitget"}
+NO_REST_LISTING = {"bitget", "deribit"}
 
 
 def test_names_are_unique_and_lookups_agree() -> None:
@@ -74,8 +74,13 @@ def test_connections_follow_the_descriptor(venue: VenueDescriptor) -> None:
 def test_heartbeat_rules_fit_the_replay_deadline(venue: VenueDescriptor) -> None:
     rules, deadline = venue.rules, venue.replay.heartbeat_deadline_s
     assert (rules.heartbeat is None) == (rules.heartbeat_interval_s is None)
-    if deadline is not None:  # a venue that cuts silent clients must be pinged well within its deadline
+    if deadline is not None and venue.replay.probe is None:
+        # a venue that cuts silent clients must be pinged well within its deadline
         assert rules.heartbeat is not None and rules.heartbeat_interval_s < deadline
+    elif deadline is not None:  # the venue asks (Deribit's test request) and the spec's reply answers
+        assert venue.replay.probe_interval_s is not None and venue.replay.probe_interval_s < deadline
+        assert all(spec.reply is not None for spec in venue.connect(ConnectRequest(None, load_bundled(), None, [])))
+        assert rules.stall_after_s > venue.replay.probe_interval_s
     assert rules.stall_after_s > (rules.heartbeat_interval_s or 0.0)
 
 
@@ -158,3 +163,20 @@ def test_gate_replay_answers() -> None:
     assert replay.topic('{"channel":"futures.public_liquidates","event":"update","result":[]}') == \
         "futures.public_liquidates"
     assert replay.heartbeat_deadline_s is None
+
+
+def test_deribit_replay_answers_and_probes() -> None:
+    replay, peer = registry.by_name("deribit").replay, Peer(error_acks=1)
+    assert replay.probe is not None and replay.probe(peer) is None  # no test requests before set_heartbeat
+    ack = replay.answer(peer, '{"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":30}}')
+    assert ack == [{"jsonrpc": "2.0", "id": 1, "result": "ok"}]
+    assert replay.probe(peer) == {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}
+    sub = '{"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":["trades.future.BTC.100ms"]}}'
+    assert replay.answer(peer, sub)[0]["error"]["code"] == 13778
+    assert replay.answer(peer, sub) == [{"jsonrpc": "2.0", "id": 2, "result": ["trades.future.BTC.100ms"]}]
+    before = peer.heartbeats
+    assert replay.answer(peer, '{"jsonrpc":"2.0","id":3,"method":"public/test","params":{}}')[0]["id"] == 3
+    assert peer.heartbeats == before + 1
+    assert replay.topic('{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[]}}') == \
+        "trades.future.BTC.100ms"
+    assert replay.topic('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}') is None
