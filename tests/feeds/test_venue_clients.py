@@ -48,11 +48,18 @@ def _deribit(n: int, ts: int) -> str:
                        "jsonrpc": "2.0"})
 
 
+def _bitmex(n: int, ts: int) -> str:
+    row = {"orderID": f"order-{n}", "symbol": "XBTUSD", "side": "Sell" if n % 2 else "Buy", "price": 90000.5,
+           "leavesQty": 100 * (n + 1)}
+    return json.dumps({"table": "liquidation", "action": "insert", "data": [row]})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
     "gate": ("gate/usdt", _gate),
     "deribit": ("deribit/public", _deribit),
+    "bitmex": ("bitmex/realtime", _bitmex),
 }
 
 

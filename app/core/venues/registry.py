@@ -4,11 +4,12 @@ descriptor here. Lookups read VENUES on every call (a handful of entries), so a 
 
 from __future__ import annotations
 
-from app.core.venues import binance, bitget, bybit, deribit, gate, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
 from app.core.venues.descriptor import VenueDescriptor
 
 VENUES: tuple[VenueDescriptor, ...] = (
-    binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, bitget.DESCRIPTOR, gate.DESCRIPTOR, deribit.DESCRIPTOR,
+    binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR,
+    bitget.DESCRIPTOR, gate.DESCRIPTOR, deribit.DESCRIPTOR, bitmex.DESCRIPTOR,
 )
 
 

@@ -47,6 +47,10 @@ def deribit_trades(*rows: str, channel: str = "trades.future.BTC.100ms") -> str:
 DERIBIT_LIQUIDATION = deribit_trades(DERIBIT_LIQUIDATION_ROW)
 DERIBIT_TEST_REQUEST = '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}'
 
+BITMEX_INSERT = '{"table":"liquidation","action":"insert","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","symbol":"XBTUSD","side":"Buy","price":13854.5,"leavesQty":314930}]}'  # noqa: E501
+BITMEX_UPDATE = '{"table":"liquidation","action":"update","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","leavesQty":305515,"symbol":"XBTUSD"}]}'  # noqa: E501
+BITMEX_ROW = '{"orderID":"9513c849-ca0d-4e11-8190-9d221972288c","symbol":"XBTUSD","side":"Buy","price":6833.5,"leavesQty":2020}'  # noqa: E501
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -58,4 +62,6 @@ VALID_FRAMES = {
     "gate": [GATE_OLD, GATE_AGGREGATED, GATE_INTEGER_SIZE],
     "deribit": [DERIBIT_ENVELOPE, DERIBIT_LIQUIDATION, DERIBIT_TEST_REQUEST,
                 deribit_trades(DERIBIT_LIQUIDATION_ROW.replace('"M"', '"MT"'))],
+    "bitmex": [BITMEX_INSERT, BITMEX_UPDATE, '{"table":"liquidation","action":"partial","data":[' + BITMEX_ROW + "]}",
+               "pong"],
 }  # fmt: skip

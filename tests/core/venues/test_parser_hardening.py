@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import BadFrame
-from app.core.venues import binance, bitget, bybit, deribit, gate, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
@@ -17,6 +17,7 @@ PARSERS = {
     "bitget": (bitget.parse, lambda: None),
     "gate": (gate.parse, lambda: None),
     "deribit": (deribit.parse, lambda: None),
+    "bitmex": (bitmex.parse, bitmex.SeenOrders),
 }
 # The nesting sits where each decoder has to descend into it (raised RecursionError before).
 DEEP_FRAMES = {
@@ -28,6 +29,7 @@ DEEP_FRAMES = {
     "bitget": ['{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[' + DEEP + "]}"],
     "gate": ['{"channel":"futures.public_liquidates","event":"update","result":[' + DEEP + "]}"],
     "deribit": ['{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[' + DEEP + "]}}"],
+    "bitmex": ['{"table":"liquidation","action":"insert","data":[' + DEEP + "]}"],
 }
 
 

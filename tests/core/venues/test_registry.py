@@ -180,3 +180,14 @@ def test_deribit_replay_answers_and_probes() -> None:
     assert replay.topic('{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[]}}') == \
         "trades.future.BTC.100ms"
     assert replay.topic('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}') is None
+
+
+def test_bitmex_replay_answers() -> None:
+    replay, peer = registry.by_name("bitmex").replay, Peer(error_acks=1)
+    assert replay.answer(peer, "ping") == ["pong"] and peer.heartbeats == 1
+    sub = '{"op":"subscribe","args":["liquidation"]}'
+    assert replay.answer(peer, sub)[0]["status"] == 400 and not peer.topics
+    assert replay.answer(peer, sub)[0]["success"] is True and peer.topics == {"liquidation"}
+    assert set(replay.url_topics("/realtime?subscribe=liquidation:XBTUSD,instrument")) == {"liquidation", "instrument"}
+    assert replay.topic('{"table":"liquidation","action":"insert","data":[]}') == "liquidation"
+    assert replay.topic("pong") is None and replay.heartbeat_deadline_s is None
