@@ -1,6 +1,6 @@
-"""Each newer venue's real connection spec against the replay server on 127.0.0.1 (timers ×60): it
-subscribes and receives, keeps the venue's heartbeat for 3 venue-minutes under the venue's own
-deadline, reconnects and resubscribes after a drop, and detects a stall."""
+"""Each newer venue's (and Binance COIN-M's) real connection spec against the replay server on
+127.0.0.1 (timers ×60): it subscribes and receives, keeps the venue's heartbeat for 3 venue-minutes
+under the venue's own deadline, reconnects and resubscribes after a drop, and detects a stall."""
 
 from __future__ import annotations
 
@@ -54,12 +54,19 @@ def _bitmex(n: int, ts: int) -> str:
     return json.dumps({"table": "liquidation", "action": "insert", "data": [row]})
 
 
+def _coinm(n: int, ts: int) -> str:
+    order = {"s": "BTCUSD_PERP", "ps": "BTCUSD", "S": "SELL" if n % 2 else "BUY", "o": "LIMIT", "f": "IOC",
+             "q": str(n + 1), "p": "90000", "ap": "90000", "X": "FILLED", "l": str(n + 1), "z": str(n + 1), "T": ts}
+    return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ts, "o": order}})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
     "gate": ("gate/usdt", _gate),
     "deribit": ("deribit/public", _deribit),
     "bitmex": ("bitmex/realtime", _bitmex),
+    "binance": ("binance/coinm/market", _coinm),  # COIN-M: the USDⓈ-M stream is tested in tests/replay
 }
 
 
