@@ -2,14 +2,14 @@
 `/market` endpoint (resources/docs/feeds.md §1), and COIN-M `!forceOrder@arr` plus the majors'
 `<symbol>@markPrice@1s` on `dstream` (one venue: USDⓈ-M and COIN-M symbols never collide, BTCUSDT vs
 BTCUSD_PERP). Completeness `sampled` for both: "for each symbol, only the latest one liquidation order
-within 1000ms will be pushed" (feeds.md §1.1; COIN-M's liquidation stream documents the same rule).
+within 1000ms will be pushed" (resources/docs/feeds.md §1.1; COIN-M's liquidation stream documents the same rule).
 
-COIN-M `q`/`z` count contracts of `contractSize` USD each (feeds.md §1.1 units, §10 mapping: qty =
+COIN-M `q`/`z` count contracts of `contractSize` USD each (resources/docs/feeds.md §1.1 units, §10 mapping: qty =
 z × contractSize / ap, notional = z × contractSize), sized from `GET /dapi/v1/exchangeInfo` (live) or the
 bundled snapshot (BTCUSD_PERP 100 USD, ETHUSD_PERP and SOLUSD_PERP 10 USD); a dated COIN-M future takes
 its pair's perpetual contract size; unknown: `Unconvertible`.
 
-COIN-M endpoint: feeds.md says nothing about `dstream` and the 2026 split. Binance's notice
+COIN-M endpoint: resources/docs/feeds.md says nothing about `dstream` and the 2026 split. Binance's notice
 (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice,
 "Base URL Split & Migration") names only `fstream.binance.com/{public,market,private}`, and SDKs that
 migrated USDⓈ-M (ccxt/go-binance PR #809: "migrate USDⓈ-M futures WS"; NautilusTrader's current

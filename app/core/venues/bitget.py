@@ -1,19 +1,24 @@
 """Bitget UTA v3 public `liquidation` channel (resources/docs/feeds.md §4): one subscription per instType
 (`usdt-futures`, `coin-futures`, `usdc-futures`) covers every symbol of that type.
 
-Completeness `aggregated`: Bitget's page (https://www.bitget.com/api-doc/uta/websocket/public/Liquidation-Channel,
-quoted in feeds.md §4.1) pushes "once every 20 seconds or every 10,000 records", and a changelog note
-(third-party, feeds.md §4.1) says that since 2026-06-23 each 1 s push carries at most the largest long and the
-largest short liquidation per pair: rows are batched and may stand for several liquidations, so totals are
-a floor (feeds.md §10 maps Bitget to `aggregated`).
+Completeness `sampled`, by the contract of resources/docs/DESIGN.md ("`sampled` = a subset of individual
+orders (… Bitget if its reported 2026-06 change holds); `aggregated` = a record may sum orders").
+Bitget's page (https://www.bitget.com/api-doc/uta/websocket/public/Liquidation-Channel, quoted in
+resources/docs/feeds.md §4.1) pushes "once every 20 seconds or every 10,000 records"; a changelog note
+(third-party, same section) says that since 2026-06-23 each 1 s push carries at most the largest long
+and the largest short liquidation per pair. Each row is one liquidation with its own price and amount,
+so nothing says a row sums orders; what is missing is the other orders of the second: a subset of
+individual orders. (resources/docs/feeds.md §10 labels Bitget `aggregated` in the sense of pushes
+gathered per window; §4.1 says "treat Bitget as aggregated/sampled, not all-events". Either way the
+totals are a floor, never complete.)
 
 Row fields: `side` is the POSITION side (`buy` = a long was liquidated), `price` the liquidation price,
 `amount` the liquidation amount in the QUOTE coin (USDT/USDC, USD for coin-futures), `ts` ms. So the USD
-notional is `amount` and the base quantity `amount / price` (feeds.md §4.1, §10); no contract size is
-needed, so Bitget has no REST instrument listing here (the snapshot's majors only give coin and kind).
+notional is `amount` and the base quantity `amount / price` (resources/docs/feeds.md §4.1, §10); no
+contract size is needed, so Bitget has no REST instrument listing here (the snapshot's majors only give coin and kind).
 
-Connection (https://www.bitget.com/api-doc/common/websocket-intro, feeds.md §4.3): text `ping` every 30 s
-answered by `pong`, the server cuts a client without a ping for 2 min, and every connection is closed
+Connection (https://www.bitget.com/api-doc/common/websocket-intro, resources/docs/feeds.md §4.3): text
+`ping` every 30 s answered by `pong`, the server cuts a client without a ping for 2 min, and every connection is closed
 after 24 h: rotated make-before-break half an hour before, as Binance's.
 """
 
@@ -33,7 +38,7 @@ from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "bitget"
 STREAM = "bitget/public"
-COMPLETENESS: Completeness = "aggregated"
+COMPLETENESS: Completeness = "sampled"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://ws.bitget.com/v3/ws/public"}
 INST_TYPES: tuple[str, ...] = ("usdt-futures", "coin-futures", "usdc-futures")
 RULES = ConnectionRules(

@@ -4,25 +4,25 @@ RESTING liquidation orders of every instrument, as `partial` (the table's curren
 `delete` (gone, no price or size).
 
 The event is the order's arrival: each `insert` row, and each `partial` row (orders already resting
-when we subscribed), sized by `leavesQty` at that moment (feeds.md §6.1: "count the insert as the
+when we subscribed), sized by `leavesQty` at that moment (resources/docs/feeds.md §6.1: "count the insert as the
 event"). A `partial` repeats every order still resting each time we resubscribe, so rows are kept once
 per `orderID` across frames and reconnects: a bounded TTL cache (a few hours, tens of thousands of ids)
 on the connection spec, shared by every socket it opens. Rows within one frame are never deduplicated
 against each other. Updates and deletes add nothing.
 
-Completeness `all`: BitMEX publishes every liquidation order (feeds.md §10: "all resting liq orders").
+Completeness `all`: BitMEX publishes every liquidation order (resources/docs/feeds.md §10: "all resting liq orders").
 The size is the order's size when seen (leavesQty), not what it finally filled.
 
-Side: the liquidation ORDER's side, `Sell` closes a LONG, `Buy` a short (feeds.md §6.1). No timestamp in
-the payload: the receipt time is the event time (feeds.md §6.1, §10).
+Side: the liquidation ORDER's side, `Sell` closes a LONG, `Buy` a short (resources/docs/feeds.md §6.1). No timestamp in
+the payload: the receipt time is the event time (resources/docs/feeds.md §6.1, §10).
 
-Units (feeds.md §6.1; the bundled snapshot from BitMEX /instrument rows): inverse XBTUSD counts USD
+Units (resources/docs/feeds.md §6.1; the bundled snapshot from BitMEX /instrument rows): inverse XBTUSD counts USD
 contracts (1 USD each: notional = leavesQty, qty = leavesQty / price); linear (XBTUSDT, ETHUSDT …)
 contracts are 1 / underlyingToPositionMultiplier coins; quanto (ETHUSD) contracts are worth a
 multiplier in XBT per USD of price, which needs the XBT price as well: `Unconvertible`, never guessed.
 Contract values come from `GET /api/v1/instrument/active` (live) or the snapshot.
 
-Heartbeat: text `ping`, answered by `pong`, every 5 s (BitMEX's advice, feeds.md §6.3: ping after 5 s
+Heartbeat: text `ping`, answered by `pong`, every 5 s (BitMEX's advice, resources/docs/feeds.md §6.3: ping after 5 s
 without a message, expect the pong within 5 s).
 """
 

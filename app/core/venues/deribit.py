@@ -3,17 +3,17 @@ channels (resources/docs/feeds.md §7; https://docs.deribit.com/subscriptions/tr
 every instrument of a kind and currency, `future` covering perpetuals and dated futures). Currencies
 BTC, ETH (inverse) and USDC (the linear USDC perpetuals such as SOL_USDC-PERPETUAL): the currency values
 Deribit's channel pages list are BTC, ETH, USDC, USDT, EURR, any. `.raw` needs authentication, so the
-100 ms channels (feeds.md §7.1).
+100 ms channels (resources/docs/feeds.md §7.1).
 
 Completeness `all`: Deribit flags every trade caused by a liquidation; the 100 ms channel only batches
-trades into one notification, each trade stays its own row (feeds.md §10: "every liquidation trade").
+trades into one notification, each trade stays its own row (resources/docs/feeds.md §10: "every liquidation trade").
 
-Side (feeds.md §7.1, the flag is documented, the mapping inferred there): `liquidation` is "M" when the
+Side (resources/docs/feeds.md §7.1, the flag is documented, the mapping inferred there): `liquidation` is "M" when the
 maker side was under liquidation, "T" the taker, "MT" both; `direction` is the TAKER's. `T`: taker sold
 ⇒ a LONG was liquidated, bought ⇒ short. `M`: the maker took the other side, so direction buy ⇒ the
 maker sold ⇒ LONG, sell ⇒ short. `MT`: two records, one long and one short, both the full amount.
 
-Units (Deribit API reference, quoted in feeds.md §7.1): "For perpetual and inverse futures the amount is
+Units (Deribit API reference, quoted in resources/docs/feeds.md §7.1): "For perpetual and inverse futures the amount is
 in USD units. For options and linear futures … underlying base currency coin." So inverse: notional =
 amount USD, qty = amount / price; linear (`_USDC`/`_USDT` names): qty = amount, notional = amount ×
 price. No contract size is involved (the `contracts` field is amount ÷ contract size), so no REST

@@ -3,23 +3,26 @@ and the BTC-settled websockets (resources/docs/feeds.md §8; Gate Futures WebSoc
 https://www.gate.com/docs/developers/futures/ws/en/ — server URLs `wss://fx-ws.gateio.ws/v4/ws/usdt` and
 `…/btc`).
 
-Completeness `aggregated`: until 2026-08-20 Gate pushed at most one liquidation per contract per second
-(sampled); since then the liquidations of one contract in an aggregation period (default 1 s) arrive
-together, pushed early when 20 accumulate, "no longer discarding" any (feeds.md §8.1, quoting Gate's
-changelog). Rows are whole liquidation orders, but batched per period, so the venue is marked
-`aggregated` as feeds.md §10 maps it.
+Completeness `all`, by the contract of resources/docs/DESIGN.md ("`all` = every order, possibly batched
+or delayed (… Gate since 2026-08-20 …)"). Until 2026-08-20 Gate pushed at most one liquidation per
+contract per second (then `sampled`); since then the liquidations of one contract in an aggregation
+period (default 1 s) arrive together as an array, pushed early when 20 accumulate, "no longer
+discarding other liquidation orders in the period" (resources/docs/feeds.md §8.1, quoting Gate's
+changelog). Each row is one liquidation order (its own price, size and time), none summed, so
+resources/docs/DESIGN.md's `aggregated` ("a record may sum orders") does not apply; resources/docs/feeds.md §10 says
+"aggregated after" in the sense of batched pushes.
 
-Rows: `contract`, `price` (order price), `size` (contracts, SIGNED: a negative size is a sell order, which
-closes a LONG; positive closes a short — feeds.md §8.1, inferred from Gate's signed-size convention), `time`
-(ms since 2026-08-20, seconds in older examples: below 1e12 it is taken as seconds). `size` is an integer,
-or a decimal string when the `X-Gate-Size-Decimal` header is sent: both are read. Base quantity =
-|size| × `quanto_multiplier` for USDT (direct) contracts; BTC-settled inverse contracts (BTC_USD) are
-1 USD each (raw `quanto_multiplier` "0"; the bundled snapshot's ccxt row). Contract values come from the
-instrument metadata (`GET /api/v4/futures/{settle}/contracts`, live in live mode): a contract without one
-is `Unconvertible`, never a guessed size.
+Rows: `contract`, `price` (order price), `size` (contracts, SIGNED: a negative size is a sell order,
+which closes a LONG; positive closes a short — resources/docs/feeds.md §8.1, inferred from Gate's
+signed-size convention), `time` (ms since 2026-08-20, seconds in older examples: below 1e12 it is taken
+as seconds). `size` is an integer, or a decimal string when the `X-Gate-Size-Decimal` header is sent:
+both are read. Base quantity = |size| × `quanto_multiplier` for USDT (direct) contracts; BTC-settled
+inverse contracts (BTC_USD) are 1 USD each (raw `quanto_multiplier` "0"; the bundled snapshot's ccxt
+row). Contract values come from the instrument metadata (`GET /api/v4/futures/{settle}/contracts`, live
+in live mode): a contract without one is `Unconvertible`, never a guessed size.
 
 Connection: application ping `{"time":…,"channel":"futures.ping"}` answered by `futures.pong`; Gate's
-own demo pings every 10 s (feeds.md §8.3), as we do. Gate documents no idle cut-off, so the replay
+own demo pings every 10 s (resources/docs/feeds.md §8.3), as we do. Gate documents no idle cut-off, so the replay
 enforces none. The `time` of our requests is the moment the specs are built: Gate checks request time
 only on signed (private) requests [inferred: public subscriptions carry no signature].
 """
@@ -58,7 +61,7 @@ from app.core.venues.protocol import ConnectionSpec
 VENUE = "gate"
 USDT_STREAM = "gate/usdt"
 BTC_STREAM = "gate/btc"
-COMPLETENESS: Completeness = "aggregated"
+COMPLETENESS: Completeness = "all"
 DEFAULT_ENDPOINTS: dict[str, str] = {
     USDT_STREAM: "wss://fx-ws.gateio.ws/v4/ws/usdt",
     BTC_STREAM: "wss://fx-ws.gateio.ws/v4/ws/btc",

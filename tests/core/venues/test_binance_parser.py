@@ -185,7 +185,8 @@ def test_coinm_connection_subscribes_liquidations_and_its_majors_marks_on_dstrea
 
 
 def test_coinm_official_sample_in_its_combined_stream_envelope() -> None:
-    # feeds.md §11 COIN-M sample (q in contracts): BTCUSD_200925 sized by BTCUSD_PERP's 100 USD contracts.
+    # resources/docs/feeds.md §11 COIN-M sample (q in contracts): BTCUSD_200925 sized by BTCUSD_PERP's
+    # 100 USD contracts.
     (event,) = binance.parse('{"stream":"!forceOrder@arr","data":' + BINANCE_COINM + "}", 0)
     assert (event.side, event.notional_usd, event.price, event.ts_ms, event.completeness) == (
         "long", 100.0, 9496.5, 1591154240949, "sampled")

@@ -12,7 +12,7 @@ from app.core.venues.common import liquidation_id
 
 
 def _liq(symbol, coin, kind, side, price, qty, notional, ts):  # type: ignore[no-untyped-def]
-    return Liquidation("bitget", symbol, coin, kind, side, price, qty, notional, ts, "aggregated",
+    return Liquidation("bitget", symbol, coin, kind, side, price, qty, notional, ts, "sampled",
                        liquidation_id("bitget", symbol, ts, side, qty, price))
 
 
@@ -21,7 +21,7 @@ def test_official_push_buy_is_a_long_and_amount_is_the_quote_notional() -> None:
     qty = 37.722858 / 89000
     assert event == _liq("BTCUSDT", "BTC", "linear_perp", "long", 89000.0, qty, qty * 89000.0, 1736371332162)
     assert event.notional_usd == pytest.approx(37.722858)
-    assert event.completeness == "aggregated"
+    assert event.completeness == "sampled"
 
 
 def test_third_party_sell_is_a_short() -> None:

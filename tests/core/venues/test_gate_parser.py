@@ -19,7 +19,7 @@ BTC_USDT_MULTIPLIER = 0.0001  # bundled snapshot: quanto_multiplier "0.0001" (cc
 
 def _liq(symbol, coin, kind, side, price, contracts, ts, ids):  # type: ignore[no-untyped-def]
     qty = contracts * BTC_USDT_MULTIPLIER
-    return Liquidation("gate", symbol, coin, kind, side, price, qty, qty * price, ts, "aggregated",
+    return Liquidation("gate", symbol, coin, kind, side, price, qty, qty * price, ts, "all",
                        ids.make("gate", symbol, ts, side, qty, price))
 
 
@@ -40,7 +40,7 @@ def test_aggregated_format_gives_one_event_per_row() -> None:
 def test_integer_sizes_without_the_decimal_header() -> None:
     first, second = gate.parse(GATE_INTEGER_SIZE, 0)
     assert (first.qty, second.qty) == pytest.approx((0.0124, 0.001))
-    assert first.notional_usd == pytest.approx(0.0124 * 215.1) and first.completeness == "aggregated"
+    assert first.notional_usd == pytest.approx(0.0124 * 215.1) and first.completeness == "all"
 
 
 def test_positive_size_is_a_short() -> None:
