@@ -381,7 +381,10 @@ class ReplayServer:
         while True:
             await self.timing.sleep(period)
             now = self.timing.monotonic()
-            for client in _all(self._clients.values()):
+            clients = _all(self._clients.values())
+            for gone in due.keys() - {client.conn_id for client in clients}:
+                del due[gone]  # disconnected: forget its schedule
+            for client in clients:
                 rules = client.descriptor.replay if client.descriptor is not None else None
                 if rules is None or rules.probe is None or not rules.probe_interval_s:
                     continue
