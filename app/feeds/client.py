@@ -352,6 +352,7 @@ class _Session:
         """The hot loop, O(1) per frame: clock → parse → (dedup while overlapping) → sink."""
         spec, sink, status, timing, clock = self.spec, self.sink, self.status, self.timing, self.clock
         parse, venue, instruments, state, side = spec.parse, spec.venue, self.instruments, leg.state, leg.side
+        reply = spec.reply
         frames = 0
         try:
             async for frame in leg.ws:
@@ -361,6 +362,10 @@ class _Session:
                 frames += 1
                 if frames == 1:
                     leg.first_frame.set()  # any frame, an ack too: the new socket is live
+                if reply is not None:
+                    answer = reply(frame)  # a venue's test request: answered before anything else
+                    if answer is not None:
+                        await leg.ws.send(answer)
                 try:
                     events = parse(frame, received_ms, instruments, state)
                 except BadFrame as exc:

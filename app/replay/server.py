@@ -160,6 +160,10 @@ class ReplayServer:
             self._http_server = await asyncio.start_server(self._serve_http, self.host, 0,
                                                            limit=HTTP_MAX_HEAD)
         self._tasks.append(asyncio.create_task(self._enforce_heartbeats(), name="replay heartbeats"))
+        probe_intervals = [v.replay.probe_interval_s for v in registry.VENUES
+                           if v.replay.probe is not None and v.replay.probe_interval_s]
+        if probe_intervals:
+            self._tasks.append(asyncio.create_task(self._probe(min(probe_intervals)), name="replay probes"))
         if autoplay:
             self.play()
 
@@ -429,6 +433,28 @@ class ReplayServer:
                     log.info("replay: %s sent no heartbeat for %.0f s: disconnecting", client.conn_id, deadline)
                     client.last_heartbeat = now  # abort once
                     client.ws.transport.abort()
+
+
+    async def _probe(self, period: float) -> None:
+        """Send each client its venue's unasked probe (Deribit's heartbeat test request) on the venue's
+        own schedule, checked every `period` (the shortest probe interval)."""
+        due: dict[str, float] = {}
+        while True:
+            await self.timing.sleep(period)
+            now = self.timing.monotonic()
+            clients = _all(self._clients.values())
+            for gone in due.keys() - {client.conn_id for client in clients}:
+                del due[gone]  # disconnected: forget its schedule
+            for client in clients:
+                rules = client.descriptor.replay if client.descriptor is not None else None
+                if rules is None or rules.probe is None or not rules.probe_interval_s:
+                    continue
+                if now < due.setdefault(client.conn_id, now + rules.probe_interval_s - period):
+                    continue
+                message = rules.probe(client)
+                if message is not None:
+                    due[client.conn_id] = now + rules.probe_interval_s
+                    await self._reply(client, message)
 
 
     # --- the HTTP half -----------------------------------------------------------------------

@@ -5,7 +5,7 @@ headless tools use it directly."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from app.core.instruments import Instruments, load_bundled
@@ -31,6 +31,13 @@ def demo_recording() -> Path:
     return resource_path("scenarios", f"{DEMO_SCENARIO}.jsonl.gz")
 
 
+def recorded_venues(streams: Iterable[str]) -> tuple[str, ...]:
+    """The registered venues (in registry order) with at least one of `streams`: a recording connects
+    only what it carries, whatever else is registered."""
+    wanted = set(streams)
+    return tuple(v.name for v in registry.VENUES if wanted.intersection(v.streams))
+
+
 def venue_completeness(venues: tuple[str, ...]) -> dict[str, str]:
     return {venue: registry.by_name(venue).completeness for venue in venues}
 
@@ -43,18 +50,22 @@ def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None
 def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, instruments: Instruments,
                      liquidation_symbols: dict[str, list[str]] | None = None,
                      watched: dict[str, list[str]] | None = None,
-                     held_symbols: dict[str, list[str]] | None = None) -> list[ConnectionSpec]:
+                     held_symbols: dict[str, list[str]] | None = None,
+                     streams: Collection[str] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
     `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
     the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed.
-    `watched`: public accounts per venue to follow (streamed up to the venue's limit)."""
+    `watched`: public accounts per venue to follow (streamed up to the venue's limit). `held_symbols`:
+    marks for positions held beside the majors. `streams` (a replay's): only those connections, never a
+    venue's live default for the others."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
         marks = list(dict.fromkeys([*majors.symbols(venue), *(held_symbols or {}).get(venue, [])]))  # + positions
         request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks,
                                  tuple((watched or {}).get(venue, ())))
-        specs.extend(registry.by_name(venue).connect(request))
+        specs.extend(spec for spec in registry.by_name(venue).connect(request)
+                     if streams is None or spec.stream in streams)
     return specs
 
 
@@ -70,6 +81,7 @@ class FeedRuntime:
         liquidation_symbols: dict[str, list[str]] | None = None,
         watched: dict[str, list[str]] | None = None,
         held_symbols: dict[str, list[str]] | None = None,
+        streams: Collection[str] | None = None,
     ) -> None:
         self.clock = clock
         self.endpoints = dict(endpoints or {})
@@ -79,7 +91,7 @@ class FeedRuntime:
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
         self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched,
-                                      held_symbols)
+                                      held_symbols, streams)
         self.pollers = self._account_pollers()
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()

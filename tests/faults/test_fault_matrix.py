@@ -37,6 +37,7 @@ from app.replay.recording import RecordingWriter
 from app.replay.server import ReplayServer
 from app.services import runtime as runtime_module
 from app.services.clock import MarketClock
+from app.services.runtime import recorded_venues, venue_completeness
 from app.services.session import LiveSession, Session
 from app.services.session import base as session_base
 from app.services.snapshot import Snapshot
@@ -151,7 +152,10 @@ class FaultSession(Session):
     def __init__(self, clock: MarketClock, endpoints: dict[str, str], history: Path,
                  settings: Settings | None = None, warnings: list[str] | None = None) -> None:
         super().__init__(settings or Settings(), None, clock, warnings)
-        self.venues = sorted({stream.split("/", 1)[0] for stream in STREAMS}, key=self.venues.index)
+        # The recording's streams only: a registered venue it lacks would connect to its live default.
+        self.streams = STREAMS
+        self.venues = list(recorded_venues(STREAMS))
+        self.completeness = venue_completeness(tuple(self.venues))
         self._endpoints = endpoints
         self._history = history
 

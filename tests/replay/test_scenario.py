@@ -305,6 +305,8 @@ async def test_replayed_through_the_real_client_all_venues_show_within_20_scenar
     try:
         for mod in (binance, bybit, okx):
             for spec in mod.connections(endpoints=server.endpoints()):
+                if spec.stream not in server.streams:
+                    continue  # a stream the recording lacks (Binance COIN-M): never its live default
                 status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
                 tasks.append(asyncio.create_task(
                     run_connection(spec, sink, status, Timing(), server.market_ms)))

@@ -11,7 +11,7 @@ from app.core.venues import registry
 from app.replay.server import ReplayServer
 from app.services.clock import MarketClock
 from app.services.engine import Engine
-from app.services.runtime import FeedRuntime, demo_recording
+from app.services.runtime import FeedRuntime, demo_recording, recorded_venues
 
 
 async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +27,8 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
     server = ReplayServer(demo_recording(), speed=40, timing=timing)
     await server.start()
     clock = MarketClock(server.market_ms, label="replay")
-    runtime = FeedRuntime(clock=clock, endpoints=server.endpoints(), timing=timing)
+    runtime = FeedRuntime(clock=clock, endpoints=server.endpoints(), timing=timing,
+                          venues=recorded_venues(server.streams), streams=server.streams)
     written: list[int] = []
     engine = Engine(runtime.sink, clock, history_writer=lambda batch: written.append(len(batch)))
     tape = engine.add_tape(Tape(max_rows=100))

@@ -1,6 +1,22 @@
-"""Binance USDⓈ-M futures: `!forceOrder@arr` liquidations and `!markPrice@arr@1s` marks on the 2026
-`/market` endpoint (resources/docs/feeds.md §1). The feed is sampled: at most one liquidation per symbol per second.
-COIN-M forceOrder payloads (`q` in contracts) are understood too, for the day dstream is added."""
+"""Binance futures: USDⓈ-M `!forceOrder@arr` liquidations and `!markPrice@arr@1s` marks on the 2026
+`/market` endpoint (resources/docs/feeds.md §1), and COIN-M `!forceOrder@arr` plus the majors'
+`<symbol>@markPrice@1s` on `dstream` (one venue: USDⓈ-M and COIN-M symbols never collide, BTCUSDT vs
+BTCUSD_PERP). Completeness `sampled` for both: "for each symbol, only the latest one liquidation order
+within 1000ms will be pushed" (resources/docs/feeds.md §1.1; COIN-M's liquidation stream documents the same rule).
+
+COIN-M `q`/`z` count contracts of `contractSize` USD each (resources/docs/feeds.md §1.1 units, §10 mapping: qty =
+z × contractSize / ap, notional = z × contractSize), sized from `GET /dapi/v1/exchangeInfo` (live) or the
+bundled snapshot (BTCUSD_PERP 100 USD, ETHUSD_PERP and SOLUSD_PERP 10 USD); a dated COIN-M future takes
+its pair's perpetual contract size; unknown: `Unconvertible`.
+
+COIN-M endpoint: resources/docs/feeds.md says nothing about `dstream` and the 2026 split. Binance's notice
+(https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice,
+"Base URL Split & Migration") names only `fstream.binance.com/{public,market,private}`, and SDKs that
+migrated USDⓈ-M (ccxt/go-binance PR #809: "migrate USDⓈ-M futures WS"; NautilusTrader's current
+constants: USD-M `wss://fstream.binance.com/market/ws`, COIN-M `wss://dstream.binance.com/ws`) keep COIN-M
+on the legacy root. So COIN-M stays on `wss://dstream.binance.com/stream` (combined); one third-party
+release note (NexusTrader v0.3.37) routes COIN-M klines to `/market` too: if Binance moves dstream, the
+URL is a settings override (`binance/coinm/market`), no code change. 24 h connection limit for both."""
 
 from __future__ import annotations
 
@@ -44,8 +60,12 @@ from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "binance"
 STREAM = "binance/usdm/market"
+COINM_STREAM = "binance/coinm/market"
 COMPLETENESS: Completeness = "sampled"
-DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://fstream.binance.com/market/stream"}
+DEFAULT_ENDPOINTS: dict[str, str] = {
+    STREAM: "wss://fstream.binance.com/market/stream",
+    COINM_STREAM: "wss://dstream.binance.com/stream",
+}
 SUBSCRIBE = '{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}'
 RULES = ConnectionRules(
     stall_after_s=10.0,  # marks arrive every second, so 10 s of silence is a dead connection
@@ -190,25 +210,44 @@ def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Even
     return events
 
 
+def coinm_subscribe(symbols: Any = None) -> str:
+    """COIN-M liquidations of every symbol, and 1 s marks of the given COIN-M symbols (default: the
+    snapshot's perpetuals), which are also the traffic the stall watchdog needs between liquidations."""
+    marks = [s for s in (symbols if symbols is not None else load_bundled().symbols(VENUE)) if _is_coinm(s)]
+    if not marks:
+        marks = [s for s in load_bundled().symbols(VENUE) if _is_coinm(s)]
+    params = ["!forceOrder@arr", *(f"{s.lower()}@markPrice@1s" for s in marks)]
+    return msgspec.json.encode({"method": "SUBSCRIBE", "params": params, "id": 1}).decode()
+
+
+def _is_coinm(symbol: str) -> bool:
+    return symbol.partition("_")[0].endswith("USD")
+
+
 def connections(
     endpoints: dict[str, str] | None = None, instruments: Any = None, symbols: Any = None
 ) -> list[ConnectionSpec]:
-    """One combined-stream connection; `symbols` (optional) limits which marks are kept."""
-    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    """The USDⓈ-M and the COIN-M combined-stream connections; `symbols` (optional) limits which marks are
+    kept (and which COIN-M marks are subscribed)."""
     wanted = frozenset(symbols) if symbols else None
+    coinm_wanted = frozenset(s for s in symbols if _is_coinm(s)) if symbols else None
     return [
         ConnectionSpec(
             venue=VENUE,
-            stream=STREAM,
-            url=url,
-            subscribe=(SUBSCRIBE,),
+            stream=stream,
+            url=(endpoints or {}).get(stream, DEFAULT_ENDPOINTS[stream]),
+            subscribe=(subscribe,),
             heartbeat=RULES.heartbeat,
             heartbeat_interval_s=RULES.heartbeat_interval_s,
             stall_after_s=RULES.stall_after_s,
             completeness=COMPLETENESS,
             parse=parse,
-            new_state=lambda: BinanceState(wanted),
+            new_state=lambda marks=marks: BinanceState(marks),
             max_lifetime_s=RULES.max_lifetime_s,
+        )
+        for stream, subscribe, marks in (
+            (STREAM, SUBSCRIBE, wanted),
+            (COINM_STREAM, coinm_subscribe(symbols), coinm_wanted or None),
         )
     ]
 
@@ -288,6 +327,66 @@ def _listing_page(payload: bytes | str, problems: list[str] | None) -> ListingPa
     return ListingPage(instruments_from_rest(payload, problems), None)
 
 
+# --- REST instrument metadata, COIN-M: GET /dapi/v1/exchangeInfo ----------------------------------
+
+COINM_EXCHANGE_INFO_PATH = "/dapi/v1/exchangeInfo"
+COINM_REST_BASE = "https://dapi.binance.com"
+
+
+class _CoinmRow(msgspec.Struct, gc=False):
+    symbol: str
+    baseAsset: str = ""
+    contractType: str = ""
+    contractStatus: str = ""
+    contractSize: float | str | None = None
+    marginAsset: str | None = None
+    filters: list[_Filter] = []
+
+
+_COINM_ROW = decoder(_CoinmRow)
+
+
+def coinm_instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
+    """The TRADING perpetuals of a COIN-M `exchangeInfo`: inverse, `contractSize` USD per contract (a dated
+    future is sized by its pair's perpetual). Odd rows go to `problems`; a body that is not an
+    exchangeInfo raises BadFrame."""
+    instruments = []
+    for row in decode_rows(_COINM_ROW, decode(_EXCHANGE_INFO, payload).symbols, VENUE, problems):
+        if row.contractType != "PERPETUAL" or row.contractStatus != "TRADING":
+            continue
+        size = positive_or_none(row.contractSize)
+        if size is None or not row.symbol:
+            note(problems, f"{VENUE} {row.symbol or '?'}: no usable contractSize ({row.contractSize!r})")
+            continue
+        by_type = {f.filterType: f for f in row.filters}
+        price_filter, lot_filter = by_type.get("PRICE_FILTER"), by_type.get("LOT_SIZE")
+        coin = coin_and_multiplier(row.baseAsset)[0] if row.baseAsset else canonical_coin(VENUE, row.symbol)
+        instruments.append(
+            Instrument(
+                VENUE,
+                row.symbol,
+                coin,
+                "inverse_perp",
+                contract_size=size,
+                contract_unit="usd",
+                tick_size=positive_or_none(price_filter.tickSize) if price_filter else None,
+                lot_size=positive_or_none(lot_filter.stepSize) if lot_filter else None,
+                quote="USD",
+                settle=row.marginAsset or None,
+            )
+        )
+    return instruments
+
+
+def _coinm_listing_page(payload: bytes | str, problems: list[str] | None) -> ListingPage:
+    return ListingPage(coinm_instruments_from_rest(payload, problems), None)
+
+
+def _coinm_url(base: str, cursor: str | None) -> str:
+    # COIN-M lives on its own host; an overridden base (a local test server) serves both paths.
+    return (COINM_REST_BASE if base == DEFAULT_REST_BASE else base) + COINM_EXCHANGE_INFO_PATH
+
+
 DESCRIPTOR = VenueDescriptor(
     name=VENUE,
     display_name="Binance",
@@ -296,7 +395,11 @@ DESCRIPTOR = VenueDescriptor(
     parse=parse,
     rules=RULES,
     connect=_connect,
-    rest=RestInstruments(DEFAULT_REST_BASE, (RestListing(lambda base, _: base + EXCHANGE_INFO_PATH, _listing_page),)),
+    rest=RestInstruments(DEFAULT_REST_BASE, (
+        RestListing(lambda base, _: base + EXCHANGE_INFO_PATH, _listing_page),
+        # COIN-M contract sizes: without them its liquidations stay Unconvertible, the USDⓈ-M ones stand.
+        RestListing(_coinm_url, _coinm_listing_page, label="coinm", optional=True),
+    )),
     replay=REPLAY,
     # The snapshot names the two futures markets apart; events know one venue (USDⓈ-M and COIN-M
     # symbols never collide: BTCUSDT vs BTCUSD_PERP).

@@ -103,7 +103,8 @@ class ReplayRules:
     belongs to (None: every client of the stream gets it); `url_topics(path)` what the connect URL
     already subscribes; `answer(peer, message)` the venue's replies (acks, pongs, error acks) to a
     client message, updating `peer.topics`; a client without a heartbeat for `heartbeat_deadline_s`
-    is cut off (None: never)."""
+    is cut off (None: never). `probe(peer)`, every `probe_interval_s`: a message the venue itself sends
+    a client unasked (Deribit's `test_request`, once the client set up heartbeats), or None."""
 
     topic: Callable[[str], str | None]
     answer: Callable[[ReplayPeer, str | bytes], list[Any]]
@@ -115,6 +116,8 @@ class ReplayRules:
     snapshot_on_subscribe: bool = False
     """The venue sends the current state of a topic on subscribe (Hyperliquid): the server answers a new
     subscription with the latest frame of that topic already played."""
+    probe: Callable[[ReplayPeer], Any | None] | None = None
+    probe_interval_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

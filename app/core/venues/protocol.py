@@ -20,7 +20,9 @@ class ConnectionSpec(msgspec.Struct, frozen=True):
     no frame of any kind arrived for `stall_after_s`. `new_state` makes the per-connection parser
     state (Bybit ticker snapshots/deltas), fresh on every connect. `max_lifetime_s` (transport time,
     None = unlimited): a live connection this old is replaced make-before-break, ahead of a venue's
-    hard cut (Binance closes every connection after 24 h).
+    hard cut (Binance closes every connection after 24 h). `reply(frame)` (None = no such duty) is the
+    answer a venue demands to one of its own frames, sent at once (Deribit's heartbeat `test_request`
+    must be answered with `public/test` or the connection is closed); None for every other frame.
     """
 
     venue: str
@@ -34,3 +36,4 @@ class ConnectionSpec(msgspec.Struct, frozen=True):
     parse: Callable[..., list[Event]]
     new_state: Callable[[], Any] | None = None
     max_lifetime_s: float | None = None
+    reply: Callable[[str | bytes], str | None] | None = None

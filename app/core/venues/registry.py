@@ -4,10 +4,13 @@ descriptor here. Lookups read VENUES on every call (a handful of entries), so a 
 
 from __future__ import annotations
 
-from app.core.venues import binance, bybit, hyperliquid, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
 from app.core.venues.descriptor import VenueDescriptor
 
-VENUES: tuple[VenueDescriptor, ...] = (binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, hyperliquid.DESCRIPTOR)
+VENUES: tuple[VenueDescriptor, ...] = (
+    binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, hyperliquid.DESCRIPTOR,
+    bitget.DESCRIPTOR, gate.DESCRIPTOR, deribit.DESCRIPTOR, bitmex.DESCRIPTOR,
+)
 
 
 def names() -> tuple[str, ...]:

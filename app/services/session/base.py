@@ -88,6 +88,8 @@ class Session:
         self.store = SettingsStore(settings, store_path)  # no path: the demo's store never writes
         self.clock = clock
         self.venues = list(DEFAULT_VENUES)
+        self.streams: tuple[str, ...] | None = None
+        """Only these connections (a replay's recorded streams); None: every venue's."""
         self.completeness = venue_completeness(DEFAULT_VENUES)
         self.instruments: Instruments = load_bundled()
         self.sink = FeedSink()
@@ -246,7 +248,7 @@ class Session:
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
-                                   watched=self.watched_accounts(), held_symbols=held)
+                                   watched=self.watched_accounts(), held_symbols=held, streams=self.streams)
         for venue, venue_symbols in held.items():
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()

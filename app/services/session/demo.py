@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.services.clock import MarketClock
-from app.services.runtime import DEMO_SCENARIO, demo_recording
+from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
 from app.store.settings import Settings
 
@@ -37,6 +37,11 @@ class DemoSession(Session):
         self.positions.accounts.update({account.key: account for account in accounts})
         for position in positions:
             self.positions.add(position)
+        # The recording's streams, not every registered venue: a venue the scenario does not carry would
+        # otherwise connect to its live default (and show as unreachable in the closing line).
+        self.streams = tuple(meta.get("streams") or ())
+        self.venues = list(recorded_venues(self.streams))
+        self.completeness = venue_completeness(tuple(self.venues))
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
 

@@ -1,5 +1,6 @@
-"""The recorded sample messages of resources/docs/feeds.md §11 for Binance, Bybit and OKX, verbatim, plus the Bybit
-acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled with plausible ticker fields)."""
+"""The recorded sample messages of resources/docs/feeds.md §11 for Binance, Bybit, OKX and the newer
+venues, verbatim, plus the Bybit acks of §2.3 and the §2.2 ticker example (its elided "…" fields filled
+with plausible ticker fields)."""
 
 BINANCE_OFFICIAL = '{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}'  # noqa: E501
 BINANCE_BARTER = '{"e":"forceOrder","E":1665523974222,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.009","p":"18917.15","ap":"18990.00","X":"FILLED","l":"0.009","z":"0.009","T":1665523974217}}'  # noqa: E501
@@ -25,6 +26,31 @@ OKX_THIRD_PARTY_LONG = '{"arg":{"channel":"liquidation-orders","instType":"SWAP"
 OKX_THIRD_PARTY_SHORT = '{"data":[{"instId":"BTC-USDT-SWAP","details":[{"bkPx":"100000","sz":"3","side":"buy","posSide":"short","ts":"1723892524781"}]}]}'  # noqa: E501
 OKX_MARK = '{"arg":{"channel":"mark-price","instId":"LTC-USD-190628"},"data":[{"instType":"FUTURES","instId":"LTC-USD-190628","markPx":"0.1","ts":"1597026383085"}]}'  # noqa: E501
 
+BITGET_OFFICIAL = '{"data":[{"symbol":"BTCUSDT","side":"buy","price":"89000","amount":"37.722858","ts":"1736371332162"}],"arg":{"instType":"usdt-futures","topic":"liquidation"},"action":"update","ts":1736371332162}'  # noqa: E501
+BITGET_THIRD_PARTY_SHORT = '{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[{"symbol":"BTCUSDT","price":"99","amount":"5","side":"sell","ts":"1002"}]}'  # noqa: E501
+BITGET_THIRD_PARTY_NUMERIC_TS = '{"arg":{"topic":"liquidation"},"ts":1791500000000,"data":[{"symbol":"BTCUSDT","side":"buy","price":"60000","amount":"150000","ts":1791500000000}]}'  # noqa: E501
+
+GATE_OLD = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":"-124.5","time":1541486601,"contract":"BTC_USDT"}]}'  # noqa: E501
+GATE_AGGREGATED = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":"-124.5","time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":"-10.5","time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
+GATE_INTEGER_SIZE = '{"channel":"futures.public_liquidates","event":"update","time":1541505434,"time_ms":1541505434123,"result":[{"price":"215.1","size":-124,"time":1541486601123,"contract":"BTC_USDT"},{"price":"215.2","size":-10,"time":1541486601456,"contract":"BTC_USDT"}]}'  # noqa: E501
+
+DERIBIT_ENVELOPE = '{"params":{"data":[{"trade_seq":933,"trade_id":"9178","timestamp":1550736299753,"tick_direction":3,"price":3948.69,"instrument_name":"BTC-PERPETUAL","index_price":3930.73,"direction":"sell","amount":10}],"channel":"trades.BTC-PERPETUAL.raw"},"method":"subscription","jsonrpc":"2.0"}'  # noqa: E501
+DERIBIT_LIQUIDATION_ROW = '{"trade_id":"789012","instrument_name":"BTC-PERPETUAL","timestamp":1703001600000,"direction":"sell","price":43400.0,"amount":10.0,"trade_seq":200,"liquidation":"M","mark_price":43401.0,"index_price":43399.0}'  # noqa: E501
+DERIBIT_ROW_WITHOUT_NAME = '{"direction":"sell","price":50002.0,"amount":0.5,"trade_id":"t2","timestamp":1700000000002,"liquidation":"M","tick_direction":1,"mark_price":50001.5,"index_price":50010.0}'  # noqa: E501
+
+
+def deribit_trades(*rows: str, channel: str = "trades.future.BTC.100ms") -> str:
+    """Rows in the §11 notification envelope (the recorded row fixtures come without one)."""
+    return '{"params":{"data":[' + ",".join(rows) + '],"channel":"' + channel + '"},"method":"subscription","jsonrpc":"2.0"}'  # noqa: E501
+
+
+DERIBIT_LIQUIDATION = deribit_trades(DERIBIT_LIQUIDATION_ROW)
+DERIBIT_TEST_REQUEST = '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}'
+
+BITMEX_INSERT = '{"table":"liquidation","action":"insert","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","symbol":"XBTUSD","side":"Buy","price":13854.5,"leavesQty":314930}]}'  # noqa: E501
+BITMEX_UPDATE = '{"table":"liquidation","action":"update","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","leavesQty":305515,"symbol":"XBTUSD"}]}'  # noqa: E501
+BITMEX_ROW = '{"orderID":"9513c849-ca0d-4e11-8190-9d221972288c","symbol":"XBTUSD","side":"Buy","price":6833.5,"leavesQty":2020}'  # noqa: E501
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -32,4 +58,10 @@ VALID_FRAMES = {
         BYBIT_PONG, BYBIT_SUBSCRIBED,
     ],
     "okx": [OKX_OFFICIAL, OKX_THIRD_PARTY_LONG, OKX_THIRD_PARTY_SHORT, OKX_MARK],
+    "bitget": [BITGET_OFFICIAL, BITGET_THIRD_PARTY_SHORT, BITGET_THIRD_PARTY_NUMERIC_TS, "pong"],
+    "gate": [GATE_OLD, GATE_AGGREGATED, GATE_INTEGER_SIZE],
+    "deribit": [DERIBIT_ENVELOPE, DERIBIT_LIQUIDATION, DERIBIT_TEST_REQUEST,
+                deribit_trades(DERIBIT_LIQUIDATION_ROW.replace('"M"', '"MT"'))],
+    "bitmex": [BITMEX_INSERT, BITMEX_UPDATE, '{"table":"liquidation","action":"partial","data":[' + BITMEX_ROW + "]}",
+               "pong"],
 }  # fmt: skip

@@ -146,14 +146,14 @@ def test_malformed_frames_raise_bad_frame(frame: str) -> None:
 
 
 def test_connection_spec() -> None:
-    (spec,) = binance.connections()
+    spec, _coinm = binance.connections()
     assert (spec.venue, spec.stream, spec.url) == (
         "binance", "binance/usdm/market", "wss://fstream.binance.com/market/stream",
     )  # fmt: skip
     assert spec.subscribe == ('{"method":"SUBSCRIBE","params":["!forceOrder@arr","!markPrice@arr@1s"],"id":1}',)
     assert (spec.heartbeat, spec.heartbeat_interval_s, spec.stall_after_s) == (None, None, 10.0)
     assert spec.completeness == binance.COMPLETENESS == "sampled"
-    (local,) = binance.connections({"binance/usdm/market": "ws://127.0.0.1:1/binance"}, symbols=["BTCUSDT"])
+    local, _ = binance.connections({"binance/usdm/market": "ws://127.0.0.1:1/binance"}, symbols=["BTCUSDT"])
     assert local.url == "ws://127.0.0.1:1/binance"
     assert local.new_state is not None and local.new_state().mark_symbols == frozenset({"BTCUSDT"})
     assert local.parse(BINANCE_MARK, 0, None, local.new_state())[0].symbol == "BTCUSDT"
@@ -171,3 +171,55 @@ def test_one_zero_mark_in_the_array_skips_only_that_entry() -> None:
     frame = _json.dumps({"stream": "!markPrice@arr@1s", "data": [good, zero]})
     events = _binance.parse(frame, 1768935600100)
     assert [(e.symbol, e.price) for e in events if isinstance(e, _MarkPrice)] == [("BTCUSDT", 92500.1)]
+
+
+def test_coinm_connection_subscribes_liquidations_and_its_majors_marks_on_dstream() -> None:
+    _, coinm = binance.connections(symbols=["BTCUSDT", "BTCUSD_PERP", "ETHUSD_PERP"])
+    assert (coinm.stream, coinm.url) == ("binance/coinm/market", "wss://dstream.binance.com/stream")
+    assert coinm.subscribe == ('{"method":"SUBSCRIBE","params":["!forceOrder@arr","btcusd_perp@markPrice@1s",'
+                               '"ethusd_perp@markPrice@1s"],"id":1}',)
+    assert coinm.new_state is not None and coinm.new_state().mark_symbols == frozenset({"BTCUSD_PERP", "ETHUSD_PERP"})
+    assert (coinm.stall_after_s, coinm.max_lifetime_s, coinm.completeness) == (10.0, 23.5 * 3600, "sampled")
+    _, default = binance.connections()  # no symbols: the snapshot's COIN-M perpetuals
+    assert "btcusd_perp@markPrice@1s" in default.subscribe[0] and "solusd_perp@markPrice@1s" in default.subscribe[0]
+
+
+def test_coinm_official_sample_in_its_combined_stream_envelope() -> None:
+    # resources/docs/feeds.md §11 COIN-M sample (q in contracts): BTCUSD_200925 sized by BTCUSD_PERP's
+    # 100 USD contracts.
+    (event,) = binance.parse('{"stream":"!forceOrder@arr","data":' + BINANCE_COINM + "}", 0)
+    assert (event.side, event.notional_usd, event.price, event.ts_ms, event.completeness) == (
+        "long", 100.0, 9496.5, 1591154240949, "sampled")
+    assert event.qty == pytest.approx(100.0 / 9496.5)
+
+
+def test_coinm_mark_price() -> None:
+    frame = ('{"stream":"btcusd_perp@markPrice@1s","data":{"e":"markPriceUpdate","E":1596095725000,'
+             '"s":"BTCUSD_PERP","p":"11185.87786614","P":"11185.87786614","r":"0.00030000","T":1596096000000}}')
+    (mark,) = binance.parse(frame, 0)
+    assert (mark.symbol, mark.coin, mark.price) == ("BTCUSD_PERP", "BTC", 11185.87786614)
+
+
+def test_coinm_exchange_info_listing() -> None:
+    import json as _json
+
+    body = _json.dumps({"symbols": [
+        {"symbol": "BTCUSD_PERP", "pair": "BTCUSD", "contractType": "PERPETUAL", "contractStatus": "TRADING",
+         "contractSize": 100, "baseAsset": "BTC", "marginAsset": "BTC",
+         "filters": [{"filterType": "PRICE_FILTER", "tickSize": "0.1"}, {"filterType": "LOT_SIZE", "stepSize": "1"}]},
+        {"symbol": "XRPUSD_PERP", "contractType": "PERPETUAL", "contractStatus": "TRADING", "contractSize": 10,
+         "baseAsset": "XRP"},
+        {"symbol": "BTCUSD_261225", "contractType": "CURRENT_QUARTER", "contractStatus": "TRADING",
+         "contractSize": 100, "baseAsset": "BTC"},
+        {"symbol": "BADUSD_PERP", "contractType": "PERPETUAL", "contractStatus": "TRADING", "contractSize": 0},
+    ]})
+    problems: list[str] = []
+    rows = {i.symbol: i for i in binance.coinm_instruments_from_rest(body, problems)}
+    assert set(rows) == {"BTCUSD_PERP", "XRPUSD_PERP"} and len(problems) == 1
+    btc = rows["BTCUSD_PERP"]
+    assert (btc.kind, btc.contract_size, btc.contract_unit, btc.tick_size, btc.settle) == (
+        "inverse_perp", 100.0, "usd", 0.1, "BTC")
+    listing = binance.DESCRIPTOR.rest.listings[1]  # type: ignore[union-attr]
+    assert listing.optional and listing.url(binance.DEFAULT_REST_BASE, None) == \
+        "https://dapi.binance.com/dapi/v1/exchangeInfo"
+    assert listing.url("http://127.0.0.1:9", None) == "http://127.0.0.1:9/dapi/v1/exchangeInfo"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import BadFrame
-from app.core.venues import binance, bybit, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
@@ -14,6 +14,10 @@ PARSERS = {
     "binance": (binance.parse, BinanceState),
     "bybit": (bybit.parse, lambda: BybitState("linear")),
     "okx": (okx.parse, lambda: None),
+    "bitget": (bitget.parse, lambda: None),
+    "gate": (gate.parse, lambda: None),
+    "deribit": (deribit.parse, lambda: None),
+    "bitmex": (bitmex.parse, bitmex.SeenOrders),
 }
 # The nesting sits where each decoder has to descend into it (raised RecursionError before).
 DEEP_FRAMES = {
@@ -22,6 +26,10 @@ DEEP_FRAMES = {
     "bybit": ['{"topic":"tickers.BTCUSDT","type":"snapshot","ts":1,"data":' + DEEP + "}",
               '{"topic":"allLiquidation.BTCUSDT","ts":1,"data":[' + DEEP + "]}"],
     "okx": ['{"arg":{"channel":"liquidation-orders"},"data":[{"x":' + DEEP + "}]}", '{"x":' + "[" * 100_000 + "}"],
+    "bitget": ['{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[' + DEEP + "]}"],
+    "gate": ['{"channel":"futures.public_liquidates","event":"update","result":[' + DEEP + "]}"],
+    "deribit": ['{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[' + DEEP + "]}}"],
+    "bitmex": ['{"table":"liquidation","action":"insert","data":[' + DEEP + "]}"],
 }
 
 

@@ -29,6 +29,9 @@ class Peer:
         return pending > 0
 
 
+NO_REST_LISTING = {"bitget", "deribit"}
+
+
 def test_names_are_unique_and_lookups_agree() -> None:
     names = registry.names()
     assert len(set(names)) == len(names) == len(registry.VENUES) >= 3
@@ -59,8 +62,9 @@ def test_connections_follow_the_descriptor(venue: VenueDescriptor) -> None:
     for spec in specs:
         assert (spec.venue, spec.completeness, spec.parse) == (venue.name, venue.completeness, venue.parse)
         assert spec.url == venue.default_endpoints[spec.stream] and spec.subscribe
-        assert (spec.heartbeat, spec.heartbeat_interval_s, spec.stall_after_s, spec.max_lifetime_s) == (
-            rules.heartbeat, rules.heartbeat_interval_s, rules.stall_after_s, rules.max_lifetime_s)
+        # The heartbeat's text may carry the moment it was built (Gate's `time`): only its presence is fixed.
+        assert (spec.heartbeat is None, spec.heartbeat_interval_s, spec.stall_after_s, spec.max_lifetime_s) == (
+            rules.heartbeat is None, rules.heartbeat_interval_s, rules.stall_after_s, rules.max_lifetime_s)
     overridden = {stream: f"ws://127.0.0.1:1/{stream}" for stream in venue.streams}
     local = venue.connect(ConnectRequest(overridden, Instruments(), marks, marks))
     assert all(spec.url == overridden[spec.stream] for spec in local)
@@ -70,15 +74,20 @@ def test_connections_follow_the_descriptor(venue: VenueDescriptor) -> None:
 def test_heartbeat_rules_fit_the_replay_deadline(venue: VenueDescriptor) -> None:
     rules, deadline = venue.rules, venue.replay.heartbeat_deadline_s
     assert (rules.heartbeat is None) == (rules.heartbeat_interval_s is None)
-    if deadline is not None:  # a venue that cuts silent clients must be pinged well within its deadline
+    if deadline is not None and venue.replay.probe is None:
+        # a venue that cuts silent clients must be pinged well within its deadline
         assert rules.heartbeat is not None and rules.heartbeat_interval_s < deadline
+    elif deadline is not None:  # the venue asks (Deribit's test request) and the spec's reply answers
+        assert venue.replay.probe_interval_s is not None and venue.replay.probe_interval_s < deadline
+        assert all(spec.reply is not None for spec in venue.connect(ConnectRequest(None, load_bundled(), None, [])))
+        assert rules.stall_after_s > venue.replay.probe_interval_s
     assert rules.stall_after_s > (rules.heartbeat_interval_s or 0.0)
 
 
 @pytest.mark.parametrize("venue", registry.VENUES, ids=lambda v: v.name)
 def test_rest_listings_are_urls_under_the_base(venue: VenueDescriptor) -> None:
-    if venue.rest is None:  # a venue whose listing is not a GET (Hyperliquid's POST /info): the snapshot serves
-        assert load_bundled().symbols(venue.name)
+    if venue.rest is None:  # no contract values needed (Bitget: quote amounts), or a POST listing (Hyperliquid)
+        assert venue.name in NO_REST_LISTING or load_bundled().symbols(venue.name)
         return
     assert venue.rest.listings
     assert not all(listing.optional for listing in venue.rest.listings)
@@ -128,3 +137,57 @@ def test_okx_replay_answers() -> None:
     assert replay.topic('{"arg":{"channel":"liquidation-orders","instType":"SWAP"}}') == "liquidation-orders:SWAP"
     assert replay.topic("pong") is None
     assert replay.heartbeat_deadline_s == 30.0
+
+
+def test_bitget_replay_answers() -> None:
+    replay, peer = registry.by_name("bitget").replay, Peer(error_acks=1)
+    assert replay.answer(peer, "ping") == ["pong"] and peer.heartbeats == 1
+    sub = '{"op":"subscribe","args":[{"instType":"usdt-futures","topic":"liquidation"}]}'
+    assert replay.answer(peer, sub)[0]["event"] == "error" and not peer.topics
+    assert replay.answer(peer, sub) == [{"event": "subscribe", "arg": {"instType": "usdt-futures",
+                                                                      "topic": "liquidation"}}]
+    assert peer.topics == {"usdt-futures:liquidation"}
+    assert replay.topic('{"arg":{"instType":"usdt-futures","topic":"liquidation"},"data":[]}') == \
+        "usdt-futures:liquidation"
+    assert replay.topic("pong") is None and replay.heartbeat_deadline_s == 120.0
+
+
+def test_gate_replay_answers() -> None:
+    replay, peer = registry.by_name("gate").replay, Peer(error_acks=1)
+    pong = replay.answer(peer, '{"time":1,"channel":"futures.ping"}')
+    assert pong[0]["channel"] == "futures.pong" and peer.heartbeats == 1
+    sub = '{"time":1,"channel":"futures.public_liquidates","event":"subscribe","payload":["!all"]}'
+    assert replay.answer(peer, sub)[0]["error"]["code"] == 2 and not peer.topics
+    assert replay.answer(peer, sub)[0]["result"] == {"status": "success"}
+    assert peer.topics == {"futures.public_liquidates"}
+    assert replay.topic('{"channel":"futures.public_liquidates","event":"update","result":[]}') == \
+        "futures.public_liquidates"
+    assert replay.heartbeat_deadline_s is None
+
+
+def test_deribit_replay_answers_and_probes() -> None:
+    replay, peer = registry.by_name("deribit").replay, Peer(error_acks=1)
+    assert replay.probe is not None and replay.probe(peer) is None  # no test requests before set_heartbeat
+    ack = replay.answer(peer, '{"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":30}}')
+    assert ack == [{"jsonrpc": "2.0", "id": 1, "result": "ok"}]
+    assert replay.probe(peer) == {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}
+    sub = '{"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":["trades.future.BTC.100ms"]}}'
+    assert replay.answer(peer, sub)[0]["error"]["code"] == 13778
+    assert replay.answer(peer, sub) == [{"jsonrpc": "2.0", "id": 2, "result": ["trades.future.BTC.100ms"]}]
+    before = peer.heartbeats
+    assert replay.answer(peer, '{"jsonrpc":"2.0","id":3,"method":"public/test","params":{}}')[0]["id"] == 3
+    assert peer.heartbeats == before + 1
+    assert replay.topic('{"method":"subscription","params":{"channel":"trades.future.BTC.100ms","data":[]}}') == \
+        "trades.future.BTC.100ms"
+    assert replay.topic('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}') is None
+
+
+def test_bitmex_replay_answers() -> None:
+    replay, peer = registry.by_name("bitmex").replay, Peer(error_acks=1)
+    assert replay.answer(peer, "ping") == ["pong"] and peer.heartbeats == 1
+    sub = '{"op":"subscribe","args":["liquidation"]}'
+    assert replay.answer(peer, sub)[0]["status"] == 400 and not peer.topics
+    assert replay.answer(peer, sub)[0]["success"] is True and peer.topics == {"liquidation"}
+    assert set(replay.url_topics("/realtime?subscribe=liquidation:XBTUSD,instrument")) == {"liquidation", "instrument"}
+    assert replay.topic('{"table":"liquidation","action":"insert","data":[]}') == "liquidation"
+    assert replay.topic("pong") is None and replay.heartbeat_deadline_s is None

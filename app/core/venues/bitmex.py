@@ -1,0 +1,256 @@
+"""BitMEX realtime `liquidation` table (resources/docs/feeds.md §6; https://www.bitmex.com/app/wsAPI): the
+RESTING liquidation orders of every instrument, as `partial` (the table's current rows, sent on every
+(re)subscribe), `insert` (a new liquidation order), `update` (its leavesQty shrinking as it fills) and
+`delete` (gone, no price or size).
+
+The event is the order's arrival: each `insert` row, and each `partial` row (orders already resting
+when we subscribed), sized by `leavesQty` at that moment (resources/docs/feeds.md §6.1: "count the insert as the
+event"). A `partial` repeats every order still resting each time we resubscribe, so rows are kept once
+per `orderID` across frames and reconnects: a bounded TTL cache (a few hours, tens of thousands of ids)
+on the connection spec, shared by every socket it opens. Rows within one frame are never deduplicated
+against each other. Updates and deletes add nothing.
+
+Completeness `all`: BitMEX publishes every liquidation order (resources/docs/feeds.md §10: "all resting liq orders").
+The size is the order's size when seen (leavesQty), not what it finally filled.
+
+Side: the liquidation ORDER's side, `Sell` closes a LONG, `Buy` a short (resources/docs/feeds.md §6.1). No timestamp in
+the payload: the receipt time is the event time (resources/docs/feeds.md §6.1, §10).
+
+Units (resources/docs/feeds.md §6.1; the bundled snapshot from BitMEX /instrument rows): inverse XBTUSD counts USD
+contracts (1 USD each: notional = leavesQty, qty = leavesQty / price); linear (XBTUSDT, ETHUSDT …)
+contracts are 1 / underlyingToPositionMultiplier coins; quanto (ETHUSD) contracts are worth a
+multiplier in XBT per USD of price, which needs the XBT price as well: `Unconvertible`, never guessed.
+Contract values come from `GET /api/v1/instrument/active` (live) or the snapshot.
+
+Heartbeat: text `ping`, answered by `pong`, every 5 s (BitMEX's advice, resources/docs/feeds.md §6.3: ping after 5 s
+without a message, expect the pong within 5 s).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Literal
+
+import msgspec
+
+from app.core.errors import BadFrame
+from app.core.events import Completeness, Event, Kind, Side, Unconvertible, VenueNotice
+from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled
+from app.core.venues.bitmex_replay import REPLAY
+from app.core.venues.common import (
+    FrameIds,
+    Positive,
+    build_liquidation,
+    decode,
+    decode_rows,
+    decoder,
+    note,
+    positive_or_none,
+)
+from app.core.venues.descriptor import (
+    ConnectionRules,
+    ConnectRequest,
+    ListingPage,
+    RestInstruments,
+    RestListing,
+    VenueDescriptor,
+)
+from app.core.venues.protocol import ConnectionSpec
+
+VENUE = "bitmex"
+STREAM = "bitmex/realtime"
+COMPLETENESS: Completeness = "all"
+DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://ws.bitmex.com/realtime"}
+SUBSCRIBE = '{"op":"subscribe","args":["liquidation"]}'
+RULES = ConnectionRules(stall_after_s=12.0, heartbeat="ping", heartbeat_interval_s=5.0)
+SEEN_TTL_MS = 6 * 3600 * 1000
+"""How long an orderID is remembered: far longer than a liquidation order rests."""
+SEEN_MAX = 50_000
+"""Order ids remembered at most (oldest forgotten first): bounds the memory whatever the market does."""
+_SIDES: dict[str, Side] = {"Sell": "long", "Buy": "short"}
+
+
+class SeenOrders:
+    """orderIDs already counted, with the receipt time they expire at; oldest first."""
+
+    __slots__ = ("_expiry", "max_size", "ttl_ms")
+
+    def __init__(self, ttl_ms: int = SEEN_TTL_MS, max_size: int = SEEN_MAX) -> None:
+        self._expiry: OrderedDict[str, int] = OrderedDict()
+        self.ttl_ms = ttl_ms
+        self.max_size = max_size
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def known(self, order_id: str, now_ms: int) -> bool:
+        expiry = self._expiry.get(order_id)
+        return expiry is not None and expiry > now_ms
+
+    def remember(self, order_ids: list[str], now_ms: int) -> None:
+        expiry, expires = self._expiry, now_ms + self.ttl_ms
+        for order_id in order_ids:
+            expiry[order_id] = expires
+            expiry.move_to_end(order_id)
+        while expiry:  # drop the expired and the overflow, oldest first
+            oldest, when = next(iter(expiry.items()))
+            if when > now_ms and len(expiry) <= self.max_size:
+                break
+            del expiry[oldest]
+
+
+class _Row(msgspec.Struct, gc=False):
+    orderID: str
+    symbol: str
+    side: Literal["Buy", "Sell"]
+    price: Positive
+    leavesQty: Positive
+
+
+class _Frame(msgspec.Struct, gc=False):
+    table: str | None = None
+    action: str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"")
+    error: str | None = None
+    status: int | None = None
+
+
+_FRAME = decoder(_Frame)
+_ROWS = decoder(list[_Row])
+_COUNTED = frozenset({"partial", "insert"})
+
+
+def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: SeenOrders | None = None,
+) -> list[Event]:
+    if frame == "pong" or frame == b"pong":
+        return []
+    message = decode(_FRAME, frame)
+    if message.error is not None:
+        return [VenueNotice(VENUE, "error", "" if message.status is None else str(message.status), message.error)]
+    if message.table != "liquidation" or message.action not in _COUNTED:
+        return []  # welcome, acks, updates and deletes of orders already counted
+    if not message.data:
+        raise BadFrame(f"liquidation {message.action} without data")
+    rows = decode(_ROWS, message.data)
+    if instruments is None:
+        instruments = load_bundled()
+    seen = state if state is not None else SeenOrders()
+    ids = FrameIds()
+    events: list[Event] = []
+    counted: list[str] = []
+    for row in rows:
+        if seen.known(row.orderID, received_ms):
+            continue  # a resubscribe's partial repeating an order already counted
+        counted.append(row.orderID)
+        events.append(_liquidation(row, received_ms, instruments, ids))
+    seen.remember(counted, received_ms)
+    return events
+
+
+def _liquidation(row: _Row, ts: int, instruments: Instruments, ids: FrameIds) -> Event:
+    instrument = instruments.get(VENUE, row.symbol)
+    if instrument is None or not instrument.contract_size:
+        return Unconvertible(VENUE, row.symbol, "contract value unknown")
+    unit = instrument.contract_unit
+    if unit not in ("base", "usd"):
+        return Unconvertible(VENUE, row.symbol, "quanto contract: its value needs the XBT price")
+    return build_liquidation(VENUE, COMPLETENESS, row.symbol, _SIDES[row.side], row.leavesQty, row.price, ts,
+                             instrument, instrument.kind, ids, price_per_coin=True, inverse=unit == "usd")
+
+
+def connections(endpoints: dict[str, str] | None = None) -> list[ConnectionSpec]:
+    seen = SeenOrders()  # one per spec: survives reconnects, so a resubscribe's partial is not counted twice
+    return [
+        ConnectionSpec(
+            venue=VENUE,
+            stream=STREAM,
+            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
+            subscribe=(SUBSCRIBE,),
+            heartbeat=RULES.heartbeat,
+            heartbeat_interval_s=RULES.heartbeat_interval_s,
+            stall_after_s=RULES.stall_after_s,
+            completeness=COMPLETENESS,
+            parse=parse,
+            new_state=lambda: seen,
+        )
+    ]
+
+
+def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
+    # The liquidation table covers every instrument.
+    return connections(request.endpoints)
+
+
+# --- REST instrument metadata: GET /api/v1/instrument/active --------------------------------------
+
+DEFAULT_REST_BASE = "https://www.bitmex.com"
+ACTIVE_PATH = "/api/v1/instrument/active"
+_PERPETUAL_TYP = "FFWCSX"
+_FUTURE_TYP = "FFCCSX"
+
+
+class _InstrumentRow(msgspec.Struct, gc=False):
+    symbol: str
+    typ: str = ""
+    state: str = ""
+    isInverse: bool = False
+    isQuanto: bool = False
+    underlyingToPositionMultiplier: float | None = None
+    quoteCurrency: str = ""
+    settlCurrency: str = ""
+    tickSize: float | None = None
+    lotSize: float | None = None
+
+
+_INSTRUMENT_ROWS = decoder(list[msgspec.Raw])
+_INSTRUMENT_ROW = decoder(_InstrumentRow)
+
+
+def instruments_from_rest(payload: bytes | str, problems: list[str] | None = None) -> list[Instrument]:
+    """The open perpetuals and futures of `instrument/active`: inverse USD-quoted contracts are 1 USD each,
+    linear ones 1 / underlyingToPositionMultiplier coins; quanto contracts are left out (their value
+    needs the XBT price). Odd rows go to `problems`; a body that is not a list raises BadFrame."""
+    instruments = []
+    for row in decode_rows(_INSTRUMENT_ROW, decode(_INSTRUMENT_ROWS, payload), VENUE, problems):
+        if row.typ not in (_PERPETUAL_TYP, _FUTURE_TYP) or row.state != "Open" or row.isQuanto:
+            continue
+        perpetual = row.typ == _PERPETUAL_TYP
+        coin = canonical_coin(VENUE, row.symbol)
+        tick, lot = positive_or_none(row.tickSize), positive_or_none(row.lotSize)
+        quote, settle = row.quoteCurrency or None, row.settlCurrency or None
+        if row.isInverse:
+            if row.quoteCurrency != "USD":
+                note(problems, f"{VENUE} {row.symbol}: inverse quoted in {row.quoteCurrency!r}, not USD")
+                continue
+            kind: Kind = "inverse_perp" if perpetual else "inverse_future"
+            instruments.append(Instrument(VENUE, row.symbol, coin, kind, 1.0, "usd", tick, lot, quote, settle))
+            continue
+        per_position = positive_or_none(row.underlyingToPositionMultiplier)
+        if per_position is None:
+            note(problems, f"{VENUE} {row.symbol}: no underlyingToPositionMultiplier")
+            continue
+        kind = "linear_perp" if perpetual else "linear_future"
+        instruments.append(Instrument(VENUE, row.symbol, coin, kind, 1.0 / per_position, "base", tick, lot,
+                                      quote, settle))
+    return instruments
+
+
+def _listing(payload: bytes | str, problems: list[str] | None) -> ListingPage:
+    return ListingPage(instruments_from_rest(payload, problems), None)
+
+
+DESCRIPTOR = VenueDescriptor(
+    name=VENUE,
+    display_name="BitMEX",
+    completeness=COMPLETENESS,
+    default_endpoints=DEFAULT_ENDPOINTS,
+    parse=parse,
+    rules=RULES,
+    connect=_connect,
+    rest=RestInstruments(DEFAULT_REST_BASE, (RestListing(lambda base, _: base + ACTIVE_PATH, _listing),)),
+    replay=REPLAY,
+)
