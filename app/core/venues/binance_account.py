@@ -28,8 +28,8 @@ from app.core.venues.accounts import (
     required,
     rows,
 )
+from app.core.venues.binance import VENUE
 
-VENUE = "binance"
 SETTLE = "USDT"
 TRADE_FLAGS = ("enableSpotAndMarginTrading", "enableFutures", "enableMargin", "enableVanillaOptions",
                "enablePortfolioMarginTrading")

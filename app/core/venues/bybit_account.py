@@ -27,8 +27,8 @@ from app.core.venues.accounts import (
     required,
     rows,
 )
+from app.core.venues.bybit import VENUE
 
-VENUE = "bybit"
 SETTLE = "USDT"
 TRADE_GROUPS = ("ContractTrade", "Spot", "Options", "Derivatives", "CopyTrading", "BlockTrade", "Exchange", "Earn")
 FUNDS_PERMISSIONS = ("Withdraw", "AccountTransfer", "SubMemberTransfer", "SubMemberTransferList")
@@ -113,7 +113,7 @@ def build(answers: Mapping[str, Any], label: str, ts_ms: int, instruments: Instr
 API = AccountApi(
     venue=VENUE,
     display_name="Bybit",
-    ccxt_id="bybit",
+    ccxt_id=VENUE,  # ccxt names it as we do
     permissions_call=Call("permissions", "private_get_v5_user_query_api", "/v5/user/query-api"),
     read_permissions=read_permissions,
     calls=(

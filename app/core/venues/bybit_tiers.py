@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from app.core.errors import BadFrame
+from app.core.venues.bybit import VENUE
 from app.core.venues.tier_tables import PublicTiers, TierRow, TierTable, checked, decode, num
 
 BASE_URL = "https://api.bybit.com"
 PATH = "/v5/market/risk-limit"
-VENUE = "bybit"
 
 
 def url(base: str, symbol: str) -> str:

@@ -27,8 +27,8 @@ from app.core.venues.accounts import (
     required,
     rows,
 )
+from app.core.venues.okx import VENUE
 
-VENUE = "okx"
 SETTLE = "USDT"
 ACCOUNT_LEVEL = {"3": "multi_currency", "4": "portfolio_margin"}
 
@@ -114,7 +114,7 @@ def build(answers: Mapping[str, Any], label: str, ts_ms: int, instruments: Instr
 API = AccountApi(
     venue=VENUE,
     display_name="OKX",
-    ccxt_id="okx",
+    ccxt_id=VENUE,  # ccxt names it as we do
     permissions_call=Call("permissions", "private_get_account_config", "/api/v5/account/config"),
     read_permissions=read_permissions,
     calls=(

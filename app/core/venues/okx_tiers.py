@@ -11,11 +11,11 @@ from urllib.parse import quote
 
 from app.core.errors import BadFrame
 from app.core.instruments import Instruments, load_bundled
+from app.core.venues.okx import VENUE
 from app.core.venues.tier_tables import PublicTiers, TierRow, TierTable, checked, decode, num
 
 BASE_URL = "https://www.okx.com"
 PATH = "/api/v5/public/position-tiers"
-VENUE = "okx"
 
 
 def family(symbol: str) -> str:
