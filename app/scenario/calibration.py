@@ -18,7 +18,8 @@ WINDOW_START_MS = 1_768_935_600_000  # 2026-01-20T19:00:00Z
 WINDOW_END_MS = 1_768_950_000_000  # 2026-01-20T23:00:00Z (exclusive): the sharpest 4 hours
 END_MS = WINDOW_END_MS
 
-STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public", "hyperliquid/ws")
+STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public", "hyperliquid/ws",
+           "bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime")
 HTTP_STREAMS = ("hyperliquid/rest",)  # REST answers (`kind: "http"` records) the replay serves over HTTP
 
 
@@ -34,7 +35,16 @@ VENUE_LONG_USD: dict[str, Target] = {
         64.08e6, "reported (4 h): 'Binance $64.08M as seen through its sampled feed' (1/symbol/s)"
     ),
     "okx": Target(30.0e6, "assumed: 'OKX ~$30M' (resources/docs/scenarios.md demo table)"),
+    "bitget": Target(40.0e6, "assumed: 'Bitget ~$40M, including the single $13.52M BTCUSDT order'"),
+    "gate": Target(12.0e6, "assumed: 'Gate ~$12M' (resources/docs/scenarios.md demo table)"),
+    "bitmex": Target(4.0e6, "assumed: 'BitMEX ~$4M' (resources/docs/scenarios.md demo table)"),
+    "deribit": Target(3.0e6, "assumed: 'Deribit ~$3M' (resources/docs/scenarios.md demo table)"),
 }
+
+# The day's largest single liquidation, inside Bitget's BTC longs (placed on the slide into the low).
+BITGET_WHALE_USD = Target(13.52e6, "reported: 'Largest single liquidation: Bitget BTCUSDT_UMCBL, $13.52M'")
+BITGET_WHALE_SYMBOL = "BTCUSDT"  # the v1 name BTCUSDT_UMCBL is BTCUSDT on the v3 (UTA) feed
+WHALE_TOLERANCE_USD = 100.0  # the order's amount is a whole number of 0.001 BTC lots at its price
 
 LONG_SHARE = Target(0.92, "reported: 'Longs ~92% of the total (shorts ~8%)'")
 

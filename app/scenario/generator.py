@@ -4,7 +4,8 @@
 
 writes resources/scenarios/2026-01-20.jsonl.gz (the recording format of app.replay.recording):
 10 calm minutes from 18:50 UTC, then the sharp 4 hours 19:00-23:00 UTC, for Binance USDⓈ-M,
-Bybit (linear, inverse) and OKX (SWAP), plus Hyperliquid marks and one watched synthetic address
+Bybit (linear, inverse) and OKX (SWAP), the liquidation feeds of Bitget, Gate, Deribit and BitMEX
+(venues.py), plus Hyperliquid marks and one watched synthetic address
 (hyperliquid.py: websocket frames and `POST /info` answers). Same seed, same bytes: every random draw comes from a named
 `random.Random` substream and every number is printed from integer tick/lot counts.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from app.replay.recording import RecordingWriter
 from app.resources import resource_path
-from app.scenario import hyperliquid
+from app.scenario import hyperliquid, venues
 from app.scenario.calibration import (
     HTTP_STREAMS,
     SCENARIO,
@@ -69,6 +70,7 @@ def _timeline(seed: int) -> Iterator[tuple[int, str, str | None, tuple[str, str,
     fills = [to_fill(x, paths, price_rng) for x in binance + others]
     hl_frames, hl_http = hyperliquid.frames(paths)
     wire = mark_frames(paths) + liquidation_frames(fills, random.Random(f"{seed}:wire")) + hl_frames
+    wire += venues.frames(paths, weights, seed)  # own substreams: the frames above stay byte-identical
     wire.sort(key=lambda f: (f[0], f[1]))  # stable: the other venues' frames keep their order
     answers = iter(hl_http)
     pending = next(answers, None)
@@ -87,9 +89,9 @@ def write(out: Path, seed: int = SEED) -> None:
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
         "generator": "python -m app.scenario.generator",
         "http_streams": list(HTTP_STREAMS), "watched_accounts": hyperliquid.WATCHED,
-        "description": "Calibrated reconstruction of what public Binance, Bybit and OKX feeds would have "
-                       "carried on 2026-01-20 18:50-23:00 UTC (see resources/docs/scenarios.md), with "
-                       "Hyperliquid marks and one watched synthetic address.",
+        "description": "Calibrated reconstruction of what public Binance, Bybit, OKX, Bitget, Gate, Deribit "
+                       "and BitMEX feeds would have carried on 2026-01-20 18:50-23:00 UTC (see "
+                       "resources/docs/scenarios.md), with Hyperliquid marks and one watched synthetic address.",
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

@@ -32,6 +32,10 @@ BINANCE = "binance/usdm/market"
 BYBIT_LINEAR = "bybit/linear"
 BYBIT_INVERSE = "bybit/inverse"
 OKX = "okx/public"
+BITGET = "bitget/public"
+GATE = "gate/usdt"
+DERIBIT = "deribit/public"
+BITMEX = "bitmex/realtime"
 
 MARKETS: tuple[Market, ...] = (
     Market("binance", BINANCE, "BTCUSDT", "BTC", False, 1.0, "0.1", "0.001", 1.0),
@@ -55,9 +59,28 @@ MARKETS: tuple[Market, ...] = (
     Market("okx", OKX, "PEPE-USDT-SWAP", "PEPE", False, 10_000_000.0, "0.0000000001", "0.1", 1.0),
     Market("okx", OKX, "BTC-USD-SWAP", "BTC", True, 100.0, "0.1", "1", 0.15),
     Market("okx", OKX, "ETH-USD-SWAP", "ETH", True, 10.0, "0.01", "1", 0.12),
+    # Later venues (liquidations only; app/scenario/venues.py). Bitget amounts are quote (USDT), so only
+    # coin and kind matter; Deribit perpetual amounts are USD (multiples of the contract size).
+    Market("bitget", BITGET, "BTCUSDT", "BTC", False, 1.0, "0.1", "0.001", 1.0),
+    Market("bitget", BITGET, "ETHUSDT", "ETH", False, 1.0, "0.01", "0.01", 1.0),
+    Market("bitget", BITGET, "SOLUSDT", "SOL", False, 1.0, "0.01", "0.1", 1.0),
+    Market("bitget", BITGET, "XRPUSDT", "XRP", False, 1.0, "0.0001", "1", 1.0),
+    Market("bitget", BITGET, "DOGEUSDT", "DOGE", False, 1.0, "0.00001", "1", 1.0),
+    Market("gate", GATE, "BTC_USDT", "BTC", False, 0.0001, "0.1", "1", 1.0),
+    Market("gate", GATE, "ETH_USDT", "ETH", False, 0.01, "0.01", "1", 1.0),
+    Market("gate", GATE, "XRP_USDT", "XRP", False, 10.0, "0.0001", "1", 1.0),
+    Market("gate", GATE, "DOGE_USDT", "DOGE", False, 10.0, "0.00001", "1", 1.0),
+    Market("deribit", DERIBIT, "BTC-PERPETUAL", "BTC", True, 10.0, "0.5", "10", 1.0),
+    Market("deribit", DERIBIT, "ETH-PERPETUAL", "ETH", True, 1.0, "0.05", "1", 1.0),
+    Market("bitmex", BITMEX, "XBTUSD", "BTC", True, 1.0, "0.1", "100", 0.7),
+    Market("bitmex", BITMEX, "XBTUSDT", "BTC", False, 0.000001, "0.1", "100", 0.3),
+    Market("bitmex", BITMEX, "ETHUSDT", "ETH", False, 0.00001, "0.01", "1000", 1.0),
+    Market("bitmex", BITMEX, "XRPUSDT", "XRP", False, 0.01, "0.0001", "100", 1.0),
+    Market("bitmex", BITMEX, "DOGEUSDT", "DOGE", False, 0.01, "0.00001", "1000", 1.0),
 )
 
-VENUES: tuple[str, ...] = ("binance", "bybit", "okx")
+VENUES: tuple[str, ...] = ("binance", "bybit", "okx")  # the first three: marks and liquidations (wire.py)
+LATER_VENUES: tuple[str, ...] = ("bitget", "gate", "deribit", "bitmex")  # liquidations only (venues.py)
 
 
 def markets_of(venue: str) -> tuple[Market, ...]:

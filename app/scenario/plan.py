@@ -55,10 +55,14 @@ def stress(btc: list[float], rng: random.Random) -> tuple[list[float], list[floa
 # --- planning liquidations (notional, time, side) -------------------------------------------------
 
 def coin_share(venue: str, coin: str) -> float:
-    if coin in ("BTC", "ETH"):
-        return COIN_SHARE[coin].value
     rest = {c: s for c, s in REST_SPLIT.items() if any(m.coin == c for m in markets_of(venue))}
-    return COIN_SHARE["rest"].value * rest.get(coin, 0.0) / sum(rest.values())
+    if coin in ("BTC", "ETH"):
+        if not rest:  # a venue without the smaller coins (Deribit): BTC and ETH share the whole
+            return COIN_SHARE[coin].value / (COIN_SHARE["BTC"].value + COIN_SHARE["ETH"].value)
+        return COIN_SHARE[coin].value
+    if coin not in rest:
+        return 0.0
+    return COIN_SHARE["rest"].value * rest[coin] / sum(rest.values())
 
 
 def order_sizes(rng: random.Random, median: float, count: int) -> list[float]:
@@ -72,8 +76,10 @@ def order_sizes(rng: random.Random, median: float, count: int) -> list[float]:
     return sizes
 
 
-def plan_cascade(venue: str, weights: dict[bool, list[float]], seed: int) -> list[Liq]:
-    """Liquidations of one venue in the 4 h window, each (market, side) summing to its target."""
+def plan_cascade(venue: str, weights: dict[bool, list[float]], seed: int,
+                 reserved: dict[tuple[str, bool], float] | None = None) -> list[Liq]:
+    """Liquidations of one venue in the 4 h window, each (market, side) summing to its target less
+    what `reserved` sets aside for it ({(symbol, is_long): USD} placed by the caller)."""
     total = VENUE_LONG_USD[venue].value / LONG_SHARE.value
     seconds = range(CASCADE_OFFSET_S, DURATION_S)
     out: list[Liq] = []
@@ -82,6 +88,7 @@ def plan_cascade(venue: str, weights: dict[bool, list[float]], seed: int) -> lis
             rng = random.Random(f"{seed}:cascade:{market.stream}:{market.symbol}:{is_long}")
             side_share = LONG_SHARE.value if is_long else 1.0 - LONG_SHARE.value
             target = total * side_share * coin_share(venue, market.coin) * market.share
+            target -= (reserved or {}).get((market.symbol, is_long), 0.0)
             median = MEDIAN_ORDER_USD[market.coin]
             # ~2.6 × median: the lognormal body's mean (e^(1.25²/2) ≈ 2.2) times the stress boost below.
             count = max(1, round(target / (median * 2.6)))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest
 from app.core.instruments import load_bundled
 from app.core.timing import Timing
-from app.core.venues import binance, bybit, hyperliquid, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
@@ -27,11 +27,13 @@ from app.replay.server import ReplayServer
 from app.scenario import calibration as cal
 from app.scenario.frames import fmt_step
 from app.scenario.generator import default_out, write
-from app.scenario.markets import MARKETS, decimals
+from app.scenario.markets import LATER_VENUES, MARKETS, VENUES, decimals
 
 BUNDLED = default_out()
 DAY_START_MS = 1_768_867_200_000  # 2026-01-20T00:00Z
 DAY_END_MS = DAY_START_MS + 86_400_000
+ALL_VENUES = (*VENUES, *LATER_VENUES)
+MARKED_STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public", "hyperliquid/ws")
 
 
 class Parsed(NamedTuple):
@@ -48,7 +50,8 @@ class Parsed(NamedTuple):
 
 @pytest.fixture(scope="module")
 def parsed() -> Parsed:
-    specs = {spec.stream: spec for mod in (binance, bybit, okx) for spec in mod.connections()}
+    specs = {spec.stream: spec for mod in (binance, bybit, okx, bitget, gate, deribit, bitmex)
+             for spec in mod.connections()}
     specs |= {spec.stream: spec for spec in hyperliquid.connections()}
     states = {name: spec.new_state() if spec.new_state else None for name, spec in specs.items()}
     instruments = load_bundled()
@@ -127,7 +130,7 @@ def test_markets_match_the_instrument_snapshot() -> None:
 def test_every_frame_parses_and_converts(parsed: Parsed) -> None:
     # BadFrame would have raised in the fixture; no Unconvertible, no notices either.
     assert parsed.others == []
-    assert {x.venue for x in parsed.liquidations} == {"binance", "bybit", "okx"}
+    assert {x.venue for x in parsed.liquidations} == set(ALL_VENUES)
     for stream, times in parsed.frames_per_stream.items():
         assert times == sorted(times), stream
 
@@ -152,7 +155,8 @@ def test_frames_are_wrapped_as_the_client_receives_them(parsed: Parsed) -> None:
 
 
 def test_every_stream_carries_traffic_at_least_every_two_seconds(parsed: Parsed) -> None:
-    for stream, times in parsed.frames_per_stream.items():
+    for stream in MARKED_STREAMS:  # the streams with marks; the liquidation-only ones live on heartbeats
+        times = parsed.frames_per_stream[stream]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert max(gaps) <= 2000, stream
         assert times[0] - cal.START_MS <= 1000, stream
@@ -171,7 +175,7 @@ def test_bybit_tickers_open_with_a_snapshot(parsed: Parsed) -> None:
 
 # --- calibration ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("venue", ["bybit", "binance", "okx"])
+@pytest.mark.parametrize("venue", ALL_VENUES)
 def test_venue_long_totals_in_the_four_hours(parsed: Parsed, venue: str) -> None:
     longs = [x for x in in_window(parsed.liquidations) if x.venue == venue and x.side == "long"]
     target = cal.VENUE_LONG_USD[venue].value
@@ -180,7 +184,7 @@ def test_venue_long_totals_in_the_four_hours(parsed: Parsed, venue: str) -> None
 
 def test_long_share(parsed: Parsed) -> None:
     window = in_window(parsed.liquidations)
-    for venue in ("bybit", "binance", "okx", None):
+    for venue in (*ALL_VENUES, None):
         rows = [x for x in window if venue is None or x.venue == venue]
         share = total([x for x in rows if x.side == "long"]) / total(rows)
         assert share == pytest.approx(cal.LONG_SHARE.value, abs=cal.LONG_SHARE_TOLERANCE), venue
@@ -223,7 +227,7 @@ def test_calm_opening(parsed: Parsed) -> None:
     assert 1.0 <= rate <= 3.0
     longs = sum(1 for x in calm if x.side == "long")
     assert 0.35 <= longs / len(calm) <= 0.75  # mixed sides
-    for venue in ("binance", "bybit", "okx"):
+    for venue in ALL_VENUES:
         assert min(x.ts_ms for x in calm if x.venue == venue) < cal.START_MS + 20_000, venue
 
 
@@ -273,9 +277,12 @@ def test_marks_fall_where_longs_are_liquidated(parsed: Parsed) -> None:
 
 def test_liquidation_prices_sit_beyond_the_mark(parsed: Parsed) -> None:
     series = {(m.venue, m.symbol): mark_series(parsed, m.venue, m.symbol)
-              for m in MARKETS}
+              for m in MARKETS if m.venue in VENUES}
+    # The later venues carry no marks: their prices sit by the Binance mark of the coin.
+    reference = {m.coin: mark_series(parsed, "binance", m.symbol) for m in MARKETS if m.venue == "binance"}
+    coin_of = {(m.venue, m.symbol): m.coin for m in MARKETS}
     for x in parsed.liquidations[::7]:
-        marks = series[(x.venue, x.symbol)]
+        marks = series.get((x.venue, x.symbol)) or reference[coin_of[(x.venue, x.symbol)]]
         mark = marks[x.ts_ms // 1000]
         gap = x.price / mark - 1.0
         assert abs(gap) < 0.01, x
@@ -372,3 +379,115 @@ def test_the_watched_address_is_also_served_as_info_answers(parsed: Parsed) -> N
         assert record.request == '{"type":"clearinghouseState","user":"0x00000000000000000000000000000000c0ffee01"}'
         (polled,) = hyperliquid.parse_account(record.body, state.account.account, start + record.offset_ms)
         assert (polled.account, polled.positions, polled.ts_ms) == (state.account, state.positions, state.ts_ms)
+
+
+async def test_the_demo_s_venues_subscribe_keep_their_heartbeats_and_all_show_liquidations() -> None:
+    """Every recorded venue connected as the demo does (registry order, only the recording's streams),
+    through the real client at 10× with heartbeats at the same pace: the replay answers each venue's
+    subscribe and keepalive (Bitget and BitMEX text pings, Gate futures.ping, Deribit's test requests)
+    and every publishing venue shows liquidations, with no stall, reconnect or notice."""
+    from app.services.runtime import connection_specs, recorded_venues
+
+    speed = 10.0
+    timing = Timing(speed)
+    server = ReplayServer(BUNDLED, speed=speed, timing=timing)
+    await server.start()
+    sink = FeedSink()
+    statuses: list[ConnectionStatus] = []
+    tasks = []
+    venues = recorded_venues(server.streams)
+    seen: Counter[str] = Counter()
+    try:
+        for spec in connection_specs(venues, server.endpoints(), load_bundled(), streams=server.streams):
+            status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, server.market_ms)
+            statuses.append(status)
+            tasks.append(asyncio.create_task(run_connection(spec, sink, status, timing, server.market_ms)))
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 7.0  # ~70 scenario seconds
+        while loop.time() < until:
+            await asyncio.sleep(0.1)
+            drained = sink.drain()
+            seen.update(x.venue for x in drained.liquidations)
+            assert drained.notices == []
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.stop()
+    assert venues == ("binance", "bybit", "okx", "hyperliquid", "bitget", "gate", "deribit", "bitmex")
+    assert set(seen) == set(ALL_VENUES) and all(seen[v] > 0 for v in ALL_VENUES), seen
+    for status in statuses:
+        assert (status.stalls, status.reconnects, status.bad_frames) == (0, 0, 0), status.stream
+        assert status.state == "live", status.stream
+    for stream in ("bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime"):
+        assert server.heartbeats.get(stream, 0) >= 1, stream  # the venue's keepalive was answered
+
+
+# --- the later venues: Bitget, Gate, Deribit, BitMEX ----------------------------------------------
+
+def test_later_venue_frames_are_their_documented_shapes(parsed: Parsed) -> None:
+    for frame in parsed.raw["bitget/public"]:
+        assert frame.startswith('{"data":[{"symbol":"'), frame
+        assert frame.endswith(',"arg":{"instType":"usdt-futures","topic":"liquidation"},"action":"update","ts":'
+                              + frame.rsplit(":", 1)[1])
+    for frame in parsed.raw["gate/usdt"]:
+        assert frame.startswith('{"channel":"futures.public_liquidates","event":"update","time":'), frame
+        assert frame.count('"contract":') == 1  # before 2026-08-20: one liquidation per push
+    for frame in parsed.raw["deribit/public"]:
+        assert frame.startswith('{"params":{"data":[{"trade_seq":'), frame
+        assert frame.endswith('"method":"subscription","jsonrpc":"2.0"}')
+    actions: Counter[str] = Counter()
+    for frame in parsed.raw["bitmex/realtime"]:
+        assert frame.startswith('{"table":"liquidation","action":"'), frame
+        actions[frame.split('"')[7]] += 1
+    assert set(actions) == {"insert", "update", "delete"}
+    assert 0 <= actions["insert"] - actions["delete"] <= 2  # each order deleted after it fills (raw is a prefix)
+
+
+def test_the_bitget_whale_is_the_largest_order_and_appears_once(parsed: Parsed) -> None:
+    (whale,) = [x for x in parsed.liquidations if x.notional_usd >= 1e6 and x.venue == "bitget"]
+    assert (whale.symbol, whale.side) == (cal.BITGET_WHALE_SYMBOL, "long")
+    assert whale.notional_usd == pytest.approx(cal.BITGET_WHALE_USD.value, abs=cal.WHALE_TOLERANCE_USD)
+    assert max(parsed.liquidations, key=lambda x: x.notional_usd) is whale  # the day's largest
+    # On the last leg of the slide into the low (21:55-22:05 UTC), beyond the mark against the long.
+    assert 1_768_946_100_000 <= whale.ts_ms < 1_768_946_700_000
+    btc = mark_series(parsed, "binance", "BTCUSDT")
+    assert 0.99 < whale.price / btc[whale.ts_ms // 1000] < 1.0
+    assert sum(1 for x in parsed.liquidations if x.notional_usd >= 2e6) == 1
+
+
+def test_gate_shows_one_liquidation_per_contract_per_second(parsed: Parsed) -> None:
+    keys = [(x.symbol, x.ts_ms // 1000) for x in parsed.liquidations if x.venue == "gate"]
+    assert len(keys) == len(set(keys))
+
+
+def test_deribit_flags_takers_and_makers(parsed: Parsed) -> None:
+    frames = "".join(parsed.raw["deribit/public"])
+    assert '"liquidation":"T"' in frames and '"liquidation":"M"' in frames
+    assert all(x.completeness == "all" for x in parsed.liquidations if x.venue == "deribit")
+
+
+def test_later_venues_parse_to_exactly_the_planned_liquidations(parsed: Parsed) -> None:
+    """Every planned order of the later venues comes out of its venue's parser once, on its side, at its
+    notional (Gate after its one-per-contract-per-second sampling; BitMEX counted at its insert only)."""
+    import random
+
+    from app.scenario import venues
+    from app.scenario.plan import sample_binance, stress
+    from app.scenario.prices import price_paths
+
+    paths = price_paths(cal.SEED)
+    long_w, short_w = stress(paths["BTC"], random.Random(f"{cal.SEED}:stress"))
+    planned = venues.plan(paths, {True: long_w, False: short_w}, cal.SEED)
+    cutoff = cal.WINDOW_END_MS - 30_000  # what is pushed after the recording ends is not in it
+    for venue in LATER_VENUES:
+        ours = [x for x in planned if x.market.venue == venue]
+        if venue == "gate":
+            ours = sample_binance(ours)
+        ours = [x for x in ours if x.ts_ms < cutoff]
+        got = [x for x in parsed.liquidations if x.venue == venue and x.ts_ms < cutoff]
+        assert len(got) == len(ours), venue
+        for side in ("long", "short"):
+            assert sum(1 for x in got if x.side == side) == sum(1 for x in ours if x.long == (side == "long"))
+        assert Counter(x.symbol for x in got) == Counter(x.market.symbol for x in ours), venue
+        assert total(got) == pytest.approx(sum(x.notional for x in ours), rel=0.002), venue
