@@ -87,8 +87,9 @@ def test_record_feeds_action_shows_size_and_duration_then_saves(qtbot, tmp_path:
         await _until(lambda: server.clients(STREAM) == 1 and all(
             c.topics for c in server._clients[STREAM]))
         server.play()
+        # 40 liquidation frames plus the subscribe ack (counting 40 could stop one liquidation short)
         await _until(lambda: server.finished and session.recording is not None
-                     and session.recording.recorder.frames >= 40)
+                     and session.recording.recorder.frames >= 41)
         actions.show_recording()
         shown = actions.recording_label.text()
         assert actions.recording_label.isVisibleTo(window)
