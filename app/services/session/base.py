@@ -7,7 +7,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Protocol
 
@@ -130,8 +130,58 @@ class Session:
         return None
 
     def watched_accounts(self) -> dict[str, list[str]]:
-        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled."""
-        return {}
+        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled. From
+        the settings (live: persisted; the demo's settings live in memory only)."""
+        return {venue: list(addresses) for venue, addresses in self.store.current.watched_accounts.items()}
+
+    # --- watched public accounts (the window's "Watch address…") ------------------------------------
+
+    def watch_venues(self) -> list[str]:
+        """The connected venues that can follow a public account."""
+        return [venue for venue in self.venues if registry.by_name(venue).accounts is not None]
+
+    def shorten_address(self, venue: str, address: str) -> str:
+        accounts = registry.by_name(venue).accounts
+        return accounts.shorten(address) if accounts is not None else address
+
+    def add_watched(self, venue: str, text: str) -> str | None:
+        """Follow `text` on `venue`; None when added, else why not (for the dialog to show)."""
+        accounts = registry.by_name(venue).accounts if venue in self.venues else None
+        if accounts is None:
+            return f"{venue} cannot watch public accounts"
+        address = accounts.normalize(text.strip())
+        if address is None:
+            return f"Not a valid {registry.by_name(venue).display_name} address: {text.strip()!r}"
+        current = self.watched_accounts().get(venue, [])
+        if address in current:
+            return f"{accounts.shorten(address)} is already watched"
+        self._set_watched(venue, [*current, address])
+        return None
+
+    def remove_watched(self, venue: str, address: str) -> bool:
+        current = self.watched_accounts().get(venue, [])
+        if address not in current:
+            return False
+        self._set_watched(venue, [a for a in current if a != address])
+        return True
+
+    def _set_watched(self, venue: str, addresses: list[str]) -> None:
+        """Saved (live), then only that venue's connections and poller restart with the new list."""
+        watched = self.watched_accounts()
+        if addresses:
+            watched[venue] = addresses
+        else:
+            watched.pop(venue, None)
+        self.store.update(watched_accounts=watched)  # the demo's store never writes
+        log.info("%s: watching %d address(es)", venue, len(addresses))
+        if self.runtime is not None:
+            self._spawn(self.runtime.restart_venue(venue, watched=addresses))
+
+    def _spawn(self, coroutine: Coroutine[object, object, None]) -> None:
+        """Run a background step on the loop; kept and awaited at shutdown."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def macro_cache_dir(self) -> Path | None:
         return None
