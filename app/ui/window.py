@@ -29,7 +29,7 @@ from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
 from app.ui.history_actions import HistoryActions
-from app.ui.key_import import open_key_import
+from app.ui.key_import import open_forget_imported, open_key_import
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS, DockPane
 from app.ui.panes.macro_strip import MacroStrip
@@ -202,6 +202,9 @@ class MainWindow(QMainWindow):
         import_key = QAction(self.tr("Import read-only API key…"), self)
         import_key.triggered.connect(lambda: open_key_import(self, self.session))
         file_menu.addAction(import_key)
+        forget = QAction(self.tr("Forget imported account…"), self)
+        forget.triggered.connect(lambda: open_forget_imported(self, self.session))
+        file_menu.addAction(forget)
         watch = QAction(self.tr("Watch address…"), self)
         watch.triggered.connect(lambda: open_watch_dialog(self, self.session))
         file_menu.addAction(watch)

@@ -51,3 +51,24 @@ def test_watch_dialog_lists_adds_and_removes(qtbot) -> None:  # type: ignore[no-
     dialog.remove()
     assert session.watched == {"v": ["0x" + "ab" * 20]}
     assert dialog.addresses.item(0).data(Qt.ItemDataRole.UserRole) == "0x" + "ab" * 20
+
+
+def test_forget_imported_account_asks_the_session_to_forget_the_chosen_one(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.key_import import open_forget_imported
+
+    forgotten: list[tuple[str, str]] = []
+
+    class Accounts:
+        def imported_accounts(self) -> list[tuple[str, str]]:
+            return [("v", "main"), ("w", "spare")]
+
+        def forget_imported(self, venue: str, label: str) -> None:
+            forgotten.append((venue, label))
+
+    dialog = open_forget_imported(None, Accounts())
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.comboBoxItems() == ["v/main", "w/spare"]
+    dialog.setTextValue("w/spare")
+    dialog.accept()
+    assert forgotten == [("w", "spare")]

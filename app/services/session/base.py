@@ -97,6 +97,7 @@ class Session:
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
         self.runtime: FeedRuntime | None = None
+        self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
@@ -176,6 +177,78 @@ class Session:
         log.info("%s: watching %d address(es)", venue, len(addresses))
         if self.runtime is not None:
             self._spawn(self.runtime.restart_venue(venue, watched=addresses))
+
+    # --- accounts imported with a read-only API key (live only) -----------------------------------
+
+    def imported_accounts(self) -> list[tuple[str, str]]:
+        """(venue, label) of each imported key; the keys themselves are only in the keyring."""
+        return [(venue, label) for venue, label in self.store.current.imported_accounts]
+
+    def remember_imported(self, venue: str, label: str) -> None:
+        """A key was imported and kept in the keyring: list it (saved) and refresh it from now on."""
+        if self.demo:
+            return  # the demo never polls nor saves the user's accounts
+        current = self.imported_accounts()
+        if (venue, label) not in current:
+            self.store.update(imported_accounts=[*current, (venue, label)])
+        if self.account_poller is not None:
+            self.account_poller.add(venue, label)
+        elif self.runtime is not None:
+            self._start_account_poller([(venue, label)])
+
+    def forget_imported(self, venue: str, label: str) -> None:
+        """Stop refreshing (venue, label), unlist it and delete its key from the keyring (off the loop)."""
+        self.store.update(imported_accounts=[a for a in self.imported_accounts() if a != (venue, label)])
+        if self.account_poller is not None:
+            self.account_poller.remove(venue, label)
+        self._spawn(self._delete_key(venue, label))
+
+    async def _delete_key(self, venue: str, label: str) -> None:
+        from app.services.accounts import KEYRING_NAME, keyring_service
+        from app.store.secrets import SecretStoreUnavailable, delete_secret
+
+        try:
+            await delete_secret(keyring_service(venue, label), KEYRING_NAME)
+        except SecretStoreUnavailable as error:
+            self.messages.post(f"The key for {venue}/{label} could not be deleted from the keyring: {error}",
+                               notice="accounts")
+            return
+        self.messages.post(f"Forgot the imported account {venue}/{label}; its key was deleted", 10_000)
+
+    def _start_account_poller(self, accounts: list[tuple[str, str]]) -> None:
+        """Check each key is in the keyring (read off the loop thread), then refresh those that are."""
+        from app.services.account_poller import AccountPoller
+
+        self.account_poller = AccountPoller(self.sink, [], tier_cache_dir=self.tier_cache_dir())
+        self._spawn(self._check_keys_then_poll(accounts))
+
+    async def _check_keys_then_poll(self, accounts: list[tuple[str, str]]) -> None:
+        from app.services.accounts import load_credentials
+        from app.store.secrets import SecretStoreUnavailable
+
+        poller, runtime = self.account_poller, self.runtime
+        if poller is None or runtime is None:
+            return
+        for venue, label in accounts:
+            try:
+                credentials = await load_credentials(venue, label)
+            except SecretStoreUnavailable as error:
+                self.messages.post(f"Imported accounts not refreshed: {error}", notice="accounts")
+                return
+            if credentials is None:
+                text = f"key for {venue}/{label} not in the keyring: re-import"
+                log.warning(text)
+                self.messages.post(text, venue=venue, notice="accounts")
+                continue
+            del credentials  # the poller reads it again each round; never kept here
+            poller.add(venue, label)
+        if poller.accounts and not runtime.supervisor.stopping:
+            runtime.supervisor.start("imported accounts", poller.run)
+            log.info("refreshing %d imported account(s)", len(poller.accounts))
+
+    def tier_cache_dir(self) -> Path | None:
+        """Where the venues' public tier tables are cached (live: the profile's cache)."""
+        return None
 
     def _spawn(self, coroutine: Coroutine[object, object, None]) -> None:
         """Run a background step on the loop; kept and awaited at shutdown."""
@@ -301,6 +374,8 @@ class Session:
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
+        if not self.demo and self.imported_accounts():
+            self._start_account_poller(self.imported_accounts())
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
         self._gap_task = asyncio.ensure_future(self._write_gaps_every_second())
