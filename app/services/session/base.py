@@ -49,6 +49,8 @@ DOWNTIME_NOTICE_MS = 60_000
 REFILL_WINDOW_MS = 24 * 3_600_000
 """A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
 REFILL_TAPE_ROWS = 5_000
+TIER_DEADLINE_S = 20.0
+"""The background fetch of the venues' public tier tables gives up after this long."""
 COMPACT_FIRST_DELAY_S = 120.0
 COMPACT_EVERY_S = 6 * 3600.0
 COMPACT_IDLE_PENDING_ROWS = 1_000
@@ -246,6 +248,52 @@ class Session:
             runtime.supervisor.start("imported accounts", poller.run)
             log.info("refreshing %d imported account(s)", len(poller.accounts))
 
+    async def refresh_tiers(self, deadline_s: float = TIER_DEADLINE_S, **options: object) -> None:
+        """In the background after start: the cached public tier tables are loaded (the last run's), then
+        fetched afresh for the venues that publish them, under a deadline; a failure is logged and told
+        once in the status bar, and never blocks anything. The position book uses them for a manual
+        position whose symbol has no bundled table."""
+        from app.core.venues.account_registry import public_tiers
+        from app.feeds.tiers import fetch_tiers, load_cache
+
+        cache_dir = self.tier_cache_dir()
+        if cache_dir is None:
+            return
+        venues = [venue for venue in self.venues if public_tiers(venue) is not None]
+
+        def load() -> dict[str, dict[str, object]]:
+            return {venue: tables for venue in venues if (tables := load_cache(cache_dir, venue).get("tables"))}
+
+        self.positions.cached_tiers.update(await asyncio.to_thread(load))
+        wanted: dict[str, list[str]] = {}
+        for position in self.positions.positions:
+            if position.venue in venues:
+                wanted.setdefault(position.venue, []).append(position.symbol)
+        for venue in venues:
+            spec = public_tiers(venue)
+            if spec is not None and spec.all_in_one:
+                wanted.setdefault(venue, [])
+        if not wanted:
+            return
+        if "base_urls" not in options:  # the settings' REST overrides (a test profile, a proxy)
+            options["base_urls"] = {venue: url for venue in wanted
+                                    if (url := self.store.current.endpoints.get(f"{venue}/rest"))}
+        try:
+            result = await asyncio.wait_for(
+                fetch_tiers(wanted, cache_dir, timeout_s=deadline_s, **options),  # type: ignore[arg-type]
+                deadline_s + 2.0)
+        except Exception as error:  # the deadline, or a bug: the cached/bundled tables stay
+            result, failure = None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        else:
+            failure = "; ".join(f"{venue}: {error}" for venue, error in sorted(result.errors.items()))
+        if result is not None and result.cache_files:
+            self.positions.cached_tiers.update(await asyncio.to_thread(load))
+            log.info("public tier tables refreshed for %s", ", ".join(sorted(result.cache_files)))
+        if failure:
+            log.warning("public tier tables not refreshed: %s", failure)
+            self.messages.post(f"Tier tables not refreshed ({failure}); using the cached or bundled ones",
+                               15_000)
+
     def tier_cache_dir(self) -> Path | None:
         """Where the venues' public tier tables are cached (live: the profile's cache)."""
         return None
@@ -376,6 +424,8 @@ class Session:
         self.runtime.start()
         if not self.demo and self.imported_accounts():
             self._start_account_poller(self.imported_accounts())
+        if self.tier_cache_dir() is not None:
+            self._spawn(self.refresh_tiers())
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
         self._gap_task = asyncio.ensure_future(self._write_gaps_every_second())
