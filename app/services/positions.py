@@ -46,7 +46,9 @@ FEED_DOWN_AFTER_MS = 15_000  # market time a held position's mark stays stale be
 LIVE = "live"
 
 # (venue, symbol) -> True when the running connections stream its mark, False when they do not, None = unknown
-MarkStreams = Callable[[str, str], bool | None]
+MarkStreams = Callable[[str, str], bool | str | None]
+"""Whether (venue, symbol) has a mark stream: True, False, None (venue not connected) or "pending" (a
+subscription asked for while running, not yet made)."""
 
 _LEVELS: dict[AlertLevel, Level] = {
     AlertLevel.INFO: "info", AlertLevel.WATCH: "warning", AlertLevel.WARNING: "warning",
@@ -222,8 +224,12 @@ class PositionService:
         """Say why a row is stale when the book alone cannot: no mark stream, or the venue's feed down."""
         position = view.position
         reasons = [] if view.stale_reason is None else [view.stale_reason]
-        if position.mark_key not in marks and self.mark_streams(position.venue, position.symbol) is False:
+        streamed = self.mark_streams(position.venue, position.symbol) if position.mark_key not in marks else True
+        if streamed is False:
             reasons = [f"no mark stream from {venue_label(position.venue)} for {position.symbol}: "
+                       "valued at the entry price", *reasons[1:]]
+        elif streamed == "pending":
+            reasons = [f"mark subscription pending ({venue_label(position.venue)} {position.symbol}): "
                        "valued at the entry price", *reasons[1:]]
         state = states.get(position.venue)
         if state is not None and state != LIVE:

@@ -49,6 +49,8 @@ DOWNTIME_NOTICE_MS = 60_000
 REFILL_WINDOW_MS = 24 * 3_600_000
 """A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
 REFILL_TAPE_ROWS = 5_000
+MARK_COALESCE_S = 3.0
+"""Positions added within this long of the first one needing a new mark share one restart of the venue."""
 TIER_DEADLINE_S = 20.0
 """The background fetch of the venues' public tier tables gives up after this long."""
 COMPACT_FIRST_DELAY_S = 120.0
@@ -111,6 +113,9 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
         self._mark_symbol_cache: dict[str, frozenset[str]] = {}
+        self._marks_pending: dict[str, set[str]] = {}  # venue -> symbols whose subscription is coming
+        self._mark_restart_scheduled: set[str] = set()
+        self._cancel_at_stop: set[asyncio.Task[None]] = set()
         self._gap_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
         self.recording: FeedRecording | None = None
@@ -298,11 +303,15 @@ class Session:
         """Where the venues' public tier tables are cached (live: the profile's cache)."""
         return None
 
-    def _spawn(self, coroutine: Coroutine[object, object, None]) -> None:
-        """Run a background step on the loop; kept and awaited at shutdown."""
+    def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
+        """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a
+        coalescing wait, a tier fetch)."""
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if cancel_at_stop:
+            self._cancel_at_stop.add(task)
+            task.add_done_callback(self._cancel_at_stop.discard)
 
     def macro_cache_dir(self) -> Path | None:
         return None
@@ -350,8 +359,13 @@ class Session:
         self.replace_position(position.key, position, account)
 
     def replace_position(self, old_key: PositionKey, position: Position, account: Account | None = None) -> None:
-        """Add or edit a manual position (and the cross account it names); persisted off the loop thread."""
+        """Add or edit a manual position (and the cross account it names); persisted off the loop thread.
+        A symbol without a mark stream gets one (its venue's connections restart once, coalesced)."""
+        old = self.positions.manual(old_key)
         self.positions.replace(old_key, position, account)
+        self._want_mark(position)
+        if old is not None and (old.venue, old.symbol) != (position.venue, position.symbol):
+            self._release_mark(old)
         store = self.position_store
         if store is not None:
             now = self.clock.now_ms()
@@ -364,7 +378,10 @@ class Session:
             self._persist(write)
 
     def delete_position(self, key: PositionKey) -> None:
+        old = self.positions.manual(key)
         self.positions.delete(key)
+        if old is not None:
+            self._release_mark(old)
         store = self.position_store
         if store is not None:
             self._persist(lambda: store.delete_position(key))
@@ -425,7 +442,7 @@ class Session:
         if not self.demo and self.imported_accounts():
             self._start_account_poller(self.imported_accounts())
         if self.tier_cache_dir() is not None:
-            self._spawn(self.refresh_tiers())
+            self._spawn(self.refresh_tiers(), cancel_at_stop=True)
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
         self._gap_task = asyncio.ensure_future(self._write_gaps_every_second())
@@ -437,6 +454,8 @@ class Session:
         """Feeds first, then one last drain (nothing received is lost), then the history and settings."""
         if self.recording is not None:
             await self.stop_recording()
+        for task in list(self._cancel_at_stop):
+            task.cancel()
         await self._lag_monitor.stop()
         self.shutdown_steps.append("lag monitor")
         runtime = self.runtime
@@ -477,12 +496,49 @@ class Session:
 
     # --- inside --------------------------------------------------------------------------------
 
-    def _mark_streamed(self, venue: str, symbol: str) -> bool | None:
+    def _mark_streamed(self, venue: str, symbol: str) -> bool | str | None:
         """The connections subscribe marks for the bundled majors of each connected venue and the manual
-        positions held at start (runtime); one added later has its mark from the next start, unless a major."""
+        positions held; one added while running is "pending" until its venue's connections restarted
+        with it (`_want_mark`)."""
         if venue not in self.venues:
             return None
+        if symbol in self._marks_pending.get(venue, ()):
+            return "pending"
         return symbol in self._mark_symbols(venue)
+
+    def _want_mark(self, position: Position) -> None:
+        """A manual position added while running whose symbol has no mark stream: its venue's connections
+        restart once with it, MARK_COALESCE_S after the first such add (several adds, one restart)."""
+        venue, symbol = position.venue, position.symbol
+        if (self.runtime is None or venue not in self.venues or self.instruments.get(venue, symbol) is None
+                or symbol in self._mark_symbols(venue)):
+            return
+        self._marks_pending.setdefault(venue, set()).add(symbol)
+        if venue not in self._mark_restart_scheduled:
+            self._mark_restart_scheduled.add(venue)
+            self._spawn(self._subscribe_marks(venue), cancel_at_stop=True)
+
+    async def _subscribe_marks(self, venue: str) -> None:
+        await asyncio.sleep(MARK_COALESCE_S)
+        self._mark_restart_scheduled.discard(venue)  # an add from now on schedules the next restart
+        runtime = self.runtime
+        if runtime is None:
+            return
+        held = list(dict.fromkeys(self._held_symbols().get(venue, [])))
+        asked = self._marks_pending.pop(venue, set())
+        log.info("%s: restarting its connections once to subscribe the mark of %s", venue, ", ".join(sorted(asked)))
+        await runtime.restart_venue(venue, held_symbols=held)
+        self._mark_symbol_cache[venue] = frozenset(load_bundled().symbols(venue)) | frozenset(held)
+
+    def _release_mark(self, position: Position) -> None:
+        """The last position on a symbol went: its extra subscription is dropped at the venue's next
+        restart (not worth a reconnect of its own)."""
+        venue = position.venue
+        if any(held.venue == venue and held.symbol == position.symbol for held in self.positions.positions):
+            return
+        self._marks_pending.get(venue, set()).discard(position.symbol)
+        if self.runtime is not None and venue in self.runtime.held_symbols:
+            self.runtime.held_symbols[venue] = [s for s in self.runtime.held_symbols[venue] if s != position.symbol]
 
     def _held_symbols(self) -> dict[str, list[str]]:
         """Per connected venue, the symbols of the manual positions that the venue lists."""
