@@ -198,10 +198,15 @@ class Session:
         current = self.imported_accounts()
         if (venue, label) not in current:
             self.store.update(imported_accounts=[*current, (venue, label)])
-        if self.account_poller is not None:
-            self.account_poller.add(venue, label)
-        elif self.runtime is not None:
+        if self.runtime is None:
+            return  # the start picks it up
+        if self.account_poller is None:
             self._start_account_poller([(venue, label)])
+            return
+        self.account_poller.add(venue, label)
+        supervisor = self.runtime.supervisor
+        if "imported accounts" not in supervisor.running() and not supervisor.stopping:
+            supervisor.start("imported accounts", self.account_poller.run)  # none had a key at start
 
     def forget_imported(self, venue: str, label: str) -> None:
         """Stop refreshing (venue, label), unlist it and delete its key from the keyring (off the loop)."""
