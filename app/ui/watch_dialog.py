@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.tape_model import venue_name
+
 
 class WatchSession(Protocol):
     def watch_venues(self) -> list[str]: ...
@@ -38,7 +40,7 @@ class WatchDialog(QDialog):
         self.session = session
         self.venue = QComboBox(self)
         for venue in session.watch_venues():
-            self.venue.addItem(venue, venue)
+            self.venue.addItem(venue_name(venue), venue)
         self.addresses = QListWidget(self)
         self.address = QLineEdit(self)
         self.address.setPlaceholderText("0x…")
