@@ -18,7 +18,7 @@ import msgspec
 
 from app.core.events import AccountState
 from app.core.instruments import Instruments
-from app.core.margin.tiers import chain_maintenance_amounts
+from app.core.margin.tiers import tiers_from_table
 from app.core.venues.accounts import Permissions
 from app.feeds.accounts import AccountError, Credentials, KeyRefused, fetch_account, redact
 from app.feeds.tiers import load_cache
@@ -112,18 +112,10 @@ def with_cached_tiers(state: AccountState, cache_dir: Path) -> AccountState:
     tables = load_cache(cache_dir, state.account.venue).get("tables", {})
     positions = []
     for position in state.positions:
-        table = tables.get(position.symbol)
-        if (position.contract.tiers is None and isinstance(table, dict) and "size_unit" not in table
-                and table.get("contract", "linear") == position.contract.kind):
-            try:
-                tiers = chain_maintenance_amounts([
-                    (row["floor"], row.get("cap"), row["mmr"], row.get("maintenance_amount"), row.get("max_leverage"))
-                    for row in table["tiers"]])
-            except (KeyError, TypeError, IndexError):
-                tiers = None
-            if tiers:
-                position = msgspec.structs.replace(
-                    position, contract=msgspec.structs.replace(position.contract, tiers=tiers))
+        tiers = tiers_from_table(tables.get(position.symbol), position.contract.kind)
+        if position.contract.tiers is None and tiers:
+            position = msgspec.structs.replace(
+                position, contract=msgspec.structs.replace(position.contract, tiers=tiers))
         positions.append(position)
     return msgspec.structs.replace(state, positions=tuple(positions))
 

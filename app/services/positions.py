@@ -22,6 +22,7 @@ from pathlib import Path
 import msgspec
 
 from app.core.events import MarkPrice
+from app.core.margin.tiers import bundled_table, tiers_from_table
 from app.core.positions import (
     Account,
     AlertMonitor,
@@ -45,7 +46,9 @@ FEED_DOWN_AFTER_MS = 15_000  # market time a held position's mark stays stale be
 LIVE = "live"
 
 # (venue, symbol) -> True when the running connections stream its mark, False when they do not, None = unknown
-MarkStreams = Callable[[str, str], bool | None]
+MarkStreams = Callable[[str, str], bool | str | None]
+"""Whether (venue, symbol) has a mark stream: True, False, None (venue not connected) or "pending" (a
+subscription asked for while running, not yet made)."""
 
 _LEVELS: dict[AlertLevel, Level] = {
     AlertLevel.INFO: "info", AlertLevel.WATCH: "warning", AlertLevel.WARNING: "warning",
@@ -131,6 +134,9 @@ class PositionService:
         self.version = 0
         self.last: PositionsFrame | None = None
         self.nearest_by_key: dict[PositionKey, Nearest] = {}
+        # venue -> symbol -> table (the cached public tier tables, app.feeds.tiers format): used for a
+        # manual position without mmr or tiers of its own whose symbol has no bundled table.
+        self.cached_tiers: dict[str, dict[str, object]] = {}
 
     # --- the user's book ---------------------------------------------------------------------------
 
@@ -160,7 +166,8 @@ class PositionService:
     def inputs(self) -> tuple[list[Account], list[Position], dict[MarkKey, Mark]]:
         """The whole book (manual, then reported) and its marks, as value_book takes them."""
         accounts = dict(self.accounts)
-        positions = list(self.positions)
+        positions = [self._with_cached_tiers(held) for held in self.positions] if self.cached_tiers \
+            else list(self.positions)
         for state in getattr(self.engine, "accounts", {}).values():
             accounts[state.account.key] = state.account
             positions.extend(state.positions)
@@ -171,6 +178,17 @@ class PositionService:
             if price is not None:
                 marks[position.mark_key] = Mark(price.price, price.ts_ms, f"{venue_label(price.venue)} mark")
         return list(accounts.values()), positions, marks
+
+    def _with_cached_tiers(self, position: Position) -> Position:
+        contract = position.contract
+        tables = self.cached_tiers.get(position.venue)
+        if (not tables or contract.tiers is not None or contract.mmr is not None or contract.max_leverage is not None
+                or bundled_table(position.venue, position.symbol) is not None):
+            return position
+        tiers = tiers_from_table(tables.get(position.symbol), contract.kind)
+        if tiers is None:
+            return position
+        return msgspec.structs.replace(position, contract=msgspec.structs.replace(contract, tiers=tiers))
 
     def tick(self, now_ms: int, venues: Sequence[object] = ()) -> PositionsFrame:
         """Value the book at market time `now_ms`; `venues` are this tick's VenueRecords (state per venue)."""
@@ -206,8 +224,12 @@ class PositionService:
         """Say why a row is stale when the book alone cannot: no mark stream, or the venue's feed down."""
         position = view.position
         reasons = [] if view.stale_reason is None else [view.stale_reason]
-        if position.mark_key not in marks and self.mark_streams(position.venue, position.symbol) is False:
+        streamed = self.mark_streams(position.venue, position.symbol) if position.mark_key not in marks else True
+        if streamed is False:
             reasons = [f"no mark stream from {venue_label(position.venue)} for {position.symbol}: "
+                       "valued at the entry price", *reasons[1:]]
+        elif streamed == "pending":
+            reasons = [f"mark subscription pending ({venue_label(position.venue)} {position.symbol}): "
                        "valued at the entry price", *reasons[1:]]
         state = states.get(position.venue)
         if state is not None and state != LIVE:

@@ -90,23 +90,72 @@ class FeedRuntime:
         self.timing = timing or Timing()
         self.instruments = instruments or load_bundled()
         self.sink = sink or FeedSink()
+        self.liquidation_symbols = liquidation_symbols
+        self.streams = streams
+        self.held_symbols = {venue: list(symbols) for venue, symbols in (held_symbols or {}).items()}
         self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched,
-                                      held_symbols, streams)
+                                      self.held_symbols, streams)
         self.pollers = self._account_pollers()
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
         self._gaps_reported = [0] * len(self.statuses)
+        self.restarts: dict[str, int] = {}  # venue -> times restart_venue ran (tests, diagnostics)
 
     def start(self) -> None:
         for spec, status in zip(self.specs, self.statuses, strict=True):
-            self.supervisor.start(
-                spec.stream,
-                lambda spec=spec, status=status: run_connection(
-                    spec, self.sink, status, self.timing, self.clock, self.instruments
-                ),
-            )
+            self._start_connection(spec, status)
         for poller in self.pollers:
             self.supervisor.start(f"{poller.venue} watched accounts", poller.run)
+
+    def _start_connection(self, spec: ConnectionSpec, status: ConnectionStatus) -> None:
+        self.supervisor.start(
+            spec.stream,
+            lambda: run_connection(spec, self.sink, status, self.timing, self.clock, self.instruments),
+        )
+
+    async def restart_venue(self, venue: str, *, watched: list[str] | None = None,
+                            held_symbols: list[str] | None = None) -> None:
+        """Apply a new watched-address list or held-symbol list to one venue: only that venue's
+        connections and its account poller are restarted (the other venues keep theirs). A connection
+        keeps its status (counters, gaps) when its stream name stays the same."""
+        if venue not in self.venues or self.supervisor.stopping:
+            return
+        if watched is not None:
+            self.watched[venue] = list(watched)
+        if held_symbols is not None:
+            self.held_symbols[venue] = list(held_symbols)
+        old = [(spec, status) for spec, status in zip(self.specs, self.statuses, strict=True)
+               if spec.venue == venue]
+        for spec, _ in old:
+            await self.supervisor.cancel(spec.stream)
+        for poller in [p for p in self.pollers if p.venue == venue]:
+            await self.supervisor.cancel(f"{venue} watched accounts")
+            self.pollers.remove(poller)
+        fresh = connection_specs((venue,), self.endpoints or None, self.instruments, self.liquidation_symbols,
+                                 self.watched, self.held_symbols, self.streams)
+        kept = {spec.stream: status for spec, status in old}
+        reported = {status.stream: done for status, done in zip(self.statuses, self._gaps_reported, strict=True)}
+        specs, statuses, gaps_reported = [], [], []
+        for spec, status in zip(self.specs, self.statuses, strict=True):
+            if spec.venue != venue:
+                specs.append(spec)
+                statuses.append(status)
+                gaps_reported.append(reported.get(status.stream, 0))
+        for spec in fresh:
+            status = kept.get(spec.stream) or ConnectionStatus(spec.stream, spec.venue, spec.completeness,
+                                                                self.clock)
+            specs.append(spec)
+            statuses.append(status)
+            gaps_reported.append(reported.get(spec.stream, 0) if spec.stream in kept else 0)
+            self._start_connection(spec, status)
+        self.specs, self.statuses, self._gaps_reported = specs, statuses, gaps_reported
+        new_pollers = [p for p in self._account_pollers() if p.venue == venue]
+        for poller in new_pollers:
+            self.pollers.append(poller)
+            self.supervisor.start(f"{venue} watched accounts", poller.run)
+        self.restarts[venue] = self.restarts.get(venue, 0) + 1
+        log.info("%s: connections restarted with %d watched account(s), %d held symbol(s)", venue,
+                 len(self.watched.get(venue, ())), len(self.held_symbols.get(venue, ())))
 
     def _account_pollers(self) -> list[AccountPoller]:
         """One poller per venue with more watched accounts than its websocket takes."""

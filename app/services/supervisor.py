@@ -38,6 +38,19 @@ class Supervisor:
             raise ValueError(f"task {name!r} is already running")
         self._tasks[name] = asyncio.create_task(self._keep(name, factory), name=name)
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def cancel(self, name: str) -> bool:
+        """Stop task `name` (if running) and wait until it has ended; True when there was one."""
+        task = self._tasks.pop(name, None)
+        if task is None:
+            return False
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return True
+
     def running(self) -> list[str]:
         return [name for name, task in self._tasks.items() if not task.done()]
 

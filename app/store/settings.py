@@ -45,6 +45,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     window_state: str | None = None  # base64 QByteArray from saveState()
     # History older than this is deleted when the app is idle (live profile only; 1 day .. 10 years).
     history_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
+    # Public accounts followed read-only per venue (a Hyperliquid address), canonical form.
+    watched_accounts: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    # API keys imported read-only: (venue, label) only; the secrets stay in the keyring.
+    imported_accounts: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):
@@ -84,7 +88,37 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
     endpoints, warnings = checked_endpoints(settings.endpoints)
     if warnings:
         settings = msgspec.structs.replace(settings, endpoints=endpoints)
+    # A watched address a venue does not accept drops that entry only, named in the warning.
+    watched, watch_warnings = checked_watched(settings.watched_accounts)
+    if watch_warnings:
+        settings = msgspec.structs.replace(settings, watched_accounts=watched)
+        warnings = [*warnings, *watch_warnings]
     return LoadedSettings(settings, warnings, target)
+
+
+def checked_watched(watched: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """Watched accounts in the venues' canonical form, distinct; an unknown venue, a venue that cannot
+    watch accounts, or an address the venue's check refuses is dropped with a warning naming it."""
+    from app.core.venues import registry
+
+    clean: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    for venue, addresses in watched.items():
+        descriptor = registry.find(venue)
+        accounts = descriptor.accounts if descriptor is not None else None
+        if accounts is None:
+            warnings.append(f"Watched accounts for {venue!r} ignored: that venue cannot watch public accounts.")
+            continue
+        kept: list[str] = []
+        for address in addresses:
+            normal = accounts.normalize(address)
+            if normal is None:
+                warnings.append(f"Watched account {address!r} on {venue} ignored: not a valid address.")
+            elif normal not in kept:
+                kept.append(normal)
+        if kept:
+            clean[venue] = kept
+    return clean, warnings
 
 
 def read_settings(path: Path | str) -> Settings | None:

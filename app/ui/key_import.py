@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -163,9 +165,40 @@ def open_key_import(parent: QWidget | None, session: object, import_fn: ImportFu
         sink = getattr(session, "sink", None)
         if sink is not None and result.state is not None:
             sink.offer(result.venue, [result.state])
+        remember = getattr(session, "remember_imported", None)
+        if remember is not None and result.stored:  # listed (venue, label) and refreshed from now on
+            remember(result.venue, result.label)
 
     dialog.imported.connect(offer)
     _open.append(dialog)
     dialog.finished.connect(lambda _code: _open.remove(dialog) if dialog in _open else None)
     dialog.open()
     return dialog
+
+
+def open_forget_imported(parent: QWidget | None, session: Any) -> QInputDialog | None:
+    """File → "Forget imported account…": pick one (venue/label); the session unlists it, stops its
+    refresh and deletes its key from the keyring. Non-modal (`open()`)."""
+    accounts = session.imported_accounts()
+    if not accounts:
+        QMessageBox.information(parent, "Forget imported account", "No imported account.")
+        return None
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("forgetImportedDialog")
+    dialog.setWindowTitle(dialog.tr("Forget imported account"))
+    dialog.setLabelText(dialog.tr("Account to forget (its key is deleted from the keyring):"))
+    dialog.setComboBoxItems([f"{venue}/{label}" for venue, label in accounts])
+    choices = dict(zip(dialog.comboBoxItems(), accounts, strict=True))
+
+    def chosen(text: str) -> None:
+        if text in choices:
+            session.forget_imported(*choices[text])
+
+    dialog.textValueSelected.connect(chosen)
+    _forget_open.append(dialog)
+    dialog.finished.connect(lambda _code: _forget_open.remove(dialog) if dialog in _forget_open else None)
+    dialog.open()
+    return dialog
+
+
+_forget_open: list[QInputDialog] = []

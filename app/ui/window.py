@@ -29,7 +29,7 @@ from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.curve_view import CurveView
 from app.ui.history_actions import HistoryActions
-from app.ui.key_import import open_key_import
+from app.ui.key_import import open_forget_imported, open_key_import
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS, DockPane
 from app.ui.panes.macro_strip import MacroStrip
@@ -41,6 +41,7 @@ from app.ui.position_form import PositionForm
 from app.ui.shock_dialog import ShockDialog
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
+from app.ui.watch_dialog import open_watch_dialog
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,12 @@ class MainWindow(QMainWindow):
         import_key = QAction(self.tr("Import read-only API key…"), self)
         import_key.triggered.connect(lambda: open_key_import(self, self.session))
         file_menu.addAction(import_key)
+        forget = QAction(self.tr("Forget imported account…"), self)
+        forget.triggered.connect(lambda: open_forget_imported(self, self.session))
+        file_menu.addAction(forget)
+        watch = QAction(self.tr("Watch address…"), self)
+        watch.triggered.connect(lambda: open_watch_dialog(self, self.session))
+        file_menu.addAction(watch)
         self.history_actions = HistoryActions(self, self.session, file_menu, self.post_message)
         diagnostics = QAction(self.tr("Copy diagnostics"), self)
         diagnostics.triggered.connect(self.copy_diagnostics)

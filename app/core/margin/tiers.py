@@ -65,6 +65,20 @@ def bundled_tiers(venue: str, symbol: str, contract: str) -> tuple[tuple[Tier, .
     return chain_maintenance_amounts(rows), f"bundled {venue} {symbol} tiers as of {table['as_of']}"
 
 
+def tiers_from_table(table: object, contract: str) -> tuple[Tier, ...] | None:
+    """Tiers from one table in the bundled/cached file format, when it is by notional (a table by size
+    stays with the venue's own rules) and for `contract`; None otherwise or for a malformed table."""
+    if not isinstance(table, dict) or "size_unit" in table or table.get("contract", "linear") != contract:
+        return None
+    try:
+        tiers = chain_maintenance_amounts([
+            (row["floor"], row.get("cap"), row["mmr"], row.get("maintenance_amount"), row.get("max_leverage"))
+            for row in table["tiers"]])
+    except (KeyError, TypeError, IndexError, ValueError):
+        return None
+    return tuple(tiers) if tiers else None
+
+
 def bundled_table(venue: str, symbol: str) -> dict | None:
     """The bundled table for (venue, symbol) as stored: {contract, as_of, source, tiers[, size_unit, contract_size]}."""
     return _bundled_tables(venue).get(normalise_symbol(symbol))

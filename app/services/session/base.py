@@ -7,7 +7,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +49,10 @@ DOWNTIME_NOTICE_MS = 60_000
 REFILL_WINDOW_MS = 24 * 3_600_000
 """A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
 REFILL_TAPE_ROWS = 5_000
+MARK_COALESCE_S = 3.0
+"""Positions added within this long of the first one needing a new mark share one restart of the venue."""
+TIER_DEADLINE_S = 20.0
+"""The background fetch of the venues' public tier tables gives up after this long."""
 COMPACT_FIRST_DELAY_S = 120.0
 COMPACT_EVERY_S = 6 * 3600.0
 COMPACT_IDLE_PENDING_ROWS = 1_000
@@ -99,6 +103,7 @@ class Session:
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
         self.runtime: FeedRuntime | None = None
+        self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
@@ -110,6 +115,9 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
         self._mark_symbol_cache: dict[str, frozenset[str]] = {}
+        self._marks_pending: dict[str, set[str]] = {}  # venue -> symbols whose subscription is coming
+        self._mark_restart_scheduled: set[str] = set()
+        self._cancel_at_stop: set[asyncio.Task[None]] = set()
         self._gap_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
         self.recording: FeedRecording | None = None
@@ -132,8 +140,185 @@ class Session:
         return None
 
     def watched_accounts(self) -> dict[str, list[str]]:
-        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled."""
-        return {}
+        """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled. From
+        the settings (live: persisted; the demo's settings live in memory only)."""
+        return {venue: list(addresses) for venue, addresses in self.store.current.watched_accounts.items()}
+
+    # --- watched public accounts (the window's "Watch address…") ------------------------------------
+
+    def watch_venues(self) -> list[str]:
+        """The connected venues that can follow a public account."""
+        return [venue for venue in self.venues if registry.by_name(venue).accounts is not None]
+
+    def shorten_address(self, venue: str, address: str) -> str:
+        accounts = registry.by_name(venue).accounts
+        return accounts.shorten(address) if accounts is not None else address
+
+    def add_watched(self, venue: str, text: str) -> str | None:
+        """Follow `text` on `venue`; None when added, else why not (for the dialog to show)."""
+        accounts = registry.by_name(venue).accounts if venue in self.venues else None
+        if accounts is None:
+            return f"{venue} cannot watch public accounts"
+        address = accounts.normalize(text.strip())
+        if address is None:
+            return f"Not a valid {registry.by_name(venue).display_name} address: {text.strip()!r}"
+        current = self.watched_accounts().get(venue, [])
+        if address in current:
+            return f"{accounts.shorten(address)} is already watched"
+        self._set_watched(venue, [*current, address])
+        return None
+
+    def remove_watched(self, venue: str, address: str) -> bool:
+        current = self.watched_accounts().get(venue, [])
+        if address not in current:
+            return False
+        self._set_watched(venue, [a for a in current if a != address])
+        return True
+
+    def _set_watched(self, venue: str, addresses: list[str]) -> None:
+        """Saved (live), then only that venue's connections and poller restart with the new list."""
+        watched = self.watched_accounts()
+        if addresses:
+            watched[venue] = addresses
+        else:
+            watched.pop(venue, None)
+        self.store.update(watched_accounts=watched)  # the demo's store never writes
+        log.info("%s: watching %d address(es)", venue, len(addresses))
+        if self.runtime is not None:
+            self._spawn(self.runtime.restart_venue(venue, watched=addresses))
+
+    # --- accounts imported with a read-only API key (live only) -----------------------------------
+
+    def imported_accounts(self) -> list[tuple[str, str]]:
+        """(venue, label) of each imported key; the keys themselves are only in the keyring."""
+        return [(venue, label) for venue, label in self.store.current.imported_accounts]
+
+    def remember_imported(self, venue: str, label: str) -> None:
+        """A key was imported and kept in the keyring: list it (saved) and refresh it from now on."""
+        if self.demo:
+            return  # the demo never polls nor saves the user's accounts
+        current = self.imported_accounts()
+        if (venue, label) not in current:
+            self.store.update(imported_accounts=[*current, (venue, label)])
+        if self.runtime is None:
+            return  # the start picks it up
+        if self.account_poller is None:
+            self._start_account_poller([(venue, label)])
+            return
+        self.account_poller.add(venue, label)
+        supervisor = self.runtime.supervisor
+        if "imported accounts" not in supervisor.running() and not supervisor.stopping:
+            supervisor.start("imported accounts", self.account_poller.run)  # none had a key at start
+
+    def forget_imported(self, venue: str, label: str) -> None:
+        """Stop refreshing (venue, label), unlist it and delete its key from the keyring (off the loop)."""
+        self.store.update(imported_accounts=[a for a in self.imported_accounts() if a != (venue, label)])
+        if self.account_poller is not None:
+            self.account_poller.remove(venue, label)
+        self._spawn(self._delete_key(venue, label))
+
+    async def _delete_key(self, venue: str, label: str) -> None:
+        from app.services.accounts import KEYRING_NAME, keyring_service
+        from app.store.secrets import SecretStoreUnavailable, delete_secret
+
+        try:
+            await delete_secret(keyring_service(venue, label), KEYRING_NAME)
+        except SecretStoreUnavailable as error:
+            self.messages.post(f"The key for {venue}/{label} could not be deleted from the keyring: {error}",
+                               notice="accounts")
+            return
+        self.messages.post(f"Forgot the imported account {venue}/{label}; its key was deleted", 10_000)
+
+    def _start_account_poller(self, accounts: list[tuple[str, str]]) -> None:
+        """Check each key is in the keyring (read off the loop thread), then refresh those that are."""
+        from app.services.account_poller import AccountPoller
+
+        self.account_poller = AccountPoller(self.sink, [], tier_cache_dir=self.tier_cache_dir())
+        self._spawn(self._check_keys_then_poll(accounts))
+
+    async def _check_keys_then_poll(self, accounts: list[tuple[str, str]]) -> None:
+        from app.services.accounts import load_credentials
+        from app.store.secrets import SecretStoreUnavailable
+
+        poller, runtime = self.account_poller, self.runtime
+        if poller is None or runtime is None:
+            return
+        for venue, label in accounts:
+            try:
+                credentials = await load_credentials(venue, label)
+            except SecretStoreUnavailable as error:
+                self.messages.post(f"Imported accounts not refreshed: {error}", notice="accounts")
+                return
+            if credentials is None:
+                text = f"key for {venue}/{label} not in the keyring: re-import"
+                log.warning(text)
+                self.messages.post(text, venue=venue, notice="accounts")
+                continue
+            del credentials  # the poller reads it again each round; never kept here
+            poller.add(venue, label)
+        if poller.accounts and not runtime.supervisor.stopping:
+            runtime.supervisor.start("imported accounts", poller.run)
+            log.info("refreshing %d imported account(s)", len(poller.accounts))
+
+    async def refresh_tiers(self, deadline_s: float = TIER_DEADLINE_S, **options: object) -> None:
+        """In the background after start: the cached public tier tables are loaded (the last run's), then
+        fetched afresh for the venues that publish them, under a deadline; a failure is logged and told
+        once in the status bar, and never blocks anything. The position book uses them for a manual
+        position whose symbol has no bundled table."""
+        from app.core.venues.account_registry import public_tiers
+        from app.feeds.tiers import fetch_tiers, load_cache
+
+        cache_dir = self.tier_cache_dir()
+        if cache_dir is None:
+            return
+        venues = [venue for venue in self.venues if public_tiers(venue) is not None]
+
+        def load() -> dict[str, dict[str, object]]:
+            return {venue: tables for venue in venues if (tables := load_cache(cache_dir, venue).get("tables"))}
+
+        self.positions.cached_tiers.update(await asyncio.to_thread(load))
+        wanted: dict[str, list[str]] = {}
+        for position in self.positions.positions:
+            if position.venue in venues:
+                wanted.setdefault(position.venue, []).append(position.symbol)
+        for venue in venues:
+            spec = public_tiers(venue)
+            if spec is not None and spec.all_in_one:
+                wanted.setdefault(venue, [])
+        if not wanted:
+            return
+        if "base_urls" not in options:  # the settings' REST overrides (a test profile, a proxy)
+            options["base_urls"] = {venue: url for venue in wanted
+                                    if (url := self.store.current.endpoints.get(f"{venue}/rest"))}
+        try:
+            result = await asyncio.wait_for(
+                fetch_tiers(wanted, cache_dir, timeout_s=deadline_s, **options),  # type: ignore[arg-type]
+                deadline_s + 2.0)
+        except Exception as error:  # the deadline, or a bug: the cached/bundled tables stay
+            result, failure = None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        else:
+            failure = "; ".join(f"{venue}: {error}" for venue, error in sorted(result.errors.items()))
+        if result is not None and result.cache_files:
+            self.positions.cached_tiers.update(await asyncio.to_thread(load))
+            log.info("public tier tables refreshed for %s", ", ".join(sorted(result.cache_files)))
+        if failure:
+            log.warning("public tier tables not refreshed: %s", failure)
+            self.messages.post(f"Tier tables not refreshed ({failure}); using the cached or bundled ones",
+                               15_000)
+
+    def tier_cache_dir(self) -> Path | None:
+        """Where the venues' public tier tables are cached (live: the profile's cache)."""
+        return None
+
+    def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
+        """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a
+        coalescing wait, a tier fetch)."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if cancel_at_stop:
+            self._cancel_at_stop.add(task)
+            task.add_done_callback(self._cancel_at_stop.discard)
 
     def macro_cache_dir(self) -> Path | None:
         return None
@@ -181,8 +366,13 @@ class Session:
         self.replace_position(position.key, position, account)
 
     def replace_position(self, old_key: PositionKey, position: Position, account: Account | None = None) -> None:
-        """Add or edit a manual position (and the cross account it names); persisted off the loop thread."""
+        """Add or edit a manual position (and the cross account it names); persisted off the loop thread.
+        A symbol without a mark stream gets one (its venue's connections restart once, coalesced)."""
+        old = self.positions.manual(old_key)
         self.positions.replace(old_key, position, account)
+        self._want_mark(position)
+        if old is not None and (old.venue, old.symbol) != (position.venue, position.symbol):
+            self._release_mark(old)
         store = self.position_store
         if store is not None:
             now = self.clock.now_ms()
@@ -195,7 +385,10 @@ class Session:
             self._persist(write)
 
     def delete_position(self, key: PositionKey) -> None:
+        old = self.positions.manual(key)
         self.positions.delete(key)
+        if old is not None:
+            self._release_mark(old)
         store = self.position_store
         if store is not None:
             self._persist(lambda: store.delete_position(key))
@@ -253,6 +446,10 @@ class Session:
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
+        if not self.demo and self.imported_accounts():
+            self._start_account_poller(self.imported_accounts())
+        if self.tier_cache_dir() is not None:
+            self._spawn(self.refresh_tiers(), cancel_at_stop=True)
         self._lag_monitor.start()
         self._feeds_started = time.perf_counter()
         self._gap_task = asyncio.ensure_future(self._write_gaps_every_second())
@@ -264,6 +461,8 @@ class Session:
         """Feeds first, then one last drain (nothing received is lost), then the history and settings."""
         if self.recording is not None:
             await self.stop_recording()
+        for task in list(self._cancel_at_stop):
+            task.cancel()
         await self._lag_monitor.stop()
         self.shutdown_steps.append("lag monitor")
         runtime = self.runtime
@@ -304,12 +503,49 @@ class Session:
 
     # --- inside --------------------------------------------------------------------------------
 
-    def _mark_streamed(self, venue: str, symbol: str) -> bool | None:
+    def _mark_streamed(self, venue: str, symbol: str) -> bool | str | None:
         """The connections subscribe marks for the bundled majors of each connected venue and the manual
-        positions held at start (runtime); one added later has its mark from the next start, unless a major."""
+        positions held; one added while running is "pending" until its venue's connections restarted
+        with it (`_want_mark`)."""
         if venue not in self.venues:
             return None
+        if symbol in self._marks_pending.get(venue, ()):
+            return "pending"
         return symbol in self._mark_symbols(venue)
+
+    def _want_mark(self, position: Position) -> None:
+        """A manual position added while running whose symbol has no mark stream: its venue's connections
+        restart once with it, MARK_COALESCE_S after the first such add (several adds, one restart)."""
+        venue, symbol = position.venue, position.symbol
+        if (self.runtime is None or venue not in self.venues or self.instruments.get(venue, symbol) is None
+                or symbol in self._mark_symbols(venue)):
+            return
+        self._marks_pending.setdefault(venue, set()).add(symbol)
+        if venue not in self._mark_restart_scheduled:
+            self._mark_restart_scheduled.add(venue)
+            self._spawn(self._subscribe_marks(venue), cancel_at_stop=True)
+
+    async def _subscribe_marks(self, venue: str) -> None:
+        await asyncio.sleep(MARK_COALESCE_S)
+        self._mark_restart_scheduled.discard(venue)  # an add from now on schedules the next restart
+        runtime = self.runtime
+        if runtime is None:
+            return
+        held = list(dict.fromkeys(self._held_symbols().get(venue, [])))
+        asked = self._marks_pending.pop(venue, set())
+        log.info("%s: restarting its connections once to subscribe the mark of %s", venue, ", ".join(sorted(asked)))
+        await runtime.restart_venue(venue, held_symbols=held)
+        self._mark_symbol_cache[venue] = frozenset(load_bundled().symbols(venue)) | frozenset(held)
+
+    def _release_mark(self, position: Position) -> None:
+        """The last position on a symbol went: its extra subscription is dropped at the venue's next
+        restart (not worth a reconnect of its own)."""
+        venue = position.venue
+        if any(held.venue == venue and held.symbol == position.symbol for held in self.positions.positions):
+            return
+        self._marks_pending.get(venue, set()).discard(position.symbol)
+        if self.runtime is not None and venue in self.runtime.held_symbols:
+            self.runtime.held_symbols[venue] = [s for s in self.runtime.held_symbols[venue] if s != position.symbol]
 
     def _held_symbols(self) -> dict[str, list[str]]:
         """Per connected venue, the symbols of the manual positions that the venue lists."""

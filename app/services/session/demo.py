@@ -29,7 +29,7 @@ class DemoSession(Session):
         # Scenario time; it stands at the scenario's start until the replay has loaded.
         server = self.server
         clock = MarketClock(lambda: server.market_ms() if server.start_ms else scenario_start, label="replay")
-        super().__init__(Settings(), None, clock)
+        super().__init__(Settings(watched_accounts=self._watched), None, clock)
         from app.resources import resource_path
         from app.services.positions import load_book
 
@@ -52,9 +52,6 @@ class DemoSession(Session):
         self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
         await self.server.start()
         return self.server.endpoints()
-
-    def watched_accounts(self) -> dict[str, list[str]]:
-        return dict(self._watched)
 
     def macro_options(self) -> dict[str, object]:
         return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead

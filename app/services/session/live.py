@@ -47,5 +47,8 @@ class LiveSession(Session):
         self.instruments = result.instruments
         return {venue: list(result.symbols(venue)) for venue in DEFAULT_VENUES}
 
+    def tier_cache_dir(self) -> Path | None:
+        return self.profile.cache_dir  # app.feeds.tiers keeps its files under tiers/ in it
+
     def macro_cache_dir(self) -> Path | None:
         return self.profile.cache_dir / "mof"
