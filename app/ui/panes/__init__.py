@@ -39,7 +39,7 @@ DOCKS: tuple[DockPane, ...] = (
     # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
-             height=260, width=560),
+             height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),

@@ -25,6 +25,8 @@ class TotalsPane(QWidget):
         self.table = QTableWidget(len(venues) + 1, len(_HEADERS))
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in _HEADERS])
         self.table.verticalHeader().hide()
+        # Compact rows: eight venues and the total fit the dock without scrolling.
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFont(tabular_font(self.table.font()))
         self.table.setShowGrid(False)
