@@ -152,7 +152,7 @@ def resolve_tiers(
             field_prefix + "mmr",
             f"no bundled {rules.name} {contract} tiers for {source.symbol!r}: give mmr (+ maintenance_amount) or tiers",
         )
-    hint = " or max_leverage" if rules.name == "hyperliquid" else ""
+    hint = " or max_leverage" if rules.tiers_by_max_leverage else ""
     raise MarginInputError(
         field_prefix + "mmr",
         f"give mmr (+ maintenance_amount), tiers{hint}, or a symbol with bundled {rules.name} tiers",

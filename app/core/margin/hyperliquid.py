@@ -25,6 +25,7 @@ class HyperliquidRules(VenueRules):
     contracts = frozenset({"linear"})
     basis = "mark"
     fee_style = "none"
+    tiers_by_max_leverage = True
     source = "Hyperliquid docs: Liquidations, Margin tiers (resources/docs/margin.md §4)"
 
     def fallback_tiers(self, max_leverage: float | None) -> tuple[tuple[Tier, ...], str] | None:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from app.core.margin.engine import VENUES
 from app.core.margin.model import MarginInputError, OtherPosition, Position, Tier
 from app.core.margin.tiers import chain_maintenance_amounts
 
@@ -55,7 +56,7 @@ def position_from_mapping(data: object) -> Position:
         if name == "other_positions":
             values[name] = _others(raw)
         elif name == "tiers":
-            values[name] = _tiers(raw, "tiers", hyperliquid=fields.get("venue") == "hyperliquid")
+            values[name] = _tiers(raw, "tiers", hyperliquid=_tiers_by_max_leverage(fields.get("venue")))
         else:
             values[name] = _scalar(name, raw, name)
     fee = values.get("taker_fee", 0.0)
@@ -148,3 +149,9 @@ def _tiers(raw: object, field: str, hyperliquid: bool) -> tuple[Tier, ...]:
         previous_floor = floor
         rows.append((floor, values.get("cap"), mmr, values.get("maintenance_amount"), values.get("max_leverage")))
     return chain_maintenance_amounts(rows)
+
+
+def _tiers_by_max_leverage(venue: object) -> bool:
+    """Whether the venue's tiers may be given by maximum leverage (its rules say so)."""
+    rules = VENUES.get(venue) if isinstance(venue, str) else None
+    return rules is not None and rules.tiers_by_max_leverage

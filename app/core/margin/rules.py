@@ -25,6 +25,9 @@ class VenueRules:
     # Account-level modes this venue liquidates as a whole account: reported, never computed.
     account_level_modes: ClassVar[Mapping[str, str]] = {}
     source: str = ""
+    # Tiers may be stated by their maximum leverage instead of a maintenance rate (Hyperliquid's margin
+    # tables), and so may a position without tiers.
+    tiers_by_max_leverage: bool = False
 
     def derived_isolated_margin(self, leg: Leg, leverage: float, taker_fee: float) -> float:
         """Isolated margin when only leverage is given: entry notional / leverage."""
