@@ -248,6 +248,9 @@ class Fault:
     notice: str | None = None  # in a snapshot's notices
     message: str | None = None  # in a snapshot's status-bar messages
     endpoints: str | None = None  # "closed port" | "silent listener" | "bad url"
+    # Transport time scale. At ×60 a 0.5 s pause of a loaded machine reads as a venue's 30 s silence (a
+    # stall, a reconnect, a gap); the cases that assert nothing was missed run ×20 so only a real fault shows.
+    scale: float = SCALE
 
 
 def _call(method_name: str, stream: str, *args: Any) -> Callable[[Rig], None]:
@@ -262,7 +265,7 @@ FAULTS = [
     Fault("stall", "okx", inject=_call("stall", "okx/public", 45.0),
           detail="last disconnect: okx/public no traffic for 30 s", reconnects=True, gaps=True),
     Fault("garbage", "bybit", inject=_call("garbage", "bybit/linear", 5),
-          detail="last bad frame: not JSON", bad_frames=5),
+          detail="last bad frame: not JSON", bad_frames=5, scale=20.0),
     Fault("error ack", "okx", before=lambda server: server.error_ack("okx/public"),
           detail="refused the subscription: Wrong URL or channel:liquidation-orders", reconnects=True,
           gaps=True, notice="Wrong URL or channel:liquidation-orders, doesn't exist."),
@@ -275,7 +278,7 @@ FAULTS = [
     Fault("oversized frame", "bybit", inject=_call("oversize", "bybit/linear"),
           detail="message too big", reconnects=True, gaps=True),
     Fault("deep nesting", "bybit", inject=_call("deep", "bybit/linear"),
-          detail="last bad frame: nested too deeply", bad_frames=1),
+          detail="last bad frame: nested too deeply", bad_frames=1, scale=20.0),
     Fault("no network: closed port", "binance", never_connect=STREAMS, state="offline", endpoints="closed port",
           detail="last error: ConnectionRefusedError", gaps=True),
     Fault("no network: silent listener", "okx", never_connect=STREAMS, state="offline",
@@ -302,7 +305,7 @@ def _bad_endpoint_settings(tmp_path: Path) -> tuple[Settings, list[str]]:
 async def test_fault(fault: Fault, recording: tuple[Path, dict[str, Recorded], list[Recorded]], tmp_path: Path,
                      monkeypatch: pytest.MonkeyPatch) -> None:
     path, by_id, frames = recording
-    timing = Timing(SCALE)
+    timing = Timing(fault.scale)
     received = Received()
 
     class Runtime(runtime_module.FeedRuntime):
