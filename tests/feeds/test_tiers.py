@@ -4,7 +4,7 @@ the profile cache dir in the bundled format; failures per venue, under one deadl
 from __future__ import annotations
 
 import json
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -74,13 +74,17 @@ async def test_failures_are_per_venue_and_the_cache_keeps_old_tables(tmp_path: P
 
 
 async def test_a_silent_venue_does_not_hold_the_deadline(tmp_path: Path) -> None:
-    def slow() -> tuple[int, object]:
-        time.sleep(3)
+    release = threading.Event()  # the host answers only once the test lets it: it hangs until then
+
+    def silent() -> tuple[int, object]:
+        release.wait(30)
         return 200, RISK_LIMIT
 
-    with serve({"/v5/market/risk-limit": slow}) as venue:
-        started = time.monotonic()
-        result = await fetch_tiers({"bybit": ["BTCUSDT"]}, tmp_path, base_urls={"bybit": venue.base_url},
-                                   timeout_s=30.0, timing=Timing(60.0))
-        assert time.monotonic() - started < 2.0
+    with serve({"/v5/market/risk-limit": silent}) as venue:
+        try:
+            result = await fetch_tiers({"bybit": ["BTCUSDT"]}, tmp_path, base_urls={"bybit": venue.base_url},
+                                       timeout_s=30.0, timing=Timing(60.0))
+            assert not release.is_set()  # the fetch gave up while the host still held its answer
+        finally:
+            release.set()
     assert "no answer" in result.errors["bybit"] and load_cache(tmp_path, "bybit") == {}
