@@ -7,54 +7,32 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from app.core.venues.common import frame_head, request_object
+from app.core.venues.arg_replay import Arg, answer_args, arg_topic
 from app.core.venues.descriptor import ReplayPeer, ReplayRules
 
 HEARTBEAT_INTERVAL_S = 30.0
 HEARTBEAT_DEADLINE_S = 120.0
 
 
-class _Head(msgspec.Struct):
-    arg: dict[str, Any] | None = None
-
-
-_HEAD = msgspec.json.Decoder(_Head)
-
-
-def arg_key(arg: dict[str, Any]) -> str:
+def arg_key(arg: Arg) -> str:
     return f"{arg.get('instType')}:{arg.get('topic')}"
 
 
 def topic(frame: str) -> str | None:
-    head = frame_head(_HEAD, frame)
-    return arg_key(head.arg) if head is not None and head.arg is not None else None
+    return arg_topic(frame, arg_key)
+
+
+def _ack(peer: ReplayPeer, request: dict[str, Any], op: str, arg: Arg) -> dict[str, Any]:
+    return {"event": op, "arg": arg}
+
+
+def _error_ack(peer: ReplayPeer, request: dict[str, Any], first: Arg) -> dict[str, Any]:
+    return {"event": "error", "arg": first, "code": 30001,
+            "msg": f"instType:{first.get('instType')} topic:{first.get('topic')} doesn't exist"}
 
 
 def answer(peer: ReplayPeer, message: str | bytes) -> list[Any]:
-    if message == "ping":
-        peer.heartbeat()
-        return ["pong"]
-    request = request_object(message)
-    if request is None:
-        return []
-    op = request.get("op")
-    if op not in ("subscribe", "unsubscribe"):
-        return []
-    args = [a for a in request.get("args") or [] if isinstance(a, dict)]
-    if op == "subscribe" and peer.take_error_ack():
-        first = args[0] if args else {}
-        return [{"event": "error", "arg": first, "code": 30001,
-                 "msg": f"instType:{first.get('instType')} topic:{first.get('topic')} doesn't exist"}]
-    replies = []
-    for arg in args:
-        if op == "subscribe":
-            peer.topics.add(arg_key(arg))
-        else:
-            peer.topics.discard(arg_key(arg))
-        replies.append({"event": op, "arg": arg})
-    return replies
+    return answer_args(peer, message, arg_key, _ack, _error_ack)
 
 
 REPLAY = ReplayRules(topic=topic, answer=answer, heartbeat_deadline_s=HEARTBEAT_DEADLINE_S)

@@ -6,54 +6,35 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from app.core.venues.common import frame_head, request_object
+from app.core.venues.arg_replay import Arg, answer_args, arg_topic
 from app.core.venues.descriptor import ReplayPeer, ReplayRules
 
 HEARTBEAT_DEADLINE_S = 30.0
 
 
-class _Head(msgspec.Struct):
-    arg: dict[str, Any] | None = None
-
-
-_HEAD = msgspec.json.Decoder(_Head)
-
-
-def arg_key(arg: dict[str, Any]) -> str:
+def arg_key(arg: Arg) -> str:
     return f"{arg.get('channel')}:{arg.get('instId') or arg.get('instType') or ''}"
 
 
 def topic(frame: str) -> str | None:
-    head = frame_head(_HEAD, frame)
-    return arg_key(head.arg) if head is not None and head.arg is not None else None
+    return arg_topic(frame, arg_key)
+
+
+def _echo_id(request: dict[str, Any]) -> dict[str, Any]:
+    return {"id": request["id"]} if "id" in request else {}
+
+
+def _ack(peer: ReplayPeer, request: dict[str, Any], op: str, arg: Arg) -> dict[str, Any]:
+    return {**_echo_id(request), "event": op, "arg": arg, "connId": peer.conn_id}
+
+
+def _error_ack(peer: ReplayPeer, request: dict[str, Any], first: Arg) -> dict[str, Any]:
+    return {**_echo_id(request), "event": "error", "code": "60018",
+            "msg": f"Wrong URL or channel:{first.get('channel')}, doesn't exist.", "connId": peer.conn_id}
 
 
 def answer(peer: ReplayPeer, message: str | bytes) -> list[Any]:
-    if message == "ping":
-        peer.heartbeat()
-        return ["pong"]
-    request = request_object(message)
-    if request is None:
-        return []
-    op = request.get("op")
-    if op not in ("subscribe", "unsubscribe"):
-        return []
-    args = [a for a in request.get("args") or [] if isinstance(a, dict)]
-    extra = {"id": request["id"]} if "id" in request else {}
-    if op == "subscribe" and peer.take_error_ack():
-        first = args[0] if args else {}
-        return [{**extra, "event": "error", "code": "60018",
-                 "msg": f"Wrong URL or channel:{first.get('channel')}, doesn't exist.", "connId": peer.conn_id}]
-    replies = []
-    for arg in args:
-        if op == "subscribe":
-            peer.topics.add(arg_key(arg))
-        else:
-            peer.topics.discard(arg_key(arg))
-        replies.append({**extra, "event": op, "arg": arg, "connId": peer.conn_id})
-    return replies
+    return answer_args(peer, message, arg_key, _ack, _error_ack)
 
 
 REPLAY = ReplayRules(topic=topic, answer=answer, heartbeat_deadline_s=HEARTBEAT_DEADLINE_S)
