@@ -22,6 +22,7 @@ class Drained(Protocol):
     liquidations: list[Liquidation]
     marks: list[MarkPrice]
     notices: list[Any]
+    accounts: list[AccountState]
 
 
 class Sink(Protocol):
@@ -96,7 +97,7 @@ class Engine:
                 self._history_writer(liquidations)
         for mark in drained.marks:
             self.marks[(mark.venue, mark.symbol)] = mark
-        for state in getattr(drained, "accounts", ()):
+        for state in drained.accounts:
             self.accounts[(state.account.venue, state.account.account)] = state
         now = self._clock()
         self.new_notices = [NoticeEntry(now, notice) for notice in drained.notices]
