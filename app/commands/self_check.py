@@ -34,6 +34,7 @@ REQUIRED_RESOURCES = (
     ("scenarios", "2026-01-20.jsonl.gz"),
     ("instruments-majors.json",),
     ("macro", "jgbcme_all.csv"),
+    ("macro", "jgbcme_all.compact"),  # start-up reads this twin, not the 1.2 MB CSV
     ("macro", "events.ics"),
     ("icons", "cascade-256.png"),
     ("help", "margin.txt"),  # `cascade margin --help`: the field reference and examples
