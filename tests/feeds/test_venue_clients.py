@@ -60,6 +60,26 @@ def _coinm(n: int, ts: int) -> str:
     return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ts, "o": order}})
 
 
+def _bitfinex(n: int, ts: int) -> str:
+    row = ["pos", 150_000_000 + n, ts, None, "tBTCF0:USTF0", (-1 if n % 2 else 1) * 0.01 * (n + 1), 89000.0, None,
+           1, 1, None, 90000.0]
+    return json.dumps([91684, [row]])
+
+
+def _dydx(n: int, ts: int) -> str:
+    trade = {"id": f"trade-{n}", "size": f"{0.001 * (n + 1):.3f}", "price": "90000", "side": "SELL" if n % 2 else "BUY",
+             "createdAt": "2026-01-20T10:00:00.000Z", "type": "LIQUIDATED", "createdAtHeight": str(1000 + n)}
+    return json.dumps({"type": "channel_data", "connection_id": "c", "message_id": n + 2, "id": "BTC-USD",
+                       "channel": "v4_trades", "version": "2.1.0", "contents": {"trades": [trade]}})
+
+
+def _htx(n: int, ts: int) -> str:
+    row = {"contract_code": "BTC-USDT", "symbol": "BTC", "direction": "sell" if n % 2 else "buy", "offset": "close",
+           "volume": n + 1, "amount": (n + 1) / 1000, "trade_turnover": (n + 1) * 90.0, "price": 90000.0,
+           "created_at": ts, "pair": "BTC-USDT", "business_type": "swap"}
+    return json.dumps({"op": "notify", "topic": "public.BTC-USDT.liquidation_orders", "ts": ts, "data": [row]})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
@@ -67,6 +87,9 @@ FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "deribit": ("deribit/public", _deribit),
     "bitmex": ("bitmex/realtime", _bitmex),
     "binance": ("binance/coinm/market", _coinm),  # COIN-M: the USDⓈ-M stream is tested in tests/replay
+    "bitfinex": ("bitfinex/public", _bitfinex),
+    "dydx": ("dydx/indexer", _dydx),
+    "htx": ("htx/linear", _htx),  # the replay gzips each frame into a binary message, as HTX does
 }
 
 

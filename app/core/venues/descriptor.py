@@ -118,6 +118,9 @@ class ReplayRules:
     subscription with the latest frame of that topic already played."""
     probe: Callable[[ReplayPeer], Any | None] | None = None
     probe_interval_s: float | None = None
+    encode: Callable[[str], bytes] | None = None
+    """The venue's wire form of a frame when it is not plain text (HTX gzips every frame into a binary
+    message): applied to recorded frames, replies and probes alike. None: text frames."""
 
 
 @dataclass(frozen=True, slots=True)
