@@ -187,3 +187,31 @@ async def test_deribit_cuts_a_client_that_does_not_answer_its_test_requests(tmp_
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await server.stop()
+
+
+async def test_htx_frames_arrive_gzipped_and_a_client_that_ignores_pings_is_cut(tmp_path: Path) -> None:
+    import msgspec
+
+    stream, frame = FRAMES["htx"]
+    timing = Timing(SCALE)
+    server = ReplayServer(_recording(tmp_path / "h.jsonl.gz", stream, frame), timing=timing)
+    await server.start()
+    (spec,) = registry.by_name("htx").connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    seen: list[str | bytes] = []
+
+    def parse(raw, received_ms, instruments=None, state=None):  # type: ignore[no-untyped-def]
+        seen.append(raw)
+        return spec.parse(raw, received_ms, instruments, state)
+
+    deaf = msgspec.structs.replace(spec, reply=None, stall_after_s=600.0, parse=parse)  # never pongs
+    status = ConnectionStatus(deaf.stream, deaf.venue, deaf.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(deaf, FeedSink(), status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.reconnects >= 1, timeout=5.0, what="cut for unanswered pings")
+        assert status.stalls == 0  # the venue's cut, not our watchdog
+        assert seen and all(isinstance(raw, bytes) and raw[:2] == b"\x1f\x8b" for raw in seen)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
