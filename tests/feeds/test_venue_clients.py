@@ -215,3 +215,43 @@ async def test_htx_frames_arrive_gzipped_and_a_client_that_ignores_pings_is_cut(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await server.stop()
+
+
+async def test_dydx_resubscribe_snapshot_arrives_again_and_is_not_counted_twice(tmp_path: Path) -> None:
+    import msgspec
+
+    stream, frame = FRAMES["dydx"]
+    timing = Timing(SCALE)
+    # A frame every 0.5 s: the client is back (timers ×60) long before the next one, so the snapshot the
+    # resubscription brings is the frame it counted just before the drop.
+    server = ReplayServer(_recording(tmp_path / "d.jsonl.gz", stream, frame, count=200, every_ms=500), timing=timing)
+    await server.start(autoplay=False)
+    (spec,) = registry.by_name("dydx").connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    frames: list[str | bytes] = []
+
+    def parse(raw, received_ms, instruments=None, state=None):  # type: ignore[no-untyped-def]
+        frames.append(raw)
+        return spec.parse(raw, received_ms, instruments, state)
+
+    watched = msgspec.structs.replace(spec, parse=parse)
+    sink = FeedSink()
+    status = ConnectionStatus(watched.stream, watched.venue, watched.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(watched, sink, status, timing, server.market_ms))
+    got: list[Liquidation] = []
+    try:
+        await wait_until(lambda: status.state == "live" and server.clients(stream) == 1, what="first connect")
+        server.play()
+        await wait_until(lambda: bool(got.extend(sink.drain().liquidations)) or len(got) >= 3, what="first trades")
+        assert server.drop(stream) == 1
+        await wait_until(lambda: status.reconnects == 1 and status.state == "live", what="reconnect")
+        data = [f for f in frames if '"channel_data"' in str(f)]
+        await wait_until(lambda: len(data) < len([f for f in frames if '"channel_data"' in str(f)]), what="more")
+        got.extend(sink.drain().liquidations)
+        data = [f for f in frames if '"channel_data"' in str(f)]
+        assert len(data) > len(set(data))  # the resubscription's snapshot repeated a frame already counted
+        assert len({e.id for e in got}) == len(got) == len(set(data))  # each distinct trade counted once
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
