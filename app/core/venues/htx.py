@@ -31,7 +31,6 @@ stall watchdog sees when no contract liquidates: 20 s without any frame (four pi
 
 from __future__ import annotations
 
-import zlib
 from typing import Literal
 
 import msgspec
@@ -57,7 +56,13 @@ from app.core.venues.descriptor import (
     RestListing,
     VenueDescriptor,
 )
-from app.core.venues.htx_replay import LIQUIDATIONS, PING_INTERVAL_S, REPLAY, WILDCARD_TOPIC
+from app.core.venues.htx_replay import (
+    LIQUIDATIONS,
+    PING_INTERVAL_S,
+    REPLAY,
+    WILDCARD_TOPIC,
+    inflate_bounded,
+)
 from app.core.venues.protocol import ConnectionSpec
 
 VENUE = "htx"
@@ -66,7 +71,6 @@ COMPLETENESS: Completeness = "all"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://api.hbdm.com/linear-swap-notification"}
 SUBSCRIBE = msgspec.json.encode({"op": "sub", "cid": "cascade", "topic": WILDCARD_TOPIC}).decode()
 RULES = ConnectionRules(stall_after_s=4 * PING_INTERVAL_S)
-MAX_INFLATED_BYTES = 4 << 20  # as the websocket frame limit: a gzip bomb is a bad frame, not a crash
 _SIDES: dict[str, Side] = {"sell": "long", "buy": "short"}
 _GZIP = b"\x1f\x8b"
 
@@ -76,15 +80,9 @@ def inflate(frame: str | bytes) -> str | bytes:
     if isinstance(frame, str) or not frame.startswith(_GZIP):
         return frame
     try:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        text = inflater.decompress(frame, MAX_INFLATED_BYTES)
-    except zlib.error as error:
-        raise BadFrame(f"bad gzip frame: {error}") from None
-    if inflater.unconsumed_tail:
-        raise BadFrame("gzip frame inflates past the frame limit")
-    if not inflater.eof:
-        raise BadFrame("truncated gzip frame")
-    return text
+        return inflate_bounded(frame)  # a gzip bomb is a bad frame, not a crash
+    except ValueError as error:
+        raise BadFrame(str(error)) from None
 
 
 class _Envelope(msgspec.Struct, gc=False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import time
+import zlib
 from typing import Any
 
 import msgspec
@@ -45,6 +46,32 @@ def encode(text: str) -> bytes:
     return gzip.compress(text.encode(), mtime=0)
 
 
+MAX_INFLATED_BYTES = 4 << 20  # as the websocket frame limit: a gzip bomb is refused, not inflated
+
+
+def inflate_bounded(frame: bytes) -> bytes:
+    """A gzip frame inflated, at most MAX_INFLATED_BYTES; ValueError for anything else or a larger one."""
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        text = inflater.decompress(frame, MAX_INFLATED_BYTES)
+    except zlib.error as error:
+        raise ValueError(f"bad gzip frame: {error}") from None
+    if inflater.unconsumed_tail:
+        raise ValueError("gzip frame inflates past the frame limit")
+    if not inflater.eof:
+        raise ValueError("truncated gzip frame")
+    return text
+
+
+def decode(frame: bytes) -> str:
+    """The text a recording keeps for a wire frame: the inflated JSON (a frame that is not gzip, or
+    will not inflate, as UTF-8 text, like any other venue's)."""
+    try:
+        return inflate_bounded(frame).decode("utf-8", "replace")
+    except ValueError:
+        return frame.decode("utf-8", "replace")
+
+
 def answer(peer: ReplayPeer, message: str | bytes) -> list[Any]:
     request = request_object(message)
     if request is None:
@@ -70,4 +97,4 @@ def probe(peer: ReplayPeer) -> Any | None:
 
 
 REPLAY = ReplayRules(topic=topic, answer=answer, heartbeat_deadline_s=PING_DEADLINE_S, probe=probe,
-                     probe_interval_s=PING_INTERVAL_S, encode=encode)
+                     probe_interval_s=PING_INTERVAL_S, encode=encode, decode=decode)

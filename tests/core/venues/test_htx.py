@@ -16,7 +16,7 @@ from sample_frames import HTX_NOTIFY, HTX_PING, HTX_SUB_ACK
 from app.core.errors import BadFrame
 from app.core.events import Liquidation, Unconvertible, VenueNotice
 from app.core.instruments import Instruments
-from app.core.venues import htx
+from app.core.venues import htx, htx_replay
 
 
 def _gz(text: str) -> bytes:
@@ -69,7 +69,7 @@ def test_sub_ack_and_refusal() -> None:
 
 def test_a_gzip_bomb_and_truncated_gzip_are_bad_frames() -> None:
     with pytest.raises(BadFrame, match="frame limit"):
-        htx.parse(gzip.compress(b" " * (htx.MAX_INFLATED_BYTES + 10)), 0)
+        htx.parse(gzip.compress(b" " * (htx_replay.MAX_INFLATED_BYTES + 10)), 0)
     whole = _gz(HTX_NOTIFY)
     for end in range(2, len(whole)):
         with pytest.raises(BadFrame):
@@ -102,3 +102,9 @@ def test_contract_listing() -> None:
     assert len(problems) == 1
     with pytest.raises(BadFrame):
         htx.instruments_from_rest('{"status":"error","err_code":1}')
+
+
+def test_a_recording_keeps_the_inflated_text() -> None:
+    assert htx_replay.decode(_gz(HTX_NOTIFY)) == HTX_NOTIFY
+    assert htx_replay.encode(htx_replay.decode(_gz(HTX_PING))) == htx_replay.encode(HTX_PING)
+    assert htx_replay.decode(b"plain") == "plain"  # not gzip: kept as text, as for any venue
