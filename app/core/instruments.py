@@ -167,7 +167,13 @@ def coin_and_multiplier(base_asset: str) -> tuple[str, float]:
     return _RENAMES.get(coin, coin), 1.0
 
 
+_PERPETUAL_PAIR = re.compile(r"^t([A-Z0-9]{2,}?)F0:[A-Z]+F0$")  # `tBTCF0:USTF0`: base, F0 (perpetual), quote
+
+
 def _base_part(symbol: str) -> str:
+    pair = _PERPETUAL_PAIR.match(symbol)
+    if pair:
+        return pair.group(1)
     text = _SUFFIXES.sub("", symbol)
     text = _SEPARATOR.split(text, 1)[0]
     text = _MONTH_CODE.sub("", text)

@@ -138,6 +138,7 @@ class ReplayServer:
         """HTTP requests received per stream (answered or not)."""
         self._answers: dict[tuple[str, str], tuple[list[int], list[bytes]]] = {}  # (stream, key) → offsets, bodies
         self._snapshot_streams: set[str] = set()
+        self._binary_streams: set[str] = set()  # venues whose frames are binary (HTX's gzip)
         self._latest: dict[tuple[str, str], bytes] = {}  # (stream, topic) → the last frame played
         self._tasks: list[asyncio.Task[None]] = []
         self._t0: float | None = None
@@ -289,11 +290,14 @@ class ReplayServer:
                 continue
             streams.setdefault(record.stream)
             venue = record.stream.split("/", 1)[0]
+            encode = _wire_encoding(record.stream)
             self._offsets.append(record.offset_ms)
-            self._frames.append((record.stream, frame_topic(venue, record.frame), record.frame.encode()))
+            self._frames.append((record.stream, frame_topic(venue, record.frame),
+                                 record.frame.encode() if encode is None else encode(record.frame)))
         self.streams = tuple(streams)
         self.http_streams = tuple(http_streams)
         self._clients = {stream: set() for stream in self.streams}
+        self._binary_streams = {stream for stream in self.streams if _wire_encoding(stream) is not None}
         for stream in self.streams:
             descriptor = registry.find(stream.split("/", 1)[0])
             if descriptor is not None and descriptor.replay.snapshot_on_subscribe:
@@ -337,11 +341,18 @@ class ReplayServer:
             self._clients[stream].discard(client)
 
     async def _reply(self, client: _Client, payload: Any) -> None:
+        """Send a venue reply, probe or snapshot frame: JSON-encoded unless text, then in the venue's wire
+        form (bytes already in it are sent as they are)."""
         if self._is_stalled(client.stream):
             return
-        text = payload if isinstance(payload, str) else msgspec.json.encode(payload).decode()
+        if isinstance(payload, bytes):
+            message: str | bytes = payload if client.stream in self._binary_streams else payload.decode()
+        else:
+            text = payload if isinstance(payload, str) else msgspec.json.encode(payload).decode()
+            encode = client.descriptor.replay.encode if client.descriptor is not None else None
+            message = text if encode is None else encode(text)
         with contextlib.suppress(ConnectionClosed):
-            await client.ws.send(text)
+            await client.ws.send(message)
 
     def take_error_ack(self, stream: str) -> bool:
         """Whether to answer this subscribe with an error ack (one armed by `error_ack`)."""
@@ -360,12 +371,12 @@ class ReplayServer:
             for topic in client.topics - before:  # a venue that sends the current state on subscribe
                 frame = self._latest.get((client.stream, topic))
                 if frame is not None:
-                    await self._reply(client, frame.decode())
+                    await self._reply(client, frame)
 
     async def _play(self) -> None:
         assert self._t0 is not None
         offsets, frames, clients = self._offsets, self._frames, self._clients
-        snapshot_streams, latest = self._snapshot_streams, self._latest
+        snapshot_streams, latest, binary = self._snapshot_streams, self._latest, self._binary_streams
         total, i = len(offsets), 0
         speed_ms = self.speed * 1000.0
         while i < total:
@@ -381,7 +392,7 @@ class ReplayServer:
                 if not targets or self._is_stalled(stream):
                     continue
                 recipients = [c.ws for c in targets if topic is None or topic in c.topics]
-                broadcast(recipients, data, text=True)
+                broadcast(recipients, data, text=stream not in binary)
                 self.frames_sent += 1
                 if self.sent_log is not None and recipients:
                     self.sent_log.append(i - 1)
@@ -508,6 +519,12 @@ class ReplayServer:
 def _http_key(stream: str):  # type: ignore[no-untyped-def]
     descriptor = registry.find(stream.split("/", 1)[0])
     return descriptor.replay.http_key if descriptor is not None else _default_http_key
+
+
+def _wire_encoding(stream: str):  # type: ignore[no-untyped-def]
+    """The venue's wire encoding of a text frame (ReplayRules.encode), or None for text frames."""
+    descriptor = registry.find(stream.split("/", 1)[0])
+    return descriptor.replay.encode if descriptor is not None else None
 
 
 def _all(groups: Iterable[set[_Client]]) -> list[_Client]:

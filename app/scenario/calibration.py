@@ -19,7 +19,8 @@ WINDOW_END_MS = 1_768_950_000_000  # 2026-01-20T23:00:00Z (exclusive): the sharp
 END_MS = WINDOW_END_MS
 
 STREAMS = ("binance/usdm/market", "bybit/linear", "bybit/inverse", "okx/public", "hyperliquid/ws",
-           "bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime")
+           "bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime", "bitfinex/public", "dydx/indexer",
+           "htx/linear")
 HTTP_STREAMS = ("hyperliquid/rest",)  # REST answers (`kind: "http"` records) the replay serves over HTTP
 
 
@@ -39,6 +40,10 @@ VENUE_LONG_USD: dict[str, Target] = {
     "gate": Target(12.0e6, "assumed: 'Gate ~$12M' (resources/docs/scenarios.md demo table)"),
     "bitmex": Target(4.0e6, "assumed: 'BitMEX ~$4M' (resources/docs/scenarios.md demo table)"),
     "deribit": Target(3.0e6, "assumed: 'Deribit ~$3M' (resources/docs/scenarios.md demo table)"),
+    # aggr's further venues: no figure reported for the day; small plausible flows, below Deribit's.
+    "bitfinex": Target(1.5e6, "assumed: a small flow (no figure reported for Bitfinex on the day)"),
+    "dydx": Target(2.0e6, "assumed: a small flow (no figure reported for dYdX v4 on the day)"),
+    "htx": Target(2.5e6, "assumed: a small flow (no figure reported for HTX on the day)"),
 }
 
 # The day's largest single liquidation, inside Bitget's BTC longs (placed on the slide into the low).

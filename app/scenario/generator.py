@@ -4,8 +4,8 @@
 
 writes resources/scenarios/2026-01-20.jsonl.gz (the recording format of app.replay.recording):
 10 calm minutes from 18:50 UTC, then the sharp 4 hours 19:00-23:00 UTC, for Binance USDⓈ-M,
-Bybit (linear, inverse) and OKX (SWAP), the liquidation feeds of Bitget, Gate, Deribit and BitMEX
-(venues.py), plus Hyperliquid marks and one watched synthetic address
+Bybit (linear, inverse) and OKX (SWAP), the liquidation feeds of Bitget, Gate, Deribit and BitMEX and
+small flows on Bitfinex, dYdX and HTX (venues.py), plus Hyperliquid marks and one watched synthetic address
 (hyperliquid.py: websocket frames and `POST /info` answers). Same seed, same bytes: every random draw comes from a named
 `random.Random` substream and every number is printed from integer tick/lot counts.
 
@@ -89,8 +89,8 @@ def write(out: Path, seed: int = SEED) -> None:
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
         "generator": "python -m app.scenario.generator",
         "http_streams": list(HTTP_STREAMS), "watched_accounts": hyperliquid.WATCHED,
-        "description": "Calibrated reconstruction of what public Binance, Bybit, OKX, Bitget, Gate, Deribit "
-                       "and BitMEX feeds would have carried on 2026-01-20 18:50-23:00 UTC (see "
+        "description": "Calibrated reconstruction of what public Binance, Bybit, OKX, Bitget, Gate, Deribit, "
+                       "BitMEX, Bitfinex, dYdX and HTX feeds would have carried on 2026-01-20 18:50-23:00 UTC (see "
                        "resources/docs/scenarios.md), with Hyperliquid marks and one watched synthetic address.",
     }
     out.parent.mkdir(parents=True, exist_ok=True)

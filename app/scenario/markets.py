@@ -36,6 +36,9 @@ BITGET = "bitget/public"
 GATE = "gate/usdt"
 DERIBIT = "deribit/public"
 BITMEX = "bitmex/realtime"
+BITFINEX = "bitfinex/public"
+DYDX = "dydx/indexer"
+HTX = "htx/linear"
 
 MARKETS: tuple[Market, ...] = (
     Market("binance", BINANCE, "BTCUSDT", "BTC", False, 1.0, "0.1", "0.001", 1.0),
@@ -77,10 +80,27 @@ MARKETS: tuple[Market, ...] = (
     Market("bitmex", BITMEX, "ETHUSDT", "ETH", False, 0.00001, "0.01", "1000", 1.0),
     Market("bitmex", BITMEX, "XRPUSDT", "XRP", False, 0.01, "0.0001", "100", 1.0),
     Market("bitmex", BITMEX, "DOGEUSDT", "DOGE", False, 0.01, "0.00001", "1000", 1.0),
+    # Small venues (app/scenario/venues.py): Bitfinex amounts and dYdX sizes are base coins; HTX volumes are
+    # contracts of 0.001 BTC, 0.01 ETH, 10 XRP, 100 DOGE (its SOL contract size is not in the snapshot).
+    Market("bitfinex", BITFINEX, "tBTCF0:USTF0", "BTC", False, 1.0, "1", "0.0001", 1.0),
+    Market("bitfinex", BITFINEX, "tETHF0:USTF0", "ETH", False, 1.0, "0.1", "0.001", 1.0),
+    Market("bitfinex", BITFINEX, "tSOLF0:USTF0", "SOL", False, 1.0, "0.01", "0.01", 1.0),
+    Market("bitfinex", BITFINEX, "tXRPF0:USTF0", "XRP", False, 1.0, "0.0001", "1", 1.0),
+    Market("bitfinex", BITFINEX, "tDOGEF0:USTF0", "DOGE", False, 1.0, "0.00001", "1", 1.0),
+    Market("dydx", DYDX, "BTC-USD", "BTC", False, 1.0, "1", "0.0001", 1.0),
+    Market("dydx", DYDX, "ETH-USD", "ETH", False, 1.0, "0.1", "0.001", 1.0),
+    Market("dydx", DYDX, "SOL-USD", "SOL", False, 1.0, "0.01", "0.01", 1.0),
+    Market("dydx", DYDX, "XRP-USD", "XRP", False, 1.0, "0.00001", "1", 1.0),
+    Market("dydx", DYDX, "DOGE-USD", "DOGE", False, 1.0, "0.00001", "10", 1.0),
+    Market("htx", HTX, "BTC-USDT", "BTC", False, 0.001, "0.1", "1", 1.0),
+    Market("htx", HTX, "ETH-USDT", "ETH", False, 0.01, "0.01", "1", 1.0),
+    Market("htx", HTX, "XRP-USDT", "XRP", False, 10.0, "0.00001", "1", 1.0),
+    Market("htx", HTX, "DOGE-USDT", "DOGE", False, 100.0, "0.000001", "1", 1.0),
 )
 
 VENUES: tuple[str, ...] = ("binance", "bybit", "okx")  # the first three: marks and liquidations (wire.py)
-LATER_VENUES: tuple[str, ...] = ("bitget", "gate", "deribit", "bitmex")  # liquidations only (venues.py)
+LATER_VENUES: tuple[str, ...] = ("bitget", "gate", "deribit", "bitmex", "bitfinex", "dydx", "htx")
+"""Liquidations only (venues.py); the last three are the small flows of aggr's further venues."""
 
 
 def markets_of(venue: str) -> tuple[Market, ...]:

@@ -17,26 +17,52 @@ Feed shapes on the day (before the venues' 2026 changes):
   USD, batched per 100 ms.
 - BitMEX `liquidation` table: each order `insert`ed (the counted event, stamped on receipt), then a
   partial fill or two as `update`s shrinking leavesQty, then `delete`.
+
+Small flows on aggr's further venues (a few $M each, assumed; calibration.py):
+- Bitfinex `status` / `liq:global`: each position's trigger (IS_MATCH 0, no price yet) and, a few hundred
+  ms later, its market execution (IS_MATCH 1, the counted event), both under one POS_ID; AMOUNT signed
+  (positive = a long), in base coins.
+- dYdX v4 `v4_trades` per market: each liquidation fill a `LIQUIDATED` trade (side = the taker's, the
+  liquidated account's), plus an ordinary BTC-USD trade every 20-60 s (the channel carries every trade;
+  without them a quiet liquidation-only stream would look stalled).
+- HTX `public.*.liquidation_orders`: one notify per liquidation order, `volume` in whole contracts,
+  `amount` = volume × contract size in coins, `trade_turnover` = amount × price.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections import defaultdict
 
 import msgspec
 
-from app.scenario.calibration import BITGET_WHALE_SYMBOL, BITGET_WHALE_USD, START_MS
+from app.scenario.calibration import BITGET_WHALE_SYMBOL, BITGET_WHALE_USD, START_MS, WINDOW_END_MS
 from app.scenario.frames import fmt_fixed, fmt_step
-from app.scenario.markets import BITGET, BITMEX, DERIBIT, GATE, LATER_VENUES, Market, decimals, markets_of
+from app.scenario.markets import (
+    BITFINEX,
+    BITGET,
+    BITMEX,
+    DERIBIT,
+    DYDX,
+    GATE,
+    HTX,
+    LATER_VENUES,
+    Market,
+    decimals,
+    markets_of,
+)
 from app.scenario.plan import MEDIAN_ORDER_USD, Liq, coin_share, plan_cascade, sample_binance
 from app.scenario.prices import CASCADE_OFFSET_S, DURATION_S
 
 Frame = tuple[int, int, str, str]  # as wire.Frame: (epoch ms on the wire, tie-break order, stream, text)
 
-VENUE_BASIS = {"bitget": 1.00005, "gate": 0.99996, "deribit": 1.0001, "bitmex": 0.99992}
-CALM_RATE = {"bitget": 0.16, "gate": 0.08, "deribit": 0.03, "bitmex": 0.04}  # liquidations per calm second
-FIRST_CALM_S = {"bitget": 3, "gate": 5, "deribit": 7, "bitmex": 9}  # each shows within seconds of the start
+VENUE_BASIS = {"bitget": 1.00005, "gate": 0.99996, "deribit": 1.0001, "bitmex": 0.99992, "bitfinex": 1.00012,
+               "dydx": 0.99995, "htx": 1.00003}
+CALM_RATE = {"bitget": 0.16, "gate": 0.08, "deribit": 0.03, "bitmex": 0.04, "bitfinex": 0.02, "dydx": 0.02,
+             "htx": 0.03}  # liquidations per calm second
+FIRST_CALM_S = {"bitget": 3, "gate": 5, "deribit": 7, "bitmex": 9, "bitfinex": 11, "dydx": 13, "htx": 15}
+"""Each venue shows within seconds of the start."""
 WHALE_LEG_MIN = (185, 195)  # minutes after 18:50 UTC: the last leg of the slide into the low (21:55-22:05)
 BITGET_PUSH_MS = 20_000  # "once every 20 seconds or every 10,000 records"
 
@@ -113,7 +139,10 @@ def frames(paths: dict[str, list[float]], weights: dict[bool, list[float]], seed
     return (bitget_frames(by_venue["bitget"], paths, random.Random(f"{seed}:wire:bitget"))
             + gate_frames(sample_binance(by_venue["gate"]), paths, random.Random(f"{seed}:wire:gate"))
             + deribit_frames(by_venue["deribit"], paths, random.Random(f"{seed}:wire:deribit"))
-            + bitmex_frames(by_venue["bitmex"], paths, random.Random(f"{seed}:wire:bitmex")))
+            + bitmex_frames(by_venue["bitmex"], paths, random.Random(f"{seed}:wire:bitmex"))
+            + bitfinex_frames(by_venue["bitfinex"], paths, random.Random(f"{seed}:wire:bitfinex"))
+            + dydx_frames(by_venue["dydx"], paths, random.Random(f"{seed}:wire:dydx"))
+            + htx_frames(by_venue["htx"], paths, random.Random(f"{seed}:wire:htx")))
 
 
 def bitget_frames(liqs: list[Liq], paths: dict[str, list[float]], rng: random.Random) -> list[Frame]:
@@ -209,4 +238,92 @@ def bitmex_frames(liqs: list[Liq], paths: dict[str, list[float]], rng: random.Ra
         at_ms += rng.randint(100, 1200)
         out.append((at_ms, 3, BITMEX, _dumps({"table": "liquidation", "action": "delete", "data": [
             {"orderID": order_id, "symbol": m.symbol}]})))
+    return out
+
+
+BITFINEX_CHANNEL_ID = 91684  # the chanId the replay acks `liq:global` with (bitfinex_replay.py)
+
+
+def bitfinex_frames(liqs: list[Liq], paths: dict[str, list[float]], rng: random.Random) -> list[Frame]:
+    out: list[Frame] = []
+    position = 186_400_000
+    for liq in liqs:
+        m = liq.market
+        mark = mark_at(paths, m, liq.ts_ms)
+        price = float(fmt_step(_beyond(mark, liq, rng, 0.0005, 0.004), m.tick))
+        amount = float(fmt_step(max(liq.notional / price, float(m.lot)), m.lot))
+        entry = float(fmt_step(mark * (1.0 + (0.02 if liq.long else -0.02) * rng.uniform(0.5, 2.0)), m.tick))
+        position += rng.randint(1, 400)
+        signed = amount if liq.long else -amount
+        trigger_ms = liq.ts_ms - rng.randint(80, 600)
+        for at_ms, match, acquired in ((trigger_ms, 0, None), (liq.ts_ms, 1, price)):
+            row = ["pos", position, at_ms, None, m.symbol, signed, entry, None, match, 1, None, acquired]
+            out.append((at_ms + rng.randint(3, 40), 3, BITFINEX, _dumps([BITFINEX_CHANNEL_ID, [row]])))
+    return out
+
+
+def _iso(ts_ms: int) -> str:
+    seconds, ms = divmod(ts_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ms:03d}Z"
+
+
+def _dydx_trade(rng: random.Random, market: Market, ts_ms: int, sells: bool, size: str, price: str,
+                kind: str, height: int) -> dict[str, str]:
+    h = f"{rng.getrandbits(128):032x}"
+    return {"id": f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{h[16:20]}-{h[20:]}", "size": size, "price": price,
+            "side": "SELL" if sells else "BUY", "createdAt": _iso(ts_ms), "type": kind,
+            "createdAtHeight": str(height)}
+
+
+def dydx_frames(liqs: list[Liq], paths: dict[str, list[float]], rng: random.Random) -> list[Frame]:
+    """LIQUIDATED trades (one per fill, taker = the liquidated account) and the ordinary BTC-USD trades
+    that keep the channel alive between them."""
+    height0 = 41_250_000  # ~1.1 s blocks
+    trades: list[tuple[int, str, dict[str, str]]] = []
+    for liq in liqs:
+        m = liq.market
+        price = fmt_step(_beyond(mark_at(paths, m, liq.ts_ms), liq, rng, 0.0005, 0.004), m.tick)
+        size = fmt_step(max(liq.notional / float(price), float(m.lot)), m.lot)
+        height = height0 + (liq.ts_ms - START_MS) * 10 // 11_000
+        trades.append((liq.ts_ms, m.symbol, _dydx_trade(rng, m, liq.ts_ms, liq.long, size, price, "LIQUIDATED",
+                                                         height)))
+    (btc,) = (m for m in markets_of("dydx") if m.coin == "BTC")
+    at_ms = START_MS + rng.randint(500, 4000)
+    while at_ms < WINDOW_END_MS:
+        mark = mark_at(paths, btc, at_ms)
+        price = fmt_step(mark * (1.0 + rng.uniform(-0.0002, 0.0002)), btc.tick)
+        size = fmt_step(0.0001 * rng.randint(1, 400), btc.lot)
+        height = height0 + (at_ms - START_MS) * 10 // 11_000
+        trades.append((at_ms, btc.symbol, _dydx_trade(rng, btc, at_ms, rng.random() < 0.5, size, price, "LIMIT",
+                                                      height)))
+        at_ms += rng.randint(20_000, 60_000)
+    trades.sort(key=lambda x: (x[0], x[1]))
+    out: list[Frame] = []
+    message_id = 1
+    for ts_ms, market, trade in trades:
+        message_id += 1
+        push_ms = ts_ms + rng.randint(40, 400)  # the indexer publishes after the block is processed
+        text = _dumps({"type": "channel_data", "connection_id": "8c3b1e0e-5f7a-4e62-9d53-2a1f0c6b7d41",
+                       "message_id": message_id, "id": market, "channel": "v4_trades", "version": "2.1.0",
+                       "contents": {"trades": [trade]}})
+        out.append((push_ms, 3, DYDX, text))
+    return out
+
+
+def htx_frames(liqs: list[Liq], paths: dict[str, list[float]], rng: random.Random) -> list[Frame]:
+    out: list[Frame] = []
+    for liq in liqs:
+        m = liq.market
+        price = fmt_step(_beyond(mark_at(paths, m, liq.ts_ms), liq, rng, 0.0005, 0.005), m.tick)
+        contracts = max(1, round(liq.notional / (m.contract_size * float(price))))
+        places = decimals(fmt_step(m.contract_size, "0.001"))
+        amount = round(contracts * m.contract_size, places)
+        turnover = round(amount * float(price), 8)
+        push_ms = liq.ts_ms + rng.randint(20, 300)
+        row = {"contract_code": m.symbol, "symbol": m.coin, "direction": "sell" if liq.long else "buy",
+               "offset": "close", "volume": contracts, "amount": amount, "trade_turnover": turnover,
+               "price": float(price), "created_at": liq.ts_ms, "pair": m.symbol, "business_type": "swap"}
+        text = _dumps({"op": "notify", "topic": f"public.{m.symbol}.liquidation_orders", "ts": push_ms,
+                       "data": [row]})
+        out.append((push_ms, 3, HTX, text))
     return out

@@ -28,6 +28,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from app.core.timing import Timing
+from app.core.venues import registry
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.client import BACKOFF_INITIAL_S, BACKOFF_MAX_S, _connect_options
 from app.feeds.metadata import Fetch, HttpResponse, urllib_fetch
@@ -84,7 +85,7 @@ class FrameRecorder:
         return int((time.monotonic() - self._t0) * 1000)
 
     def add_ws(self, stream: str, frame: str | bytes) -> None:
-        text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+        text = frame if isinstance(frame, str) else _wire_text(stream, frame)
         with self._lock:
             self._pending.append((self._offset(), stream, text, None))
             self.frames += 1
@@ -171,6 +172,9 @@ async def record_connection(spec: ConnectionSpec, recorder: FrameRecorder, timin
                         async with asyncio.timeout(timing.seconds(spec.stall_after_s)):
                             frame = await ws.recv()
                         recorder.add_ws(spec.stream, frame)
+                        answer = spec.reply(frame) if spec.reply is not None else None
+                        if answer is not None:  # the venue's own keepalive (Deribit test request, HTX ping)
+                            await ws.send(answer)
                         backoff = timing.backoff(BACKOFF_INITIAL_S, BACKOFF_MAX_S)
                 finally:
                     if heartbeat is not None:
@@ -232,3 +236,10 @@ class FeedRecording:
         self._tasks = []
         await asyncio.to_thread(self.recorder.close)
         return self.recorder
+
+
+def _wire_text(stream: str, frame: bytes) -> str:
+    """A binary frame as the recording keeps it: the venue's own `decode` (HTX's gzip inflated), else UTF-8."""
+    descriptor = registry.find(stream.split("/", 1)[0])
+    decode = descriptor.replay.decode if descriptor is not None else None
+    return decode(frame) if decode is not None else frame.decode("utf-8", "replace")

@@ -60,6 +60,26 @@ def _coinm(n: int, ts: int) -> str:
     return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ts, "o": order}})
 
 
+def _bitfinex(n: int, ts: int) -> str:
+    row = ["pos", 150_000_000 + n, ts, None, "tBTCF0:USTF0", (-1 if n % 2 else 1) * 0.01 * (n + 1), 89000.0, None,
+           1, 1, None, 90000.0]
+    return json.dumps([91684, [row]])
+
+
+def _dydx(n: int, ts: int) -> str:
+    trade = {"id": f"trade-{n}", "size": f"{0.001 * (n + 1):.3f}", "price": "90000", "side": "SELL" if n % 2 else "BUY",
+             "createdAt": "2026-01-20T10:00:00.000Z", "type": "LIQUIDATED", "createdAtHeight": str(1000 + n)}
+    return json.dumps({"type": "channel_data", "connection_id": "c", "message_id": n + 2, "id": "BTC-USD",
+                       "channel": "v4_trades", "version": "2.1.0", "contents": {"trades": [trade]}})
+
+
+def _htx(n: int, ts: int) -> str:
+    row = {"contract_code": "BTC-USDT", "symbol": "BTC", "direction": "sell" if n % 2 else "buy", "offset": "close",
+           "volume": n + 1, "amount": (n + 1) / 1000, "trade_turnover": (n + 1) * 90.0, "price": 90000.0,
+           "created_at": ts, "pair": "BTC-USDT", "business_type": "swap"}
+    return json.dumps({"op": "notify", "topic": "public.BTC-USDT.liquidation_orders", "ts": ts, "data": [row]})
+
+
 # venue -> (stream, one liquidation frame per n, distinct for every n)
 FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "bitget": ("bitget/public", _bitget),
@@ -67,6 +87,9 @@ FRAMES: dict[str, tuple[str, Callable[[int, int], str]]] = {
     "deribit": ("deribit/public", _deribit),
     "bitmex": ("bitmex/realtime", _bitmex),
     "binance": ("binance/coinm/market", _coinm),  # COIN-M: the USDⓈ-M stream is tested in tests/replay
+    "bitfinex": ("bitfinex/public", _bitfinex),
+    "dydx": ("dydx/indexer", _dydx),
+    "htx": ("htx/linear", _htx),  # the replay gzips each frame into a binary message, as HTX does
 }
 
 
@@ -159,6 +182,74 @@ async def test_deribit_cuts_a_client_that_does_not_answer_its_test_requests(tmp_
     try:
         await wait_until(lambda: status.reconnects >= 1, timeout=5.0, what="cut for unanswered test requests")
         assert status.stalls == 0  # the venue's cut, not our watchdog
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
+
+
+async def test_htx_frames_arrive_gzipped_and_a_client_that_ignores_pings_is_cut(tmp_path: Path) -> None:
+    import msgspec
+
+    stream, frame = FRAMES["htx"]
+    timing = Timing(SCALE)
+    server = ReplayServer(_recording(tmp_path / "h.jsonl.gz", stream, frame), timing=timing)
+    await server.start()
+    (spec,) = registry.by_name("htx").connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    seen: list[str | bytes] = []
+
+    def parse(raw, received_ms, instruments=None, state=None):  # type: ignore[no-untyped-def]
+        seen.append(raw)
+        return spec.parse(raw, received_ms, instruments, state)
+
+    deaf = msgspec.structs.replace(spec, reply=None, stall_after_s=600.0, parse=parse)  # never pongs
+    status = ConnectionStatus(deaf.stream, deaf.venue, deaf.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(deaf, FeedSink(), status, timing, server.market_ms))
+    try:
+        await wait_until(lambda: status.reconnects >= 1, timeout=5.0, what="cut for unanswered pings")
+        assert status.stalls == 0  # the venue's cut, not our watchdog
+        assert seen and all(isinstance(raw, bytes) and raw[:2] == b"\x1f\x8b" for raw in seen)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.stop()
+
+
+async def test_dydx_resubscribe_snapshot_arrives_again_and_is_not_counted_twice(tmp_path: Path) -> None:
+    import msgspec
+
+    stream, frame = FRAMES["dydx"]
+    timing = Timing(SCALE)
+    # A frame every 0.5 s: the client is back (timers ×60) long before the next one, so the snapshot the
+    # resubscription brings is the frame it counted just before the drop.
+    server = ReplayServer(_recording(tmp_path / "d.jsonl.gz", stream, frame, count=200, every_ms=500), timing=timing)
+    await server.start(autoplay=False)
+    (spec,) = registry.by_name("dydx").connect(ConnectRequest(server.endpoints(), load_bundled(), None, []))
+    frames: list[str | bytes] = []
+
+    def parse(raw, received_ms, instruments=None, state=None):  # type: ignore[no-untyped-def]
+        frames.append(raw)
+        return spec.parse(raw, received_ms, instruments, state)
+
+    watched = msgspec.structs.replace(spec, parse=parse)
+    sink = FeedSink()
+    status = ConnectionStatus(watched.stream, watched.venue, watched.completeness, server.market_ms)
+    task = asyncio.create_task(run_connection(watched, sink, status, timing, server.market_ms))
+    got: list[Liquidation] = []
+    try:
+        await wait_until(lambda: status.state == "live" and server.clients(stream) == 1, what="first connect")
+        server.play()
+        await wait_until(lambda: bool(got.extend(sink.drain().liquidations)) or len(got) >= 3, what="first trades")
+        assert server.drop(stream) == 1
+        await wait_until(lambda: status.reconnects == 1 and status.state == "live", what="reconnect")
+        data = [f for f in frames if '"channel_data"' in str(f)]
+        await wait_until(lambda: len(data) < len([f for f in frames if '"channel_data"' in str(f)]), what="more")
+        got.extend(sink.drain().liquidations)
+        data = [f for f in frames if '"channel_data"' in str(f)]
+        assert len(data) > len(set(data))  # the resubscription's snapshot repeated a frame already counted
+        assert len({e.id for e in got}) == len(got) == len(set(data))  # each distinct trade counted once
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

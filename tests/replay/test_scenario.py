@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest
 from app.core.instruments import load_bundled
 from app.core.timing import Timing
-from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
+from app.core.venues import binance, bitfinex, bitget, bitmex, bybit, deribit, dydx, gate, htx, hyperliquid, okx
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
@@ -50,8 +50,8 @@ class Parsed(NamedTuple):
 
 @pytest.fixture(scope="module")
 def parsed() -> Parsed:
-    specs = {spec.stream: spec for mod in (binance, bybit, okx, bitget, gate, deribit, bitmex)
-             for spec in mod.connections()}
+    modules = (binance, bybit, okx, bitget, gate, deribit, bitmex, bitfinex, dydx, htx)
+    specs = {spec.stream: spec for mod in modules for spec in mod.connections()}
     specs |= {spec.stream: spec for spec in hyperliquid.connections()}
     states = {name: spec.new_state() if spec.new_state else None for name, spec in specs.items()}
     instruments = load_bundled()
@@ -384,7 +384,8 @@ def test_the_watched_address_is_also_served_as_info_answers(parsed: Parsed) -> N
 async def test_the_demo_s_venues_subscribe_keep_their_heartbeats_and_all_show_liquidations() -> None:
     """Every recorded venue connected as the demo does (registry order, only the recording's streams),
     through the real client at 10× with heartbeats at the same pace: the replay answers each venue's
-    subscribe and keepalive (Bitget and BitMEX text pings, Gate futures.ping, Deribit's test requests)
+    subscribe and keepalive (Bitget and BitMEX text pings, Gate futures.ping, Deribit's test requests,
+    Bitfinex pings, HTX's gzip pings answered with pongs)
     and every publishing venue shows liquidations, with no stall, reconnect or notice."""
     from app.services.runtime import connection_specs, recorded_venues
 
@@ -414,12 +415,13 @@ async def test_the_demo_s_venues_subscribe_keep_their_heartbeats_and_all_show_li
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
-    assert venues == ("binance", "bybit", "okx", "hyperliquid", "bitget", "gate", "deribit", "bitmex")
+    assert venues == ("binance", "bybit", "okx", "hyperliquid", "bitget", "gate", "deribit", "bitmex", "bitfinex",
+                      "dydx", "htx")
     assert set(seen) == set(ALL_VENUES) and all(seen[v] > 0 for v in ALL_VENUES), seen
     for status in statuses:
         assert (status.stalls, status.reconnects, status.bad_frames) == (0, 0, 0), status.stream
         assert status.state == "live", status.stream
-    for stream in ("bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime"):
+    for stream in ("bitget/public", "gate/usdt", "deribit/public", "bitmex/realtime", "bitfinex/public", "htx/linear"):
         assert server.heartbeats.get(stream, 0) >= 1, stream  # the venue's keepalive was answered
 
 
@@ -491,3 +493,21 @@ def test_later_venues_parse_to_exactly_the_planned_liquidations(parsed: Parsed) 
             assert sum(1 for x in got if x.side == side) == sum(1 for x in ours if x.long == (side == "long"))
         assert Counter(x.symbol for x in got) == Counter(x.market.symbol for x in ours), venue
         assert total(got) == pytest.approx(sum(x.notional for x in ours), rel=0.002), venue
+
+
+def test_small_venue_frames_are_their_documented_shapes(parsed: Parsed) -> None:
+    matches: Counter[int] = Counter()
+    for frame in parsed.raw["bitfinex/public"]:
+        assert frame.startswith('[91684,[["pos",'), frame
+        matches[int(frame.split(",")[9])] += 1  # IS_MATCH: every position's trigger, then its execution
+    assert matches[0] == matches[1] > 0
+    kinds: Counter[str] = Counter()
+    for frame in parsed.raw["dydx/indexer"]:
+        assert frame.startswith('{"type":"channel_data","connection_id":"'), frame
+        kinds['"type":"LIQUIDATED"' in frame] += 1
+    assert kinds[True] > 0 and kinds[False] > 0  # liquidations and the ordinary trades between them
+    times = parsed.frames_per_stream["dydx/indexer"]
+    assert max(b - a for a, b in itertools.pairwise(times)) < dydx.RULES.stall_after_s * 1000
+    for frame in parsed.raw["htx/linear"]:
+        assert frame.startswith('{"op":"notify","topic":"public.'), frame
+        assert ".liquidation_orders" in frame

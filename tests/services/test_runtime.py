@@ -36,15 +36,16 @@ async def test_demo_runtime_delivers_every_venue_and_records_a_drop_as_a_gap() -
     try:
         publishing = registry.publishing_liquidations(runtime.venues)
         # Hyperliquid: marks and accounts only
-        assert publishing == ["binance", "bybit", "okx", "bitget", "gate", "deribit", "bitmex"]
+        assert publishing == ["binance", "bybit", "okx", "bitget", "gate", "deribit", "bitmex", "bitfinex", "dydx",
+                              "htx"]
         await _wait_for(lambda: engine.tick() >= 0 and all(engine.counts[v] > 0 for v in publishing)
                         and ("hyperliquid", "ETH") in engine.marks)
         assert {view.venue: view.state for view in runtime.venue_records()} == {
             "binance": "live", "bybit": "live", "okx": "live", "hyperliquid": "live", "bitget": "live",
-            "gate": "live", "deribit": "live", "bitmex": "live"}
+            "gate": "live", "deribit": "live", "bitmex": "live", "bitfinex": "live", "dydx": "live", "htx": "live"}
         assert {view.venue: view.completeness for view in runtime.venue_records()} == {
             "binance": "sampled", "bybit": "all", "okx": "partial", "hyperliquid": "partial", "bitget": "sampled",
-            "gate": "all", "deribit": "all", "bitmex": "all"}
+            "gate": "all", "deribit": "all", "bitmex": "all", "bitfinex": "all", "dydx": "all", "htx": "all"}
         assert tape.take_update() is not None
 
         server.drop("bybit/linear")

@@ -35,7 +35,7 @@ async def test_demo_session_ticks_and_stops_in_order_losing_nothing(tmp_path: Pa
         await asyncio.sleep(0.05)
     # The bundled recording carries every registered venue, so the demo connects them all.
     assert [venue.venue for venue in snapshot.venues] == ["binance", "bybit", "okx", "hyperliquid", "bitget",
-                                                         "gate", "deribit", "bitmex"]
+                                                         "gate", "deribit", "bitmex", "bitfinex", "dydx", "htx"]
     assert snapshot.clock_label == "replay"
     await session.stop()
     assert session.shutdown_steps == ["lag monitor", "feeds", "source", "drain", "history", "settings"]

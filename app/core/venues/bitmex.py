@@ -28,7 +28,6 @@ without a message, expect the pong within 5 s).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Literal
 
 import msgspec
@@ -40,6 +39,7 @@ from app.core.venues.bitmex_replay import REPLAY
 from app.core.venues.common import (
     FrameIds,
     Positive,
+    SeenIds,
     build_liquidation,
     decode,
     decode_rows,
@@ -67,36 +67,16 @@ SEEN_TTL_MS = 6 * 3600 * 1000
 """How long an orderID is remembered: far longer than a liquidation order rests."""
 SEEN_MAX = 50_000
 """Order ids remembered at most (oldest forgotten first): bounds the memory whatever the market does."""
-_SIDES: dict[str, Side] = {"Sell": "long", "Buy": "short"}
 
 
-class SeenOrders:
-    """orderIDs already counted, with the receipt time they expire at; oldest first."""
+class SeenOrders(SeenIds):
+    """orderIDs already counted (common.SeenIds with BitMEX's bounds)."""
 
-    __slots__ = ("_expiry", "max_size", "ttl_ms")
+    __slots__ = ()
 
     def __init__(self, ttl_ms: int = SEEN_TTL_MS, max_size: int = SEEN_MAX) -> None:
-        self._expiry: OrderedDict[str, int] = OrderedDict()
-        self.ttl_ms = ttl_ms
-        self.max_size = max_size
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def known(self, order_id: str, now_ms: int) -> bool:
-        expiry = self._expiry.get(order_id)
-        return expiry is not None and expiry > now_ms
-
-    def remember(self, order_ids: list[str], now_ms: int) -> None:
-        expiry, expires = self._expiry, now_ms + self.ttl_ms
-        for order_id in order_ids:
-            expiry[order_id] = expires
-            expiry.move_to_end(order_id)
-        while expiry:  # drop the expired and the overflow, oldest first
-            oldest, when = next(iter(expiry.items()))
-            if when > now_ms and len(expiry) <= self.max_size:
-                break
-            del expiry[oldest]
+        super().__init__(ttl_ms, max_size)
+_SIDES: dict[str, Side] = {"Sell": "long", "Buy": "short"}
 
 
 class _Row(msgspec.Struct, gc=False):

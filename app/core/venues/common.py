@@ -3,6 +3,7 @@ that reject garbage at decode time, and deterministic liquidation ids."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Annotated, Any
 from zlib import crc32
@@ -175,3 +176,34 @@ def decode_rows(
 def note(problems: list[str] | None, text: str) -> None:
     if problems is not None:
         problems.append(text)
+
+
+class SeenIds:
+    """Venue ids already counted (BitMEX orderIDs, Bitfinex position ids, dYdX trade ids), each with the
+    receipt time it expires at, oldest first: a bounded TTL cache that lets a repeat across frames and
+    reconnects (a resubscribe's snapshot) be recognised, whatever the market does to its size."""
+
+    __slots__ = ("_expiry", "max_size", "ttl_ms")
+
+    def __init__(self, ttl_ms: int = 6 * 3600 * 1000, max_size: int = 50_000) -> None:
+        self._expiry: OrderedDict[str, int] = OrderedDict()
+        self.ttl_ms = ttl_ms
+        self.max_size = max_size
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def known(self, key: str, now_ms: int) -> bool:
+        expiry = self._expiry.get(key)
+        return expiry is not None and expiry > now_ms
+
+    def remember(self, keys: list[str], now_ms: int) -> None:
+        expiry, expires = self._expiry, now_ms + self.ttl_ms
+        for key in keys:
+            expiry[key] = expires
+            expiry.move_to_end(key)
+        while expiry:  # drop the expired and the overflow, oldest first
+            oldest, when = next(iter(expiry.items()))
+            if when > now_ms and len(expiry) <= self.max_size:
+                break
+            del expiry[oldest]

@@ -118,6 +118,12 @@ class ReplayRules:
     subscription with the latest frame of that topic already played."""
     probe: Callable[[ReplayPeer], Any | None] | None = None
     probe_interval_s: float | None = None
+    encode: Callable[[str], bytes] | None = None
+    """The venue's wire form of a frame when it is not plain text (HTX gzips every frame into a binary
+    message): applied to recorded frames, replies and probes alike. None: text frames."""
+    decode: Callable[[bytes], str] | None = None
+    """The inverse, for recording: the text a binary wire frame is stored as (HTX: the inflated JSON), so
+    `encode` gives the venue's frame back on replay. None: binary frames are stored as UTF-8 text."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,13 @@ descriptor here. Lookups read VENUES on every call (a handful of entries), so a 
 
 from __future__ import annotations
 
-from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
+from app.core.venues import binance, bitfinex, bitget, bitmex, bybit, deribit, dydx, gate, htx, hyperliquid, okx
 from app.core.venues.descriptor import VenueDescriptor
 
 VENUES: tuple[VenueDescriptor, ...] = (
     binance.DESCRIPTOR, bybit.DESCRIPTOR, okx.DESCRIPTOR, hyperliquid.DESCRIPTOR,
     bitget.DESCRIPTOR, gate.DESCRIPTOR, deribit.DESCRIPTOR, bitmex.DESCRIPTOR,
+    bitfinex.DESCRIPTOR, dydx.DESCRIPTOR, htx.DESCRIPTOR,
 )
 
 

@@ -51,6 +51,31 @@ BITMEX_INSERT = '{"table":"liquidation","action":"insert","data":[{"orderID":"98
 BITMEX_UPDATE = '{"table":"liquidation","action":"update","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","leavesQty":305515,"symbol":"XBTUSD"}]}'  # noqa: E501
 BITMEX_ROW = '{"orderID":"9513c849-ca0d-4e11-8190-9d221972288c","symbol":"XBTUSD","side":"Buy","price":6833.5,"leavesQty":2020}'  # noqa: E501
 
+# Bitfinex `status` / `liq:global` (https://docs.bitfinex.com/reference/ws-public-status): the docs' example
+# verbatim (a margin-trading tBSVUSD position, not a perpetual), the same row on the docs' perpetual
+# tBTCF0:USTF0, and its trigger (IS_MATCH 0) ahead of that execution, which carries no price yet (null, as
+# live triggers do).
+BITFINEX_DOCS = '[91684,[["pos",142397657,1574697680828.2002,null,"tBSVUSD",-2.62932,91.583875238719,null,1,1,null,112.27]]]'  # noqa: E501
+BITFINEX_EXECUTION = BITFINEX_DOCS.replace("tBSVUSD", "tBTCF0:USTF0").replace("112.27", "7101.5")
+BITFINEX_TRIGGER = (BITFINEX_EXECUTION.replace(",null,1,1,null,7101.5]", ",null,0,1,null,null]")
+                    .replace("1574697680828.2002", "1574697680801"))
+BITFINEX_SUBSCRIBED = '{"event":"subscribed","channel":"status","chanId":91684,"key":"liq:global"}'
+BITFINEX_HB = "[91684,\"hb\"]"
+BITFINEX_INFO = '{"event":"info","version":2,"serverId":"5b73a436-19ca-4a06-8472-6d2e2c0d8d5b","platform":{"status":1}}'
+
+# dYdX v4 indexer `v4_trades` (https://docs.dydx.exchange/api_integration-indexer/indexer_websocket): the
+# subscribed snapshot of recent trades and a channel_data update, in the docs' shapes.
+DYDX_CONNECTED = '{"type":"connected","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":0}'
+DYDX_SUBSCRIBED = '{"type":"subscribed","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":1,"channel":"v4_trades","id":"BTC-USD","contents":{"trades":[{"id":"8ee6d90d-272d-5edd-bf0f-2e4d6ae3d3b7","size":"0.0001","price":"27839","side":"BUY","createdAt":"2023-04-04T00:29:19.353Z","type":"LIMIT","createdAtHeight":"1804"},{"id":"38e64479-af09-5417-a795-195f83879156","size":"0.25","price":"27837","side":"SELL","createdAt":"2023-04-04T00:29:18.353Z","type":"LIQUIDATED","createdAtHeight":"1803"}]}}'  # noqa: E501
+DYDX_UPDATE = '{"type":"channel_data","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":3,"id":"BTC-USD","channel":"v4_trades","version":"2.1.0","contents":{"trades":[{"id":"b3c7a9c1-58e4-5b1f-bd0a-3f5b1c7e2a10","size":"1.5","price":"27901","side":"BUY","createdAt":"2023-04-04T00:30:02.120Z","type":"LIQUIDATED","createdAtHeight":"1850"}]}}'  # noqa: E501
+DYDX_ERROR = '{"type":"error","message":"Invalid subscribe message: channel is not a valid channel","connection_id":"004a1efa-21bb-4b19-a2e9-a8ffadd6dc53","message_id":2}'  # noqa: E501
+
+# HTX USDT-margined swaps `public.$contract_code.liquidation_orders` (https://huobiapi.github.io/docs/usdt_swap/v1/en/),
+# as the JSON inside the gzip frames: 624 contracts of 0.001 BTC = 0.624 BTC, turnover 0.624 × 18744.2 USDT.
+HTX_NOTIFY = '{"op":"notify","topic":"public.BTC-USDT.liquidation_orders","ts":1606286349133,"data":[{"contract_code":"BTC-USDT","symbol":"BTC","direction":"sell","offset":"close","volume":624,"amount":0.624,"trade_turnover":11696.3808,"price":18744.2,"created_at":1606286348775,"pair":"BTC-USDT","business_type":"swap"}]}'  # noqa: E501
+HTX_SUB_ACK = '{"op":"sub","cid":"cascade","topic":"public.*.liquidation_orders","ts":1606286349000,"err-code":0}'
+HTX_PING = '{"op":"ping","ts":"1606286349133"}'
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -64,4 +89,7 @@ VALID_FRAMES = {
                 deribit_trades(DERIBIT_LIQUIDATION_ROW.replace('"M"', '"MT"'))],
     "bitmex": [BITMEX_INSERT, BITMEX_UPDATE, '{"table":"liquidation","action":"partial","data":[' + BITMEX_ROW + "]}",
                "pong"],
+    "bitfinex": [BITFINEX_DOCS, BITFINEX_EXECUTION, BITFINEX_TRIGGER, BITFINEX_SUBSCRIBED, BITFINEX_HB, BITFINEX_INFO],
+    "dydx": [DYDX_CONNECTED, DYDX_SUBSCRIBED, DYDX_UPDATE, DYDX_ERROR],
+    "htx": [HTX_NOTIFY, HTX_SUB_ACK, HTX_PING],
 }  # fmt: skip

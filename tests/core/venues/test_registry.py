@@ -191,3 +191,42 @@ def test_bitmex_replay_answers() -> None:
     assert set(replay.url_topics("/realtime?subscribe=liquidation:XBTUSD,instrument")) == {"liquidation", "instrument"}
     assert replay.topic('{"table":"liquidation","action":"insert","data":[]}') == "liquidation"
     assert replay.topic("pong") is None and replay.heartbeat_deadline_s is None
+
+
+def test_bitfinex_replay_answers_and_heartbeats() -> None:
+    replay, peer = registry.by_name("bitfinex").replay, Peer(error_acks=1)
+    assert replay.probe is not None and replay.probe(peer) is None  # no channel, no heartbeat
+    pong = replay.answer(peer, '{"event":"ping","cid":7}')
+    assert pong[0]["event"] == "pong" and pong[0]["cid"] == 7 and peer.heartbeats == 1
+    sub = '{"event":"subscribe","channel":"status","key":"liq:global"}'
+    assert replay.answer(peer, sub)[0]["event"] == "error" and not peer.topics
+    assert replay.answer(peer, sub) == [{"event": "subscribed", "channel": "status", "chanId": 91684,
+                                         "key": "liq:global"}]
+    assert replay.probe(peer) == [91684, "hb"]
+    assert replay.topic('[91684,[["pos",1]]]') == "liq:global" and replay.topic('{"event":"info"}') is None
+    assert replay.heartbeat_deadline_s is None
+
+
+def test_dydx_replay_answers() -> None:
+    replay, peer = registry.by_name("dydx").replay, Peer(error_acks=1)
+    sub = '{"type":"subscribe","channel":"v4_trades","id":"BTC-USD"}'
+    assert replay.answer(peer, sub)[0]["type"] == "error" and not peer.topics
+    assert replay.answer(peer, sub)[0]["type"] == "subscribed" and peer.topics == {"v4_trades:BTC-USD"}
+    assert replay.topic('{"type":"channel_data","channel":"v4_trades","id":"BTC-USD"}') == "v4_trades:BTC-USD"
+    assert replay.topic('{"type":"connected"}') is None
+    assert replay.snapshot_on_subscribe and replay.heartbeat_deadline_s is None
+
+
+def test_htx_replay_answers_pings_and_gzips() -> None:
+    import gzip
+
+    replay, peer = registry.by_name("htx").replay, Peer(error_acks=1)
+    assert replay.probe is not None and replay.probe(peer)["op"] == "ping"
+    assert replay.answer(peer, '{"op":"pong","ts":"1"}') == [] and peer.heartbeats == 1
+    sub = '{"op":"sub","cid":"c","topic":"public.*.liquidation_orders"}'
+    assert replay.answer(peer, sub)[0]["err-code"] == 4007 and not peer.topics
+    assert replay.answer(peer, sub)[0]["err-code"] == 0 and peer.topics == {"liquidation_orders"}
+    assert replay.topic('{"op":"notify","topic":"public.ETH-USDT.liquidation_orders","data":[]}') == \
+        "liquidation_orders"
+    assert replay.encode is not None and gzip.decompress(replay.encode("{}")) == b"{}"
+    assert replay.heartbeat_deadline_s is not None and replay.probe_interval_s is not None
