@@ -52,6 +52,7 @@ class Engine:
         self._clock = clock
         self._history_writer = history_writer
         self.tapes: list[Tape] = []
+        self.listeners: list[Callable[[list[Liquidation]], None]] = []  # each tick's batch (alert rules)
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
@@ -93,6 +94,8 @@ class Engine:
                 self._recent_counts[venue] += count
             for tape in self.tapes:
                 tape.push(liquidations)
+            for listener in self.listeners:
+                listener(liquidations)
             if self._history_writer is not None:
                 self._history_writer(liquidations)
         for mark in drained.marks:

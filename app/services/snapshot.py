@@ -6,11 +6,13 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 import msgspec
 
 from app.core.events import VenueNotice
 from app.core.positions import BookView
+from app.services.alerts import Alert
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
 from app.services.positions import PositionService, PositionsFrame
@@ -53,6 +55,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
     history_since_ms: int | None = None  # the totals include stored history from here (live restart)
     history_gaps: int = 0  # gaps recorded in that refilled span
+    liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
 
 
 class MessageQueue:
@@ -79,11 +82,16 @@ def notice_record(market_ms: int, notice: object) -> Notice:
     return Notice(market_ms, notice.venue, notice.symbol, notice.reason)  # type: ignore[attr-defined]
 
 
+class AlertSource(Protocol):
+    def tick(self) -> tuple[Alert, ...]: ...
+
+
 class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
                  clock_label: str = "live", messages: MessageQueue | None = None,
-                 positions: PositionService | None = None) -> None:
+                 positions: PositionService | None = None, alerts: AlertSource | None = None) -> None:
         self.engine = engine
+        self.alerts = alerts
         self.positions = positions
         self._venue_source = venue_source
         self._clock = clock
@@ -116,4 +124,5 @@ class SnapshotBuilder:
             position_frame=frame,
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
+            liquidation_alerts=() if self.alerts is None else self.alerts.tick(),
         )

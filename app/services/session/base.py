@@ -24,6 +24,7 @@ from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.export import ExportResult, ExportUnavailable, export_csv_async
+from app.services.liquidation_alerts import LiquidationAlertService
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.positions import PositionService
@@ -37,7 +38,7 @@ from app.services.runtime import (
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.venue_status import VenueRecord, summary_suffix
-from app.store.db import HistoryDb, MacroReading
+from app.store.db import AlertRecord, HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
 from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
@@ -49,6 +50,8 @@ DOWNTIME_NOTICE_MS = 60_000
 REFILL_WINDOW_MS = 24 * 3_600_000
 """A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
 REFILL_TAPE_ROWS = 5_000
+RESTORED_ALERTS = 200
+"""A live start shows the newest stored alerts of the last 24 h in the alert log again."""
 MARK_COALESCE_S = 3.0
 """Positions added within this long of the first one needing a new mark share one restart of the venue."""
 TIER_DEADLINE_S = 20.0
@@ -102,6 +105,11 @@ class Session:
         self.engine = Engine(self.sink, clock, history_writer=self._write_history)
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
+        # Liquidation alert rules (their own thresholds, not the tape's): defaults until open() loads the
+        # live profile's; fed every liquidation the engine takes.
+        self.liquidation_alerts = LiquidationAlertService(clock)
+        self.engine.listeners.append(self.liquidation_alerts.take_liquidations)
+        self.restored_alerts: list[AlertRecord] = []  # live: the alert log's rows from before this start
         self.runtime: FeedRuntime | None = None
         self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
@@ -110,7 +118,7 @@ class Session:
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
-                                          positions=self.positions)
+                                          positions=self.positions, alerts=self.liquidation_alerts)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
@@ -428,7 +436,42 @@ class Session:
             for position in positions:
                 self.positions.add(position)
         if not self.demo:
+            await self._open_alerts()
             await self.refill_from_history()
+
+    async def _open_alerts(self) -> None:
+        """Live: the stored alert rules replace the defaults (changes are saved from now on), and the
+        alert log gets the last 24 h of stored alerts back. Read off the loop thread."""
+        history = self.history
+        if history is None:
+            return
+        now = self.clock.now_ms()
+        try:
+            rows = await asyncio.to_thread(history.alert_rules)
+            restored = await asyncio.to_thread(history.alerts_between, now - REFILL_WINDOW_MS, now + 1)
+        except Exception as error:  # a damaged file: the defaults, not saved over it
+            log.warning("alert rules could not be read: %s", error)
+            self.messages.post(f"Alert rules could not be read back: {error}", notice="alerts")
+            return
+        for problem in self.liquidation_alerts.load(rows):
+            log.warning(problem)
+            self.messages.post(problem, notice="alerts")
+        self.liquidation_alerts.save_rule = history.save_alert_rule
+        self.liquidation_alerts.delete_rule = history.delete_alert_rule
+        self.restored_alerts = restored[-RESTORED_ALERTS:]
+
+    # --- liquidation alert rules (the window's Alerts menu) -------------------------------------------
+
+    def alert_rules(self) -> list:  # type: ignore[type-arg]
+        return self.liquidation_alerts.rules
+
+    def set_alert_rules(self, rules: list) -> None:  # type: ignore[type-arg]
+        """From the rules dialog: in force at once; saved in the live profile (the demo's stay in memory)."""
+        self.liquidation_alerts.set_rules(rules)
+        log.info("liquidation alert rules: %d (%d enabled)", len(rules), sum(rule.enabled for rule in rules))
+
+    def test_alert(self, rule: object = None) -> Alert:
+        return self.liquidation_alerts.test_alert(rule)  # type: ignore[arg-type]
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
