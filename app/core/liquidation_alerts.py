@@ -315,16 +315,17 @@ def sample_firing(rule: Rule, now_ms: int) -> Firing:
 
 # --- the dialog's fields: text in, a rule or per-field errors out (no Qt) -------------------------------
 
-_USD = re.compile(r"^\$?\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbB]?)$")
+_USD = re.compile(r"^(-?)\s*\$?\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbB]?)$")
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9}
 
 
 def parse_usd(text: str) -> float | None:
-    """"10M", "$1.5k", "250000", "100,000" → float; None when not a number."""
+    """"10M", "$1.5k", "250000", "100,000", "-5" → float (the caller says why a sign is wrong); None when
+    not a number."""
     match = _USD.match(text.strip().replace(",", "").replace("_", ""))
     if match is None:
         return None
-    value = float(match.group(1)) * _SCALE[match.group(2).lower()]
+    value = float(match.group(2)) * _SCALE[match.group(3).lower()] * (-1 if match.group(1) else 1)
     return value if math.isfinite(value) else None
 
 

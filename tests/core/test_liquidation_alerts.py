@@ -165,7 +165,7 @@ def test_sample_firing_uses_the_top_tier_sound_and_says_it_is_a_test() -> None:
 
 
 @pytest.mark.parametrize(("text", "value"), [("10M", 10e6), ("$1.5k", 1500.0), ("250,000", 250e3),
-                                             ("2b", 2e9), ("abc", None), ("", None), ("1e400", None)])
+                                             ("2b", 2e9), ("-$3M", -3e6), ("abc", None), ("", None), ("1e400", None)])
 def test_parse_usd(text: str, value: float | None) -> None:
     assert parse_usd(text) == value
 
@@ -186,7 +186,8 @@ def fields(**overrides: str) -> dict[str, str]:
     ({"cooldown_s": "x"}, "cooldown_s", "seconds"),
     ({"tiers": "1M, 100k"}, "tiers", "ascending"),
     ({"tiers": "1M, 1M"}, "tiers", "ascending"),
-    ({"tiers": "-5"}, "tiers", "not a USD amount"),
+    ({"tiers": "-5"}, "tiers", "positive"),
+    ({"tiers": "5 apples"}, "tiers", "not a USD amount"),
     ({"tiers": "0"}, "tiers", "positive"),
     ({"tiers": ""}, "tiers", "at least one"),
     ({"tier_sounds": "chime, bell, siren"}, "tier_sounds", "'bell'"),
