@@ -517,7 +517,7 @@ class StressAggregator:
         cover: dict[str, dict[str, int]] = {}
         if coverage:
             for name, stats in windows.items():
-                start = max(stats.start_ms, now - stats.span_ms)
+                start = now - stats.span_ms  # the span itself: "observed 21 h 40 m of 24 h"
                 cover[name] = {venue: window_coverage(start, now, first, gaps)
                                for venue, (first, gaps) in coverage.items()}
         selected = selected if selected in windows else self._windows[-1].name

@@ -240,7 +240,7 @@ def test_view_carries_coverage_and_labels() -> None:
     view = agg.view("4h", coverage={"v1": (T0, [(T0 + 1_000, T0 + 61_000)]), "v2": (None, [])},
                     completeness={"v1": "sampled"})
     assert view.current.name == "4h"
-    assert view.coverage["1h"]["v1"] == HOUR_MS - BUCKET_MS + 0  # the hour at bucket resolution
+    assert view.coverage["1h"]["v1"] == HOUR_MS
     assert view.coverage["4h"]["v1"] == 2 * HOUR_MS - 60_000
     assert view.coverage["4h"]["v2"] == 0
     assert view.completeness == {"v1": "sampled"}
