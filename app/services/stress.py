@@ -9,7 +9,9 @@ from typing import Protocol
 
 import msgspec
 
-from app.core.stress import SELECTABLE_WINDOWS, WINDOWS_MS, StressAggregator, StressView
+from app.core.formatting import compact_usd, format_clock
+from app.core.stress import SELECTABLE_WINDOWS, WINDOWS_MS, Largest, StressAggregator, StressView, WindowStats
+from app.core.venues import registry
 
 CoverageInputs = dict[str, tuple[int | None, list[tuple[int, int | None]]]]
 """Per venue: (first live ms or None, its gaps): what `StressAggregator.view(coverage=...)` takes."""
@@ -107,3 +109,85 @@ class StressService:
             self._ticks = 0
         assert self._view is not None
         return self._view
+
+
+# --- the headline: one builder for the summary pane and `cascade summarize` -----------------------
+
+UNDERCOUNTING = ("sampled", "partial", "aggregated")
+"""Completeness labels whose venue's totals are a lower bound (every order is not in the feed)."""
+
+
+def span_text(ms: int) -> str:
+    """'21 h 40 m', '4 h', '35 m', '45 s': an observed span, whole minutes above an hour."""
+    seconds = max(0, ms) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} m" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} m"
+    return f"{secs} s"
+
+
+class Headline(msgspec.Struct, frozen=True):
+    """The headline figures of one window, and their lines of text (the summary pane shows exactly
+    these; `cascade summarize` prints them)."""
+
+    window: str
+    span_ms: int
+    count: int
+    total_usd: float
+    long_usd: float
+    long_share: float | None
+    largest: Largest | None
+    observed_ms: int | None  # the least-observed venue that was ever listened to in the window
+    undercount: dict[str, tuple[str, ...]]  # label -> display names of the venues with that label
+    lines: tuple[str, ...]
+
+    @property
+    def caveat(self) -> str:
+        return self.lines[-1] if self.undercount else ""
+
+
+def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapping[str, str],
+             local: bool = False) -> Headline:
+    """"Past 24 h: N liquidations, $X" / "longs Y%" / "largest: venue symbol $Z at HH:MM" /
+    "observed 21 h 40 m of 24 h" / "sampled venues undercount: …", from one window's figures."""
+    totals = stats.totals
+    share = totals.long_share
+    lines = [f"Past {span_text(stats.span_ms)}: {totals.count:,} liquidations, {compact_usd(totals.total_usd)}"]
+    lines.append("Longs —" if share is None else
+                 f"Longs {share * 100:.1f}% ({compact_usd(totals.long_usd)}) · shorts {(1 - share) * 100:.1f}% "
+                 f"({compact_usd(totals.short_usd)})")
+    largest = stats.largest
+    if largest is not None:
+        lines.append(f"Largest: {display_name(largest.venue)} {largest.symbol} {compact_usd(largest.notional_usd)} "
+                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}")
+    else:
+        lines.append("Largest: —")
+    seen = [ms for ms in coverage.values() if ms > 0]
+    observed = min(seen) if seen else None
+    lines.append("Observed: nothing yet" if observed is None else
+                 f"Observed {span_text(min(observed, stats.span_ms))} of {span_text(stats.span_ms)}")
+    undercount: dict[str, list[str]] = {}
+    venues = list(dict.fromkeys([*completeness, *stats.by_venue]))
+    for venue in venues:
+        label = completeness.get(venue) or registry_completeness(venue)
+        if label in UNDERCOUNTING:
+            undercount.setdefault(label, []).append(display_name(venue))
+    if undercount:
+        parts = [f"{label} ({', '.join(names)})" for label, names in sorted(undercount.items(),
+                                                                          key=lambda kv: UNDERCOUNTING.index(kv[0]))]
+        lines.append(f"Undercount: {'; '.join(parts)} venues do not publish every order")
+    return Headline(stats.name, stats.span_ms, totals.count, totals.total_usd, totals.long_usd, share, largest,
+                    observed, {label: tuple(names) for label, names in undercount.items()}, tuple(lines))
+
+
+def display_name(venue: str) -> str:
+    descriptor = registry.find(venue)
+    return descriptor.display_name if descriptor is not None else venue
+
+
+def registry_completeness(venue: str) -> str:
+    descriptor = registry.find(venue)
+    return descriptor.completeness if descriptor is not None else ""
