@@ -12,10 +12,12 @@ import msgspec
 
 from app.core.events import VenueNotice
 from app.core.positions import BookView
+from app.core.stress import StressView
 from app.services.alerts import Alert
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
 from app.services.positions import PositionService, PositionsFrame
+from app.services.stress import CoverageInputs, StressService, coverage_inputs
 from app.services.venue_status import VenueRecord
 
 
@@ -55,6 +57,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
     history_since_ms: int | None = None  # the totals include stored history from here (live restart)
     history_gaps: int = 0  # gaps recorded in that refilled span
+    stress: StressView | None = None  # rolling 5m..24h liquidation figures (app.core.stress), all windows
     liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
 
 
@@ -89,9 +92,12 @@ class AlertSource(Protocol):
 class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
                  clock_label: str = "live", messages: MessageQueue | None = None,
-                 positions: PositionService | None = None, alerts: AlertSource | None = None) -> None:
+                 positions: PositionService | None = None,
+                 coverage: Callable[[], CoverageInputs] | None = None, alerts: AlertSource | None = None) -> None:
         self.engine = engine
         self.alerts = alerts
+        self.stress = StressService(lambda: engine.stress)
+        self._coverage = coverage or (lambda: coverage_inputs((), engine.stress_history))
         self.positions = positions
         self._venue_source = venue_source
         self._clock = clock
@@ -110,6 +116,7 @@ class SnapshotBuilder:
         notices = [notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices]
         notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
         frame = None if self.positions is None else self.positions.tick(now_ms, venues)
+        stress = self.stress.view(now_ms, self._coverage(), {venue.venue: venue.completeness for venue in venues})
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -124,5 +131,6 @@ class SnapshotBuilder:
             position_frame=frame,
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
+            stress=stress,
             liquidation_alerts=() if self.alerts is None else self.alerts.tick(),
         )

@@ -37,6 +37,7 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
+from app.services.stress import coverage_inputs, load_from_history
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import AlertRecord, HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
@@ -81,6 +82,7 @@ class SessionView(Protocol):
     def set_tape_min(self, usd: float) -> None: ...
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None: ...
     def retry_now(self, venue: str) -> int: ...
+    def set_stress_window(self, window: str) -> None: ...
 
 
 class Session:
@@ -118,7 +120,8 @@ class Session:
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
-                                          positions=self.positions, alerts=self.liquidation_alerts)
+                                          positions=self.positions, coverage=self._stress_coverage,
+                                          alerts=self.liquidation_alerts)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
@@ -640,12 +643,18 @@ class Session:
         now = self.clock.now_ms()
         start = now - window_ms
 
-        def load() -> tuple[list, list, int]:  # type: ignore[type-arg]
+        resume = self._downtime[0] if self._downtime is not None else now
+
+        def load() -> tuple[list, list, int, tuple]:  # type: ignore[type-arg]
+            stored_gaps = history.gaps_between(start, now)
+            oldest = history.oldest_ms()
+            stress = load_from_history(history.liquidations_between(start, now), stored_gaps,
+                                       max(start, oldest if oldest is not None else start), now, resume)
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
-                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)))
+                    history.liquidation_totals(start, now), len(stored_gaps), stress)
 
         try:
-            rows, totals, gaps = await asyncio.to_thread(load)
+            rows, totals, gaps, stress = await asyncio.to_thread(load)
         except Exception as error:  # a damaged file: run without the refill, say so
             log.warning("history refill failed: %s", error)
             self.messages.post(f"History could not be read back: {error}", notice="history")
@@ -656,6 +665,7 @@ class Session:
         oldest = await asyncio.to_thread(history.oldest_ms)
         since = max(start, oldest if oldest is not None else start)
         self.engine.refill(rows, totals, since, gaps + downtime)
+        self.engine.refill_stress(*stress)  # the rolling windows show the last 24 h again
         count = sum(t.count for t in totals)
         text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
                 f"({gaps + downtime} gaps recorded in that span)")
@@ -757,6 +767,14 @@ class Session:
         await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
         return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
                                       cancel=cancel)
+
+    def set_stress_window(self, window: str) -> None:
+        """The window the stress panes show (one selector shared by them)."""
+        self._snapshots.stress.select(window)
+
+    def _stress_coverage(self) -> dict[str, tuple[int | None, list[tuple[int, int | None]]]]:
+        statuses = self.runtime.statuses if self.runtime is not None else ()
+        return coverage_inputs(statuses, self.engine.stress_history, self.venues)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
