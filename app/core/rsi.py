@@ -20,6 +20,10 @@ import msgspec
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 PERIOD = 14
+DAILY_CANDLES = 100
+"""Daily candles fetched per coin: Wilder's smoothing needs a long warm-up to settle (~100 days)."""
+HOURLY_CANDLES = 30
+"""Hourly candles fetched per coin: the open 24 h ago, with a few hours to spare."""
 
 
 class Candle(msgspec.Struct, frozen=True, gc=False):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from app.core.errors import BadFrame
 from app.core.instruments import Instruments
-from app.core.rsi import Candle
+from app.core.rsi import DAILY_CANDLES, HOURLY_CANDLES, Candle
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.feeds.metadata import Fetch, urllib_fetch
@@ -25,8 +25,6 @@ from app.feeds.open_interest import Failed, Refused, RestHost, wait_market
 log = logging.getLogger(__name__)
 
 CANDLE_INTERVAL_S = 3600.0
-DAILY_LIMIT = 100
-HOURLY_LIMIT = 30
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,8 @@ class CandlePoller:
         assert market is not None and market.candles_path is not None and market.parse_candles is not None
         host = self._host(venue)
         try:
-            daily = market.parse_candles(await host.get(market.candles_path(symbol, "1d", DAILY_LIMIT)), "1d")
-            hourly = market.parse_candles(await host.get(market.candles_path(symbol, "1h", HOURLY_LIMIT)), "1h")
+            daily = market.parse_candles(await host.get(market.candles_path(symbol, "1d", DAILY_CANDLES)), "1d")
+            hourly = market.parse_candles(await host.get(market.candles_path(symbol, "1h", HOURLY_CANDLES)), "1h")
         except Refused as error:
             self.refused.add(venue)
             self.on_error(coin, venue, str(error))
