@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from app.core.events import AccountState, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
 from app.core.silence import SILENT_AFTER_MS, possibly_silent
 from app.core.stress import StressAggregator
 from app.core.tape import Tape
@@ -24,6 +24,7 @@ class Drained(Protocol):
     marks: list[MarkPrice]
     notices: list[Any]
     accounts: list[AccountState]
+    open_interest: list[OpenInterest]
 
 
 class Sink(Protocol):
@@ -59,6 +60,8 @@ class Engine:
         self.marks: dict[tuple[str, str], MarkPrice] = {}
         self.accounts: dict[tuple[str, str], AccountState] = {}  # latest reported state per (venue, account)
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
+        self.new_liquidations: list[Liquidation] = []  # this tick's (the stress table's aggregator reads them)
+        self.new_open_interest: list[OpenInterest] = []  # this tick's OI samples, latest per (venue, symbol)
         self.started_ms = clock()
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
         self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
@@ -77,6 +80,8 @@ class Engine:
         drained = self._sink.drain()
         liquidations = drained.liquidations
         self.stress.advance(self._clock())
+        self.new_liquidations = liquidations
+        self.new_open_interest = drained.open_interest
         if liquidations:
             self.stress.add_many(liquidations)
             counts = self.counts

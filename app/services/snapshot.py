@@ -16,6 +16,7 @@ from app.core.stress import StressView
 from app.services.alerts import Alert
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
+from app.services.market import MarketService, MarketView
 from app.services.positions import PositionService, PositionsFrame
 from app.services.stress import CoverageInputs, StressService, coverage_inputs
 from app.services.venue_status import VenueRecord
@@ -59,6 +60,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     history_gaps: int = 0  # gaps recorded in that refilled span
     stress: StressView | None = None  # rolling 5m..24h liquidation figures (app.core.stress), all windows
     liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
+    market: MarketView | None = None  # the stress table: OI, liq/OI, RSI-14, 24 h change (None: no service)
 
 
 class MessageQueue:
@@ -93,11 +95,15 @@ class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
                  clock_label: str = "live", messages: MessageQueue | None = None,
                  positions: PositionService | None = None,
-                 coverage: Callable[[], CoverageInputs] | None = None, alerts: AlertSource | None = None) -> None:
+                 coverage: Callable[[], CoverageInputs] | None = None, alerts: AlertSource | None = None,
+                 market: MarketService | None = None) -> None:
         self.engine = engine
         self.alerts = alerts
         self.stress = StressService(lambda: engine.stress)
         self._coverage = coverage or (lambda: coverage_inputs((), engine.stress_history))
+        self.market = market
+        self._market_view: MarketView | None = None
+        self._market_second = -1
         self.positions = positions
         self._venue_source = venue_source
         self._clock = clock
@@ -117,6 +123,7 @@ class SnapshotBuilder:
         notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
         frame = None if self.positions is None else self.positions.tick(now_ms, venues)
         stress = self.stress.view(now_ms, self._coverage(), {venue.venue: venue.completeness for venue in venues})
+        market = self._market(now_ms)
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -133,4 +140,20 @@ class SnapshotBuilder:
             history_gaps=self.engine.history_gaps,
             stress=stress,
             liquidation_alerts=() if self.alerts is None else self.alerts.tick(),
+            market=market,
         )
+
+    def _market(self, now_ms: int) -> MarketView | None:
+        """This tick's OI and liquidations into the market service; its view rebuilt when something
+        arrived or a market second passed (ages tick on), else the last one."""
+        market = self.market
+        if market is None:
+            return None
+        engine = self.engine
+        market.take(engine.new_liquidations, engine.new_open_interest, now_ms)
+        second = now_ms // 1000
+        if (self._market_view is None or second != self._market_second or engine.new_liquidations
+                or engine.new_open_interest):
+            self._market_view = market.view(now_ms, engine.marks)
+            self._market_second = second
+        return self._market_view

@@ -27,6 +27,7 @@ from app.services.export import ExportResult, ExportUnavailable, export_csv_asyn
 from app.services.liquidation_alerts import LiquidationAlertService
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
+from app.services.market import MarketService
 from app.services.positions import PositionService
 from app.services.recorder import FeedRecording
 from app.services.runtime import (
@@ -115,13 +116,15 @@ class Session:
         self.runtime: FeedRuntime | None = None
         self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
+        self.market = MarketService(venue_completeness(DEFAULT_VENUES),
+                                    coins=lambda: [position.coin for position in self.positions.positions])
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
                                           positions=self.positions, coverage=self._stress_coverage,
-                                          alerts=self.liquidation_alerts)
+                                          alerts=self.liquidation_alerts, market=self.market)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
@@ -321,6 +324,32 @@ class Session:
         """Where the venues' public tier tables are cached (live: the profile's cache)."""
         return None
 
+    def _start_market_pollers(self, endpoints: dict[str, str]) -> None:
+        """Open interest and candles over REST for the stress table (app/feeds/open_interest.py,
+        app/feeds/candles.py), supervised with the feeds. REST bases come from `endpoints["<venue>/rest"]`;
+        the demo polls only the venues its recording answers (never a live host)."""
+        from app.feeds.candles import CandlePoller
+        from app.feeds.open_interest import OpenInterestPoller
+
+        runtime = self.runtime
+        if runtime is None:
+            return
+        bases = {venue: url for venue in self.venues if (url := endpoints.get(f"{venue}/rest"))}
+        venues = [venue for venue in self.venues if not self.demo or venue in bases]
+        marks = self.engine.marks
+
+        def price(venue: str, symbol: str) -> float | None:
+            mark = marks.get((venue, symbol))
+            return mark.price if mark is not None else None
+
+        oi = OpenInterestPoller(self.sink, self.instruments, price, self.clock, venues, base_urls=bases)
+        if oi.venues:
+            runtime.supervisor.start("open interest", oi.run)
+        candles = CandlePoller(self.market.watched_coins, self.instruments, self.clock, venues,
+                               self.market.on_candles, self.market.on_candle_error, base_urls=bases)
+        runtime.supervisor.start("daily candles", candles.run)
+        self.oi_poller, self.candle_poller = oi, candles
+
     def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
         """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a
         coalescing wait, a tier fetch)."""
@@ -492,6 +521,7 @@ class Session:
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
+        self._start_market_pollers(endpoints)
         if not self.demo and self.imported_accounts():
             self._start_account_poller(self.imported_accounts())
         if self.tier_cache_dir() is not None:
