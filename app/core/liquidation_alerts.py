@@ -33,15 +33,13 @@ import msgspec
 
 from app.core.events import Liquidation
 from app.core.formatting import compact_usd
+from app.core.stress import HOUR_MS, WINDOWS_MS  # the aggregator's windows: 5m, 1h, 4h, 12h, 24h
 
 Level = Literal["info", "warning", "critical"]
 Sound = Literal["chime", "alarm", "siren", "none"]
 SOUNDS: tuple[str, ...] = ("chime", "alarm", "siren", "none")
 LEVELS: tuple[str, ...] = ("info", "warning", "critical")
 
-WINDOWS_MS: dict[str, int] = {"5m": 5 * 60_000, "1h": 3_600_000, "4h": 4 * 3_600_000, "12h": 12 * 3_600_000,
-                              "24h": 24 * 3_600_000}
-HOUR_MS = 3_600_000
 MIN_COOLDOWN_S = 1.0
 MAX_COOLDOWN_S = 24 * 3600.0
 DEFAULT_COOLDOWN_S = 300.0

@@ -4,21 +4,25 @@ an `Alert` for the window's dispatcher (banner, alert log, desktop notification 
 by the snapshot. Rules persist in the live profile's history (`alert_rules` table); the demo keeps the
 defaults in memory.
 
-The rolling figures: until the stress aggregator (app/core/stress.py, issue 12 item 1) is wired in,
-`MinuteFigures` keeps per-minute counts and USD per coin over the last 25 h (O(1) per liquidation,
-bounded memory, filed by the liquidation's own timestamp). Open interest is not known here, so the
-liq/OI rule stays silent until a source of it is given (`oi_ratio`).
+The rolling figures (`ViewFigures`): the window totals come from the stress aggregator's view of this
+tick (app/core/stress.py: 5m / 1h / 4h / 12h / 24h, by coin), liquidations / open interest from the
+market service's view (app/services/market.py: per coin and market-wide, 1h … 24h); a window neither
+has — the rate spike's "last N minutes" and "trailing hour before them" — from `MinuteFigures`, per-minute
+counts and USD per coin over the last 25 h (O(1) per liquidation, bounded, filed by the liquidation's own
+timestamp). Without a market view (no OI yet) the liq/OI rule stays silent.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import msgspec
 
 from app.core.events import Liquidation
 from app.core.liquidation_alerts import (
+    WINDOWS_MS,
     Figures,
     Firing,
     Rule,
@@ -28,6 +32,7 @@ from app.core.liquidation_alerts import (
     encode_rule,
     sample_firing,
 )
+from app.core.stress import SideSplit, StressView
 from app.services.alerts import Alert
 
 log = logging.getLogger(__name__)
@@ -102,6 +107,56 @@ class MinuteFigures:
         return None if self.oi_ratio is None else self.oi_ratio(window_ms, coin)
 
 
+class MarketFigures(Protocol):
+    """What the market service's view offers (app.services.market.MarketView): ratios per window name."""
+
+    @property
+    def market(self) -> Mapping[str, Any]: ...  # window → LiqOi (market-wide)
+    @property
+    def rows(self) -> Sequence[Any]: ...  # each with .coin and .ratios[window] → LiqOi
+
+
+class ViewFigures:
+    """This tick's stress and market views, with the minute figures for the spans they do not have."""
+
+    def __init__(self, minutes: MinuteFigures, stress: StressView | None, market: MarketFigures | None) -> None:
+        self._minutes = minutes
+        self._market = market
+        self._stats = {} if stress is None else {stats.span_ms: stats for stats in stress.windows.values()}
+
+    def _split(self, window_ms: int, coin: str | None) -> Any:
+        stats = self._stats.get(window_ms)
+        if stats is None:
+            return None
+        return stats.totals if coin is None else stats.by_coin.get(coin, _NOTHING)
+
+    def total_usd(self, window_ms: int, coin: str | None) -> float | None:
+        split = self._split(window_ms, coin)
+        return self._minutes.total_usd(window_ms, coin) if split is None else split.total_usd
+
+    def count(self, window_ms: int, coin: str | None) -> int | None:
+        split = self._split(window_ms, coin)
+        return self._minutes.count(window_ms, coin) if split is None else split.count
+
+    def covered_ms(self) -> int:
+        return self._minutes.covered_ms()
+
+    def liq_oi_ratio(self, window_ms: int, coin: str | None) -> float | None:
+        market = self._market
+        name = next((name for name, span in WINDOWS_MS.items() if span == window_ms), None)
+        if market is None or name is None:
+            return self._minutes.liq_oi_ratio(window_ms, coin)
+        if coin is None:
+            entry = market.market.get(name)
+        else:
+            row = next((row for row in market.rows if row.coin == coin), None)
+            entry = None if row is None else row.ratios.get(name)
+        return None if entry is None else entry.ratio
+
+
+_NOTHING = SideSplit()
+
+
 def to_alert(firing: Firing) -> Alert:
     return Alert(key=firing.key, title=firing.title, body=firing.body, level=firing.level,
                  market_ms=firing.market_ms, cooldown_ms=firing.cooldown_ms, sound=firing.sound)
@@ -160,11 +215,15 @@ class LiquidationAlertService:
             self.figures.add(liquidations)
         self._pending += [to_alert(firing) for firing in self.book.on_liquidations(liquidations, self._clock())]
 
-    def tick(self) -> tuple[Alert, ...]:
+    def tick(self, stress: StressView | None = None, market: MarketFigures | None = None) -> tuple[Alert, ...]:
+        """This tick's alerts; the window rules are judged on the views at most once a market second."""
         now = self._clock()
         if self._last_figures_ms is None or not 0 <= now - self._last_figures_ms < FIGURES_EVERY_MS:
             self._last_figures_ms = now
-            self._pending += [to_alert(firing) for firing in self.book.on_tick(self.figures, now)]
+            figures = self.figures
+            if isinstance(figures, MinuteFigures):
+                figures = ViewFigures(figures, stress, market)
+            self._pending += [to_alert(firing) for firing in self.book.on_tick(figures, now)]
         taken, self._pending = tuple(self._pending), []
         return taken
 

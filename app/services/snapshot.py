@@ -88,7 +88,7 @@ def notice_record(market_ms: int, notice: object) -> Notice:
 
 
 class AlertSource(Protocol):
-    def tick(self) -> tuple[Alert, ...]: ...
+    def tick(self, stress: StressView | None = None, market: MarketView | None = None) -> tuple[Alert, ...]: ...
 
 
 class SnapshotBuilder:
@@ -139,7 +139,7 @@ class SnapshotBuilder:
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
             stress=stress,
-            liquidation_alerts=() if self.alerts is None else self.alerts.tick(),
+            liquidation_alerts=() if self.alerts is None else self.alerts.tick(stress, market),
             market=market,
         )
 

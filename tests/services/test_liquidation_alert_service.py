@@ -148,3 +148,36 @@ async def test_live_rules_persist_in_the_profile_and_alerts_come_back_and_the_de
     demo.set_alert_rules(mine[:1])
     assert demo.liquidation_alerts.save_rule is None  # in memory only
     await demo.stop()
+
+
+def test_window_totals_come_from_the_stress_view_and_liq_oi_from_the_market_view() -> None:
+    from types import SimpleNamespace
+
+    from app.core.liquidation_alerts import LiqOiRule
+    from app.core.stress import StressAggregator
+
+    now = [T0]
+    service = LiquidationAlertService(lambda: now[0], [
+        WindowTotalRule("w", "4 h ETH ≥ $1M", window="4h", threshold_usd=1e6, coin="ETH"),
+        LiqOiRule("r", "1 h BTC liq/OI ≥ 1%", window="1h", ratio=0.01, coin="BTC"),
+        LiqOiRule("m", "24 h market liq/OI ≥ 2%", window="24h", ratio=0.02)])
+    aggregator = StressAggregator()
+    aggregator.advance(T0)
+    aggregator.add_many([liq(700_000.0, T0 - 3 * HOUR_MS, "ETH", 1), liq(400_000.0, T0 - 1000, "ETH", 2),
+                         liq(5e6, T0 - 1000, "BTC", 3)])  # the minute figures never saw these: the view's
+    stress = aggregator.view("4h")
+
+    def ratio(value: float | None) -> SimpleNamespace:
+        return SimpleNamespace(ratio=value)
+
+    market = SimpleNamespace(market={"24h": ratio(0.019)},
+                             rows=[SimpleNamespace(coin="BTC", ratios={"1h": ratio(0.0125)})])
+    alerts = service.tick(stress, market)  # type: ignore[arg-type]
+    assert sorted(alert.key for alert in alerts) == ["liq-rule:r", "liq-rule:w"]
+    body = {alert.key: alert.body for alert in alerts}
+    assert "$1.10M" in body["liq-rule:w"] and "1.25%" in body["liq-rule:r"]
+    now[0] += 1_000
+    market.market["24h"] = ratio(0.021)
+    assert [alert.key for alert in service.tick(stress, market)] == ["liq-rule:m"]  # type: ignore[arg-type]
+    now[0] += 1_000
+    assert service.tick(stress, None) == ()  # no market view: liq/OI not judged (not re-armed either)
