@@ -496,16 +496,21 @@ def _default_sound(index: int, count: int) -> str:
     return SOUNDS[min(2, index + max(0, 3 - count))]
 
 
-def describe(rule: Rule) -> str:
-    """One line for the rules list."""
+def summary(rule: Rule) -> str:
+    """What the rule watches, its cooldown and whether it is off (the rules list's second line)."""
     where = f" {rule.coin}" if rule.coin else ""
     if isinstance(rule, SingleRule):
-        what = "single" + where + " ≥ " + " / ".join(compact_usd(t.min_usd) for t in rule.tiers)
+        what = "single" + where + " ≥ " + " / ".join("$" + usd_text(t.min_usd) for t in rule.tiers)
     elif isinstance(rule, WindowTotalRule):
-        what = f"{rule.window}{where} total ≥ {compact_usd(rule.threshold_usd)}"
+        what = f"{rule.window}{where} total ≥ ${usd_text(rule.threshold_usd)}"
     elif isinstance(rule, LiqOiRule):
-        what = f"{rule.window}{where} liq/OI ≥ {rule.ratio:.2%}"
+        what = f"{rule.window}{where} liq/OI ≥ {rule.ratio * 100:g}%"
     else:
         what = f"{rule.recent_min:g} min{where} rate ≥ {rule.factor:g}× trailing hour"
     state = "" if rule.enabled else " (off)"
-    return f"{rule.name} — {what}, cooldown {rule.cooldown_s:g} s{state}"
+    return f"{what}, cooldown {rule.cooldown_s:g} s{state}"
+
+
+def describe(rule: Rule) -> str:
+    """One line for logs and tests."""
+    return f"{rule.name} — {summary(rule)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,9 +34,9 @@ from app.core.liquidation_alerts import (
     SOUNDS,
     WINDOWS_MS,
     Rule,
-    describe,
     rule_fields,
     rule_from_fields,
+    summary,
 )
 
 # (field, label, which kinds show it, hint)
@@ -53,7 +53,7 @@ _FIELDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("threshold_usd", "Total ≥ (USD)", ("window_total",), "e.g. 100M"),
     ("ratio_pct", "Liq / OI ≥ (%)", ("liq_oi",), "e.g. 1"),
     ("recent_min", "Last N minutes", ("rate_spike",), "1–30"),
-    ("factor", "≥ k × trailing hour", ("rate_spike",), "above 1"),
+    ("factor", "k × trailing hour", ("rate_spike",), "above 1"),
     ("min_count", "At least (count)", ("rate_spike",), "liquidations in the N minutes"),
     ("level", "Level", ("window_total", "liq_oi", "rate_spike"), ""),
     ("sound", "Sound", ("window_total", "liq_oi", "rate_spike"), ""),
@@ -76,6 +76,9 @@ class AlertRulesDialog(QDialog):
 
         self.list = QListWidget(self)
         self.list.setMinimumWidth(300)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(2)
         self.add_button = QToolButton(self)
         self.add_button.setText(self.tr("Add ▾"))
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -94,7 +97,8 @@ class AlertRulesDialog(QDialog):
         left.addLayout(list_buttons)
 
         grid = QGridLayout()
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
         self.inputs: dict[str, QLineEdit | QComboBox | QCheckBox] = {}
         self.errors: dict[str, QLabel] = {}
         self._rows: dict[str, tuple[QLabel, QWidget, QLabel, tuple[str, ...]]] = {}
@@ -115,7 +119,7 @@ class AlertRulesDialog(QDialog):
             error.setObjectName(f"error_{field}")
             error.setStyleSheet("color: #f85149;")
             error.setWordWrap(True)
-            error.setMinimumWidth(200)
+            error.setMinimumWidth(180)
             grid.addWidget(caption, row, 0)
             grid.addWidget(widget, row, 1)
             grid.addWidget(error, row, 2)
@@ -144,8 +148,8 @@ class AlertRulesDialog(QDialog):
         right.addLayout(editor_buttons)
 
         body = QHBoxLayout()
-        body.addLayout(left, 2)
-        body.addWidget(self.editor, 3)
+        body.addLayout(left, 3)
+        body.addWidget(self.editor, 5)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.save)
@@ -159,7 +163,7 @@ class AlertRulesDialog(QDialog):
             self.list.setCurrentRow(0)
         else:
             self._select(-1)
-        self.resize(980, 520)
+        self.resize(940, 500)
 
     # --- the list ------------------------------------------------------------------------------------
 
@@ -167,7 +171,7 @@ class AlertRulesDialog(QDialog):
         self._switching = True
         self.list.clear()
         for rule in self.rules:
-            self.list.addItem(describe(rule))
+            self.list.addItem(_item_text(rule))
         self._switching = False
 
     def _select(self, row: int) -> None:
@@ -189,7 +193,7 @@ class AlertRulesDialog(QDialog):
             return
         rule = KINDS[kind](id=uuid.uuid4().hex[:12], name=KIND_TITLES[kind])  # type: ignore[call-arg]
         self.rules.append(rule)  # type: ignore[arg-type]
-        self.list.addItem(describe(rule))  # type: ignore[arg-type]
+        self.list.addItem(_item_text(rule))  # type: ignore[arg-type]
         self._current = -1
         self.list.setCurrentRow(len(self.rules) - 1)
 
@@ -232,6 +236,7 @@ class AlertRulesDialog(QDialog):
                 widget.setChecked(value != "0")
             else:
                 widget.setText(value or "")
+                widget.setCursorPosition(0)  # a long name shows its start
         self._show_kind(fields["kind"])
 
     def field_values(self) -> dict[str, str]:
@@ -273,7 +278,7 @@ class AlertRulesDialog(QDialog):
         self.rules[self._current] = rule
         item = self.list.item(self._current)
         if item is not None:
-            item.setText(describe(rule))
+            item.setText(_item_text(rule))
         return True
 
     def test(self) -> None:
@@ -288,3 +293,7 @@ class AlertRulesDialog(QDialog):
         self.rules_saved.emit(list(self.rules))
         self.accept()
 
+
+
+def _item_text(rule: Rule) -> str:
+    return f"{rule.name}\n    {summary(rule)}"

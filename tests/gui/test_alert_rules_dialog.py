@@ -72,7 +72,7 @@ def test_add_edit_delete_and_test_a_rule(qtbot) -> None:
     dialog.test()
     (rule,) = tested
     assert isinstance(rule, WindowTotalRule) and (rule.window, rule.threshold_usd, rule.coin) == ("4h", 50e6, "ETH")
-    assert "4h ETH total ≥ $50.00M" in dialog.list.item(1).text()
+    assert "4h ETH total ≥ $50M" in dialog.list.item(1).text()
     dialog.add_rule("rate_spike")
     edit(dialog, "factor", "1")
     assert not dialog.apply() and "above 1" in dialog.errors["factor"].text()
