@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.alert_log: AlertLogPane = self.panes["alertLogDock"]  # type: ignore[assignment]
         self.alert_log.test_requested.connect(self.test_alert)
         self.alert_log.rules_requested.connect(self.open_alert_rules)
+        self.alert_log.alert_added.connect(self.docks["alertLogDock"].raise_)  # an alert brings its tab forward
         self.positions_pane: PositionsPane = self.panes["positionsDock"]  # type: ignore[assignment]
         self.positions_pane.add_requested.connect(lambda: self.open_position_form(None))
         self.positions_pane.edit_requested.connect(self.open_position_form)
@@ -169,6 +170,11 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(entry.area, dock)
+            if entry.tab_with is not None:
+                self.tabifyDockWidget(self.docks[entry.tab_with], dock)
+                self.panes[entry.name] = pane
+                self.docks[entry.name] = dock
+                continue
             above = last_in_area.get(entry.area)
             if above is not None:
                 self.splitDockWidget(above, dock, Qt.Orientation.Vertical)

@@ -34,6 +34,7 @@ class DockPane:
     height: int | None = None  # starting height when stacked with other docks in its area
     width: int | None = None  # starting width of its area
     in_view_menu: bool = True
+    tab_with: str | None = None  # share the place of this (earlier) dock, as a tab
 
 
 DOCKS: tuple[DockPane, ...] = (
@@ -44,7 +45,7 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     # Every alert delivered; a live start shows the stored ones of the last 24 h (the session read them).
     DockPane("alertLogDock", "Alert log", lambda session: AlertLogPane(getattr(session, "restored_alerts", ())),
-             height=160),
+             tab_with="noticesDock"),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
 )

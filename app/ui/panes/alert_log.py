@@ -44,6 +44,7 @@ class StoredAlert(Protocol):
 class AlertLogPane(QWidget):
     test_requested = Signal()
     rules_requested = Signal()
+    alert_added = Signal()
 
     def __init__(self, restored: Iterable[StoredAlert] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,7 @@ class AlertLogPane(QWidget):
         self.fired += 1
         self._insert(alert.market_ms, alert.level, alert.title, alert.body)
         self._update_count()
+        self.alert_added.emit()
 
     def rows(self) -> list[tuple[str, ...]]:
         """The visible text, newest first (tests and diagnostics)."""
