@@ -105,6 +105,7 @@ def test_the_menu_opens_the_dialog_and_saved_rules_reach_the_session(qtbot) -> N
     session = RulesSession(FeedSink(), [NOW])
     window = MainWindow(session)
     qtbot.addWidget(window)
+    assert window.tabifiedDockWidgets(window.docks["noticesDock"]) == [window.docks["alertLogDock"]]
     (stored,) = window.alert_log.rows()
     assert stored[2] == "$13.52M long liquidated: BTCUSDT" and "2026-01-20" in stored[0]
     assert "1 stored from before" in window.alert_log.count_label.text()
