@@ -9,9 +9,10 @@ pre-encoded and sent with `broadcast` in batches, one timer wake-up per batch.
 
 The recording's `kind: "http"` records (REST answers, e.g. Hyperliquid `POST /info`) are served by a
 small HTTP/1.1 server of its own on 127.0.0.1 (a websockets server only accepts GET):
-`http://127.0.0.1:{http_port}/{stream}/{path}` answers with the latest record of that stream, path and
-request (as the venue's `ReplayRules.http_key` reads it) at or before the replay clock; 404 before the
-first. Each connection serves one request (`Connection: close`); refusals apply as to websockets.
+`http://127.0.0.1:{http_port}/{stream}/{path}` answers with the latest record of that stream, path (with
+its query, parameters in any order) and request (as the venue's `ReplayRules.http_key` reads it) at or
+before the replay clock; 404 before the first. Each connection serves one request (`Connection:
+close`); refusals apply as to websockets.
 """
 
 from __future__ import annotations
@@ -281,7 +282,9 @@ class ReplayServer:
         for record in records:
             if record.kind == "http":
                 http_streams.setdefault(record.stream)
-                key = _http_key(record.stream)(record.method or "GET", record.path or "/", record.request or "")
+                recorded = urlsplit(record.path or "/")
+                path = _with_query(recorded.path or "/", recorded.query)
+                key = _http_key(record.stream)(record.method or "GET", path, record.request or "")
                 offsets, bodies = self._answers.setdefault((record.stream, key), ([], []))
                 offsets.append(record.offset_ms)
                 bodies.append((record.body or "").encode())
@@ -479,7 +482,7 @@ class ReplayServer:
         self.http_requests[stream] = self.http_requests.get(stream, 0) + 1
         if stream in self._refused:
             return self._refused[stream], b"Service unavailable from a restricted location\n"
-        path = route[len(stream) + 1:] or "/"
+        path = _with_query(route[len(stream) + 1:] or "/", urlsplit(target).query)
         answers = self._answers.get((stream, _http_key(stream)(method, path, body)))
         if answers is None:
             return HTTPStatus.NOT_FOUND, b'{"error":"nothing recorded for this request"}'
@@ -514,6 +517,14 @@ class ReplayServer:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
+
+
+def _with_query(path: str, query: str) -> str:
+    """The path with its query parameters in one canonical order (a GET's query names what it asks:
+    OKX `?instId=…&bar=1Dutc`), so recorded and live requests match whatever order they list them in."""
+    if not query:
+        return path
+    return path + "?" + "&".join(sorted(part for part in query.split("&") if part))
 
 
 def _http_key(stream: str):  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from app.replay.recording import RecordingWriter
 from app.resources import resource_path
-from app.scenario import hyperliquid, venues
+from app.scenario import hyperliquid, market_data, venues
 from app.scenario.calibration import (
     HTTP_STREAMS,
     SCENARIO,
@@ -72,7 +72,8 @@ def _timeline(seed: int) -> Iterator[tuple[int, str, str | None, tuple[str, str,
     wire = mark_frames(paths) + liquidation_frames(fills, random.Random(f"{seed}:wire")) + hl_frames
     wire += venues.frames(paths, weights, seed)  # own substreams: the frames above stay byte-identical
     wire.sort(key=lambda f: (f[0], f[1]))  # stable: the other venues' frames keep their order
-    answers = iter(hl_http)
+    # REST answers (Hyperliquid info, then open interest and candles: market_data.py), in time order.
+    answers = iter(sorted(hl_http + market_data.answers(paths, seed), key=lambda answer: answer[0]))
     pending = next(answers, None)
     for at_ms, _, stream, text in wire:
         if at_ms >= WINDOW_END_MS:  # nothing after the scenario's end
@@ -88,7 +89,7 @@ def write(out: Path, seed: int = SEED) -> None:
         "scenario": SCENARIO, "start_ms": START_MS, "end_ms": WINDOW_END_MS, "streams": list(STREAMS),
         "window_ms": [WINDOW_START_MS, WINDOW_END_MS], "seed": seed, "synthetic": True,
         "generator": "python -m app.scenario.generator",
-        "http_streams": list(HTTP_STREAMS), "watched_accounts": hyperliquid.WATCHED,
+        "http_streams": [*HTTP_STREAMS, *market_data.HTTP_STREAMS], "watched_accounts": hyperliquid.WATCHED,
         "description": "Calibrated reconstruction of what public Binance, Bybit, OKX, Bitget, Gate, Deribit, "
                        "BitMEX, Bitfinex, dYdX and HTX feeds would have carried on 2026-01-20 18:50-23:00 UTC (see "
                        "resources/docs/scenarios.md), with Hyperliquid marks and one watched synthetic address.",

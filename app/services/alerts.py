@@ -27,6 +27,8 @@ class Alert:
     body: str
     level: Level
     market_ms: int  # MarketClock time the alert was raised
+    cooldown_ms: int | None = None  # the raising rule's own cooldown for this key (None: the dispatcher's)
+    sound: str | None = None  # a named sound (liquidation alert tiers); None: the level's default
 
 
 class Notifier(Protocol):
@@ -58,8 +60,8 @@ class AlertHistoryNotifier:
 
 class AlertDispatcher:
     """Fans alerts out to every notifier; the same key is suppressed within `cooldown_ms` of market
-    time; every alert delivered is kept in a bounded log (newest last). A failing backend is logged
-    and never stops the others."""
+    time (or the alert's own `cooldown_ms`, set by a rule that keeps its own); every alert delivered is
+    kept in a bounded log (newest last). A failing backend is logged and never stops the others."""
 
     def __init__(self, notifiers: Iterable[Notifier] = (), cooldown_ms: int = 15 * 60_000, log_size: int = 500):
         self.notifiers: list[Notifier] = list(notifiers)
@@ -74,7 +76,8 @@ class AlertDispatcher:
     def dispatch(self, alert: Alert) -> bool:
         """Deliver `alert` unless its key fired less than the cooldown ago; True if delivered."""
         last = self._last_sent.get(alert.key)
-        if last is not None and 0 <= alert.market_ms - last < self.cooldown_ms:
+        cooldown_ms = self.cooldown_ms if alert.cooldown_ms is None else alert.cooldown_ms
+        if last is not None and 0 <= alert.market_ms - last < cooldown_ms:
             self.suppressed += 1
             return False
         self._last_sent[alert.key] = alert.market_ms

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 import msgspec
 
-from app.core.events import AccountState, Liquidation, MarkPrice, Unconvertible, VenueNotice
+from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
 from app.core.silence import SILENT_AFTER_MS, possibly_silent
+from app.core.stress import StressAggregator
 from app.core.tape import Tape
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Drained(Protocol):
     marks: list[MarkPrice]
     notices: list[Any]
     accounts: list[AccountState]
+    open_interest: list[OpenInterest]
 
 
 class Sink(Protocol):
@@ -52,17 +54,22 @@ class Engine:
         self._clock = clock
         self._history_writer = history_writer
         self.tapes: list[Tape] = []
+        self.listeners: list[Callable[[list[Liquidation]], None]] = []  # each tick's batch (alert rules)
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
         self.accounts: dict[tuple[str, str], AccountState] = {}  # latest reported state per (venue, account)
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
+        self.new_liquidations: list[Liquidation] = []  # this tick's (the stress table's aggregator reads them)
+        self.new_open_interest: list[OpenInterest] = []  # this tick's OI samples, latest per (venue, symbol)
         self.started_ms = clock()
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
         self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
         self._recent_counts: Counter[str] = Counter()  # their running sum: nothing re-summed per tick
         self.history_since_ms: int | None = None  # totals include stored history from here (a refill)
         self.history_gaps = 0  # gaps recorded in the refilled span (disconnects, Cascade not running)
+        self.stress = StressAggregator()  # rolling windows on market time (app.core.stress)
+        self.stress_history: Any = None  # HistoryCoverage of a refill (app.services.stress), else None
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
@@ -72,7 +79,11 @@ class Engine:
         """Take everything the feeds delivered since the last tick. Returns liquidations taken."""
         drained = self._sink.drain()
         liquidations = drained.liquidations
+        self.stress.advance(self._clock())
+        self.new_liquidations = liquidations
+        self.new_open_interest = drained.open_interest
         if liquidations:
+            self.stress.add_many(liquidations)
             counts = self.counts
             for liq in liquidations:
                 counts[liq.venue] += 1
@@ -93,6 +104,8 @@ class Engine:
                 self._recent_counts[venue] += count
             for tape in self.tapes:
                 tape.push(liquidations)
+            for listener in self.listeners:
+                listener(liquidations)
             if self._history_writer is not None:
                 self._history_writer(liquidations)
         for mark in drained.marks:
@@ -123,6 +136,12 @@ class Engine:
                 tape.push(rows)
         self.history_since_ms = since_ms
         self.history_gaps = gaps
+
+    def refill_stress(self, aggregator: StressAggregator, coverage: Any) -> None:
+        """Before the feeds start: the rolling windows rebuilt from the stored history (a live restart
+        shows the last 24 h again), with what the history says about coverage."""
+        self.stress = aggregator
+        self.stress_history = coverage
 
     def recent_counts(self) -> Counter[str]:
         """Liquidations taken per venue in the last SILENT_AFTER_MS of market time."""

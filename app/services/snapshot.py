@@ -6,14 +6,19 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 import msgspec
 
 from app.core.events import VenueNotice
 from app.core.positions import BookView
+from app.core.stress import StressView
+from app.services.alerts import Alert
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
+from app.services.market import MarketService, MarketView
 from app.services.positions import PositionService, PositionsFrame
+from app.services.stress import CoverageInputs, StressService, coverage_inputs
 from app.services.venue_status import VenueRecord
 
 
@@ -53,6 +58,9 @@ class Snapshot(msgspec.Struct, frozen=True):
     position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
     history_since_ms: int | None = None  # the totals include stored history from here (live restart)
     history_gaps: int = 0  # gaps recorded in that refilled span
+    stress: StressView | None = None  # rolling 5m..24h liquidation figures (app.core.stress), all windows
+    liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
+    market: MarketView | None = None  # the stress table: OI, liq/OI, RSI-14, 24 h change (None: no service)
 
 
 class MessageQueue:
@@ -79,11 +87,23 @@ def notice_record(market_ms: int, notice: object) -> Notice:
     return Notice(market_ms, notice.venue, notice.symbol, notice.reason)  # type: ignore[attr-defined]
 
 
+class AlertSource(Protocol):
+    def tick(self, stress: StressView | None = None, market: MarketView | None = None) -> tuple[Alert, ...]: ...
+
+
 class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
                  clock_label: str = "live", messages: MessageQueue | None = None,
-                 positions: PositionService | None = None) -> None:
+                 positions: PositionService | None = None,
+                 coverage: Callable[[], CoverageInputs] | None = None, alerts: AlertSource | None = None,
+                 market: MarketService | None = None) -> None:
         self.engine = engine
+        self.alerts = alerts
+        self.stress = StressService(lambda: engine.stress)
+        self._coverage = coverage or (lambda: coverage_inputs((), engine.stress_history))
+        self.market = market
+        self._market_view: MarketView | None = None
+        self._market_second = -1
         self.positions = positions
         self._venue_source = venue_source
         self._clock = clock
@@ -102,6 +122,8 @@ class SnapshotBuilder:
         notices = [notice_record(entry.market_ms, entry.notice) for entry in self.engine.new_notices]
         notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
         frame = None if self.positions is None else self.positions.tick(now_ms, venues)
+        stress = self.stress.view(now_ms, self._coverage(), {venue.venue: venue.completeness for venue in venues})
+        market = self._market(now_ms)
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -116,4 +138,22 @@ class SnapshotBuilder:
             position_frame=frame,
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
+            stress=stress,
+            liquidation_alerts=() if self.alerts is None else self.alerts.tick(stress, market),
+            market=market,
         )
+
+    def _market(self, now_ms: int) -> MarketView | None:
+        """This tick's OI and liquidations into the market service; its view rebuilt when something
+        arrived or a market second passed (ages tick on), else the last one."""
+        market = self.market
+        if market is None:
+            return None
+        engine = self.engine
+        market.take(engine.new_liquidations, engine.new_open_interest, now_ms)
+        second = now_ms // 1000
+        if (self._market_view is None or second != self._market_second or engine.new_liquidations
+                or engine.new_open_interest):
+            self._market_view = market.view(now_ms, engine.marks)
+            self._market_second = second
+        return self._market_view

@@ -63,6 +63,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             change_bp REAL, source TEXT NOT NULL, UNIQUE (tenor, data_date))""",
         "CREATE INDEX macro_readings_shown_ms ON macro_readings (shown_ms)",
     ),
+    # --- liquidation alerts (issue 12) ---------------------------------------------------------------
+    (
+        # Schema 6: the user's liquidation alert rules, one row per rule (`body`: the rule as JSON,
+        # app.core.liquidation_alerts), listed in `position` order. Never subject to retention.
+        """CREATE TABLE alert_rules (
+            rule_id TEXT PRIMARY KEY, position INTEGER NOT NULL, body TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL)""",
+    ),
 )
 
 _LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
@@ -73,12 +81,15 @@ _MARK_ALIVE = "UPDATE runs SET alive_ms = max(alive_ms, ?) WHERE rowid = (SELECT
 _INSERT_ALERT = "INSERT INTO alerts (market_ms, key, level, title, body) VALUES (?,?,?,?,?)"
 _INSERT_MACRO = ("INSERT OR IGNORE INTO macro_readings (shown_ms, tenor, data_date, level, change_bp, source) "
                  "VALUES (?,?,?,?,?,?)")
-_MARK_SQL = {"run": _INSERT_RUN, "alive": _MARK_ALIVE, "alert": _INSERT_ALERT, "macro": _INSERT_MACRO}
+_UPSERT_RULE = "INSERT OR REPLACE INTO alert_rules (rule_id, position, body, updated_ms) VALUES (?,?,?,?)"
+_DELETE_RULE = "DELETE FROM alert_rules WHERE rule_id = ?"
+_MARK_SQL = {"run": _INSERT_RUN, "alive": _MARK_ALIVE, "alert": _INSERT_ALERT, "macro": _INSERT_MACRO,
+             "rule": _UPSERT_RULE, "rule-delete": _DELETE_RULE}
 # Retention: (table, time column) deleted below a cutoff, in small batches (the writer stays responsive).
 _RETAINED: tuple[tuple[str, str], ...] = (
     ("liquidations", "ts_ms"), ("gaps", "end_ms"), ("alerts", "market_ms"), ("macro_readings", "shown_ms"),
     ("runs", "alive_ms"))
-TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings")
+TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings", "alert_rules")
 
 
 class HistoryDbError(KnownError):
@@ -274,6 +285,18 @@ class HistoryDb:
         """A JGB close the strip showed; the same (tenor, MOF date) is kept once."""
         self._enqueue(("macro", [(reading.shown_ms, reading.tenor, reading.data_date, reading.level,
                                   reading.change_bp, reading.source)]), counted=False)
+
+    def save_alert_rule(self, rule_id: str, position: int, body: str, now_ms: int) -> None:
+        """Insert or replace one alert rule (committed with the next batch, in order with deletes)."""
+        self._enqueue(("rule", [(rule_id, position, body, now_ms)]), counted=False)
+
+    def delete_alert_rule(self, rule_id: str) -> None:
+        self._enqueue(("rule-delete", [(rule_id,)]), counted=False)
+
+    def alert_rules(self) -> list[tuple[str, str]]:
+        """(rule_id, body) of every committed rule, in list order."""
+        rows = self._read("SELECT rule_id, body FROM alert_rules ORDER BY position, rowid", ())
+        return [(str(rule_id), str(body)) for rule_id, body in rows]
 
     def compact(self, cutoff_ms: int, batch_rows: int = 2000) -> Compaction:
         """Delete rows older than `cutoff_ms` on the writer thread, `batch_rows` per transaction with

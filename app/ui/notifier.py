@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 
-from app.core.formatting import format_clock
 from app.services.alerts import Alert
 from app.services.desktop_notify import FreedesktopNotifier
-from app.ui.panes.notices import NoticesPane
+from app.ui.panes.alert_log import AlertLogPane
 
 log = logging.getLogger(__name__)
 
 
 class InAppNotifier:
-    """The banner across the window (for `shown_ms` of wall time) plus the alert log list."""
+    """The banner across the window (for `shown_ms` of wall time) plus the alert log pane."""
 
-    def __init__(self, banner: QLabel, alert_log: NoticesPane, shown_ms: int = 20_000) -> None:
+    def __init__(self, banner: QLabel, alert_log: AlertLogPane, shown_ms: int = 20_000) -> None:
         self._banner = banner
         self._log = alert_log
         self._hide = QTimer(banner)
@@ -32,7 +32,7 @@ class InAppNotifier:
         self._banner.setText(f"⚠ {alert.title} — {alert.body}")
         self._banner.show()
         self._hide.start()
-        self._log.add_line(f"{format_clock(alert.market_ms)}  ALERT  {alert.title}: {alert.body}")
+        self._log.add_alert(alert)
 
 
 class DesktopNotifier:
@@ -53,7 +53,28 @@ class DesktopNotifier:
             self._tray.showMessage(alert.title, alert.body, QSystemTrayIcon.MessageIcon.Warning, 15_000)
 
 
+# Each named sound (a liquidation rule tier's) is its own pattern of system beeps: chime 1, alarm 2,
+# siren 3, BEEP_GAP_MS apart. Without a sound name, a warning or critical alert beeps once.
+SOUND_BEEPS = {"chime": 1, "alarm": 2, "siren": 3, "none": 0}
+BEEP_GAP_MS = 220
+
+
+def beeps_for(alert: Alert) -> int:
+    if alert.sound is None:
+        return 0 if alert.level == "info" else 1
+    return SOUND_BEEPS.get(alert.sound, 1)
+
+
 class SoundNotifier:
+    def __init__(self, beep: Callable[[], None] = QApplication.beep) -> None:
+        self._beep = beep
+        self.played: list[str] = []  # the sounds played (tests, diagnostics)
+
     def notify(self, alert: Alert) -> None:
-        if alert.level != "info":
-            QApplication.beep()
+        beeps = beeps_for(alert)
+        if not beeps:
+            return
+        self.played.append(alert.sound or alert.level)
+        self._beep()
+        for n in range(1, beeps):
+            QTimer.singleShot(n * BEEP_GAP_MS, self._beep)

@@ -22,16 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.alerts import AlertDispatcher, EventAlertScheduler
+from app.services.alerts import Alert, AlertDispatcher, EventAlertScheduler
 from app.services.macro import MacroService, market_date
 from app.services.session import SessionView
 from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
+from app.ui.alert_rules_dialog import AlertRulesDialog
 from app.ui.curve_view import CurveView
 from app.ui.history_actions import HistoryActions
 from app.ui.key_import import open_forget_imported, open_key_import
 from app.ui.notifier import InAppNotifier
 from app.ui.panes import DOCKS, DockPane
+from app.ui.panes.alert_log import AlertLogPane
 from app.ui.panes.macro_strip import MacroStrip
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
@@ -112,6 +114,10 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.totals_pane: TotalsPane = self.panes["totalsDock"]  # type: ignore[assignment]
         self.notices: NoticesPane = self.panes["noticesDock"]  # type: ignore[assignment]
+        self.alert_log: AlertLogPane = self.panes["alertLogDock"]  # type: ignore[assignment]
+        self.alert_log.test_requested.connect(self.test_alert)
+        self.alert_log.rules_requested.connect(self.open_alert_rules)
+        self.alert_log.alert_added.connect(self.docks["alertLogDock"].raise_)  # an alert brings its tab forward
         self.positions_pane: PositionsPane = self.panes["positionsDock"]  # type: ignore[assignment]
         self.positions_pane.add_requested.connect(lambda: self.open_position_form(None))
         self.positions_pane.edit_requested.connect(self.open_position_form)
@@ -126,7 +132,7 @@ class MainWindow(QMainWindow):
         # Messages are kept per venue and shown together or in turn: none overwrites another.
         self.board = StatusBoard(label=venue_name)
         self.board_ms = lambda: int(time.monotonic() * 1000)  # tests step it
-        self.alerts.add(InAppNotifier(self.alert_banner, self.notices))
+        self.alerts.add(InAppNotifier(self.alert_banner, self.alert_log))
         self._build_menus()
         if options.local_time:
             self.local_time_action.setChecked(True)
@@ -164,6 +170,11 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(entry.area, dock)
+            if entry.tab_with is not None:
+                self.tabifyDockWidget(self.docks[entry.tab_with], dock)
+                self.panes[entry.name] = pane
+                self.docks[entry.name] = dock
+                continue
             above = last_in_area.get(entry.area)
             if above is not None:
                 self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
@@ -216,6 +227,13 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        alerts_menu = self.menuBar().addMenu(self.tr("&Alerts"))
+        self.rules_action = QAction(self.tr("Rules…"), self)
+        self.rules_action.triggered.connect(self.open_alert_rules)
+        alerts_menu.addAction(self.rules_action)
+        test_alert = QAction(self.tr("Test alert"), self)
+        test_alert.triggered.connect(lambda: self.test_alert())
+        alerts_menu.addAction(test_alert)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for entry in DOCKS:
             if entry.in_view_menu:
@@ -337,6 +355,32 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
         dialog.open()  # never exec() inside the qasync loop
 
+    # --- liquidation alerts -----------------------------------------------------------------------------
+
+    def open_alert_rules(self) -> AlertRulesDialog | None:
+        """Alerts → Rules…: the session's rules in a dialog; saved ones are in force at once."""
+        rules = getattr(self.session, "alert_rules", None)
+        if rules is None:
+            return None
+        dialog = AlertRulesDialog(rules(), self)
+        dialog.rules_saved.connect(self._rules_saved)
+        dialog.test_requested.connect(self.test_alert)
+        self._keep_open(dialog)
+        return dialog
+
+    def _rules_saved(self, rules: list) -> None:  # type: ignore[type-arg]
+        self.session.set_alert_rules(rules)  # type: ignore[attr-defined]
+        self.post_message(self.tr("Alert rules saved: {n} ({on} enabled)").format(
+            n=len(rules), on=sum(rule.enabled for rule in rules)), 5000)
+
+    def test_alert(self, rule: object = None) -> None:
+        """The "Test alert" button: a sample through every backend (banner, log, desktop, sound)."""
+        make = getattr(self.session, "test_alert", None)
+        alert = make(rule) if make is not None else Alert(
+            f"test:{self._clock()}", "Test alert", "This is what an alert looks and sounds like.", "warning",
+            self._clock(), cooldown_ms=0)
+        self.alerts.dispatch(alert)
+
     def retry_venue(self, venue: str) -> None:
         woken = self.session.retry_now(venue)
         self.status.retry_button(venue).hide()  # until the next attempt's outcome shows
@@ -368,6 +412,8 @@ class MainWindow(QMainWindow):
         if snapshot.position_frame is not None:
             for alert in snapshot.position_frame.alerts:
                 self.alerts.dispatch(alert)  # banner, alert log, desktop notification, sound
+        for alert in snapshot.liquidation_alerts:
+            self.alerts.dispatch(alert)
         for pane in self.panes.values():
             pane.refresh(snapshot)  # type: ignore[attr-defined]
         if snapshot.messages:

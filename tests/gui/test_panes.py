@@ -58,13 +58,17 @@ def test_a_venue_without_a_liquidation_feed_has_no_totals_row_and_says_so_in_the
     assert "no liquidation feed" in text and "partial" not in text
 
 
-def test_an_alert_replaces_the_notices_placeholder(qtbot) -> None:
+def test_an_alert_goes_to_the_alert_log_and_replaces_its_placeholder(qtbot) -> None:
     from app.services.alerts import Alert
     from app.ui.panes.notices import EMPTY_TEXT
 
     sink = FeedSink()
     window = MainWindow(StubSession(sink, [NOW], {"binance": "sampled"}))
     qtbot.addWidget(window)
+    assert not window.alert_log.empty.isHidden() and window.alert_log.rows() == []
     window.alerts.dispatch(Alert("k", "Position near liquidation", "7.01 % from liquidation", "warning", NOW))
+    assert window.alert_log.empty.isHidden()
+    (row,) = window.alert_log.rows()
+    assert row[1:] == ("▲ warning", "Position near liquidation", "7.01 % from liquidation")
     texts = [window.notices.item(i).text() for i in range(window.notices.count())]
-    assert EMPTY_TEXT not in texts and any("Position near liquidation" in t for t in texts)
+    assert texts == [EMPTY_TEXT]  # venue notices stay for venues' conditions

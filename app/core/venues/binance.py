@@ -35,6 +35,7 @@ from app.core.instruments import (
     load_bundled,
     unit_multiplier,
 )
+from app.core.venues.binance_market import MARKET
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
     NonNegative,
@@ -401,6 +402,7 @@ DESCRIPTOR = VenueDescriptor(
         RestListing(_coinm_url, _coinm_listing_page, label="coinm", optional=True),
     )),
     replay=REPLAY,
+    market=MARKET,
     # The snapshot names the two futures markets apart; events know one venue (USDⓈ-M and COIN-M
     # symbols never collide: BTCUSDT vs BTCUSD_PERP).
     snapshot_aliases=("binance_usdm", "binance_coinm"),

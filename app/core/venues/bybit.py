@@ -24,6 +24,7 @@ from app.core.instruments import (
     load_bundled,
     unit_multiplier,
 )
+from app.core.venues.bybit_market import MARKET
 from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
@@ -432,4 +433,5 @@ DESCRIPTOR = VenueDescriptor(
     connect=_connect,
     rest=RestInstruments(DEFAULT_REST_BASE, tuple(_listing(c) for c in CATEGORIES)),
     replay=REPLAY,
+    market=MARKET,
 )

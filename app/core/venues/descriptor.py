@@ -63,6 +63,30 @@ class RestInstruments:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketRest:
+    """Public market data a venue serves over REST, beside its instrument listing: open interest and
+    candles. Paths (with their query) are relative to the venue's REST base (`base_url`, overridable as
+    `endpoints["<venue>/rest"]`); the callables are pure.
+
+    `oi_path(symbol, instruments)` is the GET for one symbol's OI; `parse_oi(body, symbol, received_ms,
+    instruments, price)` reads it into an OpenInterest in USD (`price`: the symbol's latest mark, for
+    venues that state OI in coins; None → [] when the venue needs it), raising BadFrame for anything else.
+    `oi_symbols(instruments)` which to poll by default. `candles_path(symbol, interval, limit)` ("1d" UTC
+    days or "1h"); `parse_candles(body, interval)` → candles, open ones flagged; `candle_symbol(coin,
+    instruments)` the reference symbol of a coin (None: not listed). `min_gap_s`: seconds between two
+    requests to the host (inside its published budget)."""
+
+    base_url: str
+    min_gap_s: float
+    oi_path: Callable[[str, Instruments], str] | None = None
+    parse_oi: Callable[..., list[Event]] | None = None
+    oi_symbols: Callable[[Instruments], list[str]] | None = None
+    candles_path: Callable[[str, str, int], str] | None = None
+    parse_candles: Callable[[bytes | str, str], list[Any]] | None = None
+    candle_symbol: Callable[[str, Instruments], str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WatchedAccounts:
     """How a venue serves a public account's state without a key (a Hyperliquid address).
 
@@ -132,7 +156,8 @@ class VenueDescriptor:
     `snapshot_aliases`: other venue names the bundled instrument snapshot files this venue under.
     `publishes_liquidations`: False for a venue with no market-wide liquidation feed (its connections
     carry marks and accounts only): it is left out of liquidation counts and totals, and
-    `liquidation_note` says so to the user. `accounts`: how the venue serves watched public accounts."""
+    `liquidation_note` says so to the user. `accounts`: how the venue serves watched public accounts.
+    `market`: its REST open interest and candles."""
 
     name: str
     display_name: str
@@ -147,6 +172,8 @@ class VenueDescriptor:
     publishes_liquidations: bool = True
     liquidation_note: str | None = None
     accounts: WatchedAccounts | None = None
+    market: MarketRest | None = None
+    """Open interest and candles over REST (None: none here; a websocket may still carry OI)."""
 
     @property
     def streams(self) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from app.core.venues.descriptor import (
     RestListing,
     VenueDescriptor,
 )
+from app.core.venues.okx_market import MARKET
 from app.core.venues.okx_replay import REPLAY
 from app.core.venues.protocol import ConnectionSpec
 
@@ -348,4 +349,5 @@ DESCRIPTOR = VenueDescriptor(
         RestListing(lambda base, _: base + FUTURES_INSTRUMENTS_PATH, _futures, label="futures", optional=True),
     )),
     replay=REPLAY,
+    market=MARKET,
 )

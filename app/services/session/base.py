@@ -24,8 +24,10 @@ from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.export import ExportResult, ExportUnavailable, export_csv_async
+from app.services.liquidation_alerts import LiquidationAlertService
 from app.services.loop_lag import LoopLagMonitor
 from app.services.macro import MacroService
+from app.services.market import MarketService
 from app.services.positions import PositionService
 from app.services.recorder import FeedRecording
 from app.services.runtime import (
@@ -36,8 +38,9 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
+from app.services.stress import coverage_inputs, load_from_history
 from app.services.venue_status import VenueRecord, summary_suffix
-from app.store.db import HistoryDb, MacroReading
+from app.store.db import AlertRecord, HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
 from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
@@ -49,6 +52,8 @@ DOWNTIME_NOTICE_MS = 60_000
 REFILL_WINDOW_MS = 24 * 3_600_000
 """A live start puts the last 24 h of stored liquidations back into the tape and the totals."""
 REFILL_TAPE_ROWS = 5_000
+RESTORED_ALERTS = 200
+"""A live start shows the newest stored alerts of the last 24 h in the alert log again."""
 MARK_COALESCE_S = 3.0
 """Positions added within this long of the first one needing a new mark share one restart of the venue."""
 TIER_DEADLINE_S = 20.0
@@ -78,6 +83,7 @@ class SessionView(Protocol):
     def set_tape_min(self, usd: float) -> None: ...
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None: ...
     def retry_now(self, venue: str) -> int: ...
+    def set_stress_window(self, window: str) -> None: ...
 
 
 class Session:
@@ -102,15 +108,23 @@ class Session:
         self.engine = Engine(self.sink, clock, history_writer=self._write_history)
         self.tape = self.engine.add_tape(
             Tape(max_rows=settings.tape_max_rows, tape_filter=TapeFilter(min_usd=settings.tape_min_usd)))
+        # Liquidation alert rules (their own thresholds, not the tape's): defaults until open() loads the
+        # live profile's; fed every liquidation the engine takes.
+        self.liquidation_alerts = LiquidationAlertService(clock)
+        self.engine.listeners.append(self.liquidation_alerts.take_liquidations)
+        self.restored_alerts: list[AlertRecord] = []  # live: the alert log's rows from before this start
         self.runtime: FeedRuntime | None = None
         self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
+        self.market = MarketService(venue_completeness(DEFAULT_VENUES),
+                                    coins=lambda: [position.coin for position in self.positions.positions])
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
-                                          positions=self.positions)
+                                          positions=self.positions, coverage=self._stress_coverage,
+                                          alerts=self.liquidation_alerts, market=self.market)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
@@ -310,6 +324,32 @@ class Session:
         """Where the venues' public tier tables are cached (live: the profile's cache)."""
         return None
 
+    def _start_market_pollers(self, endpoints: dict[str, str]) -> None:
+        """Open interest and candles over REST for the stress table (app/feeds/open_interest.py,
+        app/feeds/candles.py), supervised with the feeds. REST bases come from `endpoints["<venue>/rest"]`;
+        the demo polls only the venues its recording answers (never a live host)."""
+        from app.feeds.candles import CandlePoller
+        from app.feeds.open_interest import OpenInterestPoller
+
+        runtime = self.runtime
+        if runtime is None:
+            return
+        bases = {venue: url for venue in self.venues if (url := endpoints.get(f"{venue}/rest"))}
+        venues = [venue for venue in self.venues if not self.demo or venue in bases]
+        marks = self.engine.marks
+
+        def price(venue: str, symbol: str) -> float | None:
+            mark = marks.get((venue, symbol))
+            return mark.price if mark is not None else None
+
+        oi = OpenInterestPoller(self.sink, self.instruments, price, self.clock, venues, base_urls=bases)
+        if oi.venues:
+            runtime.supervisor.start("open interest", oi.run)
+        candles = CandlePoller(self.market.watched_coins, self.instruments, self.clock, venues,
+                               self.market.on_candles, self.market.on_candle_error, base_urls=bases)
+        runtime.supervisor.start("daily candles", candles.run)
+        self.oi_poller, self.candle_poller = oi, candles
+
     def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
         """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a
         coalescing wait, a tier fetch)."""
@@ -428,7 +468,42 @@ class Session:
             for position in positions:
                 self.positions.add(position)
         if not self.demo:
+            await self._open_alerts()
             await self.refill_from_history()
+
+    async def _open_alerts(self) -> None:
+        """Live: the stored alert rules replace the defaults (changes are saved from now on), and the
+        alert log gets the last 24 h of stored alerts back. Read off the loop thread."""
+        history = self.history
+        if history is None:
+            return
+        now = self.clock.now_ms()
+        try:
+            rows = await asyncio.to_thread(history.alert_rules)
+            restored = await asyncio.to_thread(history.alerts_between, now - REFILL_WINDOW_MS, now + 1)
+        except Exception as error:  # a damaged file: the defaults, not saved over it
+            log.warning("alert rules could not be read: %s", error)
+            self.messages.post(f"Alert rules could not be read back: {error}", notice="alerts")
+            return
+        for problem in self.liquidation_alerts.load(rows):
+            log.warning(problem)
+            self.messages.post(problem, notice="alerts")
+        self.liquidation_alerts.save_rule = history.save_alert_rule
+        self.liquidation_alerts.delete_rule = history.delete_alert_rule
+        self.restored_alerts = restored[-RESTORED_ALERTS:]
+
+    # --- liquidation alert rules (the window's Alerts menu) -------------------------------------------
+
+    def alert_rules(self) -> list:  # type: ignore[type-arg]
+        return self.liquidation_alerts.rules
+
+    def set_alert_rules(self, rules: list) -> None:  # type: ignore[type-arg]
+        """From the rules dialog: in force at once; saved in the live profile (the demo's stay in memory)."""
+        self.liquidation_alerts.set_rules(rules)
+        log.info("liquidation alert rules: %d (%d enabled)", len(rules), sum(rule.enabled for rule in rules))
+
+    def test_alert(self, rule: object = None) -> Alert:
+        return self.liquidation_alerts.test_alert(rule)  # type: ignore[arg-type]
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -446,6 +521,7 @@ class Session:
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
         self.runtime.start()
+        self._start_market_pollers(endpoints)
         if not self.demo and self.imported_accounts():
             self._start_account_poller(self.imported_accounts())
         if self.tier_cache_dir() is not None:
@@ -597,12 +673,18 @@ class Session:
         now = self.clock.now_ms()
         start = now - window_ms
 
-        def load() -> tuple[list, list, int]:  # type: ignore[type-arg]
+        resume = self._downtime[0] if self._downtime is not None else now
+
+        def load() -> tuple[list, list, int, tuple]:  # type: ignore[type-arg]
+            stored_gaps = history.gaps_between(start, now)
+            oldest = history.oldest_ms()
+            stress = load_from_history(history.liquidations_between(start, now), stored_gaps,
+                                       max(start, oldest if oldest is not None else start), now, resume)
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
-                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)))
+                    history.liquidation_totals(start, now), len(stored_gaps), stress)
 
         try:
-            rows, totals, gaps = await asyncio.to_thread(load)
+            rows, totals, gaps, stress = await asyncio.to_thread(load)
         except Exception as error:  # a damaged file: run without the refill, say so
             log.warning("history refill failed: %s", error)
             self.messages.post(f"History could not be read back: {error}", notice="history")
@@ -613,6 +695,7 @@ class Session:
         oldest = await asyncio.to_thread(history.oldest_ms)
         since = max(start, oldest if oldest is not None else start)
         self.engine.refill(rows, totals, since, gaps + downtime)
+        self.engine.refill_stress(*stress)  # the rolling windows show the last 24 h again
         count = sum(t.count for t in totals)
         text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
                 f"({gaps + downtime} gaps recorded in that span)")
@@ -714,6 +797,14 @@ class Session:
         await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
         return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
                                       cancel=cancel)
+
+    def set_stress_window(self, window: str) -> None:
+        """The window the stress panes show (one selector shared by them)."""
+        self._snapshots.stress.select(window)
+
+    def _stress_coverage(self) -> dict[str, tuple[int | None, list[tuple[int, int | None]]]]:
+        statuses = self.runtime.statuses if self.runtime is not None else ()
+        return coverage_inputs(statuses, self.engine.stress_history, self.venues)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []

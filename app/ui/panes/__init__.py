@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.venues import registry
 from app.services.snapshot import Snapshot
+from app.ui.panes.alert_log import AlertLogPane
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
 from app.ui.panes.totals import TotalsPane
@@ -33,6 +34,7 @@ class DockPane:
     height: int | None = None  # starting height when stacked with other docks in its area
     width: int | None = None  # starting width of its area
     in_view_menu: bool = True
+    tab_with: str | None = None  # share the place of this (earlier) dock, as a tab
 
 
 DOCKS: tuple[DockPane, ...] = (
@@ -41,6 +43,9 @@ DOCKS: tuple[DockPane, ...] = (
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    # Every alert delivered; a live start shows the stored ones of the last 24 h (the session read them).
+    DockPane("alertLogDock", "Alert log", lambda session: AlertLogPane(getattr(session, "restored_alerts", ())),
+             tab_with="noticesDock"),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
 )
