@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import pytest
 
 from app.core.instruments import load_bundled
 from app.core.timing import Timing
-from app.feeds import metadata
+from app.feeds import http, metadata
 from app.feeds.metadata import HttpResponse, fetch_live_instruments, snapshot_differences
 
 BINANCE_PATH = "/fapi/v1/exchangeInfo"
@@ -179,13 +180,32 @@ async def test_retry_after_is_honoured_once(venues: FakeVenues) -> None:
 
     venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "1"})]
     result = await fetch_all(venues)
-    assert result.errors == {"okx": "HTTP 429 (rate limited twice)"}
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", result.errors["okx"])
+    assert venues.count(OKX_PATH) == 4 and "okx" in result.limited  # the request and one retry, no more
+
+
+async def test_a_rate_limited_host_is_blocked_for_every_caller(venues: FakeVenues) -> None:
+    """The three venues share the local host here: after its 429, the run's client sends nothing to it
+    until Retry-After, whoever asks; each caller is told "rate limited until HH:MM"."""
+    venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "3600"})]
+    async with http.HttpClient(timing=TIMING) as client:
+        http.install(client)
+        try:
+            first = await fetch_all(venues)
+            sent = len(venues.requests)
+            second = await fetch_all(venues)
+        finally:
+            http.install(None)
+    assert "okx" in first.limited and venues.count(OKX_PATH) == 1  # the others raced it or were held
+    assert len(venues.requests) == sent  # nothing more reached the host
+    assert second.limited == {"binance", "bybit", "okx"}
+    assert all(re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", e) for e in second.errors.values())
 
 
 async def test_retry_after_beyond_the_deadline_gives_up_at_once(venues: FakeVenues) -> None:
     venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "120"})]
     result = await fetch_all(venues)
-    assert "Retry-After 120 s exceeds" in result.errors["okx"]
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", result.errors["okx"])
     assert venues.count(OKX_PATH) == 1
 
 
@@ -241,24 +261,25 @@ async def test_bad_rows_are_counted_and_the_rest_kept(venues: FakeVenues) -> Non
 async def test_binance_ban_is_not_retried() -> None:
     calls: list[str] = []
 
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
+    async def fetch(url: str, timeout_s: float) -> HttpResponse:
         calls.append(url)
         return HttpResponse(418, b"", retry_after_s=600.0)
 
     result = await fetch_live_instruments(["binance"], fetch=fetch, timing=TIMING)
-    assert result.errors == {"binance": "HTTP 418 (IP banned by the venue for 600 s)"} and len(calls) == 1
+    assert len(calls) == 1 and "binance" in result.limited
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(IP banned by the venue\) \(HTTP 418\)",
+                        result.errors["binance"])
 
 
-async def test_an_injected_fetch_runs_off_the_loop_thread() -> None:
-    threads: list[int] = []
+async def test_an_injected_fetch_is_awaited_with_the_remaining_budget() -> None:
+    timeouts: list[float] = []
 
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
-        threads.append(threading.get_ident())
-        assert timeout_s > 0
+    async def fetch(url: str, timeout_s: float) -> HttpResponse:
+        timeouts.append(timeout_s)
         return HttpResponse(200, okx_body(("ETH-USDT-SWAP", "0.1", "0.1")))
 
     result = await fetch_live_instruments(["okx"], fetch=fetch, timing=TIMING)
-    assert result.fetched == {"okx": 1} and threads and threading.get_ident() not in threads
+    assert result.fetched == {"okx": 1} and timeouts and all(0 < t <= 0.4 for t in timeouts)
     assert result.differences == ["okx ETH-USDT-SWAP tick_size: snapshot 0.01, live 0.1"]
 
 
