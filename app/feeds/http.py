@@ -48,6 +48,8 @@ from multidict import CIMultiDict
 
 from app import __version__
 from app.core.formatting import format_clock
+from app.core.proxy_url import PROXY_SCHEMES as PROXY_SCHEMES
+from app.core.proxy_url import proxy_problem
 from app.core.timing import Timing
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,6 @@ BLOCK_INITIAL_S = 5.0
 BLOCK_MAX_S = 15 * 60.0
 BAN_DEFAULT_S = 120.0
 """A 418 without Retry-After: Binance's shortest ban is 2 minutes."""
-PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -145,20 +146,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 def check_proxy_url(url: str | None) -> str | None:
     """None when `url` is a usable proxy URL (or unset), else why not."""
-    if url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as error:
-        return f"proxy URL {url!r} is not a URL: {error}"
-    if parts.scheme.lower() not in PROXY_SCHEMES:
-        return f"proxy URL {url!r}: the scheme must be one of {', '.join(PROXY_SCHEMES)}"
-    if not parts.hostname:
-        return f"proxy URL {url!r} names no host"
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return f"proxy URL {url!r}: only scheme://[user:password@]host:port"
-    return None
+    return proxy_problem(url)
 
 
 _proxy_url: str | None = None

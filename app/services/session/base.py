@@ -18,7 +18,9 @@ from app.core.macro.jgb import YieldHistory
 from app.core.positions import Account, BookShockTable, Position
 from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
+from app.core.timing import Timing
 from app.core.venues import registry
+from app.feeds import http
 from app.feeds.sink import FeedSink
 from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
@@ -91,6 +93,8 @@ class Session:
         self.settings = settings
         self.store = SettingsStore(settings, store_path)  # no path: the demo's store never writes
         self.clock = clock
+        self.timing = Timing()  # transport time of the feeds and REST (tests scale it)
+        self.http: http.HttpClient | None = None  # the run's one HTTP client, from start to stop
         self.venues = list(DEFAULT_VENUES)
         self.streams: tuple[str, ...] | None = None
         """Only these connections (a replay's recorded streams); None: every venue's."""
@@ -346,6 +350,7 @@ class Session:
 
     def set_time_zone(self, local: bool) -> None:
         self.store.update(time_zone="local" if local else "utc")
+        http.set_local_clock(local)  # "rate limited until HH:MM" follows the setting
 
     def set_tape_min(self, usd: float) -> None:
         self.store.update(tape_min_usd=usd)
@@ -435,10 +440,11 @@ class Session:
 
     async def start(self) -> None:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
+        self._open_http()
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         held = self._held_symbols()  # marks for the positions held at start, beside the majors
-        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
+        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues), timing=self.timing,
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
                                    watched=self.watched_accounts(), held_symbols=held, streams=self.streams)
@@ -472,6 +478,7 @@ class Session:
                      frames / max(time.perf_counter() - self._feeds_started, 1e-9))
             await runtime.stop()
             self.shutdown_steps.append("feeds")
+        await self._close_http()
         await self.stop_source()
         self.shutdown_steps.append("source")
         self.engine.tick()
@@ -714,6 +721,21 @@ class Session:
         await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
         return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
                                       cancel=cancel)
+
+    def _open_http(self) -> None:
+        """The run's HTTP client and the proxy setting, for REST and websockets alike (app.feeds.http)."""
+        settings = self.store.current
+        http.set_local_clock(settings.time_zone == "local")
+        http.configure(settings.proxy_url)  # checked when the settings were read
+        self.http = http.HttpClient(timing=self.timing)
+        http.install(self.http)
+
+    async def _close_http(self) -> None:
+        client, self.http = self.http, None
+        if client is not None:
+            if http.current() is client:
+                http.install(None)
+            await client.close()
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
