@@ -364,6 +364,17 @@ def _client_error_text(error: aiohttp.ClientError) -> str:
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
+async def finish_within(tasks: list[asyncio.Task[Any]], seconds: float) -> None:
+    """Wait for `tasks` at most `seconds`, then cancel the rest; every task is awaited, also when the
+    caller is itself cancelled (no "exception was never retrieved")."""
+    try:
+        await asyncio.wait(tasks, timeout=seconds)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
+
+
 # --- the run's client -------------------------------------------------------------------------------
 
 _installed: HttpClient | None = None

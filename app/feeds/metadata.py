@@ -269,10 +269,7 @@ async def fetch_live_instruments(
         for v, rest in listings.items()
     }
     if tasks:
-        _, pending = await asyncio.wait(tasks.values(), timeout=budget)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await http.finish_within(list(tasks.values()), budget)
 
     result = MetadataResult(load_bundled(), fetched_ms=int(time.time() * 1000))
     for venue, task in tasks.items():

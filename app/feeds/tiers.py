@@ -84,10 +84,7 @@ async def _fetch_tiers(wanted: Mapping[str, Sequence[str]], cache_dir: Path | No
         for venue, spec in specs.items()
     }
     if tasks:
-        _, pending = await asyncio.wait(tasks.values(), timeout=budget)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await http.finish_within(list(tasks.values()), budget)
     day = as_of or time.strftime("%Y-%m-%d", time.gmtime())
     for venue, task in tasks.items():
         error = None if task.cancelled() else task.exception()
