@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import msgspec
 import pytest
 
 from app.core.instruments import load_bundled
@@ -289,3 +290,52 @@ def test_unknown_snapshot_values_are_not_differences() -> None:
     assert sol is not None and sol.contract_size is None
     live = [metadata.Instrument("okx", "SOL-USD-SWAP", "SOL", "inverse_perp", 10.0, "usd", 0.01, 1.0, "USD", "SOL")]
     assert snapshot_differences(snapshot, live) == []
+
+
+# --- the disk cache of the last good fetch ----------------------------------------------------------
+
+def test_the_cache_keeps_each_venues_last_complete_fetch_atomically(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.feeds.metadata import cache_path, load_cache, write_cache
+
+    btc = load_bundled().get("binance", "BTCUSDT")
+    okx = load_bundled().get("okx", "BTC-USDT-SWAP")
+    assert btc is not None and okx is not None
+    write_cache(tmp_path, {"binance": [btc], "okx": [okx]}, 1_000)
+    write_cache(tmp_path, {"binance": []}, 2_000)  # a later fetch of binance only
+    cached = load_cache(tmp_path)
+    assert cached["binance"].rows == [] and cached["binance"].fetched_ms == 2_000
+    assert cached["okx"].rows == [okx] and cached["okx"].fetched_ms == 1_000
+    assert [p.name for p in cache_path(tmp_path).parent.iterdir()] == ["live.json"]  # no temp file left
+    cache_path(tmp_path).write_bytes(b'{"version": 1, "venues": {"okx": {"rows": "garbage"')
+    assert load_cache(tmp_path) == {}  # a damaged cache is no cache
+    assert load_cache(None) == {}
+
+
+async def test_a_failed_venue_uses_its_cached_fetch_before_the_snapshot(venues: FakeVenues) -> None:
+    from app.feeds.metadata import CachedVenue
+
+    venues.routes[OKX_PATH] = [(503, b"", {})]
+    cached_row = msgspec.structs.replace(load_bundled().get("okx", "BTC-USDT-SWAP"), tick_size=0.5)  # type: ignore[arg-type]
+    new_row = msgspec.structs.replace(cached_row, symbol="NEW-USDT-SWAP", coin="NEW")
+    cached = {"okx": CachedVenue(1_768_900_000_000, [cached_row, new_row])}
+    result = await fetch_all(venues, cached=cached)
+    assert result.errors["okx"] == "HTTP 503"
+    assert result.instruments.get("okx", "BTC-USDT-SWAP").tick_size == 0.5  # type: ignore[union-attr]
+    assert result.symbols("okx") == ["BTC-USDT-SWAP", "NEW-USDT-SWAP"]  # what the cached fetch listed
+    assert result.source("okx") == "cached 2026-01-20 09:06 UTC"
+    assert result.source("binance") == "live" and result.source("hyperliquid") == "bundled"
+    uncached = await fetch_all(venues)
+    assert uncached.source("okx") == "bundled" and "NEW-USDT-SWAP" not in uncached.symbols("okx")
+
+
+def test_an_instrument_no_source_knows_is_a_counted_unconvertible() -> None:
+    """No live, cached or bundled row: the parser yields an `Unconvertible`, never a guessed notional."""
+    from app.core.events import Unconvertible
+    from app.core.venues import okx
+
+    frame = json.dumps({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": [
+        {"instId": "NOSUCH-USDT-SWAP", "instFamily": "NOSUCH-USDT", "instType": "SWAP", "uly": "NOSUCH-USDT",
+         "details": [{"side": "buy", "posSide": "short", "bkPx": "1.5", "sz": "10", "bkLoss": "0",
+                      "ccy": "", "ts": "1768900000000"}]}]})
+    events = okx.parse(frame, 1_768_900_000_000, load_bundled())
+    assert [type(e) for e in events] == [Unconvertible]

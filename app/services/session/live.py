@@ -26,6 +26,9 @@ class LiveSession(Session):
         self.metadata_sources: dict[str, str] = {}
         """Per venue, where its instrument metadata comes from: live, cached HH:MM or bundled."""
         self.metadata_refreshes = 0
+        from app.feeds.metadata import REFRESH_EVERY_S
+
+        self.metadata_refresh_s = REFRESH_EVERY_S  # transport seconds (tests shorten it)
         self._live_rows: dict[str, frozenset[Instrument]] = {}
         self._changed_venues: list[str] = []
 
@@ -81,12 +84,10 @@ class LiveSession(Session):
         return {venue: list(result.symbols(venue)) for venue in DEFAULT_VENUES}
 
     async def _refresh_instruments(self, endpoints: dict[str, str]) -> None:
-        """Every REFRESH_EVERY_S: fetch the listings again; a venue whose listing changed (a new symbol, a
-        new contract size) restarts its connections with it, the others are left alone."""
-        from app.feeds.metadata import REFRESH_EVERY_S
-
+        """Every `metadata_refresh_s` (4 h): fetch the listings again; a venue whose listing changed (a new
+        symbol, a new contract size) restarts its connections with it, the others are left alone."""
         while True:
-            await self.timing.sleep(REFRESH_EVERY_S)
+            await self.timing.sleep(self.metadata_refresh_s)
             runtime = self.runtime
             if runtime is None or runtime.supervisor.stopping:
                 return
