@@ -332,3 +332,22 @@ def test_the_proxy_setting_is_checked() -> None:
     with pytest.raises(ValueError):
         http.configure("proxy:3128")
     assert http.proxy_url() is None
+
+
+def test_ccxt_accounts_use_the_proxy_setting_too() -> None:
+    pytest.importorskip("ccxt")
+    from app.feeds.accounts import _use_proxy
+
+    class Exchange:
+        http_proxy = https_proxy = socks_proxy = None
+
+    for proxy, attribute in (("http://p:3128", "http_proxy"), ("socks5h://p:1080", "socks_proxy")):
+        http.configure(proxy)
+        try:
+            exchange, local = Exchange(), Exchange()
+            _use_proxy(exchange, None)
+            _use_proxy(local, "http://127.0.0.1:9")
+        finally:
+            http.configure(None)
+        assert getattr(exchange, attribute) == proxy
+        assert (local.http_proxy, local.socks_proxy) == (None, None)
