@@ -64,7 +64,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, InvalidStatus):
         code = exc.response.status_code
         if code in _REFUSED_STATUSES:
-            return http.refused_text(code)
+            return f"HTTP {code}: not available from your region"  # the fault matrix and users know this form
         if code in http.LIMITED_STATUSES:
             return http.limited_text(code, _retry_after(exc))
         return f"HTTP {code} on handshake"

@@ -40,17 +40,17 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import aiohttp
-from multidict import CIMultiDict
 
 from app import __version__
 from app.core.formatting import format_clock
 from app.core.proxy_url import PROXY_SCHEMES as PROXY_SCHEMES
 from app.core.proxy_url import proxy_problem
 from app.core.timing import Timing
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,8 @@ class HttpClient:
             raise RuntimeError("the HTTP client is closed")
         session = self._sessions.get(direct)
         if session is None:
+            import aiohttp  # imported with the first request: a command that sends none never loads it
+
             self._loop = asyncio.get_running_loop()
             connector: aiohttp.BaseConnector
             socks = not direct and self.proxy is not None and self.proxy.lower().startswith("socks")
@@ -289,6 +291,9 @@ class HttpClient:
                       timeout_s: float = DEFAULT_TIMEOUT_S) -> HttpResponse:
         """One request under the host's budget. Every status is returned; network failures raise
         OSError (TimeoutError when no answer within `timeout_s` real seconds)."""
+        import aiohttp
+        from multidict import CIMultiDict
+
         parts = urlsplit(url)
         host = parts.hostname or ""
         budget = self.budget(f"{host}:{parts.port or ''}")
@@ -359,6 +364,8 @@ def _encoding(error: BaseException) -> str:
 
 
 def _client_error_text(error: aiohttp.ClientError) -> str:
+    import aiohttp
+
     if isinstance(error, aiohttp.ClientConnectorError):
         return f"cannot connect to {error.host}:{error.port}: {error.os_error.strerror or error.os_error}"
     return f"{type(error).__name__}: {error}".rstrip(": ")

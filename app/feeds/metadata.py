@@ -137,8 +137,12 @@ class MetadataResult:
         parts = [f"{venue} {count}" for venue, count in self.fetched.items()]
         text = "live instruments: " + (", ".join(parts) or "none")
         if self.errors:
-            text += "; " + "; ".join(f"{self.source(v)} used for {v} ({e})" for v, e in self.errors.items())
+            text += "; " + "; ".join(f"{_used(self.source(v))} used for {v} ({e})" for v, e in self.errors.items())
         return text
+
+
+def _used(source: str) -> str:
+    return "snapshot" if source == "bundled" else source.replace("live, partly ", "")
 
 
 def _when(then_ms: int, now_ms: int, local: bool) -> str:

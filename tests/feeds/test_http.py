@@ -198,8 +198,8 @@ async def handshake_answering(status: int, headers: str = "") -> AsyncIterator[t
     (429, "Retry-After: 3600\r\n", "offline", UNTIL_UTC + r" \(HTTP 429\)"),
     (429, "", "offline", UNTIL_UTC + r" \(HTTP 429\)"),  # no Retry-After: 60 s, not websockets' 1-3 s
     (418, "", "offline", UNTIL_UTC + r" \(IP banned by the venue\) \(HTTP 418\)"),
-    (451, "", "refused", r"not available from your region \(HTTP 451\)"),
-    (403, "", "refused", r"not available from your region \(HTTP 403\)"),
+    (451, "", "refused", r"HTTP 451: not available from your region"),
+    (403, "", "refused", r"HTTP 403: not available from your region"),
 ])
 async def test_the_websocket_handshake_status_is_shown_and_not_retried_in_a_loop(
         status: int, headers: str, state: str, shown: str) -> None:

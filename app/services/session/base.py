@@ -736,6 +736,7 @@ class Session:
             if http.current() is client:
                 http.install(None)
             await client.close()
+            http.configure(None)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []
