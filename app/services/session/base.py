@@ -127,6 +127,7 @@ class Session:
         self.recording: FeedRecording | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
+        self._refusals_told: dict[str, str | None] = {}  # venue -> the refusal / rate limit last told
         self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
         for warning in warnings or []:
             log.warning(warning)
@@ -739,7 +740,25 @@ class Session:
             http.configure(None)
 
     def _venue_records(self) -> list[VenueRecord]:
-        return self.runtime.venue_records() if self.runtime is not None else []
+        if self.runtime is None:
+            return []
+        self._tell_refusals()
+        return self.runtime.venue_records()
+
+    def _tell_refusals(self) -> None:
+        """A connection refused (403/451) or rate limited (429/418) reaches the status bar as a message
+        and a notice, once per venue and change of text; the venue's status shows it as long as it lasts."""
+        told = self._refusals_told
+        assert self.runtime is not None
+        for status in self.runtime.statuses:
+            error = status.last_error or ""
+            limited = status.state != "live" and error.startswith("rate limited until")
+            text = error if status.state == "refused" or limited else None
+            if text is not None and told.get(status.venue) != text:
+                name = registry.by_name(status.venue).display_name
+                self.messages.post(f"{name}: {text}", venue=status.venue, notice="connection")
+            if text is not None or status.state == "live":
+                told[status.venue] = text
 
     def _begin_run(self) -> None:
         """Remember when the previous run stopped recording: that span is written as a gap per stream
