@@ -37,6 +37,7 @@ import contextlib
 import email.utils
 import json
 import logging
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -233,6 +234,7 @@ class HttpClient:
                  user_agent: str = USER_AGENT, max_body: int = MAX_BODY_BYTES,
                  host_rate_per_s: float = HOST_RATE_PER_S, host_burst: int = HOST_BURST) -> None:
         """`proxy`: a proxy URL, None for none (the environment's), False (default) for `configure`'s."""
+        import aiohttp  # noqa: F401 - loaded here, not by `import app` (headless commands), nor mid-request
         self.proxy = _proxy_url if proxy is False else proxy
         problem_text = check_proxy_url(self.proxy)
         if problem_text is not None:
@@ -367,7 +369,12 @@ def _client_error_text(error: aiohttp.ClientError) -> str:
     import aiohttp
 
     if isinstance(error, aiohttp.ClientConnectorError):
-        return f"cannot connect to {error.host}:{error.port}: {error.os_error.strerror or error.os_error}"
+        cause = error.os_error
+        why = ("connection refused" if isinstance(cause, ConnectionRefusedError)
+               else "name not resolved" if isinstance(cause, socket.gaierror)
+               else "timed out" if isinstance(cause, TimeoutError)
+               else f"{type(cause).__name__}: {cause.strerror or cause}")
+        return f"cannot connect to {error.host}:{error.port} ({why})"
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 

@@ -4,6 +4,7 @@ without Qt. The window sees only `SessionView`."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 import time
@@ -441,7 +442,7 @@ class Session:
 
     async def start(self) -> None:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
-        self._open_http()
+        await self._open_http()
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         held = self._held_symbols()  # marks for the positions held at start, beside the majors
@@ -723,8 +724,9 @@ class Session:
         return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
                                       cancel=cancel)
 
-    def _open_http(self) -> None:
+    async def _open_http(self) -> None:
         """The run's HTTP client and the proxy setting, for REST and websockets alike (app.feeds.http)."""
+        await asyncio.to_thread(importlib.import_module, "aiohttp")  # ~0.3 s of imports, off the loop thread
         settings = self.store.current
         http.set_local_clock(settings.time_zone == "local")
         http.configure(settings.proxy_url)  # checked when the settings were read
