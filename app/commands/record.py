@@ -202,8 +202,15 @@ async def _run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    recorder = await record(Path(options.out), source, seconds=options.seconds, meta=meta, streams=streams,
-                            err=None if options.quiet else err, stop=stop)
+    from app.feeds import http as http_client
+
+    async with http_client.HttpClient() as client:  # one pooled client, one budget per host, for the listings
+        http_client.install(client)
+        try:
+            recorder = await record(Path(options.out), source, seconds=options.seconds, meta=meta, streams=streams,
+                                    err=None if options.quiet else err, stop=stop)
+        finally:
+            http_client.install(None)
     out.write(json.dumps({"out": str(recorder.path), "frames": recorder.frames, "http": recorder.http,
                           "seconds": round(recorder.elapsed_s(), 3), "bytes": recorder.size_bytes(),
                           "streams": recorder.per_stream}) + "\n")
