@@ -275,7 +275,11 @@ class HttpClient:
             if socks:
                 from aiohttp_socks import ProxyConnector  # SOCKS: the connector tunnels every connection
 
-                connector = ProxyConnector.from_url(self.proxy, limit=POOL_LIMIT, limit_per_host=POOL_LIMIT_PER_HOST)
+                scheme, rest = self.proxy.split(":", 1)
+                # python-socks knows socks5/socks4; the "h"/"a" forms mean: the proxy resolves the names.
+                remote_dns = scheme.lower() in ("socks5h", "socks4a")
+                connector = ProxyConnector.from_url(scheme.lower().rstrip("ha") + ":" + rest, rdns=remote_dns,
+                                                    limit=POOL_LIMIT, limit_per_host=POOL_LIMIT_PER_HOST)
             else:
                 connector = aiohttp.TCPConnector(limit=POOL_LIMIT, limit_per_host=POOL_LIMIT_PER_HOST,
                                                  ttl_dns_cache=300)
@@ -325,6 +329,10 @@ class HttpClient:
             raise OSError(f"undecodable {_encoding(error)}body: {error}") from None
         except aiohttp.ClientError as error:
             raise OSError(_client_error_text(error)) from None
+        except Exception as error:  # aiohttp-socks' own errors (not ClientError, not OSError)
+            if type(error).__module__.startswith(("aiohttp_socks", "python_socks")):
+                raise OSError(f"proxy: {error}") from None
+            raise
         if answer.status in LIMITED_STATUSES:
             block = budget.limited(answer.status, answer.retry_after_s)
             log.warning("%s: %s", host, limited_text(answer.status, block))

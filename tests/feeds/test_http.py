@@ -351,3 +351,79 @@ def test_ccxt_accounts_use_the_proxy_setting_too() -> None:
             http.configure(None)
         assert getattr(exchange, attribute) == proxy
         assert (local.http_proxy, local.socks_proxy) == (None, None)
+
+
+@contextlib.asynccontextmanager
+async def local_socks5() -> AsyncIterator[Proxy]:
+    """A tiny SOCKS5 proxy (no auth, CONNECT) on 127.0.0.1 that reaches every host at 127.0.0.1."""
+    proxy = Proxy()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := await reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        with contextlib.suppress(OSError):
+            writer.close()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            _, count = await reader.readexactly(2)
+            await reader.readexactly(count)
+            writer.write(b"\x05\x00")  # no authentication
+            _, _command, _, kind = await reader.readexactly(4)  # CONNECT
+            if kind == 3:
+                host = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
+            else:
+                host = "address"
+                await reader.readexactly(4 if kind == 1 else 16)
+            port = int.from_bytes(await reader.readexactly(2), "big")
+        except (OSError, asyncio.IncompleteReadError):
+            writer.close()
+            return
+        proxy.tunnels.append(f"{host}:{port}")
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        await writer.drain()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    proxy.url = f"socks5h://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield proxy
+    finally:
+        server.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2):
+                await server.wait_closed()
+
+
+async def test_a_socks5h_proxy_carries_rest_and_websockets(rest: Answers, tmp_path: Path) -> None:
+    from app.replay.server import ReplayServer
+
+    port = rest.url.rsplit(":", 1)[1]
+    recording = write_recording(tmp_path / "r.jsonl.gz", count=5, every_ms=10)
+    timing = Timing(SCALE)
+    replay = ReplayServer(recording, timing=timing)
+    await replay.start(autoplay=False)
+    async with local_socks5() as proxy:
+        http.configure(proxy.url)
+        try:
+            async with http.HttpClient(timing=timing) as client:
+                answer = await client.get(f"http://venue.invalid:{port}/listing", 2.0)
+            ws_url = replay.endpoints()[STREAM].replace("127.0.0.1", "venue.invalid")
+            spec = bybit_spec(ws_url)
+            status = ConnectionStatus(spec.stream, spec.venue, spec.completeness, replay.market_ms)
+            task = asyncio.create_task(run_connection(spec, FeedSink(), status, timing, replay.market_ms))
+            try:
+                await wait_until(lambda: status.state == "live", what="live through the SOCKS proxy")
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            http.configure(None)
+            await replay.stop()
+    ws_port = ws_url.split(":")[2].split("/")[0]
+    assert answer.status == 200 and rest.paths == ["/listing"]
+    assert proxy.tunnels == [f"venue.invalid:{port}", f"venue.invalid:{ws_port}"]  # names resolved by the proxy
