@@ -84,12 +84,15 @@ async def test_dead_endpoints_show_every_venue_offline_use_cached_or_bundled_met
             window.tick()
             labels = {venue: window.status.venue_label(venue) for venue in DEFAULT_VENUES}
             texts = {venue: label.text() for venue, label in labels.items() if label is not None}
+            tooltips = {venue: label.toolTip() for venue, label in labels.items() if label is not None}
             notices = [n.text for snap in snapshots for n in snap.notices]
         finally:
             window.close()
             async with asyncio.timeout(5):  # the app's close: the session stops, nothing hangs
                 await session.stop()
     assert set(texts) == set(DEFAULT_VENUES) and all(" offline " in text for text in texts.values()), texts
+    assert "instruments: cached 2026-01-20 09:06 UTC" in tooltips["binance"]
+    assert "instruments: bundled" in tooltips["okx"]
     assert session.instruments.get("binance", "BTCUSDT").tick_size == 0.5  # type: ignore[union-attr]
     assert session.metadata_sources["binance"] == "cached 2026-01-20 09:06 UTC"
     assert all(session.metadata_sources[v] == "bundled" for v in DEFAULT_VENUES if v != "binance"

@@ -81,7 +81,7 @@ async def test_the_listing_is_refreshed_cached_and_only_the_changed_venue_restar
     await session.open()
     await session.start()
     try:
-        assert session.metadata_sources["binance"] == "live"
+        assert session.metadata_sources["binance"].startswith("live, fetched ")
         assert [r.symbol for r in load_cache(profile.cache_dir)["binance"].rows] == ["BTCUSDT"]
         async with asyncio.timeout(5):
             while session.metadata_refreshes < 2:

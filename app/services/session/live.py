@@ -7,15 +7,23 @@ import asyncio
 import logging
 from pathlib import Path
 
+import msgspec
+
+from app.core.formatting import format_clock
 from app.core.instruments import Instrument
 from app.services.clock import MarketClock
 from app.services.runtime import DEFAULT_VENUES
 from app.services.session.base import Session
+from app.services.venue_status import VenueRecord
 from app.store.paths import ProfilePaths
 from app.store.positions import PositionStore
 from app.store.settings import load_settings
 
 log = logging.getLogger(__name__)
+
+
+def _clock(ms: int, local: bool) -> str:
+    return format_clock(ms, local=local)[:5] + ("" if local else " UTC")
 
 
 class LiveSession(Session):
@@ -76,6 +84,8 @@ class LiveSession(Session):
             if venue in result.errors and self.metadata_sources.get(venue) != source:
                 self.messages.post(f"instrument list: {source} ({result.errors[venue]})", venue=venue,
                                    notice="instruments")
+            if source == "live":
+                source = f"live, fetched {_clock(result.fetched_ms, local)}"
             self.metadata_sources[venue] = source
         self.instruments = result.instruments
         self._changed_venues = [venue for venue, rows in complete.items()
@@ -99,6 +109,13 @@ class LiveSession(Session):
                 if venue in runtime.venues:
                     log.info("%s: its instrument list changed; restarting its connections with it", venue)
                     await runtime.restart_venue(venue)
+
+    def _venue_records(self) -> list[VenueRecord]:
+        """Each venue's record with where its instrument metadata comes from, for the status tooltip."""
+        records = super()._venue_records()
+        sources = self.metadata_sources
+        return [msgspec.structs.replace(r, detail=f"{r.detail}; instruments: {sources[r.venue]}".lstrip("; "))
+                if r.venue in sources else r for r in records]
 
     def tier_cache_dir(self) -> Path | None:
         return self.profile.cache_dir  # app.feeds.tiers keeps its files under tiers/ in it
