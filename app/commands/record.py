@@ -181,11 +181,14 @@ async def _run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rest_venues = tuple(v for v in venues if f"{v}/rest" in endpoints)
         source = _with_listings(kept, rest_venues, endpoints) if rest_venues else kept
     else:
+        from app.feeds import http
         from app.store.paths import profile_paths
         from app.store.settings import read_settings
 
         settings = read_settings(profile_paths(options.profile).settings_file)
         endpoints = dict(settings.endpoints) if settings is not None else {}
+        if settings is not None and settings.proxy_url and http.check_proxy_url(settings.proxy_url) is None:
+            http.configure(settings.proxy_url)  # the profile's proxy, for the listings and the connections
         kept, refused = public_only(connection_specs(venues, endpoints, load_bundled()))
         streams = [spec.stream for spec in kept]
         source = _live_specs(venues, endpoints)
@@ -199,8 +202,15 @@ async def _run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    recorder = await record(Path(options.out), source, seconds=options.seconds, meta=meta, streams=streams,
-                            err=None if options.quiet else err, stop=stop)
+    from app.feeds import http as http_client
+
+    async with http_client.HttpClient() as client:  # one pooled client, one budget per host, for the listings
+        http_client.install(client)
+        try:
+            recorder = await record(Path(options.out), source, seconds=options.seconds, meta=meta, streams=streams,
+                                    err=None if options.quiet else err, stop=stop)
+        finally:
+            http_client.install(None)
     out.write(json.dumps({"out": str(recorder.path), "frames": recorder.frames, "http": recorder.http,
                           "seconds": round(recorder.elapsed_s(), 3), "bytes": recorder.size_bytes(),
                           "streams": recorder.per_stream}) + "\n")

@@ -7,26 +7,22 @@ module knows no venue. A token bucket in transport time (so tests run it ×60) h
 with BURST_REQUESTS requests' worth and refills so that no 60-second window spends more than
 `share` of the budget (the rest is left for the venue's other REST requests). Each address is polled
 at most every `poll_interval_s`; a 429 waits for Retry-After; a 403/451 refusal is told once and retried
-every REFUSED_RETRY_S. HTTP is the stdlib's urllib in a worker thread; every answer goes to the sink
+every REFUSED_RETRY_S. HTTP goes through the run's client (app.feeds.http), whose per-host budget the
+venue's other REST callers share; every answer goes to the sink
 as the venue's events (an AccountState per address), as a websocket frame would.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable, Sequence
 
-from app import __version__
 from app.core.errors import BadFrame
 from app.core.events import VenueNotice
 from app.core.timing import Timing
 from app.core.venues.descriptor import WatchedAccounts
-from app.feeds.http import retry_after_seconds
-from app.feeds.metadata import MAX_BODY_BYTES, HttpResponse
+from app.feeds import http
+from app.feeds.http import HttpResponse
 from app.feeds.sink import FeedSink
 
 log = logging.getLogger(__name__)
@@ -37,31 +33,16 @@ BURST_REQUESTS = 5
 REQUEST_TIMEOUT_S = 10.0
 REFUSED_RETRY_S = 15 * 60.0
 ERROR_RETRY_S = 30.0
-USER_AGENT = f"Cascade/{__version__} (watched accounts)"
-_REFUSED = (403, 451)
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-Post = Callable[[str, str, str, float], HttpResponse]
-"""A blocking request (method, url, body, timeout in real seconds) → HttpResponse; raises OSError for
-network failures. It runs in a worker thread."""
+Post = Callable[[str, str, str, float], Awaitable[HttpResponse]]
+"""An async request (method, url, body, timeout in real seconds) → HttpResponse; raises OSError for
+network failures."""
 
 
-def urllib_post(method: str, url: str, body: str, timeout_s: float) -> HttpResponse:
-    request = urllib.request.Request(url, data=body.encode(), method=method, headers={
-        "User-Agent": USER_AGENT, "Content-Type": "application/json", "Accept": "application/json"})
-    host = urlsplit(url).hostname or ""
-    # The replay server on loopback is reached directly, never through a proxy set in the environment.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({})) if host in _LOOPBACK else None
-    try:
-        with (opener.open(request, timeout=timeout_s) if opener else
-              urllib.request.urlopen(request, timeout=timeout_s)) as response:
-            payload = response.read(MAX_BODY_BYTES + 1)
-            if len(payload) > MAX_BODY_BYTES:
-                raise OSError(f"response larger than {MAX_BODY_BYTES} bytes")
-            return HttpResponse(response.status, payload)
-    except urllib.error.HTTPError as error:
-        with error:
-            return HttpResponse(error.code, b"", retry_after_seconds(error.headers.get("Retry-After")))
+async def http_post(method: str, url: str, body: str, timeout_s: float) -> HttpResponse:
+    """Through the run's HTTP client (app.feeds.http: the host's shared budget, the proxy setting;
+    loopback directly)."""
+    return await http.request(method, url, body=body, timeout_s=timeout_s)
 
 
 def polled_addresses(accounts: WatchedAccounts, addresses: Sequence[str]) -> list[str]:
@@ -127,7 +108,7 @@ class AccountPoller:
         clock: Callable[[], int],
         base_url: str | None = None,
         timing: Timing | None = None,
-        post: Post = urllib_post,
+        post: Post = http_post,
         share: float = BUDGET_SHARE,
     ) -> None:
         self.venue = venue
@@ -164,14 +145,17 @@ class AccountPoller:
         short = self.accounts.shorten(address)
         self.requests += 1
         try:
-            response = await asyncio.to_thread(self.post, method, self.base_url + path, body,
-                                               self.timing.seconds(REQUEST_TIMEOUT_S))
+            response = await self.post(method, self.base_url + path, body, self.timing.seconds(REQUEST_TIMEOUT_S))
         except OSError as error:
             return self._failed(f"{short}: {type(error).__name__}: {error}", ERROR_RETRY_S / len(self.addresses))
-        if response.status == 429:
-            return self._failed(f"{short}: rate limited (429)", response.retry_after_s or ERROR_RETRY_S)
-        if response.status in _REFUSED:
-            text = f"HTTP {response.status}: not available from your region"
+        if response.status in http.LIMITED_STATUSES:  # the whole host waits (app.feeds.http), so do we
+            wait = response.retry_after_s if response.retry_after_s is not None else ERROR_RETRY_S
+            text = http.limited_text(response.status, wait)
+            if text != self.last_error:
+                self.sink.offer(self.venue, [VenueNotice(self.venue, "warning", "rate_limited", text)])
+            return self._failed(text, wait)
+        if response.status in http.REFUSED_STATUSES:
+            text = http.refused_text(response.status)
             self.sink.offer(self.venue, [VenueNotice(self.venue, "error", "refused", text)])
             return self._failed(text, REFUSED_RETRY_S)
         if response.status != 200:

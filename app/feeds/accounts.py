@@ -124,7 +124,26 @@ def _exchange(api: AccountApi, credentials: Credentials, urls: str | Mapping[str
         exchange.urls["api"] = point_at(exchange.urls["api"], urls)
     elif urls:
         exchange.urls["api"] = {**exchange.urls["api"], **urls}
+    _use_proxy(exchange, urls)
     return exchange
+
+
+def _use_proxy(exchange: Any, urls: str | Mapping[str, str] | None) -> None:
+    """The proxy setting (app.feeds.http) for ccxt's own aiohttp session too: ccxt's `http_proxy` for an
+    http:// proxy, `https_proxy` for https://, `socks_proxy` for socks* (with aiohttp-socks);
+    https://docs.ccxt.com/docs/examples/py/proxy-usage . Loopback endpoints (tests) directly."""
+    from app.feeds import http
+
+    proxy = http.proxy_url()
+    if proxy is None or (isinstance(urls, str) and http.is_loopback(urls)):
+        return
+    scheme = proxy.partition(":")[0].lower()
+    if scheme.startswith("socks"):
+        exchange.socks_proxy = proxy
+    elif scheme == "https":
+        exchange.https_proxy = proxy
+    else:
+        exchange.http_proxy = proxy
 
 
 async def _call(exchange: Any, call: Call) -> Any:

@@ -19,7 +19,8 @@ from app.core.instruments import Instruments
 from app.core.rsi import DAILY_CANDLES, HOURLY_CANDLES, Candle
 from app.core.timing import Timing
 from app.core.venues import registry
-from app.feeds.metadata import Fetch, urllib_fetch
+from app.feeds.http import Fetch
+from app.feeds.http import fetch as http_fetch
 from app.feeds.open_interest import Failed, Refused, RestHost, wait_market
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class CandlePoller:
         on_error: Callable[[str, str, str], None] = lambda coin, venue, text: None,
         base_urls: Mapping[str, str] | None = None,
         timing: Timing | None = None,
-        fetch: Fetch = urllib_fetch,
+        fetch: Fetch = http_fetch,
         interval_s: float = CANDLE_INTERVAL_S,
     ) -> None:
         self.coins = coins

@@ -30,6 +30,7 @@ from app.core.errors import BadFrame
 from app.core.events import Event, Liquidation, MarkPrice, VenueNotice
 from app.core.timing import Timing
 from app.core.venues.protocol import ConnectionSpec
+from app.feeds import http
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
 
@@ -54,18 +55,35 @@ be served by different venue nodes, so a liquidation can reach the new socket af
 OVERLAP_IDS = 4_096
 """Liquidation ids remembered during one rotation's overlap (it lasts seconds): bounds the memory."""
 _REFUSED_STATUSES = (403, 451)
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LIMITED_RETRY_S = 60.0
+"""A 429 on the handshake without Retry-After: wait this long, doubling while it repeats (to 15 min)."""
+LIMITED_RETRY_MAX_S = 15 * 60.0
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, InvalidStatus):
         code = exc.response.status_code
         if code in _REFUSED_STATUSES:
-            return f"HTTP {code}: not available from your region"
+            return f"HTTP {code}: not available from your region"  # the fault matrix and users know this form
+        if code in http.LIMITED_STATUSES:
+            return http.limited_text(code, _retry_after(exc))
         return f"HTTP {code} on handshake"
     if isinstance(exc, TimeoutError):
         return "no answer to the websocket handshake (timed out)"
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _retry_after(exc: InvalidStatus) -> float | None:
+    return http.retry_after_seconds(exc.response.headers.get("Retry-After"))
+
+
+def _limited_wait(exc: InvalidStatus, repeats: int) -> float:
+    """How long to wait after a 429/418 handshake: Retry-After, else a doubling back-off."""
+    stated = _retry_after(exc)
+    if stated is not None:
+        return stated
+    initial = http.BAN_DEFAULT_S if exc.response.status_code == 418 else LIMITED_RETRY_S
+    return min(initial * 2**repeats, LIMITED_RETRY_MAX_S)
 
 
 def _url_problem(url: str) -> str | None:
@@ -79,7 +97,6 @@ def _url_problem(url: str) -> str | None:
 
 def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
     """websockets options shared by the reconnecting iterator and a rotation's extra connection."""
-    host = urlsplit(spec.url).hostname or ""
     return {
         "open_timeout": timing.seconds(OPEN_TIMEOUT_S),
         "ping_interval": timing.seconds(PROTOCOL_PING_S),
@@ -87,7 +104,7 @@ def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
         "close_timeout": timing.seconds(CLOSE_TIMEOUT_S),
         "max_size": 2**22,
         "max_queue": 256,
-        "proxy": None if host in _LOOPBACK else True,
+        "proxy": http.ws_proxy(spec.url),  # the proxy setting (app.feeds.http); loopback directly
     }
 
 
@@ -112,10 +129,20 @@ async def run_connection(
         log.error("%s: %s", spec.stream, problem)
         await asyncio.Event().wait()
     refused = False
+    limited_wait: float | None = None
+    limits = 0  # consecutive rate limits: the back-off doubles
 
     def on_failed_attempt(exc: Exception) -> Exception | None:
-        nonlocal refused
-        refused = isinstance(exc, InvalidStatus) and exc.response.status_code in _REFUSED_STATUSES
+        nonlocal refused, limited_wait
+        code = exc.response.status_code if isinstance(exc, InvalidStatus) else None
+        refused = code in _REFUSED_STATUSES
+        if code in http.LIMITED_STATUSES:
+            assert isinstance(exc, InvalidStatus) and code is not None
+            limited_wait = _limited_wait(exc, limits)
+            text = http.limited_text(code, limited_wait)
+            status.connect_failed("offline", text)
+            log.warning("%s: connect failed: %s", spec.stream, text)
+            return exc  # leaves websockets' retry loop: we wait out the limit ourselves
         status.connect_failed("refused" if refused else "offline", _describe(exc))
         log.info("%s: connect failed: %s", spec.stream, _describe(exc))
         # A refusal leaves websockets' retry loop: its sleep cannot be cut short, ours can ("retry now").
@@ -130,11 +157,18 @@ async def run_connection(
         connector = connect(
             spec.url, reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
         )
+        connects = status.connects
         try:
             await _connect_and_serve(connector, spec, sink, status, timing, clock, instruments, wall, options)
         except InvalidStatus:
-            if not refused:
+            if not refused and limited_wait is None:
                 raise
+        if limited_wait is not None:  # rate limited: wait until the venue allows us back, once
+            limits = 0 if status.connects > connects else limits + 1
+            wait, limited_wait = limited_wait, None
+            await timing.sleep(wait)
+            status.state = "connecting"
+            continue
         refused = False
         if await _wait_or_wake(status.wake, timing.seconds(REFUSED_RETRY_S)):
             log.info("%s: retrying now, as the user asked", spec.stream)

@@ -1,115 +1,163 @@
-"""Live instrument metadata at start-up: contract sizes, kinds, tick and lot sizes from each venue's
-public REST listing, merged over the bundled snapshot (live wins; resources/docs/data.md). What to GET and how
-to read it is each venue descriptor's `rest` (app/core/venues): e.g. Binance USDⓈ-M `exchangeInfo` (one
+"""Live instrument metadata: contract sizes, kinds, tick and lot sizes from each venue's public REST
+listing, merged over the bundled snapshot (live wins; resources/docs/data.md). What to GET and how to
+read it is each venue descriptor's `rest` (app/core/venues): e.g. Binance USDⓈ-M `exchangeInfo` (one
 request), Bybit `instruments-info` per category paged by cursor (at most PAGE_CAP pages), OKX
 `public/instruments` for SWAP plus an optional FUTURES listing.
 
 Venues are fetched concurrently under one overall deadline, so start-up never waits longer than
-`timeout_s`. A venue that fails keeps the snapshot's rows (plus any pages it did fetch); 403/451 is
-"not available from your region" and never retried; 429 is retried once after Retry-After if that
-fits the deadline. HTTP is the stdlib's urllib in worker threads, parsing too: nothing blocks the loop.
+`timeout_s`. A venue that fails keeps its last good fetch from the disk cache (`instruments/live.json`
+in the profile's cache dir, written atomically after every fetch), else the snapshot's rows (plus any
+pages it did fetch). 403/451 is "not available from your region" and never retried; 429 is retried
+once after Retry-After if that fits the deadline, else "rate limited until HH:MM"; 418 never. HTTP
+goes through the run's client (app.feeds.http: aiohttp, one budget per host); parsing runs in a
+worker thread: nothing blocks the loop. The session refreshes the listings every REFRESH_EVERY_S.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import math
-import urllib.error
-import urllib.request
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from app import __version__
+import msgspec
+
 from app.core.errors import BadFrame
 from app.core.instruments import Instrument, Instruments, load_bundled
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.descriptor import RestInstruments, RestListing
-from app.feeds.http import retry_after_seconds
+from app.feeds import http
+from app.feeds.http import MAX_BODY_BYTES, REFUSED_STATUSES, Fetch, HttpResponse
 
 log = logging.getLogger(__name__)
+
+__all__ = ["MAX_BODY_BYTES", "Fetch", "HttpResponse", "MetadataResult", "fetch_live_instruments"]
 
 DEFAULT_BASE_URLS: dict[str, str] = {v.name: v.rest.base_url for v in registry.VENUES if v.rest is not None}
 SUPPORTED_VENUES: tuple[str, ...] = tuple(DEFAULT_BASE_URLS)
 PAGE_CAP = 10  # pages per paged listing: 10,000 Bybit symbols per category, several times what it lists
-MAX_BODY_BYTES = 64 * 1024 * 1024  # exchangeInfo is a few MB; anything far larger is not it
-REFUSED_STATUSES = frozenset({403, 451})
 DEFAULT_RETRY_AFTER_S = 1.0
-USER_AGENT = f"Cascade/{__version__} (instrument metadata)"
+REFRESH_EVERY_S = 4 * 3600.0
+"""The listings are fetched again this often (transport seconds: tests scale it)."""
+CACHE_FILE = ("instruments", "live.json")
+CACHE_VERSION = 1
 _COMPARED_FIELDS = ("coin", "kind", "contract_size", "contract_unit", "tick_size", "lot_size", "quote", "settle")
 
 
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    status: int
-    body: bytes = b""
-    retry_after_s: float | None = None
+class CachedVenue(msgspec.Struct, frozen=True):
+    fetched_ms: int
+    rows: list[Instrument]
 
 
-Fetch = Callable[[str, float], HttpResponse]
-"""A blocking GET (url, timeout in real seconds) → HttpResponse; raises OSError for network failures.
-It runs in a worker thread."""
+class _CacheFile(msgspec.Struct):
+    version: int = CACHE_VERSION
+    venues: dict[str, CachedVenue] = msgspec.field(default_factory=dict)
 
 
-def urllib_fetch(url: str, timeout_s: float) -> HttpResponse:
-    """One GET with the stdlib: a User-Agent, gzip accepted, the body capped at MAX_BODY_BYTES."""
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip"}
-    )
+def cache_path(cache_dir: Path) -> Path:
+    return Path(cache_dir).joinpath(*CACHE_FILE)
+
+
+def load_cache(cache_dir: Path | None) -> dict[str, CachedVenue]:
+    """The last good fetch per venue ({} when absent, unreadable or of another version). Blocking."""
+    if cache_dir is None:
+        return {}
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            return HttpResponse(response.status, _read_body(response, response.headers.get("Content-Encoding")))
-    except urllib.error.HTTPError as error:  # every 4xx/5xx
-        with error:
-            return HttpResponse(error.code, b"", retry_after_seconds(error.headers.get("Retry-After")))
+        document = msgspec.json.decode(cache_path(cache_dir).read_bytes(), type=_CacheFile)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as error:
+        if not isinstance(error, FileNotFoundError):
+            log.warning("instrument cache ignored: %s", error)
+        return {}
+    return dict(document.venues) if document.version == CACHE_VERSION else {}
 
 
-def _read_body(response: object, encoding: str | None) -> bytes:
-    body = response.read(MAX_BODY_BYTES + 1)  # type: ignore[attr-defined]
-    if len(body) > MAX_BODY_BYTES:
-        raise OSError(f"response larger than {MAX_BODY_BYTES} bytes")
-    if encoding and encoding.lower() == "gzip":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError, zlib.error) as error:
-            raise OSError(f"undecodable gzip body: {error}") from None
-    return body
+def write_cache(cache_dir: Path, live: Mapping[str, Sequence[Instrument]], fetched_ms: int) -> Path:
+    """Replace the cached rows of each venue in `live` (complete fetches only), keep the others; atomic
+    (a temp file, then os.replace). Blocking."""
+    target = cache_path(cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    venues = load_cache(cache_dir)
+    for venue, rows in live.items():
+        venues[venue] = CachedVenue(fetched_ms, list(rows))
+    data = msgspec.json.encode(_CacheFile(CACHE_VERSION, dict(sorted(venues.items()))))
+    fd, temp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return target
 
 
 @dataclass
 class MetadataResult:
-    """What the start-up fetch produced. `errors[venue]` with `fetched[venue] > 0` is a partial fetch:
-    those rows are live, the rest of that venue is the snapshot's."""
+    """What a fetch produced. `errors[venue]` with `fetched[venue] > 0` is a partial fetch: those rows
+    are live, the rest of that venue is the cache's (or the snapshot's)."""
 
-    instruments: Instruments  # the bundled snapshot merged with every live row (live values win)
+    instruments: Instruments  # the bundled snapshot, then the cache of failed venues, then every live row
     fetched: dict[str, int] = field(default_factory=dict)  # live rows per venue
     errors: dict[str, str] = field(default_factory=dict)  # what failed, per venue
     refused: set[str] = field(default_factory=set)  # HTTP 403/451: not available from your region
+    limited: set[str] = field(default_factory=set)  # HTTP 429/418: rate limited
     differences: list[str] = field(default_factory=list)  # live ≠ snapshot, for symbols in both
     bad_rows: dict[str, int] = field(default_factory=dict)  # rows skipped as malformed, per venue
     live: dict[str, list[Instrument]] = field(default_factory=dict)  # the live rows themselves
+    cached: dict[str, CachedVenue] = field(default_factory=dict)  # the cache used for failed venues
+    fetched_ms: int = 0  # wall time of this fetch
 
     def symbols(self, venue: str) -> list[str]:
         """What to subscribe: the venue's live symbols after a complete fetch (delisted snapshot symbols
-        left out), the snapshot's after a failure, both after a partial fetch."""
+        left out); after a failure the cached fetch's, else the snapshot's; both after a partial fetch."""
         live = [r.symbol for r in self.live.get(venue, ())]
         if venue not in self.errors:
             return live if live else self.instruments.symbols(venue)
+        cached = self.cached.get(venue)
+        fallback = [r.symbol for r in cached.rows] if cached is not None else load_bundled().symbols(venue)
         seen = set(live)
-        return live + [s for s in load_bundled().symbols(venue) if s not in seen]
+        return live + [s for s in fallback if s not in seen]
+
+    def source(self, venue: str, local: bool = False) -> str:
+        """Where the venue's metadata comes from: "live", "cached HH:MM" (with the date if older than a
+        day), "bundled", or "live, partly cached HH:MM" / "live, partly bundled" after a partial fetch."""
+        if venue not in self.errors:
+            return "live" if venue in self.live else "bundled"
+        cached = self.cached.get(venue)
+        fallback = "bundled" if cached is None else f"cached {_when(cached.fetched_ms, self.fetched_ms, local)}"
+        return f"live, partly {fallback}" if venue in self.live else fallback
 
     def summary(self) -> str:
         parts = [f"{venue} {count}" for venue, count in self.fetched.items()]
         text = "live instruments: " + (", ".join(parts) or "none")
         if self.errors:
-            text += "; snapshot used for " + "; ".join(f"{v} ({e})" for v, e in self.errors.items())
+            text += "; " + "; ".join(f"{_used(self.source(v))} used for {v} ({e})" for v, e in self.errors.items())
         return text
 
 
+def _used(source: str) -> str:
+    return "snapshot" if source == "bundled" else source.replace("live, partly ", "")
+
+
+def _when(then_ms: int, now_ms: int, local: bool) -> str:
+    from app.core.formatting import format_clock
+
+    if now_ms - then_ms >= 86_400_000:
+        return format_clock(then_ms, local=local, with_date=True)[:16] + ("" if local else " UTC")
+    return format_clock(then_ms, local=local)[:5] + ("" if local else " UTC")
+
+
 class _Refused(Exception):
+    pass
+
+
+class _Limited(Exception):
     pass
 
 
@@ -118,7 +166,7 @@ class _Failed(Exception):
 
 
 class _Client:
-    """GETs for one venue under the shared deadline, each in a worker thread."""
+    """Async GETs for one venue under the shared deadline."""
 
     def __init__(self, fetch: Fetch, deadline: float, timing: Timing) -> None:
         self._fetch = fetch
@@ -135,31 +183,29 @@ class _Client:
             if remaining <= 0:
                 raise TimeoutError
             try:
-                response = await asyncio.to_thread(self._fetch, url, remaining)
-            except OSError as error:  # refused, reset, DNS, socket timeout, bad gzip
-                if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
-                    raise TimeoutError from None  # the socket gave up at our deadline: the same "no answer"
+                response = await self._fetch(url, remaining)
+            except TimeoutError:
+                raise TimeoutError from None  # the request gave up at our deadline: the same "no answer"
+            except OSError as error:  # refused, reset, DNS, bad gzip, too large
                 raise _Failed(f"network error: {_reason(error)}") from None
             status = response.status
             if 200 <= status < 300:
                 return response.body
             if status in REFUSED_STATUSES:
-                raise _Refused(f"not available from your region (HTTP {status})")
-            if status == 418:  # Binance: banned for ignoring 429s, until the time it states
-                ban = "?" if response.retry_after_s is None else f"{response.retry_after_s:g}"
-                raise _Failed(f"HTTP 418 (IP banned by the venue for {ban} s)")
-            if status != 429 or retried:
-                raise _Failed(f"HTTP {status}" + (" (rate limited twice)" if status == 429 else ""))
+                raise _Refused(http.refused_text(status))
+            if status == 418 or (status == 429 and (retried or response.local)):
+                raise _Limited(http.limited_text(status, response.retry_after_s))  # never retried in a loop
+            if status != 429:
+                raise _Failed(f"HTTP {status}")
             wait = response.retry_after_s if response.retry_after_s is not None else DEFAULT_RETRY_AFTER_S
             if self._timing.seconds(wait) >= self._remaining():
-                raise _Failed(f"rate limited (HTTP 429, Retry-After {wait:g} s exceeds the start-up budget)")
+                raise _Limited(http.limited_text(status, wait))
             await self._timing.sleep(wait)
             retried = True
 
 
 def _reason(error: OSError) -> str:
-    reason = getattr(error, "reason", None)  # URLError wraps the socket error
-    return str(reason if reason is not None else error) or type(error).__name__
+    return str(error) or type(error).__name__
 
 
 @dataclass
@@ -204,12 +250,17 @@ async def fetch_live_instruments(
     venues: Sequence[str],
     base_urls: dict[str, str] | None = None,
     timeout_s: float = 8.0,
-    fetch: Fetch = urllib_fetch,
+    fetch: Fetch | None = None,
     timing: Timing | None = None,
+    cached: Mapping[str, CachedVenue] | None = None,
 ) -> MetadataResult:
     """Fetch the listed venues' live perpetuals concurrently (venues without a source here are
-    ignored: see SUPPORTED_VENUES) and merge them over the bundled snapshot. Never raises for a
-    venue's failure; returns within `timeout_s` transport seconds (scaled by `timing`)."""
+    ignored: see SUPPORTED_VENUES) and merge them over the bundled snapshot, a failed venue over its
+    `cached` last good fetch. Never raises for a venue's failure; returns within `timeout_s` transport
+    seconds (scaled by `timing`). `fetch` defaults to the run's HTTP client (app.feeds.http)."""
+    if fetch is None:
+        async with http.scope(timing) as client:
+            return await fetch_live_instruments(venues, base_urls, timeout_s, client.get, timing, cached)
     timing = timing or Timing()
     urls = DEFAULT_BASE_URLS | (base_urls or {})
     budget = timing.seconds(timeout_s)
@@ -222,18 +273,19 @@ async def fetch_live_instruments(
         for v, rest in listings.items()
     }
     if tasks:
-        _, pending = await asyncio.wait(tasks.values(), timeout=budget)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await http.finish_within(list(tasks.values()), budget)
 
-    result = MetadataResult(load_bundled())
+    result = MetadataResult(load_bundled(), fetched_ms=int(time.time() * 1000))
     for venue, task in tasks.items():
         error = _outcome(task, timeout_s)
         if error is not None:
             result.errors[venue] = str(error)
             if isinstance(error, _Refused):
                 result.refused.add(venue)
+            if isinstance(error, _Limited):
+                result.limited.add(venue)
+            if cached and venue in cached:
+                result.cached[venue] = cached[venue]
         rows = progress[venue].rows
         if rows:
             result.live[venue] = rows
@@ -244,8 +296,14 @@ async def fetch_live_instruments(
             log.debug("%s: skipped %d odd rows, e.g. %s", venue, len(problems), problems[0])
     live_rows = [row for rows in result.live.values() for row in rows]
     result.differences = snapshot_differences(result.instruments, live_rows)
-    result.instruments = result.instruments.merge(live_rows)
+    cached_rows = [row for entry in result.cached.values() for row in entry.rows]
+    result.instruments = result.instruments.merge(cached_rows).merge(live_rows)
     return result
+
+
+def complete_fetches(result: MetadataResult) -> dict[str, list[Instrument]]:
+    """The venues fetched completely (what the cache keeps)."""
+    return {venue: rows for venue, rows in result.live.items() if venue not in result.errors}
 
 
 def _outcome(task: asyncio.Task[None], timeout_s: float) -> Exception | None:
@@ -253,7 +311,7 @@ def _outcome(task: asyncio.Task[None], timeout_s: float) -> Exception | None:
     error = None if task.cancelled() else task.exception()
     if task.cancelled() or isinstance(error, TimeoutError):
         return _Failed(f"no answer within {timeout_s:g} s")
-    if error is None or isinstance(error, _Refused | _Failed):
+    if error is None or isinstance(error, _Refused | _Limited | _Failed):
         return error  # type: ignore[return-value]
     # A bug, not the network: keep the traceback, but start-up goes on with the snapshot.
     log.error("instrument metadata fetch failed", exc_info=error)

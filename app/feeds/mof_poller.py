@@ -10,6 +10,7 @@ Schedule (Tokyo time; MOF publishes official closes after the market, not intrad
   when it ends before the previous month (the current-month file no longer covers those days).
 Every request is a conditional GET (ETag / Last-Modified), so an unchanged file costs a 304.
 5xx and network errors are retried with exponential backoff (honouring Retry-After); 4xx are not.
+HTTP goes through the run's client (app.feeds.http: the proxy setting, one budget per host).
 A body that does not parse is rejected and the cache is left as it was.
 """
 
@@ -22,21 +23,18 @@ import json
 import logging
 import os
 import time
-import urllib.error
-import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from app import __version__
 from app.core import safe_json
 from app.core.macro.freshness import TOKYO, tokyo_date
 from app.core.macro.jgb import MofParseError, YieldHistory, parse_mof_csv
 from app.core.timing import Timing
-from app.feeds.http import retry_after_seconds
+from app.feeds import http
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -103,21 +101,16 @@ class FetchResult:
     retry_after_s: float | None = None
 
 
-def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: float = 30.0) -> FetchResult:
-    """One conditional GET with the stdlib (blocking: run it in a thread)."""
-    request = urllib.request.Request(url, headers={"User-Agent": f"Cascade/{__version__} (macro strip)"})
+async def http_get(url: str, etag: str | None, last_modified: str | None, timeout_s: float = 30.0) -> FetchResult:
+    """One conditional GET through the run's HTTP client (app.feeds.http)."""
+    headers = {"Accept": "text/csv, */*"}
     if etag:
-        request.add_header("If-None-Match", etag)
+        headers["If-None-Match"] = etag
     if last_modified:
-        request.add_header("If-Modified-Since", last_modified)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            return FetchResult(
-                response.status, response.read(), response.headers.get("ETag"), response.headers.get("Last-Modified")
-            )
-    except urllib.error.HTTPError as error:  # urllib raises for 304 and every 4xx/5xx
-        with error:
-            return FetchResult(error.code, b"", retry_after_s=retry_after_seconds(error.headers.get("Retry-After")))
+        headers["If-Modified-Since"] = last_modified
+    response = await http.request("GET", url, headers=headers, timeout_s=timeout_s)
+    return FetchResult(response.status, response.body, response.headers.get("ETag"),
+                       response.headers.get("Last-Modified"), response.retry_after_s)
 
 
 Outcome = Literal["updated", "not_modified", "rejected", "refused", "failed"]
@@ -267,7 +260,7 @@ class MofPoller:
         base_url: str = MOF_BASE_URL,
         timing: Timing | None = None,
         now_ms: Callable[[], int] = _wall_ms,
-        fetch: Callable[[str, str | None, str | None], FetchResult] = http_get,
+        fetch: Callable[[str, str | None, str | None], Awaitable[FetchResult]] = http_get,
         max_attempts: int = 4,
         backoff_initial_s: float = 5.0,
     ) -> None:
@@ -295,8 +288,8 @@ class MofPoller:
         for attempt in range(1, self.max_attempts + 1):
             self.requests += 1
             try:
-                response = await asyncio.to_thread(
-                    self.fetch, self.base_url + file, etag if isinstance(etag, str) else None,
+                response = await self.fetch(
+                    self.base_url + file, etag if isinstance(etag, str) else None,
                     last_modified if isinstance(last_modified, str) else None,
                 )
             except (OSError, ValueError) as error:  # network down, reset, timeout, truncated body

@@ -11,8 +11,7 @@ inside the host's budget, results into the FeedSink as `OpenInterest` events (Hy
 - Coins → USD happens in the venue's pure parser with the symbol's latest mark (`price`): a symbol
   without a mark yet is skipped this round, never valued at a guess.
 
-I/O goes through `rest_get` only (today a blocking `Fetch` in a worker thread, app/feeds/metadata.py):
-the planned port to one aiohttp client changes that one function.
+I/O goes through `rest_get` only: the run's one async HTTP client (app/feeds/http.py).
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ from app.core.instruments import Instruments
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.descriptor import MarketRest
-from app.feeds.metadata import Fetch, HttpResponse, urllib_fetch
+from app.feeds.http import Fetch, HttpResponse
+from app.feeds.http import fetch as http_fetch
 from app.feeds.sink import FeedSink
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ REFUSED = frozenset({403, 451})
 
 
 async def rest_get(fetch: Fetch, url: str, timeout_s: float) -> HttpResponse:
-    """One GET off the loop thread (the only I/O of the market pollers)."""
-    return await asyncio.to_thread(fetch, url, timeout_s)
+    """One GET through the run's HTTP client (app/feeds/http.py: per-host budget, proxy, pooling); the
+    only I/O of the market pollers."""
+    return await fetch(url, timeout_s)
 
 
 class Refused(Exception):
@@ -129,7 +130,7 @@ class OpenInterestPoller:
         symbols: Mapping[str, Sequence[str]] | None = None,
         base_urls: Mapping[str, str] | None = None,
         timing: Timing | None = None,
-        fetch: Fetch = urllib_fetch,
+        fetch: Fetch = http_fetch,
         interval_s: float = OI_INTERVAL_S,
     ) -> None:
         self.sink = sink

@@ -34,6 +34,9 @@ class FeedSink:
         self._accounts: dict[tuple[str, str], AccountState] = {}
         self._notices: deque[VenueNotice | Unconvertible] = deque(maxlen=notice_capacity)
         self._unconvertible_seen: set[tuple[str, str]] = set()
+        self.unconvertible_total: dict[str, int] = {}
+        """Events per venue that could not be sized (no live, cached or bundled instrument): counted every
+        time, told once per symbol as a notice."""
         self._overflow: dict[str, int] = {}
         self.overflow_total: dict[str, int] = {}
         """Liquidations dropped per venue since start (never reset)."""
@@ -55,6 +58,7 @@ class FeedSink:
                 self._open_interest[(event.venue, event.symbol)] = event  # type: ignore[union-attr]
             elif cls is Unconvertible:
                 key = (event.venue, event.symbol)  # type: ignore[union-attr]
+                self.unconvertible_total[venue] = self.unconvertible_total.get(venue, 0) + 1
                 if key not in self._unconvertible_seen:
                     self._unconvertible_seen.add(key)
                     self._keep_notice(event)  # type: ignore[arg-type]

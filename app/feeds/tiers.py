@@ -3,7 +3,8 @@ profile's cache directory in the bundled-file format (resources/tiers/<venue>.js
 has them offline; the bundled files remain the fallback. What to GET (or POST) and how to read it is each
 venue's `PublicTiers` (app.core.venues.account_registry). Same deadline pattern as app.feeds.metadata:
 every venue concurrently under one overall deadline, 403/451 never retried, 429 retried once if the
-Retry-After fits; HTTP and parsing in worker threads.
+Retry-After fits (else "rate limited until HH:MM"); HTTP through the run's client (app.feeds.http, one
+budget per host), parsing in worker threads.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import logging
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,30 +24,19 @@ from app.core.errors import BadFrame
 from app.core.timing import Timing
 from app.core.venues.account_registry import public_tiers
 from app.core.venues.tier_tables import PublicTiers, TierTable, table_json
-from app.feeds.http import retry_after_seconds
-from app.feeds.metadata import USER_AGENT, Fetch, HttpResponse, _Client, _Failed, _read_body, _Refused
+from app.feeds import http
+from app.feeds.http import Fetch
+from app.feeds.metadata import _Client, _Failed, _Limited, _Refused
 
 log = logging.getLogger(__name__)
 
 CACHE_SUBDIR = "tiers"
 
 
-def http_fetch(method: str = "GET", body: bytes | None = None) -> Fetch:
-    """A blocking fetch (url, timeout) → HttpResponse for GET, or POST with a JSON body."""
-
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                return HttpResponse(response.status, _read_body(response, response.headers.get("Content-Encoding")))
-        except urllib.error.HTTPError as error:
-            with error:
-                return HttpResponse(error.code, b"", retry_after_seconds(error.headers.get("Retry-After")))
-
-    return fetch
+def http_fetch(method: str = "GET", body: bytes | None = None, client: http.HttpClient | None = None) -> Fetch:
+    """An async fetch (url, timeout) → HttpResponse for GET, or POST with a JSON body, through `client`
+    (default: the run's HTTP client, app.feeds.http)."""
+    return http.poster(method, body, client)
 
 
 @dataclass
@@ -73,6 +61,15 @@ async def fetch_tiers(
     all symbols at once may list none) and write each venue's into `cache_dir/tiers/<venue>.json`.
     Never raises for a venue's failure; returns within `timeout_s` transport seconds."""
     timing = timing or Timing()
+    if fetch is None:
+        async with http.scope(timing) as client:
+            return await _fetch_tiers(wanted, cache_dir, base_urls, timeout_s, None, client, timing, as_of)
+    return await _fetch_tiers(wanted, cache_dir, base_urls, timeout_s, fetch, None, timing, as_of)
+
+
+async def _fetch_tiers(wanted: Mapping[str, Sequence[str]], cache_dir: Path | None,
+                       base_urls: Mapping[str, str] | None, timeout_s: float, fetch: Fetch | None,
+                       client: http.HttpClient | None, timing: Timing, as_of: str | None) -> TierFetchResult:
     budget = timing.seconds(timeout_s)
     deadline = asyncio.get_running_loop().time() + budget
     result = TierFetchResult()
@@ -81,16 +78,13 @@ async def fetch_tiers(
         result.errors[venue] = "no public tier table is fetched for this venue"
     tasks = {
         venue: asyncio.create_task(
-            _venue(_Client(fetch or http_fetch(spec.method, spec.body), deadline, timing), spec,
+            _venue(_Client(fetch or http_fetch(spec.method, spec.body, client), deadline, timing), spec,
                    ((base_urls or {}).get(venue) or spec.base_url).rstrip("/"), wanted[venue], result),
             name=f"tiers-{venue}")
         for venue, spec in specs.items()
     }
     if tasks:
-        _, pending = await asyncio.wait(tasks.values(), timeout=budget)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await http.finish_within(list(tasks.values()), budget)
     day = as_of or time.strftime("%Y-%m-%d", time.gmtime())
     for venue, task in tasks.items():
         error = None if task.cancelled() else task.exception()
@@ -99,7 +93,7 @@ async def fetch_tiers(
         elif isinstance(error, _Refused):
             result.errors[venue] = str(error)
             result.refused.add(venue)
-        elif isinstance(error, _Failed):
+        elif isinstance(error, _Failed | _Limited):
             result.errors[venue] = str(error)
         elif error is not None:
             log.error("tier fetch failed", exc_info=error)

@@ -30,8 +30,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.protocol import ConnectionSpec
+from app.feeds import http
 from app.feeds.client import BACKOFF_INITIAL_S, BACKOFF_MAX_S, _connect_options
-from app.feeds.metadata import Fetch, HttpResponse, urllib_fetch
+from app.feeds.http import Fetch, HttpResponse
 from app.replay.recording import RecordingWriter
 
 log = logging.getLogger(__name__)
@@ -136,11 +137,11 @@ class FrameRecorder:
                 self.closed = True
                 self._writer.close()
 
-    def recording_fetch(self, venue: str, fetch: Fetch = urllib_fetch) -> Fetch:
-        """A metadata `Fetch` that also records each successful response as an `http` record."""
+    def recording_fetch(self, venue: str, fetch: Fetch = http.fetch) -> Fetch:
+        """A metadata `Fetch` (async) that also records each successful response as an `http` record."""
 
-        def recorded(url: str, timeout_s: float) -> HttpResponse:
-            response = fetch(url, timeout_s)
+        async def recorded(url: str, timeout_s: float) -> HttpResponse:
+            response = await fetch(url, timeout_s)
             if 200 <= response.status < 300:
                 parts = urlsplit(url)
                 path = parts.path + (f"?{parts.query}" if parts.query else "")

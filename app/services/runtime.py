@@ -177,7 +177,8 @@ class FeedRuntime:
     def venue_records(self) -> list[VenueRecord]:
         """One merged record per venue, read straight from the connections' counters."""
         now = self.clock()
-        return [venue_record(venue, self.statuses, now) for venue in self.venues]
+        unconvertible = self.sink.unconvertible_total
+        return [venue_record(venue, self.statuses, now, unconvertible.get(venue, 0)) for venue in self.venues]
 
     def closed_gaps(self, settled: bool = True) -> list[tuple[str, str, int, int]]:
         """Gaps (venue, stream, start_ms, end_ms) that closed since the last call: for the history.

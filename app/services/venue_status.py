@@ -43,7 +43,8 @@ def summary_suffix(venues: Sequence[str], records: Sequence[VenueRecord]) -> str
     return f" (unreachable: {', '.join(unreachable)})" if unreachable else ""
 
 
-def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: int) -> VenueRecord:
+def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: int,
+                 unconvertible: int = 0) -> VenueRecord:
     parts = [status for status in connections if status.venue == venue]
     if not parts:
         raise ValueError(f"no connection status for {venue}")
@@ -61,7 +62,12 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
                        + [f"last disconnect: {loss}" for loss in losses[:1]]
                        + [f"{status.stream} subscription refused, not received: {status.refused_subscription}"
                           for status in parts if status.refused_subscription][:1]
-                       + [f"last bad frame: {reason}" for reason in reasons[:1]])
+                       + [f"last bad frame: {reason}" for reason in reasons[:1]]
+                       + [f"{unconvertible:,} events not converted (instrument unknown to every source)"]
+                       * bool(unconvertible)
+                       + [f"{status.stream} rotation failed {status.rotation_failures}×, the current connection "
+                          f"kept (last: {status.last_rotation_failure})"
+                          for status in parts if status.rotation_failures][:1])
     return VenueRecord(
         venue=venue,
         state=max((status.state for status in parts), key=SEVERITY.__getitem__),

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from app.core import safe_json
+from app.core.proxy_url import proxy_problem
 from app.store.endpoint_urls import checked_endpoints
 from app.store.paths import profile_paths
 
@@ -49,6 +50,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     watched_accounts: dict[str, list[str]] = msgspec.field(default_factory=dict)
     # API keys imported read-only: (venue, label) only; the secrets stay in the keyring.
     imported_accounts: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # One HTTP or SOCKS proxy for every connection (REST and websockets), e.g. "socks5h://127.0.0.1:1080"
+    # or "http://user:pass@proxy:3128"; None: the environment's proxy variables, if any.
+    proxy_url: str | None = None
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):
@@ -93,6 +97,10 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
     if watch_warnings:
         settings = msgspec.structs.replace(settings, watched_accounts=watched)
         warnings = [*warnings, *watch_warnings]
+    proxy_text = proxy_problem(settings.proxy_url)
+    if proxy_text is not None:
+        settings = msgspec.structs.replace(settings, proxy_url=None)
+        warnings = [*warnings, f"{proxy_text}; no proxy is used."]
     return LoadedSettings(settings, warnings, target)
 
 

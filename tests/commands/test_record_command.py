@@ -180,8 +180,11 @@ def test_the_recorder_writes_a_complete_file_with_http_records(tmp_path: Path) -
 
     path = tmp_path / "r.jsonl.gz"
     recorder = FrameRecorder(path, {"scenario": "t", "streams": ["bybit/linear"]}, start_ms=1000)
-    fetch = recorder.recording_fetch("bybit", lambda url, timeout: HttpResponse(200, b'{"result":[]}'))
-    fetch("http://127.0.0.1:9/v5/market/instruments-info?category=linear", 1.0)
+    async def answer(url: str, timeout: float) -> HttpResponse:
+        return HttpResponse(200, b'{"result":[]}')
+
+    fetch = recorder.recording_fetch("bybit", answer)
+    asyncio.run(fetch("http://127.0.0.1:9/v5/market/instruments-info?category=linear", 1.0))
     recorder.add_ws("bybit/linear", '{"op":"pong"}')
     recorder.add_ws("bybit/linear", b'{"topic":"x"}')
     recorder.flush()

@@ -312,7 +312,7 @@ async def test_fault(fault: Fault, recording: tuple[Path, dict[str, Recorded], l
         """The session's runtime with scaled timers and every parser recorded."""
 
         def __init__(self, **kwargs: Any) -> None:
-            super().__init__(timing=timing, **kwargs)
+            super().__init__(**{**kwargs, "timing": timing})  # the session passes its own
 
             def linear(*args: Any) -> list:  # type: ignore[type-arg]
                 return (received.freeze or bybit.parse)(*args)  # see _slow_consumer

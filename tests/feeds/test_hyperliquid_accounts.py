@@ -16,7 +16,7 @@ import pytest
 from app.core.events import AccountState
 from app.core.timing import Timing
 from app.core.venues import hyperliquid
-from app.feeds.account_poller import AccountPoller, TokenBucket, polled_addresses, urllib_post
+from app.feeds.account_poller import AccountPoller, TokenBucket, http_post, polled_addresses
 from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import ConnectionStatus
@@ -136,14 +136,14 @@ async def test_replay_http_answers_the_latest_info_at_or_before_the_clock(hl_rec
         base = server.endpoints()[REST]
         assert base.startswith("http://127.0.0.1:")
         method, path, body = hyperliquid.info_request(ADDRESSES[3])
-        response = await asyncio.to_thread(urllib_post, method, base + path, body, 2.0)
+        response = await http_post(method, base + path, body, 2.0)
         assert response.status == 200
         (state,) = hyperliquid.parse_account(response.body, ADDRESSES[3], START_MS)
         assert state.ts_ms == START_MS and state.account.wallet_balance == 1003.0
-        other = await asyncio.to_thread(urllib_post, "POST", base + "/info", '{"type":"meta"}', 2.0)
+        other = await http_post("POST", base + "/info", '{"type":"meta"}', 2.0)
         assert other.status == 404
         server.refuse(REST, 451)
-        refused = await asyncio.to_thread(urllib_post, method, base + path, body, 2.0)
+        refused = await http_post(method, base + path, body, 2.0)
         assert refused.status == 451
     finally:
         await server.stop()
@@ -193,7 +193,7 @@ async def test_poller_says_a_refusal_once_and_waits(caplog: pytest.LogCaptureFix
     assert accounts is not None
     calls: list[str] = []
 
-    def refuse(method: str, url: str, body: str, timeout_s: float) -> HttpResponse:
+    async def refuse(method: str, url: str, body: str, timeout_s: float) -> HttpResponse:
         calls.append(url)
         return HttpResponse(451)
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import msgspec
 import pytest
 
 from app.core.instruments import load_bundled
 from app.core.timing import Timing
-from app.feeds import metadata
+from app.feeds import http, metadata
 from app.feeds.metadata import HttpResponse, fetch_live_instruments, snapshot_differences
 
 BINANCE_PATH = "/fapi/v1/exchangeInfo"
@@ -179,13 +181,32 @@ async def test_retry_after_is_honoured_once(venues: FakeVenues) -> None:
 
     venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "1"})]
     result = await fetch_all(venues)
-    assert result.errors == {"okx": "HTTP 429 (rate limited twice)"}
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", result.errors["okx"])
+    assert venues.count(OKX_PATH) == 4 and "okx" in result.limited  # the request and one retry, no more
+
+
+async def test_a_rate_limited_host_is_blocked_for_every_caller(venues: FakeVenues) -> None:
+    """The three venues share the local host here: after its 429, the run's client sends nothing to it
+    until Retry-After, whoever asks; each caller is told "rate limited until HH:MM"."""
+    venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "3600"})]
+    async with http.HttpClient(timing=TIMING) as client:
+        http.install(client)
+        try:
+            first = await fetch_all(venues)
+            sent = len(venues.requests)
+            second = await fetch_all(venues)
+        finally:
+            http.install(None)
+    assert "okx" in first.limited and venues.count(OKX_PATH) == 1  # the others raced it or were held
+    assert len(venues.requests) == sent  # nothing more reached the host
+    assert second.limited == {"binance", "bybit", "okx"}
+    assert all(re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", e) for e in second.errors.values())
 
 
 async def test_retry_after_beyond_the_deadline_gives_up_at_once(venues: FakeVenues) -> None:
     venues.routes[OKX_PATH] = [(429, b"", {"Retry-After": "120"})]
     result = await fetch_all(venues)
-    assert "Retry-After 120 s exceeds" in result.errors["okx"]
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(HTTP 429\)", result.errors["okx"])
     assert venues.count(OKX_PATH) == 1
 
 
@@ -241,24 +262,25 @@ async def test_bad_rows_are_counted_and_the_rest_kept(venues: FakeVenues) -> Non
 async def test_binance_ban_is_not_retried() -> None:
     calls: list[str] = []
 
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
+    async def fetch(url: str, timeout_s: float) -> HttpResponse:
         calls.append(url)
         return HttpResponse(418, b"", retry_after_s=600.0)
 
     result = await fetch_live_instruments(["binance"], fetch=fetch, timing=TIMING)
-    assert result.errors == {"binance": "HTTP 418 (IP banned by the venue for 600 s)"} and len(calls) == 1
+    assert len(calls) == 1 and "binance" in result.limited
+    assert re.fullmatch(r"rate limited until \d\d:\d\d UTC \(IP banned by the venue\) \(HTTP 418\)",
+                        result.errors["binance"])
 
 
-async def test_an_injected_fetch_runs_off_the_loop_thread() -> None:
-    threads: list[int] = []
+async def test_an_injected_fetch_is_awaited_with_the_remaining_budget() -> None:
+    timeouts: list[float] = []
 
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
-        threads.append(threading.get_ident())
-        assert timeout_s > 0
+    async def fetch(url: str, timeout_s: float) -> HttpResponse:
+        timeouts.append(timeout_s)
         return HttpResponse(200, okx_body(("ETH-USDT-SWAP", "0.1", "0.1")))
 
     result = await fetch_live_instruments(["okx"], fetch=fetch, timing=TIMING)
-    assert result.fetched == {"okx": 1} and threads and threading.get_ident() not in threads
+    assert result.fetched == {"okx": 1} and timeouts and all(0 < t <= 0.4 for t in timeouts)
     assert result.differences == ["okx ETH-USDT-SWAP tick_size: snapshot 0.01, live 0.1"]
 
 
@@ -268,3 +290,52 @@ def test_unknown_snapshot_values_are_not_differences() -> None:
     assert sol is not None and sol.contract_size is None
     live = [metadata.Instrument("okx", "SOL-USD-SWAP", "SOL", "inverse_perp", 10.0, "usd", 0.01, 1.0, "USD", "SOL")]
     assert snapshot_differences(snapshot, live) == []
+
+
+# --- the disk cache of the last good fetch ----------------------------------------------------------
+
+def test_the_cache_keeps_each_venues_last_complete_fetch_atomically(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.feeds.metadata import cache_path, load_cache, write_cache
+
+    btc = load_bundled().get("binance", "BTCUSDT")
+    okx = load_bundled().get("okx", "BTC-USDT-SWAP")
+    assert btc is not None and okx is not None
+    write_cache(tmp_path, {"binance": [btc], "okx": [okx]}, 1_000)
+    write_cache(tmp_path, {"binance": []}, 2_000)  # a later fetch of binance only
+    cached = load_cache(tmp_path)
+    assert cached["binance"].rows == [] and cached["binance"].fetched_ms == 2_000
+    assert cached["okx"].rows == [okx] and cached["okx"].fetched_ms == 1_000
+    assert [p.name for p in cache_path(tmp_path).parent.iterdir()] == ["live.json"]  # no temp file left
+    cache_path(tmp_path).write_bytes(b'{"version": 1, "venues": {"okx": {"rows": "garbage"')
+    assert load_cache(tmp_path) == {}  # a damaged cache is no cache
+    assert load_cache(None) == {}
+
+
+async def test_a_failed_venue_uses_its_cached_fetch_before_the_snapshot(venues: FakeVenues) -> None:
+    from app.feeds.metadata import CachedVenue
+
+    venues.routes[OKX_PATH] = [(503, b"", {})]
+    cached_row = msgspec.structs.replace(load_bundled().get("okx", "BTC-USDT-SWAP"), tick_size=0.5)  # type: ignore[arg-type]
+    new_row = msgspec.structs.replace(cached_row, symbol="NEW-USDT-SWAP", coin="NEW")
+    cached = {"okx": CachedVenue(1_768_900_000_000, [cached_row, new_row])}
+    result = await fetch_all(venues, cached=cached)
+    assert result.errors["okx"] == "HTTP 503"
+    assert result.instruments.get("okx", "BTC-USDT-SWAP").tick_size == 0.5  # type: ignore[union-attr]
+    assert result.symbols("okx") == ["BTC-USDT-SWAP", "NEW-USDT-SWAP"]  # what the cached fetch listed
+    assert result.source("okx") == "cached 2026-01-20 09:06 UTC"
+    assert result.source("binance") == "live" and result.source("hyperliquid") == "bundled"
+    uncached = await fetch_all(venues)
+    assert uncached.source("okx") == "bundled" and "NEW-USDT-SWAP" not in uncached.symbols("okx")
+
+
+def test_an_instrument_no_source_knows_is_a_counted_unconvertible() -> None:
+    """No live, cached or bundled row: the parser yields an `Unconvertible`, never a guessed notional."""
+    from app.core.events import Unconvertible
+    from app.core.venues import okx
+
+    frame = json.dumps({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": [
+        {"instId": "NOSUCH-USDT-SWAP", "instFamily": "NOSUCH-USDT", "instType": "SWAP", "uly": "NOSUCH-USDT",
+         "details": [{"side": "buy", "posSide": "short", "bkPx": "1.5", "sz": "10", "bkLoss": "0",
+                      "ccy": "", "ts": "1768900000000"}]}]})
+    events = okx.parse(frame, 1_768_900_000_000, load_bundled())
+    assert [type(e) for e in events] == [Unconvertible]

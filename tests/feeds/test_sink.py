@@ -99,3 +99,16 @@ def test_account_states_conflate_to_the_latest_per_account() -> None:
     drained = sink.drain()
     assert sorted(state.ts_ms for state in drained.accounts) == [2, 3]
     assert sink.drain().accounts == []
+
+
+def test_unconvertible_events_are_counted_every_time_and_shown_in_the_venue_detail() -> None:
+    from app.feeds.status import ConnectionStatus
+    from app.services.venue_status import venue_record
+
+    sink = FeedSink()
+    for _ in range(3):
+        sink.offer("okx", [Unconvertible("okx", "NEW-USDT-SWAP", "no ctVal")])
+    assert sink.unconvertible_total == {"okx": 3} and len(sink.drain().notices) == 1
+    status = ConnectionStatus("okx/public", "okx", "partial", lambda: 0)
+    record = venue_record("okx", [status], 0, sink.unconvertible_total["okx"])
+    assert "3 events not converted (instrument unknown to every source)" in record.detail

@@ -117,3 +117,17 @@ def test_the_venue_detail_keeps_why_the_connection_was_last_lost() -> None:
     view = venue_record("okx", [status], clock.now)
     assert view.state == "live" and "last error" not in view.detail
     assert "last disconnect: okx/public no traffic for 30 s" in view.detail
+
+
+def test_failed_rotations_are_shown_in_the_status_tooltip() -> None:
+    from app.services.venue_status import venue_record
+    from app.ui.status_bar import venue_status_tooltip
+
+    status = ConnectionStatus("binance/usdm/market", "binance", "sampled", lambda: 0)
+    status.live()
+    status.rotation_failed("HTTP 503 on handshake")
+    status.rotation_failed("no answer to the websocket handshake (timed out)")
+    tooltip = venue_status_tooltip(venue_record("binance", [status], 0))
+    assert ("binance/usdm/market rotation failed 2×, the current connection kept "
+            "(last: no answer to the websocket handshake (timed out))") in tooltip
+    assert status.state == "live"

@@ -74,7 +74,7 @@ def test_runtime_builds_the_new_venues_connections() -> None:
 async def test_metadata_fetches_the_new_venues_listing() -> None:
     urls: list[str] = []
 
-    def fetch(url: str, timeout_s: float) -> HttpResponse:
+    async def fetch(url: str, timeout_s: float) -> HttpResponse:
         urls.append(url)
         return HttpResponse(200, b"{}")
 

@@ -175,3 +175,21 @@ def test_settings_are_immutable() -> None:
     with pytest.raises(AttributeError):
         Settings().tape_max_rows = 3  # type: ignore[misc]
     assert msgspec.structs.replace(Settings(), tape_max_rows=3).tape_max_rows == 3
+
+
+@pytest.mark.parametrize("proxy", ["http://127.0.0.1:3128", "socks5h://user:pw@proxy.lan:1080", None])
+def test_the_proxy_setting_round_trips(tmp_path: Path, proxy: str | None) -> None:
+    path = save_settings(Settings(proxy_url=proxy), tmp_path / "settings.json")
+    loaded = load_settings(path)
+    assert loaded.settings.proxy_url == proxy and loaded.warnings == []
+
+
+@pytest.mark.parametrize("proxy", ["ftp://proxy:21", "proxy.lan:3128", "http://", "http://proxy:99999",
+                                   "http://proxy:3128/path"])
+def test_a_bad_proxy_is_dropped_with_a_warning_the_rest_kept(tmp_path: Path, proxy: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": SETTINGS_VERSION, "proxy_url": proxy, "tape_min_usd": 5.0}))
+    loaded = load_settings(path)
+    assert loaded.settings.proxy_url is None and loaded.settings.tape_min_usd == 5.0
+    assert len(loaded.warnings) == 1 and "no proxy is used" in loaded.warnings[0] and proxy in loaded.warnings[0]
+    assert path.exists()  # not moved aside: one bad field is not a corrupt file

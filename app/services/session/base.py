@@ -4,6 +4,7 @@ without Qt. The window sees only `SessionView`."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 import time
@@ -18,7 +19,9 @@ from app.core.macro.jgb import YieldHistory
 from app.core.positions import Account, BookShockTable, Position
 from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
+from app.core.timing import Timing
 from app.core.venues import registry
+from app.feeds import http
 from app.feeds.sink import FeedSink
 from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
@@ -97,6 +100,8 @@ class Session:
         self.settings = settings
         self.store = SettingsStore(settings, store_path)  # no path: the demo's store never writes
         self.clock = clock
+        self.timing = Timing()  # transport time of the feeds and REST (tests scale it)
+        self.http: http.HttpClient | None = None  # the run's one HTTP client, from start to stop
         self.venues = list(DEFAULT_VENUES)
         self.streams: tuple[str, ...] | None = None
         """Only these connections (a replay's recorded streams); None: every venue's."""
@@ -137,6 +142,7 @@ class Session:
         self.recording: FeedRecording | None = None
         self._feeds_started = 0.0
         self._macro_condition: tuple[bool, bool] = (False, False)  # (stale, unreachable) last told
+        self._refusals_told: dict[str, str | None] = {}  # venue -> the refusal / rate limit last told
         self._downtime: tuple[int, int] | None = None  # [last recorded moment of the previous run, this start)
         for warning in warnings or []:
             log.warning(warning)
@@ -386,6 +392,7 @@ class Session:
 
     def set_time_zone(self, local: bool) -> None:
         self.store.update(time_zone="local" if local else "utc")
+        http.set_local_clock(local)  # "rate limited until HH:MM" follows the setting
 
     def set_tape_min(self, usd: float) -> None:
         self.store.update(tape_min_usd=usd)
@@ -510,10 +517,11 @@ class Session:
 
     async def start(self) -> None:
         """Behind the painted window: the feed source, the connections, the gap writer, then macro."""
+        await self._open_http()
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         held = self._held_symbols()  # marks for the positions held at start, beside the majors
-        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues),
+        self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues), timing=self.timing,
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
                                    watched=self.watched_accounts(), held_symbols=held, streams=self.streams)
@@ -548,6 +556,7 @@ class Session:
                      frames / max(time.perf_counter() - self._feeds_started, 1e-9))
             await runtime.stop()
             self.shutdown_steps.append("feeds")
+        await self._close_http()
         await self.stop_source()
         self.shutdown_steps.append("source")
         self.engine.tick()
@@ -806,8 +815,43 @@ class Session:
         statuses = self.runtime.statuses if self.runtime is not None else ()
         return coverage_inputs(statuses, self.engine.stress_history, self.venues)
 
+    async def _open_http(self) -> None:
+        """The run's HTTP client and the proxy setting, for REST and websockets alike (app.feeds.http)."""
+        await asyncio.to_thread(importlib.import_module, "aiohttp")  # ~0.3 s of imports, off the loop thread
+        settings = self.store.current
+        http.set_local_clock(settings.time_zone == "local")
+        http.configure(settings.proxy_url)  # checked when the settings were read
+        self.http = http.HttpClient(timing=self.timing)
+        http.install(self.http)
+
+    async def _close_http(self) -> None:
+        client, self.http = self.http, None
+        if client is not None:
+            if http.current() is client:
+                http.install(None)
+            await client.close()
+            http.configure(None)
+
     def _venue_records(self) -> list[VenueRecord]:
-        return self.runtime.venue_records() if self.runtime is not None else []
+        if self.runtime is None:
+            return []
+        self._tell_refusals()
+        return self.runtime.venue_records()
+
+    def _tell_refusals(self) -> None:
+        """A connection refused (403/451) or rate limited (429/418) reaches the status bar as a message
+        and a notice, once per venue and change of text; the venue's status shows it as long as it lasts."""
+        told = self._refusals_told
+        assert self.runtime is not None
+        for status in self.runtime.statuses:
+            error = status.last_error or ""
+            limited = status.state != "live" and error.startswith("rate limited until")
+            text = error if status.state == "refused" or limited else None
+            if text is not None and told.get(status.venue) != text:
+                name = registry.by_name(status.venue).display_name
+                self.messages.post(f"{name}: {text}", venue=status.venue, notice="connection")
+            if text is not None or status.state == "live":
+                told[status.venue] = text
 
     def _begin_run(self) -> None:
         """Remember when the previous run stopped recording: that span is written as a gap per stream
