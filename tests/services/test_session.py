@@ -102,6 +102,7 @@ async def test_the_time_cascade_was_closed_is_a_gap_per_stream_from_the_last_wri
     # Killed: the history is never closed; only what was committed (within max_delay) counts.
     await second.runtime.stop()
     await second.stop_source()
+    await second._close_http()  # a killed process's sockets die with it; here they must be closed by hand
     await asyncio.to_thread(second.history.flush)
     killed_alive = second.history.runs()[-1][1]
     restart = now[0] + 60_000
