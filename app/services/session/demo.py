@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date
 
 from app.services.clock import MarketClock
 from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
 from app.store.settings import Settings
+
+PLAY_WAIT_S = 10.0
+"""Longest the demo holds its replay clock for connections still coming up (wall seconds)."""
 
 
 class DemoSession(Session):
@@ -50,8 +55,20 @@ class DemoSession(Session):
 
     async def endpoints(self) -> dict[str, str]:
         self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
-        await self.server.start()
+        await self.server.start(autoplay=False)
+        self._spawn(self._play_when_connected(), cancel_at_stop=True)
         return self.server.endpoints()
+
+    async def _play_when_connected(self) -> None:
+        """Start the replay's clock once every stream is live (at most PLAY_WAIT_S after start): at high
+        speed, or on a loaded machine, the first scenario minutes would otherwise play to nobody."""
+        deadline = time.monotonic() + PLAY_WAIT_S
+        while time.monotonic() < deadline:
+            runtime = self.runtime
+            if runtime is not None and runtime.statuses and all(s.state == "live" for s in runtime.statuses):
+                break
+            await asyncio.sleep(0.05)
+        self.server.play()
 
     def macro_options(self) -> dict[str, object]:
         return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead
