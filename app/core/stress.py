@@ -481,15 +481,20 @@ class StressAggregator:
         )
 
     def series(self, window: str, points: int = 480) -> CumulativeSeries:
-        """Cumulative long and short USD across the window, at most `points` steps (buckets merged)."""
+        """Cumulative long and short USD across the window from its first liquidation to now, at most
+        `points` steps (buckets merged); empty when the window holds nothing."""
         w = self._by_name[window]
         head = self._head
         if head is None:
             return CumulativeSeries(window, (), (), ())
-        step = max(1, -(-w.n // max(1, points)))
-        first = head - w.n + 1
         ring = self._ring
         size = self._size
+        first = head - w.n + 1
+        while first <= head and (ring[first % size] is None or ring[first % size].index != first):  # type: ignore[union-attr]
+            first += 1  # from the window's first liquidation: no flat run before it
+        if first > head:
+            return CumulativeSeries(window, (), (), ())
+        step = max(1, -(-(head - first + 1) // max(1, points)))
         t: list[int] = []
         longs: list[float] = []
         shorts: list[float] = []

@@ -5,12 +5,20 @@ record (and, after a live restart, the history's), and the refill from the histo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import msgspec
 
 from app.core.formatting import compact_usd, format_clock
-from app.core.stress import SELECTABLE_WINDOWS, WINDOWS_MS, Largest, StressAggregator, StressView, WindowStats
+from app.core.stress import (
+    SELECTABLE_WINDOWS,
+    WINDOWS_MS,
+    Largest,
+    SideSplit,
+    StressAggregator,
+    StressView,
+    WindowStats,
+)
 from app.core.venues import registry
 
 CoverageInputs = dict[str, tuple[int | None, list[tuple[int, int | None]]]]
@@ -191,3 +199,25 @@ def display_name(venue: str) -> str:
 def registry_completeness(venue: str) -> str:
     descriptor = registry.find(venue)
     return descriptor.completeness if descriptor is not None else ""
+
+
+class BarRow(NamedTuple):
+    """One bar of the per-venue or per-coin chart: long and short stacked."""
+
+    key: str
+    label: str
+    long_usd: float
+    short_usd: float
+    count: int
+
+
+def bar_rows(by: Mapping[str, SideSplit], limit: int = 8, venues: bool = False) -> list[BarRow]:
+    """The largest `limit` entries by USD (venues by display name), the rest summed as "Other"."""
+    ranked = sorted(by.items(), key=lambda kv: -kv[1].total_usd)
+    rows = [BarRow(key, display_name(key) if venues else key, split.long_usd, split.short_usd, split.count)
+            for key, split in ranked[:limit]]
+    rest = ranked[limit:]
+    if rest:
+        rows.append(BarRow("", f"Other ({len(rest)})", sum(s.long_usd for _, s in rest),
+                           sum(s.short_usd for _, s in rest), sum(s.count for _, s in rest)))
+    return rows
