@@ -17,13 +17,13 @@ from app.ui.theme import LONG_COLOR, SHORT_COLOR
 class StressLinePane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
-        self.title.setObjectName("paneTitle")
+        self.title = QLabel(self.tr("Cumulative longs vs shorts: no liquidation in this window yet"))
         self.plot = plot_widget(bottom=pg.DateAxisItem("bottom", utcOffset=0), left=UsdAxis("left"))
         self.plot.getAxis("left").setWidth(64)
-        self.plot.addLegend(offset=(8, 8), labelTextColor="#c9d1d9")
-        self.longs = self.plot.plot(pen=pg.mkPen(LONG_COLOR, width=2), name="▼ longs (cumulative)")
-        self.shorts = self.plot.plot(pen=pg.mkPen(SHORT_COLOR, width=2), name="▲ shorts (cumulative)")
+        self.title.setWordWrap(True)
+        # The title names both lines in their colours (▼ longs, ▲ shorts): no legend over the curves.
+        self.longs = self.plot.plot(pen=pg.mkPen(LONG_COLOR, width=2))
+        self.shorts = self.plot.plot(pen=pg.mkPen(SHORT_COLOR, width=2))
         for curve in (self.longs, self.shorts):
             curve.setClipToView(True)
         layout = QVBoxLayout(self)
@@ -46,5 +46,8 @@ class StressLinePane(QWidget):
             self.plot.setYRange(0, top * 1.08, padding=0)
         long_total = series.long_usd[-1] if series.long_usd else 0.0
         short_total = series.short_usd[-1] if series.short_usd else 0.0
-        self.title.setText(self.tr("Cumulative, last {window}: ▼ longs {longs} · ▲ shorts {shorts}").format(
-            window=series.window, longs=compact_usd(long_total), shorts=compact_usd(short_total)))
+        self.title.setText(self.tr("Cumulative over the last {window}: "
+                                   "<span style='color:{lc}'>▼ longs {longs}</span> · "
+                                   "<span style='color:{sc}'>▲ shorts {shorts}</span>").format(
+            window=series.window, longs=compact_usd(long_total), shorts=compact_usd(short_total),
+            lc=LONG_COLOR.name(), sc=SHORT_COLOR.name()))
