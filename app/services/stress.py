@@ -4,6 +4,7 @@ record (and, after a live restart, the history's), and the refill from the histo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
@@ -24,9 +25,11 @@ from app.core.venues import registry
 CoverageInputs = dict[str, tuple[int | None, list[tuple[int, int | None]]]]
 """Per venue: (first live ms or None, its gaps): what `StressAggregator.view(coverage=...)` takes."""
 
-REBUILD_EVERY_TICKS = 3
-"""The view is rebuilt at most every this many ticks while the figures change (and at once when the
-window selection changes): a few Hz is plenty for totals, and keeps a busy tick cheap."""
+CHEAP_BUILD_S = 0.002
+SLOW_REBUILD_TICKS = 5
+"""A view that took longer than CHEAP_BUILD_S to build (hundreds of coins, a long series) is rebuilt at
+most every SLOW_REBUILD_TICKS ticks while the figures change (2 Hz at the default 10 Hz repaint); a
+cheap one every tick. A new window selection is always shown at the next tick."""
 
 
 class GapSource(Protocol):
@@ -89,14 +92,13 @@ class StressService:
     """Holds the selected window and builds the view of the engine's aggregator, cached between
     ticks when nothing changed."""
 
-    def __init__(self, aggregator: Callable[[], StressAggregator], selected: str = "24h",
-                 rebuild_every: int = REBUILD_EVERY_TICKS) -> None:
+    def __init__(self, aggregator: Callable[[], StressAggregator], selected: str = "24h") -> None:
         self._aggregator = aggregator  # the engine's (replaced on a refill): read each time
         self.selected = selected if selected in WINDOWS_MS else "24h"
-        self._rebuild_every = max(1, rebuild_every)
         self._view: StressView | None = None
         self._key: tuple[object, ...] | None = None
         self._ticks = 0
+        self._rebuild_every = 1  # SLOW_REBUILD_TICKS after a slow build
 
     def select(self, window: str) -> None:
         if window not in SELECTABLE_WINDOWS:
@@ -109,14 +111,18 @@ class StressService:
         aggregator.advance(now_ms)
         self._ticks += 1
         key = (id(aggregator), aggregator.version, self.selected)
-        stale = self._view is None or key != self._key
-        due = self._ticks >= self._rebuild_every or self._view is None or self.selected != self._view.selected
-        if force or (stale and due) or (self._view is not None and now_ms - self._view.now_ms >= 1_000 and due):
-            self._view = aggregator.view(self.selected, coverage=coverage, completeness=completeness)
+        view = self._view
+        first = view is None or view.selected != self.selected
+        due = self._ticks >= self._rebuild_every
+        changed = key != self._key or (view is not None and now_ms - view.now_ms >= 1_000)  # coverage moves
+        if force or first or (due and changed):
+            began = time.perf_counter()
+            view = self._view = aggregator.view(self.selected, coverage=coverage, completeness=completeness)
+            self._rebuild_every = SLOW_REBUILD_TICKS if time.perf_counter() - began > CHEAP_BUILD_S else 1
             self._key = key
             self._ticks = 0
-        assert self._view is not None
-        return self._view
+        assert view is not None
+        return view
 
 
 # --- the headline: one builder for the summary pane and `cascade summarize` -----------------------
