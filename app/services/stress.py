@@ -176,7 +176,7 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     largest = stats.largest
     if largest is not None:
         lines.append(f"Largest: {display_name(largest.venue)} {largest.symbol} {compact_usd(largest.notional_usd)} "
-                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}")
+                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}{'' if local else ' UTC'}")
     else:
         lines.append("Largest: —")
     seen = [ms for ms in coverage.values() if ms > 0]
@@ -184,15 +184,16 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     lines.append("Observed: nothing yet" if observed is None else
                  f"Observed {span_text(min(observed, stats.span_ms))} of {span_text(stats.span_ms)}")
     undercount: dict[str, list[str]] = {}
-    venues = list(dict.fromkeys([*completeness, *stats.by_venue]))
+    venues = registry.publishing_liquidations(list(dict.fromkeys([*completeness, *stats.by_venue])))
     for venue in venues:
         label = completeness.get(venue) or registry_completeness(venue)
         if label in UNDERCOUNTING:
             undercount.setdefault(label, []).append(display_name(venue))
     if undercount:
-        parts = [f"{label} ({', '.join(names)})" for label, names in sorted(undercount.items(),
-                                                                          key=lambda kv: UNDERCOUNTING.index(kv[0]))]
-        lines.append(f"Undercount: {'; '.join(parts)} venues do not publish every order")
+        ordered = sorted(undercount.items(), key=lambda kv: UNDERCOUNTING.index(kv[0]))
+        parts = [f"{label.capitalize() if i == 0 else label} venues undercount: {', '.join(names)}"
+                 for i, (label, names) in enumerate(ordered)]
+        lines.append(" · ".join(parts))
     return Headline(stats.name, stats.span_ms, totals.count, totals.total_usd, totals.long_usd, share, largest,
                     observed, {label: tuple(names) for label, names in undercount.items()}, tuple(lines))
 
