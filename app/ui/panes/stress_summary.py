@@ -38,6 +38,7 @@ class WindowSelector(QWidget):
             button.clicked.connect(lambda _checked=False, name=name: self._picked(name))
             layout.addWidget(button)
         layout.addStretch(1)
+        self.setStyleSheet("QPushButton:checked { background: #1f6feb; color: white; border-color: #1f6feb; }")
         self.buttons["24h"].setChecked(True)
 
     def _picked(self, name: str) -> None:
