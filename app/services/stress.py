@@ -5,8 +5,8 @@ record (and, after a live restart, the history's), and the refill from the histo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
@@ -70,6 +70,21 @@ def coverage_inputs(statuses: Iterable[GapSource], history: HistoryCoverage | No
             stored = [(start, end) for start, end in history.gaps.get(venue, ())]
             out[venue] = (history.since_ms, [*stored, (history.resume_ms, first), *gaps])
     return out
+
+
+REFILL_SLICE_MS = 3_600_000
+"""The refill reads the stored liquidations an hour at a time: memory holds one slice, not a whole day."""
+
+
+class LiquidationReader(Protocol):
+    def liquidations_between(self, start_ms: int, end_ms: int) -> list[Any]: ...
+
+
+def stored_liquidations(history: LiquidationReader, start_ms: int, end_ms: int,
+                        slice_ms: int = REFILL_SLICE_MS) -> Iterator[Any]:
+    """The committed liquidations of [start_ms, end_ms), oldest first, read slice by slice."""
+    for begin in range(start_ms, end_ms, slice_ms):
+        yield from history.liquidations_between(begin, min(begin + slice_ms, end_ms))
 
 
 def load_from_history(liquidations: Iterable[object], stored_gaps: Iterable[StoredGap], since_ms: int, now_ms: int,

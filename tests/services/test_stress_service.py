@@ -12,7 +12,7 @@ import pytest
 from app.core.events import Liquidation
 from app.services.engine import Engine
 from app.services.snapshot import SnapshotBuilder
-from app.services.stress import HistoryCoverage, coverage_inputs
+from app.services.stress import HistoryCoverage, coverage_inputs, stored_liquidations
 from app.store.db import HistoryDb
 from tests.services.test_history_refill import HOUR, NOW, StoredSession, seed
 
@@ -87,3 +87,5 @@ def test_a_restart_shows_the_last_24_hours_in_the_stress_windows(tmp_path: Path)
         asyncio.run(asyncio.to_thread(session.history.close))
     with HistoryDb.open(path) as db:
         assert db.count() == 7001
+        sliced = list(stored_liquidations(db, NOW - 24 * HOUR, NOW, slice_ms=HOUR // 7))  # uneven slices
+        assert [row.id for row in sliced] == [row.id for row in db.liquidations_between(NOW - 24 * HOUR, NOW)]
