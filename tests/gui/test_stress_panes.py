@@ -56,6 +56,7 @@ def test_the_panes_follow_one_window_selector(qtbot) -> None:
     assert "Longs 84.6%" in summary.sides.text() and "▼" in summary.sides.text()  # never colour alone
     assert summary.largest.text().startswith("Largest: Binance ETHUSDT $2.00M short at ")  # not the aggregated
     assert summary.caveat.text() == "Sampled venues undercount: Binance" and summary.caveat.isVisibleTo(summary)
+    assert summary.observed.toolTip().startswith("Observed in the last 24h, per venue:")
     assert [row.label for row in bars.venues.rows] == ["Bybit", "Binance"]
     assert [row.label for row in bars.coins.rows] == ["BTC", "ETH"]
     assert bars.coins.rows[0].long_usd == 11_000_000.0

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QV
 from app.core.formatting import compact_usd
 from app.core.stress import SELECTABLE_WINDOWS
 from app.services.snapshot import Snapshot
-from app.services.stress import Headline, headline
+from app.services.stress import Headline, display_name, headline, span_text
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
 
 EMPTY_TEXT = "No liquidations in this window yet."
@@ -96,7 +96,14 @@ class StressSummaryPane(QWidget):
             recent=view.recent_rate_per_s, hour=view.trailing_hour_rate_per_s)
         if self.rate.text() != rate:
             self.rate.setText(rate)
-        shown = headline(stats, view.coverage.get(view.selected, {}), view.completeness)
+        coverage = view.coverage.get(view.selected, {})
+        shown = headline(stats, coverage, view.completeness)
+        tip = "\n".join([self.tr("Observed in the last {window}, per venue:").format(window=stats.name)]
+                        + [f"  {display_name(venue)}: {span_text(ms)}" for venue, ms in coverage.items()]
+                        + [self.tr("{n} late events older than the longest window were counted, not added").format(
+                            n=view.too_old)] * bool(view.too_old))
+        if self.observed.toolTip() != tip:
+            self.observed.setToolTip(tip)
         if shown == self.headline:
             return
         self.headline = shown
