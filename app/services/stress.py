@@ -4,21 +4,32 @@ record (and, after a live restart, the history's), and the refill from the histo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
 from app.core.formatting import compact_usd, format_clock
-from app.core.stress import SELECTABLE_WINDOWS, WINDOWS_MS, Largest, StressAggregator, StressView, WindowStats
+from app.core.stress import (
+    SELECTABLE_WINDOWS,
+    WINDOWS_MS,
+    Largest,
+    SideSplit,
+    StressAggregator,
+    StressView,
+    WindowStats,
+)
 from app.core.venues import registry
 
 CoverageInputs = dict[str, tuple[int | None, list[tuple[int, int | None]]]]
 """Per venue: (first live ms or None, its gaps): what `StressAggregator.view(coverage=...)` takes."""
 
-REBUILD_EVERY_TICKS = 3
-"""The view is rebuilt at most every this many ticks while the figures change (and at once when the
-window selection changes): a few Hz is plenty for totals, and keeps a busy tick cheap."""
+CHEAP_BUILD_S = 0.002
+SLOW_REBUILD_TICKS = 5
+"""A view that took longer than CHEAP_BUILD_S to build (hundreds of coins, a long series) is rebuilt at
+most every SLOW_REBUILD_TICKS ticks while the figures change (2 Hz at the default 10 Hz repaint); a
+cheap one every tick. A new window selection is always shown at the next tick."""
 
 
 class GapSource(Protocol):
@@ -61,6 +72,21 @@ def coverage_inputs(statuses: Iterable[GapSource], history: HistoryCoverage | No
     return out
 
 
+REFILL_SLICE_MS = 3_600_000
+"""The refill reads the stored liquidations an hour at a time: memory holds one slice, not a whole day."""
+
+
+class LiquidationReader(Protocol):
+    def liquidations_between(self, start_ms: int, end_ms: int) -> list[Any]: ...
+
+
+def stored_liquidations(history: LiquidationReader, start_ms: int, end_ms: int,
+                        slice_ms: int = REFILL_SLICE_MS) -> Iterator[Any]:
+    """The committed liquidations of [start_ms, end_ms), oldest first, read slice by slice."""
+    for begin in range(start_ms, end_ms, slice_ms):
+        yield from history.liquidations_between(begin, min(begin + slice_ms, end_ms))
+
+
 def load_from_history(liquidations: Iterable[object], stored_gaps: Iterable[StoredGap], since_ms: int, now_ms: int,
                       resume_ms: int | None = None) -> tuple[StressAggregator, HistoryCoverage]:
     """A fresh aggregator holding the stored liquidations of [since_ms, now_ms) (run off the loop
@@ -81,14 +107,13 @@ class StressService:
     """Holds the selected window and builds the view of the engine's aggregator, cached between
     ticks when nothing changed."""
 
-    def __init__(self, aggregator: Callable[[], StressAggregator], selected: str = "24h",
-                 rebuild_every: int = REBUILD_EVERY_TICKS) -> None:
+    def __init__(self, aggregator: Callable[[], StressAggregator], selected: str = "24h") -> None:
         self._aggregator = aggregator  # the engine's (replaced on a refill): read each time
         self.selected = selected if selected in WINDOWS_MS else "24h"
-        self._rebuild_every = max(1, rebuild_every)
         self._view: StressView | None = None
         self._key: tuple[object, ...] | None = None
         self._ticks = 0
+        self._rebuild_every = 1  # SLOW_REBUILD_TICKS after a slow build
 
     def select(self, window: str) -> None:
         if window not in SELECTABLE_WINDOWS:
@@ -101,14 +126,18 @@ class StressService:
         aggregator.advance(now_ms)
         self._ticks += 1
         key = (id(aggregator), aggregator.version, self.selected)
-        stale = self._view is None or key != self._key
-        due = self._ticks >= self._rebuild_every or self._view is None or self.selected != self._view.selected
-        if force or (stale and due) or (self._view is not None and now_ms - self._view.now_ms >= 1_000 and due):
-            self._view = aggregator.view(self.selected, coverage=coverage, completeness=completeness)
+        view = self._view
+        first = view is None or view.selected != self.selected
+        due = self._ticks >= self._rebuild_every
+        changed = key != self._key or (view is not None and now_ms - view.now_ms >= 1_000)  # coverage moves
+        if force or first or (due and changed):
+            began = time.perf_counter()
+            view = self._view = aggregator.view(self.selected, coverage=coverage, completeness=completeness)
+            self._rebuild_every = SLOW_REBUILD_TICKS if time.perf_counter() - began > CHEAP_BUILD_S else 1
             self._key = key
             self._ticks = 0
-        assert self._view is not None
-        return self._view
+        assert view is not None
+        return view
 
 
 # --- the headline: one builder for the summary pane and `cascade summarize` -----------------------
@@ -162,7 +191,7 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     largest = stats.largest
     if largest is not None:
         lines.append(f"Largest: {display_name(largest.venue)} {largest.symbol} {compact_usd(largest.notional_usd)} "
-                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}")
+                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}{'' if local else ' UTC'}")
     else:
         lines.append("Largest: —")
     seen = [ms for ms in coverage.values() if ms > 0]
@@ -170,15 +199,16 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     lines.append("Observed: nothing yet" if observed is None else
                  f"Observed {span_text(min(observed, stats.span_ms))} of {span_text(stats.span_ms)}")
     undercount: dict[str, list[str]] = {}
-    venues = list(dict.fromkeys([*completeness, *stats.by_venue]))
+    venues = registry.publishing_liquidations(list(dict.fromkeys([*completeness, *stats.by_venue])))
     for venue in venues:
         label = completeness.get(venue) or registry_completeness(venue)
         if label in UNDERCOUNTING:
             undercount.setdefault(label, []).append(display_name(venue))
     if undercount:
-        parts = [f"{label} ({', '.join(names)})" for label, names in sorted(undercount.items(),
-                                                                          key=lambda kv: UNDERCOUNTING.index(kv[0]))]
-        lines.append(f"Undercount: {'; '.join(parts)} venues do not publish every order")
+        ordered = sorted(undercount.items(), key=lambda kv: UNDERCOUNTING.index(kv[0]))
+        parts = [f"{label.capitalize() if i == 0 else label} venues undercount: {', '.join(names)}"
+                 for i, (label, names) in enumerate(ordered)]
+        lines.append(" · ".join(parts))
     return Headline(stats.name, stats.span_ms, totals.count, totals.total_usd, totals.long_usd, share, largest,
                     observed, {label: tuple(names) for label, names in undercount.items()}, tuple(lines))
 
@@ -191,3 +221,25 @@ def display_name(venue: str) -> str:
 def registry_completeness(venue: str) -> str:
     descriptor = registry.find(venue)
     return descriptor.completeness if descriptor is not None else ""
+
+
+class BarRow(NamedTuple):
+    """One bar of the per-venue or per-coin chart: long and short stacked."""
+
+    key: str
+    label: str
+    long_usd: float
+    short_usd: float
+    count: int
+
+
+def bar_rows(by: Mapping[str, SideSplit], limit: int = 8, venues: bool = False) -> list[BarRow]:
+    """The largest `limit` entries by USD (venues by display name), the rest summed as "Other"."""
+    ranked = sorted(by.items(), key=lambda kv: -kv[1].total_usd)
+    rows = [BarRow(key, display_name(key) if venues else key, split.long_usd, split.short_usd, split.count)
+            for key, split in ranked[:limit]]
+    rest = ranked[limit:]
+    if rest:
+        rows.append(BarRow("", f"Other ({len(rest)})", sum(s.long_usd for _, s in rest),
+                           sum(s.short_usd for _, s in rest), sum(s.count for _, s in rest)))
+    return rows

@@ -73,6 +73,16 @@ def check(agg: StressAggregator, events: list[Liquidation], now_ms: int) -> None
             assert (split.long_count, split.short_count) == (ref[2], ref[3])
         largest = want["largest"]
         assert (stats.largest.notional_usd if stats.largest else None) == largest, name
+        pairs = agg.by_venue_coin(name)
+        want_pairs: dict[tuple[str, str], list[float]] = {}
+        for e in events:
+            if in_window(e.ts_ms, now_ms, span):
+                acc = want_pairs.setdefault((e.venue, e.coin), [0.0, 0])
+                acc[0] += e.notional_usd
+                acc[1] += 1
+        assert {k: v.count for k, v in pairs.items()} == {k: v[1] for k, v in want_pairs.items()}
+        for key, split in pairs.items():
+            assert split.total_usd == pytest.approx(want_pairs[key][0], rel=1e-9, abs=1e-6)
 
 
 event_st = st.tuples(
@@ -227,10 +237,14 @@ def test_rates_and_the_cumulative_series() -> None:
     assert agg.recent_rate_per_s(60_000) == pytest.approx(1.0)
     assert agg.rate_per_s("1h") == pytest.approx(1.0)  # only 2 minutes seen so far
     series = agg.series("5m", points=30)
-    assert len(series.t_ms) == 30
+    assert len(series.t_ms) == 12  # from the first liquidation's bucket on
+    assert series.t_ms[0] == T0 + BUCKET_MS and series.t_ms[-1] == T0 + 120_000
     assert series.long_usd[-1] == pytest.approx(900.0)
     assert series.short_usd[-1] == pytest.approx(300.0)
     assert list(series.long_usd) == sorted(series.long_usd)
+    assert len(agg.series("24h", points=5).t_ms) == 4  # 12 buckets merged 3 by 3
+    agg.advance(T0 + 10 * 60_000)
+    assert agg.series("5m").t_ms == ()  # nothing left in the window
 
 
 def test_view_carries_coverage_and_labels() -> None:

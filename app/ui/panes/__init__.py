@@ -15,6 +15,9 @@ from app.services.snapshot import Snapshot
 from app.ui.panes.alert_log import AlertLogPane
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
+from app.ui.panes.stress_bars import StressBarsPane
+from app.ui.panes.stress_line import StressLinePane
+from app.ui.panes.stress_summary import StressSummaryPane
 from app.ui.panes.totals import TotalsPane
 
 if TYPE_CHECKING:
@@ -48,4 +51,11 @@ DOCKS: tuple[DockPane, ...] = (
              tab_with="noticesDock"),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
+    # Market stress (issue 12): the headline with the window selector the stress panes share, then charts.
+    DockPane("stressSummaryDock", "Market stress", StressSummaryPane,
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=200, width=430),
+    DockPane("stressBarsDock", "Liquidations by venue and coin", lambda _session: StressBarsPane(),
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=420),
+    DockPane("stressLineDock", "Cumulative longs vs shorts", lambda _session: StressLinePane(),
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=240),
 )
