@@ -14,6 +14,7 @@ from app.core.venues import registry
 from app.services.snapshot import Snapshot
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
+from app.ui.panes.stress_table import StressTablePane
 from app.ui.panes.totals import TotalsPane
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ DOCKS: tuple[DockPane, ...] = (
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    # Left of the tape (which has room to spare): the right column already stacks totals and notices.
+    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(),
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, width=620),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
 )
