@@ -90,6 +90,18 @@ def test_history_is_bounded_and_files_late_samples_by_time() -> None:
     assert late.samples() == 2
 
 
+def test_a_one_hertz_source_keeps_a_day_of_history() -> None:
+    history = OiHistory()
+    for second in range(0, 30 * 3600, 1):  # a websocket's OI every second for 30 h
+        history.add(_oi("hyperliquid", "BTC", "BTC", float(second), T0 + second * 1000))
+    assert history.samples() <= 25 * 62  # about one a minute over the 25 h kept
+    now = T0 + (30 * 3600 - 1) * 1000
+    latest = history.latest("hyperliquid", "BTC")
+    assert latest is not None and latest.ts_ms == now  # the newest is always there
+    start = history.at("hyperliquid", "BTC", now - 24 * H)
+    assert start is not None and now - 24 * H - 61_000 <= start.ts_ms <= now - 24 * H  # within a minute
+
+
 def test_weakest_completeness() -> None:
     assert weakest(["all", "aggregated"]) == "aggregated"
     assert weakest(["all", "sampled", "aggregated"]) == "sampled"
