@@ -64,7 +64,8 @@ class MarketService:
         self.candles: dict[str, CandleSet] = {}
         self.rsi: dict[str, DailyRsi] = {}
         self.candle_errors: dict[str, str] = {}
-        self.notes: dict[str, str] = {}  # per source ("okx open interest"): what went wrong, shown
+        self.problems: Callable[[], dict[str, str]] = dict
+        """Per source ("OKX open interest"): what went wrong last (the session points it at its pollers)."""
 
     def watched_coins(self) -> list[str]:
         return list(dict.fromkeys([*MAJORS, *self.extra_coins()]))
@@ -121,7 +122,7 @@ class MarketService:
         rows.sort(key=lambda r: (-(r.liquidations_usd.get(longest, 0.0) if longest else 0.0),
                                  r.coin not in MAJORS, r.coin))
         return MarketView(now_ms, windows, tuple(rows), {w: ratios[w][1] for w in windows},
-                          tuple(f"{source}: {text}" for source, text in sorted(self.notes.items())))
+                          tuple(f"{source}: {text}" for source, text in sorted(self.problems().items())))
 
     def _change(self, coin: str, marks: Mapping[tuple[str, str], MarkPrice], now_ms: int
                 ) -> tuple[float | None, int | None]:

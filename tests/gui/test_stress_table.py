@@ -39,6 +39,9 @@ def test_the_pane_shows_each_coin_and_follows_the_window(qtbot) -> None:  # type
     pane.window_box.setCurrentIndex(pane.window_box.findData("1h"))
     assert pane.table.horizontalHeaderItem(1).text() == "Liq 1h"
     assert pane.table.item(eth, 1).text() == "$3.60M"
+    market.problems = lambda: {"Bybit open interest": "ETHUSDT: HTTP 503"}
+    pane.refresh(_snapshot(market, now + 1000))
+    assert "⚠ Bybit open interest: ETHUSDT: HTTP 503" in pane.note.text()
     # An hour without any OI poll: the OI is muted and says how old it is.
     pane.refresh(_snapshot(market, now + 60 * MIN))
     oi = pane.table.item(eth, 2)

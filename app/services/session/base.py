@@ -339,6 +339,12 @@ class Session:
         runtime.supervisor.start("daily candles", candles.run)
         self.oi_poller, self.candle_poller = oi, candles
 
+        def problems() -> dict[str, str]:
+            return {f"{registry.by_name(venue).display_name} open interest": status.error
+                    for venue, status in oi.status.items() if status.error}
+
+        self.market.problems = problems
+
     def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
         """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a
         coalescing wait, a tier fetch)."""

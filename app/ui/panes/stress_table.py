@@ -49,11 +49,12 @@ class StressTablePane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(False)
-        self.note = QLabel(self.tr(
+        self._note_text = (self.tr(
             "Liq / OI: liquidations over open interest at the window's start, both over the same venues "
             "(those with a liquidation feed and OI), beside the weakest completeness of its inputs; "
             "{late} the OI history starts later (its earliest OI stands in). RSI: Wilder 14 on closed UTC "
             "days of the named venue. Muted figures are old: their age is shown.").format(late=LATE_OI_MARK))
+        self.note = QLabel(self._note_text)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
@@ -84,6 +85,9 @@ class StressTablePane(QWidget):
             self.show_view(snapshot.market)
 
     def show_view(self, view: MarketView) -> None:
+        note = self._note_text + "".join(f"\n⚠ {problem}" for problem in view.notes)
+        if self.note.text() != note:
+            self.note.setText(note)
         rows = table_rows(view, self.window, venue_name, lambda ms: format_clock(ms)[:5])
         key = tuple(tuple((c.text, c.tooltip, c.stale) for c in row) for row in rows)
         if key == self._shown:
