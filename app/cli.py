@@ -1,6 +1,6 @@
 """Command line entry point.
 
-Commands that need no window (`margin`, `macro`, `replay-server`; later `summarize`, `record`) are
+Commands that need no window (`margin`, `macro`, `replay-server`, `summarize`, `record`, …) are
 dispatched before anything imports Qt, so they start fast and run headless; tests/test_layers.py
 checks that they never load PySide6. Each such module exposes `main(argv) -> int`.
 """
@@ -20,6 +20,7 @@ HEADLESS_COMMANDS: dict[str, str] = {
     "self-check": "app.commands.self_check",
     "export": "app.commands.export",
     "record": "app.commands.record",
+    "summarize": "app.commands.summarize",
 }
 
 

@@ -159,6 +159,7 @@ HEADLESS_RUNS = [
     (["self-check"], ""),
     (["export", "--help"], ""),
     (["record", "--help"], ""),
+    (["summarize", "resources/scenarios/2026-01-20.jsonl.gz", "--window", "1h", "--json"], ""),
 ]
 
 

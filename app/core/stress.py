@@ -193,7 +193,7 @@ def window_coverage(start_ms: int, now_ms: int, first_live_ms: int | None,
 # --- the aggregator -------------------------------------------------------------------------------
 
 _Cell = list  # [count, usd]: mutable, for speed
-_Key = tuple[str, str, str]  # (venue, coin, side)
+_Key = tuple[str, str, bool]  # (venue, coin, long?)
 
 
 class _Bucket:
@@ -209,21 +209,23 @@ class _Bucket:
 
 
 class _Window:
-    __slots__ = ("cells", "count", "largest", "largest_valid", "n", "name", "span_ms")
+    """Running sums per venue and per coin ([long usd, short usd, long count, short count] each), so
+    reading a window costs its venues and coins, not every (venue, coin) pair."""
+
+    __slots__ = ("coins", "count", "largest", "largest_valid", "n", "name", "span_ms", "totals", "venues")
 
     def __init__(self, name: str, span_ms: int, n: int) -> None:
         self.name = name
         self.span_ms = span_ms
         self.n = n
-        self.cells: dict[_Key, _Cell] = {}
-        self.count = 0
-        self.largest: Liquidation | None = None
-        self.largest_valid = True
+        self.clear()
 
     def clear(self) -> None:
-        self.cells = {}
+        self.venues: dict[str, list[float]] = {}
+        self.coins: dict[str, list[float]] = {}
+        self.totals: list[float] = [0.0, 0.0, 0, 0]
         self.count = 0
-        self.largest = None
+        self.largest: Liquidation | None = None
         self.largest_valid = True
 
 
@@ -310,7 +312,10 @@ class StressAggregator:
             bucket = self._ring[slot] = _Bucket(b)
             self.retained_buckets += 1
         usd = liq.notional_usd
-        key = (liq.venue, liq.coin, liq.side)
+        venue = liq.venue
+        coin = liq.coin
+        long = liq.side == "long"
+        key = (venue, coin, long)
         cell = bucket.cells.get(key)
         if cell is None:
             bucket.cells[key] = [1, usd]
@@ -318,27 +323,65 @@ class StressAggregator:
             cell[0] += 1
             cell[1] += usd
         bucket.count += 1
-        if liq.side == "long":
+        if long:
             bucket.long_usd += usd
         else:
             bucket.short_usd += usd
         single = liq.completeness != "aggregated"
         if single and (bucket.largest is None or usd > bucket.largest.notional_usd):
             bucket.largest = liq
+        if b != head:
+            self._add_late(liq, b, head, venue, coin, long, usd, single)
+        self.added += 1
+        self.version += 1
+
+    def _add_late(self, liq: Liquidation, b: int, head: int, venue: str, coin: str, long: bool, usd: float,
+                  single: bool) -> None:
+        """An event for a bucket already folded into the windows: added to those still covering it."""
+        usd_at = 0 if long else 1
+        count_at = usd_at + 2
         for window in self._windows:
             if b <= head - window.n:
                 continue  # too late for this (shorter) window
-            cell = window.cells.get(key)
-            if cell is None:
-                window.cells[key] = [1, usd]
-            else:
-                cell[0] += 1
-                cell[1] += usd
+            acc = window.venues.get(venue)
+            if acc is None:
+                acc = window.venues[venue] = [0.0, 0.0, 0, 0]
+            acc[usd_at] += usd
+            acc[count_at] += 1
+            acc = window.coins.get(coin)
+            if acc is None:
+                acc = window.coins[coin] = [0.0, 0.0, 0, 0]
+            acc[usd_at] += usd
+            acc[count_at] += 1
+            acc = window.totals
+            acc[usd_at] += usd
+            acc[count_at] += 1
             window.count += 1
             if single and window.largest_valid and (window.largest is None or usd > window.largest.notional_usd):
                 window.largest = liq
-        self.added += 1
-        self.version += 1
+
+    def _fold(self, bucket: _Bucket) -> None:
+        """The head bucket is complete (time moved on): its sums join every window, once."""
+        for window in self._windows:
+            venues = window.venues
+            coins = window.coins
+            totals = window.totals
+            for (venue, coin, long), (count, usd) in bucket.cells.items():
+                usd_at = 0 if long else 1
+                count_at = usd_at + 2
+                for table, key in ((venues, venue), (coins, coin)):
+                    acc = table.get(key)
+                    if acc is None:
+                        acc = table[key] = [0.0, 0.0, 0, 0]
+                    acc[usd_at] += usd
+                    acc[count_at] += count
+                totals[usd_at] += usd
+                totals[count_at] += count
+            window.count += bucket.count
+            largest = bucket.largest
+            if largest is not None and window.largest_valid and (
+                    window.largest is None or largest.notional_usd > window.largest.notional_usd):
+                window.largest = largest
 
     def _move_to(self, ms: int) -> None:
         if self._now_ms is None or ms > self._now_ms:
@@ -355,6 +398,9 @@ class StressAggregator:
             return
         ring = self._ring
         size = self._size
+        current = ring[old % size]
+        if current is not None and current.index == old:
+            self._fold(current)
         for window in self._windows:
             n = window.n
             if new_head - n >= old:  # everything it held has left
@@ -379,14 +425,28 @@ class StressAggregator:
 
     @staticmethod
     def _subtract(window: _Window, bucket: _Bucket) -> None:
-        cells = window.cells
-        for key, (count, usd) in bucket.cells.items():
-            cell = cells[key]
-            cell[0] -= count
-            if cell[0] <= 0:
-                del cells[key]  # exactly zero again: no float residue kept
+        venues = window.venues
+        coins = window.coins
+        totals = window.totals
+        for (venue, coin, long), (count, usd) in bucket.cells.items():
+            usd_at = 0 if long else 1
+            count_at = usd_at + 2
+            for table, key in ((venues, venue), (coins, coin)):
+                acc = table[key]
+                acc[count_at] -= count
+                if acc[count_at] <= 0:
+                    acc[count_at] = 0
+                    acc[usd_at] = 0.0  # exactly zero again: no float residue kept
+                    if acc[2 + (1 - usd_at)] <= 0:
+                        del table[key]
+                else:
+                    acc[usd_at] -= usd
+            totals[count_at] -= count
+            if totals[count_at] <= 0:
+                totals[count_at] = 0
+                totals[usd_at] = 0.0
             else:
-                cell[1] -= usd
+                totals[usd_at] -= usd
         window.count -= bucket.count
         if bucket.largest is not None and bucket.largest is window.largest:
             window.largest_valid = False
@@ -407,15 +467,29 @@ class StressAggregator:
                 out.append(bucket)
         return out
 
+    def _current(self) -> _Bucket | None:
+        """The head bucket (events of the current `bucket_ms`), not yet folded into the windows."""
+        if self._head is None:
+            return None
+        bucket = self._ring[self._head % self._size]
+        return bucket if bucket is not None and bucket.index == self._head else None
+
     def _largest(self, window: _Window) -> Liquidation | None:
+        current = self._current()
         if not window.largest_valid:
             best: Liquidation | None = None
             for bucket in self._buckets(window.n):
+                if bucket is current:
+                    continue
                 if bucket.largest is not None and (best is None or bucket.largest.notional_usd > best.notional_usd):
                     best = bucket.largest
             window.largest = best
             window.largest_valid = True
-        return window.largest
+        best = window.largest
+        if current is not None and current.largest is not None and (
+                best is None or current.largest.notional_usd > best.notional_usd):
+            return current.largest
+        return best
 
     def _elapsed_ms(self, span_ms: int) -> int:
         if self._first_ms is None or self._head is None:
@@ -426,7 +500,7 @@ class StressAggregator:
     def rate_per_s(self, window: str) -> float:
         """Liquidations per second over the window (over the part of it seen so far, when younger)."""
         w = self._by_name[window]
-        return w.count / (self._elapsed_ms(w.span_ms) / 1000)
+        return self.count(window) / (self._elapsed_ms(w.span_ms) / 1000)
 
     def recent_rate_per_s(self, span_ms: int = RECENT_RATE_MS) -> float:
         """Liquidations per second over the last `span_ms` (rounded up to whole buckets)."""
@@ -435,39 +509,47 @@ class StressAggregator:
         return count / (self._elapsed_ms(n * self.bucket_ms) / 1000)
 
     def count(self, window: str) -> int:
-        return self._by_name[window].count
+        current = self._current()
+        return self._by_name[window].count + (current.count if current is not None else 0)
 
-    def usd_by_venue_coin(self, window: str) -> dict[tuple[str, str], float]:
-        """The window's liquidated USD per (venue, coin), both sides (for liquidations / OI, whose two
-        sides must cover the same venues per coin: app.core.liq_oi)."""
-        out: dict[tuple[str, str], float] = {}
-        for (venue, coin, _side), (_count, usd) in self._by_name[window].cells.items():
-            out[(venue, coin)] = out.get((venue, coin), 0.0) + usd
+    def usd_by_venue_coin(self, windows: Sequence[str]) -> dict[str, dict[tuple[str, str], float]]:
+        """Per window, its liquidated USD per (venue, coin), both sides (for liquidations / OI, whose two
+        sides must cover the same venues per coin: app.core.liq_oi). One pass over the longest window's
+        buckets (the windows keep per-venue and per-coin sums only): call it every few seconds, not per
+        event."""
+        spans = {name: self._by_name[name].n for name in windows}
+        out: dict[str, dict[tuple[str, str], float]] = {name: {} for name in windows}
+        head = self._head
+        if head is None or not spans:
+            return out
+        for bucket in self._buckets(max(spans.values())):
+            age = head - bucket.index  # 0 = the head bucket
+            tables = [out[name] for name, n in spans.items() if age < n]
+            for (venue, coin, _side), (_count, usd) in bucket.cells.items():
+                key = (venue, coin)
+                for table in tables:
+                    table[key] = table.get(key, 0.0) + usd
         return out
 
     def window(self, name: str) -> WindowStats:
         w = self._by_name[name]
-        by_venue: dict[str, list[float]] = {}
-        by_coin: dict[str, list[float]] = {}
-        total = [0.0, 0.0, 0, 0]
-        for (venue, coin, side), (count, usd) in w.cells.items():
-            long = side == "long"
-            for table, key in ((by_venue, venue), (by_coin, coin)):
-                acc = table.get(key)
-                if acc is None:
-                    acc = table[key] = [0.0, 0.0, 0, 0]
-                if long:
-                    acc[0] += usd
-                    acc[2] += count
-                else:
-                    acc[1] += usd
-                    acc[3] += count
-            if long:
-                total[0] += usd
-                total[2] += count
-            else:
-                total[1] += usd
-                total[3] += count
+        current = self._current()
+        if current is None:
+            by_venue, by_coin, total = w.venues, w.coins, w.totals
+        else:  # the head bucket is not folded in yet: add it here
+            by_venue = {key: list(acc) for key, acc in w.venues.items()}
+            by_coin = {key: list(acc) for key, acc in w.coins.items()}
+            total = list(w.totals)
+            for (venue, coin, long), (count, usd) in current.cells.items():
+                usd_at = 0 if long else 1
+                for table, key in ((by_venue, venue), (by_coin, coin)):
+                    acc = table.get(key)
+                    if acc is None:
+                        acc = table[key] = [0.0, 0.0, 0, 0]
+                    acc[usd_at] += usd
+                    acc[usd_at + 2] += count
+                total[usd_at] += usd
+                total[usd_at + 2] += count
         largest = self._largest(w)
         head = self._head if self._head is not None else 0
         now = self._now_ms if self._now_ms is not None else 0
@@ -489,15 +571,20 @@ class StressAggregator:
         )
 
     def series(self, window: str, points: int = 480) -> CumulativeSeries:
-        """Cumulative long and short USD across the window, at most `points` steps (buckets merged)."""
+        """Cumulative long and short USD across the window from its first liquidation to now, at most
+        `points` steps (buckets merged); empty when the window holds nothing."""
         w = self._by_name[window]
         head = self._head
         if head is None:
             return CumulativeSeries(window, (), (), ())
-        step = max(1, -(-w.n // max(1, points)))
-        first = head - w.n + 1
         ring = self._ring
         size = self._size
+        first = head - w.n + 1
+        while first <= head and (ring[first % size] is None or ring[first % size].index != first):  # type: ignore[union-attr]
+            first += 1  # from the window's first liquidation: no flat run before it
+        if first > head:
+            return CumulativeSeries(window, (), (), ())
+        step = max(1, -(-(head - first + 1) // max(1, points)))
         t: list[int] = []
         longs: list[float] = []
         shorts: list[float] = []
@@ -525,7 +612,7 @@ class StressAggregator:
         cover: dict[str, dict[str, int]] = {}
         if coverage:
             for name, stats in windows.items():
-                start = max(stats.start_ms, now - stats.span_ms)
+                start = now - stats.span_ms  # the span itself: "observed 21 h 40 m of 24 h"
                 cover[name] = {venue: window_coverage(start, now, first, gaps)
                                for venue, (first, gaps) in coverage.items()}
         selected = selected if selected in windows else self._windows[-1].name

@@ -13,6 +13,7 @@ import msgspec
 
 from app.core.events import AccountState, Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
 from app.core.silence import SILENT_AFTER_MS, possibly_silent
+from app.core.stress import StressAggregator
 from app.core.tape import Tape
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class Engine:
         self._recent_counts: Counter[str] = Counter()  # their running sum: nothing re-summed per tick
         self.history_since_ms: int | None = None  # totals include stored history from here (a refill)
         self.history_gaps = 0  # gaps recorded in the refilled span (disconnects, Cascade not running)
+        self.stress = StressAggregator()  # rolling windows on market time (app.core.stress)
+        self.stress_history: Any = None  # HistoryCoverage of a refill (app.services.stress), else None
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
@@ -77,7 +80,9 @@ class Engine:
         liquidations = drained.liquidations
         self.new_liquidations = liquidations
         self.new_open_interest = drained.open_interest
+        self.stress.advance(self._clock())
         if liquidations:
+            self.stress.add_many(liquidations)
             counts = self.counts
             for liq in liquidations:
                 counts[liq.venue] += 1
@@ -128,6 +133,12 @@ class Engine:
                 tape.push(rows)
         self.history_since_ms = since_ms
         self.history_gaps = gaps
+
+    def refill_stress(self, aggregator: StressAggregator, coverage: Any) -> None:
+        """Before the feeds start: the rolling windows rebuilt from the stored history (a live restart
+        shows the last 24 h again), with what the history says about coverage."""
+        self.stress = aggregator
+        self.stress_history = coverage
 
     def recent_counts(self) -> Counter[str]:
         """Liquidations taken per venue in the last SILENT_AFTER_MS of market time."""

@@ -25,6 +25,8 @@ MAJORS: tuple[str, ...] = ("BTC", "ETH", "SOL", "XRP", "DOGE")
 OI_STALE_MS = 10 * 60_000
 """Ten OI poll intervals: older than this, the OI is shown with its age."""
 MARK_STALE_MS = 60_000
+JOINT_EVERY_MS = 5_000
+"""Liquidations per (venue, coin) for liq/OI are re-read from the aggregator's buckets this often."""
 
 
 class MarketRow(msgspec.Struct, frozen=True, gc=False):
@@ -52,23 +54,30 @@ class MarketView(msgspec.Struct, frozen=True, gc=False):
 
 
 class MarketService:
-    """`aggregator`: the rolling liquidation totals (the stress helper's, when the session has one)."""
+    """`aggregator`: where the rolling liquidation totals are read (the engine's StressAggregator, which a
+    live restart replaces with one rebuilt from history); None: an aggregator of its own, fed by `take`."""
 
-    def __init__(self, completeness: Mapping[str, str], aggregator: StressAggregator | None = None,
+    def __init__(self, completeness: Mapping[str, str], aggregator: Callable[[], StressAggregator] | None = None,
                  coins: Callable[[], Iterable[str]] = lambda: ()) -> None:
         self.completeness = dict(completeness)
-        self.aggregator = aggregator if aggregator is not None else StressAggregator()
+        own = StressAggregator()
+        self._aggregator = aggregator if aggregator is not None else (lambda: own)
         self._owns_aggregator = aggregator is None
         self.extra_coins = coins
         self.oi = OiHistory()
         self.candles: dict[str, CandleSet] = {}
         self.rsi: dict[str, DailyRsi] = {}
         self.candle_errors: dict[str, str] = {}
+        self._joint: tuple[tuple[int, int], dict[str, dict[tuple[str, str], float]]] | None = None
         self.problems: Callable[[], dict[str, str]] = dict
         """Per source ("OKX open interest"): what went wrong last (the session points it at its pollers)."""
 
     def watched_coins(self) -> list[str]:
         return list(dict.fromkeys([*MAJORS, *self.extra_coins()]))
+
+    @property
+    def aggregator(self) -> StressAggregator:
+        return self._aggregator()
 
     def take(self, liquidations: list[Liquidation], open_interest: list[OpenInterest], now_ms: int) -> None:
         if self._owns_aggregator:
@@ -90,12 +99,14 @@ class MarketService:
         self.candle_errors[coin] = f"{venue}: {text}"
 
     def view(self, now_ms: int, marks: Mapping[tuple[str, str], MarkPrice]) -> MarketView:
-        windows = tuple(w for w in SELECTABLE_WINDOWS if w in self.aggregator.window_names)
-        liq = {w: self.aggregator.usd_by_venue_coin(w) for w in windows}
+        aggregator = self.aggregator
+        windows = tuple(w for w in SELECTABLE_WINDOWS if w in aggregator.window_names)
+        liq = self._venue_coin_usd(aggregator, windows, now_ms)
+        by_coin = {w: aggregator.window(w).by_coin for w in windows}  # exact, for the column
         watched = set(self.watched_coins())
         coins = set(watched)
-        for table in liq.values():
-            coins.update(coin for _, coin in table)
+        for table in by_coin.values():
+            coins.update(table)
         ratios = {w: liq_oi(WINDOWS_MS[w], now_ms, liq[w], self.oi, self.completeness, coins) for w in windows}
         rows = []
         for coin in coins:
@@ -107,7 +118,7 @@ class MarketService:
             change, change_age = self._change(coin, marks, now_ms)
             rows.append(MarketRow(
                 coin=coin,
-                liquidations_usd={w: sum(usd for (_, c), usd in liq[w].items() if c == coin) for w in windows},
+                liquidations_usd={w: split.total_usd if (split := by_coin[w].get(coin)) else 0.0 for w in windows},
                 oi_usd=oi_usd, oi_venues=tuple(venue for venue, _ in latest),
                 oi_age_ms=None if oi_age is None else max(0, oi_age),
                 oi_stale=oi_age is not None and oi_age > OI_STALE_MS,
@@ -123,6 +134,15 @@ class MarketService:
                                  r.coin not in MAJORS, r.coin))
         return MarketView(now_ms, windows, tuple(rows), {w: ratios[w][1] for w in windows},
                           tuple(f"{source}: {text}" for source, text in sorted(self.problems().items())))
+
+    def _venue_coin_usd(self, aggregator: StressAggregator, windows: tuple[str, ...], now_ms: int
+                        ) -> dict[str, dict[tuple[str, str], float]]:
+        """The windows' USD per (venue, coin): a scan of the buckets, so redone every JOINT_EVERY_MS of
+        market time (or when the aggregator was replaced), not on every view."""
+        key = (id(aggregator), now_ms // JOINT_EVERY_MS)
+        if self._joint is None or self._joint[0] != key:
+            self._joint = (key, aggregator.usd_by_venue_coin(windows))
+        return self._joint[1]
 
     def _change(self, coin: str, marks: Mapping[tuple[str, str], MarkPrice], now_ms: int
                 ) -> tuple[float | None, int | None]:

@@ -11,10 +11,12 @@ import msgspec
 
 from app.core.events import VenueNotice
 from app.core.positions import BookView
+from app.core.stress import StressView
 from app.services.engine import Engine, SideTotals
 from app.services.macro import MacroService
 from app.services.market import MarketService, MarketView
 from app.services.positions import PositionService, PositionsFrame
+from app.services.stress import CoverageInputs, StressService, coverage_inputs
 from app.services.venue_status import VenueRecord
 
 
@@ -55,6 +57,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     history_since_ms: int | None = None  # the totals include stored history from here (live restart)
     history_gaps: int = 0  # gaps recorded in that refilled span
     market: MarketView | None = None  # the stress table: OI, liq/OI, RSI-14, 24 h change (None: no service)
+    stress: StressView | None = None  # rolling 5m..24h liquidation figures (app.core.stress), all windows
 
 
 class MessageQueue:
@@ -84,8 +87,11 @@ def notice_record(market_ms: int, notice: object) -> Notice:
 class SnapshotBuilder:
     def __init__(self, engine: Engine, venue_source: Callable[[], list[VenueRecord]], clock: Callable[[], int],
                  clock_label: str = "live", messages: MessageQueue | None = None,
-                 positions: PositionService | None = None, market: MarketService | None = None) -> None:
+                 positions: PositionService | None = None, market: MarketService | None = None,
+                 coverage: Callable[[], CoverageInputs] | None = None) -> None:
         self.engine = engine
+        self.stress = StressService(lambda: engine.stress)
+        self._coverage = coverage or (lambda: coverage_inputs((), engine.stress_history))
         self.market = market
         self._market_view: MarketView | None = None
         self._market_second = -1
@@ -108,6 +114,7 @@ class SnapshotBuilder:
         notices += [Notice(now_ms, m.venue, m.notice, m.text) for m in messages if m.notice is not None]
         frame = None if self.positions is None else self.positions.tick(now_ms, venues)
         market = self._market(now_ms)
+        stress = self.stress.view(now_ms, self._coverage(), {venue.venue: venue.completeness for venue in venues})
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -123,6 +130,7 @@ class SnapshotBuilder:
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
             market=market,
+            stress=stress,
         )
 
     def _market(self, now_ms: int) -> MarketView | None:

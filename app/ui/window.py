@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         """One dock per DOCKS entry; docks sharing an area stack top to bottom in table order."""
         last_in_area: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        # The left column (the market stress panes) runs down to the status bar, beside the positions.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         for entry in DOCKS:
             pane = entry.build(self.session)
             dock = QDockWidget(self.tr(entry.title), self)

@@ -227,10 +227,14 @@ def test_rates_and_the_cumulative_series() -> None:
     assert agg.recent_rate_per_s(60_000) == pytest.approx(1.0)
     assert agg.rate_per_s("1h") == pytest.approx(1.0)  # only 2 minutes seen so far
     series = agg.series("5m", points=30)
-    assert len(series.t_ms) == 30
+    assert len(series.t_ms) == 12  # from the first liquidation's bucket on
+    assert series.t_ms[0] == T0 + BUCKET_MS and series.t_ms[-1] == T0 + 120_000
     assert series.long_usd[-1] == pytest.approx(900.0)
     assert series.short_usd[-1] == pytest.approx(300.0)
     assert list(series.long_usd) == sorted(series.long_usd)
+    assert len(agg.series("24h", points=5).t_ms) == 4  # 12 buckets merged 3 by 3
+    agg.advance(T0 + 10 * 60_000)
+    assert agg.series("5m").t_ms == ()  # nothing left in the window
 
 
 def test_view_carries_coverage_and_labels() -> None:
@@ -240,7 +244,7 @@ def test_view_carries_coverage_and_labels() -> None:
     view = agg.view("4h", coverage={"v1": (T0, [(T0 + 1_000, T0 + 61_000)]), "v2": (None, [])},
                     completeness={"v1": "sampled"})
     assert view.current.name == "4h"
-    assert view.coverage["1h"]["v1"] == HOUR_MS - BUCKET_MS + 0  # the hour at bucket resolution
+    assert view.coverage["1h"]["v1"] == HOUR_MS
     assert view.coverage["4h"]["v1"] == 2 * HOUR_MS - 60_000
     assert view.coverage["4h"]["v2"] == 0
     assert view.completeness == {"v1": "sampled"}

@@ -37,6 +37,7 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
+from app.services.stress import coverage_inputs, load_from_history
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
@@ -79,6 +80,7 @@ class SessionView(Protocol):
     def set_tape_min(self, usd: float) -> None: ...
     def set_macro_view(self, tenors: list[str], threshold_bp: float) -> None: ...
     def retry_now(self, venue: str) -> int: ...
+    def set_stress_window(self, window: str) -> None: ...
 
 
 class Session:
@@ -106,14 +108,15 @@ class Session:
         self.runtime: FeedRuntime | None = None
         self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
-        self.market = MarketService(venue_completeness(DEFAULT_VENUES),
+        self.market = MarketService(venue_completeness(DEFAULT_VENUES), aggregator=lambda: self.engine.stress,
                                     coins=lambda: [position.coin for position in self.positions.positions])
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
-                                          positions=self.positions, market=self.market)
+                                          positions=self.positions, market=self.market,
+                                          coverage=self._stress_coverage)
         self._lag_monitor = LoopLagMonitor()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
@@ -633,12 +636,18 @@ class Session:
         now = self.clock.now_ms()
         start = now - window_ms
 
-        def load() -> tuple[list, list, int]:  # type: ignore[type-arg]
+        resume = self._downtime[0] if self._downtime is not None else now
+
+        def load() -> tuple[list, list, int, tuple]:  # type: ignore[type-arg]
+            stored_gaps = history.gaps_between(start, now)
+            oldest = history.oldest_ms()
+            stress = load_from_history(history.liquidations_between(start, now), stored_gaps,
+                                       max(start, oldest if oldest is not None else start), now, resume)
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
-                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)))
+                    history.liquidation_totals(start, now), len(stored_gaps), stress)
 
         try:
-            rows, totals, gaps = await asyncio.to_thread(load)
+            rows, totals, gaps, stress = await asyncio.to_thread(load)
         except Exception as error:  # a damaged file: run without the refill, say so
             log.warning("history refill failed: %s", error)
             self.messages.post(f"History could not be read back: {error}", notice="history")
@@ -649,6 +658,7 @@ class Session:
         oldest = await asyncio.to_thread(history.oldest_ms)
         since = max(start, oldest if oldest is not None else start)
         self.engine.refill(rows, totals, since, gaps + downtime)
+        self.engine.refill_stress(*stress)  # the rolling windows show the last 24 h again
         count = sum(t.count for t in totals)
         text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
                 f"({gaps + downtime} gaps recorded in that span)")
@@ -750,6 +760,14 @@ class Session:
         await asyncio.to_thread(self.history.flush)  # what was received up to now is in the file
         return await export_csv_async(self.history.path, out, query, alerts=alerts, progress=progress,
                                       cancel=cancel)
+
+    def set_stress_window(self, window: str) -> None:
+        """The window the stress panes show (one selector shared by them)."""
+        self._snapshots.stress.select(window)
+
+    def _stress_coverage(self) -> dict[str, tuple[int | None, list[tuple[int, int | None]]]]:
+        statuses = self.runtime.statuses if self.runtime is not None else ()
+        return coverage_inputs(statuses, self.engine.stress_history, self.venues)
 
     def _venue_records(self) -> list[VenueRecord]:
         return self.runtime.venue_records() if self.runtime is not None else []

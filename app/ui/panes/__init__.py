@@ -14,6 +14,9 @@ from app.core.venues import registry
 from app.services.snapshot import Snapshot
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
+from app.ui.panes.stress_bars import StressBarsPane
+from app.ui.panes.stress_line import StressLinePane
+from app.ui.panes.stress_summary import StressSummaryPane
 from app.ui.panes.stress_table import StressTablePane
 from app.ui.panes.totals import TotalsPane
 
@@ -41,10 +44,16 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
+    # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
+    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=250),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
-    # Left of the tape (which has room to spare): the right column already stacks totals and notices.
-    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(),
-             area=Qt.DockWidgetArea.LeftDockWidgetArea, width=620),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
+    # Market stress (issue 12): the headline with the window selector the stress panes share, then charts.
+    DockPane("stressSummaryDock", "Market stress", StressSummaryPane,
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=200, width=430),
+    DockPane("stressBarsDock", "Liquidations by venue and coin", lambda _session: StressBarsPane(),
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=420),
+    DockPane("stressLineDock", "Cumulative longs vs shorts", lambda _session: StressLinePane(),
+             area=Qt.DockWidgetArea.LeftDockWidgetArea, height=240),
 )

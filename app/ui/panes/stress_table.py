@@ -1,6 +1,7 @@
 """The stress table: per coin, the window's liquidations, open interest, liquidations / OI (with the
 weakest completeness of its inputs), daily RSI-14 with its reference venue, and the 24 h change. The
-window comes from the selector above the table (1 h / 4 h / 12 h / 24 h). A figure older than its
+window is the one the stress panes share (the snapshot's selected window); without them, the table's own
+selector (1 h / 4 h / 12 h / 24 h). A figure older than its
 source's cadence is muted and carries its age. All text is built by app.services.market.table_rows."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class StressTablePane(QWidget):
         for name in SELECTABLE_WINDOWS:
             self.window_box.addItem(name, name)
         self.window_box.setCurrentIndex(max(0, self.window_box.findData(DEFAULT_WINDOW)))
-        top = QHBoxLayout()
+        self._top = QWidget()
+        top = QHBoxLayout(self._top)
         top.setContentsMargins(4, 2, 4, 0)
         top.addWidget(QLabel(self.tr("Window")))
         top.addWidget(self.window_box)
@@ -59,7 +61,7 @@ class StressTablePane(QWidget):
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.addWidget(self._top)
         layout.addWidget(self.table)
         layout.addWidget(self.note)
         self._view: MarketView | None = None
@@ -80,6 +82,10 @@ class StressTablePane(QWidget):
             self.show_view(self._view)
 
     def refresh(self, snapshot: Snapshot) -> None:
+        shared = snapshot.stress.selected if snapshot.stress is not None else None
+        if shared is not None and shared != self.window and self.window_box.findData(shared) >= 0:
+            self.window_box.setCurrentIndex(self.window_box.findData(shared))  # repaints via _window_changed
+        self._top.setVisible(snapshot.stress is None)  # the stress panes' shared selector rules when present
         if snapshot.market is not None and snapshot.market is not self._view:
             self._view = snapshot.market
             self.show_view(snapshot.market)
