@@ -45,7 +45,7 @@ DOCKS: tuple[DockPane, ...] = (
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
     # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
-    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=250),
+    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=290),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),

@@ -51,12 +51,16 @@ class StressTablePane(QWidget):
         self.table.setShowGrid(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(False)
-        self._note_text = (self.tr(
+        self._note_text = self.tr("Liq / OI: same venues both sides, OI at the window's start; {late} OI history "
+                                  "starts later. Muted: old, age shown.").format(late=LATE_OI_MARK)
+        details = self.tr(
             "Liq / OI: liquidations over open interest at the window's start, both over the same venues "
             "(those with a liquidation feed and OI), beside the weakest completeness of its inputs; "
-            "{late} the OI history starts later (its earliest OI stands in). RSI: Wilder 14 on closed UTC "
-            "days of the named venue. Muted figures are old: their age is shown.").format(late=LATE_OI_MARK))
+            "{late} the OI history starts after the window's start (its earliest OI stands in). RSI: Wilder 14 "
+            "on closed UTC days of the named venue. Muted figures are old: their age is shown. Hover a figure "
+            "for its sources.").format(late=LATE_OI_MARK)
         self.note = QLabel(self._note_text)
+        self.note.setToolTip(details)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
