@@ -33,6 +33,7 @@ API (stable; other modules build on it)::
     agg.window("1h") -> WindowStats       # immutable totals of one window
     agg.view(...) -> StressView           # every window, rates, coverage, a cumulative series
     agg.series("24h", points) -> CumulativeSeries
+    agg.by_venue_coin("1h") -> {(venue, coin): SideSplit}   # on demand (e.g. liq / OI per venue set)
     agg.recent_rate_per_s(60_000), agg.rate_per_s("1h")
 """
 
@@ -212,7 +213,7 @@ class _Window:
     """Running sums per venue and per coin ([long usd, short usd, long count, short count] each), so
     reading a window costs its venues and coins, not every (venue, coin) pair."""
 
-    __slots__ = ("coins", "count", "largest", "largest_valid", "n", "name", "span_ms", "totals", "venues")
+    __slots__ = ("coins", "count", "largest", "largest_valid", "n", "name", "pairs", "span_ms", "totals", "venues")
 
     def __init__(self, name: str, span_ms: int, n: int) -> None:
         self.name = name
@@ -223,6 +224,7 @@ class _Window:
     def clear(self) -> None:
         self.venues: dict[str, list[float]] = {}
         self.coins: dict[str, list[float]] = {}
+        self.pairs: dict[tuple[str, str], list[float]] = {}  # (venue, coin)
         self.totals: list[float] = [0.0, 0.0, 0, 0]
         self.count = 0
         self.largest: Liquidation | None = None
@@ -353,6 +355,11 @@ class StressAggregator:
                 acc = window.coins[coin] = [0.0, 0.0, 0, 0]
             acc[usd_at] += usd
             acc[count_at] += 1
+            acc = window.pairs.get((venue, coin))
+            if acc is None:
+                acc = window.pairs[(venue, coin)] = [0.0, 0.0, 0, 0]
+            acc[usd_at] += usd
+            acc[count_at] += 1
             acc = window.totals
             acc[usd_at] += usd
             acc[count_at] += 1
@@ -365,12 +372,13 @@ class StressAggregator:
         for window in self._windows:
             venues = window.venues
             coins = window.coins
+            pairs = window.pairs
             totals = window.totals
             for (venue, coin, long), (count, usd) in bucket.cells.items():
                 usd_at = 0 if long else 1
                 count_at = usd_at + 2
-                for table, key in ((venues, venue), (coins, coin)):
-                    acc = table.get(key)
+                for table, key in ((venues, venue), (coins, coin), (pairs, (venue, coin))):
+                    acc = table.get(key)  # type: ignore[attr-defined]
                     if acc is None:
                         acc = table[key] = [0.0, 0.0, 0, 0]
                     acc[usd_at] += usd
@@ -427,18 +435,19 @@ class StressAggregator:
     def _subtract(window: _Window, bucket: _Bucket) -> None:
         venues = window.venues
         coins = window.coins
+        pairs = window.pairs
         totals = window.totals
         for (venue, coin, long), (count, usd) in bucket.cells.items():
             usd_at = 0 if long else 1
             count_at = usd_at + 2
-            for table, key in ((venues, venue), (coins, coin)):
-                acc = table[key]
+            for table, key in ((venues, venue), (coins, coin), (pairs, (venue, coin))):
+                acc = table[key]  # type: ignore[index]
                 acc[count_at] -= count
                 if acc[count_at] <= 0:
                     acc[count_at] = 0
                     acc[usd_at] = 0.0  # exactly zero again: no float residue kept
                     if acc[2 + (1 - usd_at)] <= 0:
-                        del table[key]
+                        del table[key]  # type: ignore[attr-defined]
                 else:
                     acc[usd_at] -= usd
             totals[count_at] -= count
@@ -569,6 +578,22 @@ class StressAggregator:
                                                          largest.notional_usd, largest.ts_ms),
             rate_per_s=self.rate_per_s(name),
         )
+
+    def by_venue_coin(self, window: str) -> dict[tuple[str, str], SideSplit]:
+        """The window's totals per (venue, coin): for ratios whose numerator and denominator must cover
+        the same venues (liquidations / open interest). Costs the number of pairs: call it when needed."""
+        w = self._by_name[window]
+        pairs = {key: list(acc) for key, acc in w.pairs.items()}
+        current = self._current()
+        if current is not None:
+            for (venue, coin, long), (count, usd) in current.cells.items():
+                acc = pairs.get((venue, coin))
+                if acc is None:
+                    acc = pairs[(venue, coin)] = [0.0, 0.0, 0, 0]
+                usd_at = 0 if long else 1
+                acc[usd_at] += usd
+                acc[usd_at + 2] += count
+        return {key: SideSplit(acc[0], acc[1], int(acc[2]), int(acc[3])) for key, acc in pairs.items()}
 
     def series(self, window: str, points: int = 480) -> CumulativeSeries:
         """Cumulative long and short USD across the window from its first liquidation to now, at most

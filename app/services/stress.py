@@ -5,8 +5,8 @@ record (and, after a live restart, the history's), and the refill from the histo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
@@ -70,6 +70,21 @@ def coverage_inputs(statuses: Iterable[GapSource], history: HistoryCoverage | No
             stored = [(start, end) for start, end in history.gaps.get(venue, ())]
             out[venue] = (history.since_ms, [*stored, (history.resume_ms, first), *gaps])
     return out
+
+
+REFILL_SLICE_MS = 3_600_000
+"""The refill reads the stored liquidations an hour at a time: memory holds one slice, not a whole day."""
+
+
+class LiquidationReader(Protocol):
+    def liquidations_between(self, start_ms: int, end_ms: int) -> list[Any]: ...
+
+
+def stored_liquidations(history: LiquidationReader, start_ms: int, end_ms: int,
+                        slice_ms: int = REFILL_SLICE_MS) -> Iterator[Any]:
+    """The committed liquidations of [start_ms, end_ms), oldest first, read slice by slice."""
+    for begin in range(start_ms, end_ms, slice_ms):
+        yield from history.liquidations_between(begin, min(begin + slice_ms, end_ms))
 
 
 def load_from_history(liquidations: Iterable[object], stored_gaps: Iterable[StoredGap], since_ms: int, now_ms: int,
@@ -176,7 +191,7 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     largest = stats.largest
     if largest is not None:
         lines.append(f"Largest: {display_name(largest.venue)} {largest.symbol} {compact_usd(largest.notional_usd)} "
-                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}")
+                     f"{largest.side} at {format_clock(largest.ts_ms, local)[:5]}{'' if local else ' UTC'}")
     else:
         lines.append("Largest: —")
     seen = [ms for ms in coverage.values() if ms > 0]
@@ -184,15 +199,16 @@ def headline(stats: WindowStats, coverage: Mapping[str, int], completeness: Mapp
     lines.append("Observed: nothing yet" if observed is None else
                  f"Observed {span_text(min(observed, stats.span_ms))} of {span_text(stats.span_ms)}")
     undercount: dict[str, list[str]] = {}
-    venues = list(dict.fromkeys([*completeness, *stats.by_venue]))
+    venues = registry.publishing_liquidations(list(dict.fromkeys([*completeness, *stats.by_venue])))
     for venue in venues:
         label = completeness.get(venue) or registry_completeness(venue)
         if label in UNDERCOUNTING:
             undercount.setdefault(label, []).append(display_name(venue))
     if undercount:
-        parts = [f"{label} ({', '.join(names)})" for label, names in sorted(undercount.items(),
-                                                                          key=lambda kv: UNDERCOUNTING.index(kv[0]))]
-        lines.append(f"Undercount: {'; '.join(parts)} venues do not publish every order")
+        ordered = sorted(undercount.items(), key=lambda kv: UNDERCOUNTING.index(kv[0]))
+        parts = [f"{label.capitalize() if i == 0 else label} venues undercount: {', '.join(names)}"
+                 for i, (label, names) in enumerate(ordered)]
+        lines.append(" · ".join(parts))
     return Headline(stats.name, stats.span_ms, totals.count, totals.total_usd, totals.long_usd, share, largest,
                     observed, {label: tuple(names) for label, names in undercount.items()}, tuple(lines))
 

@@ -73,6 +73,16 @@ def check(agg: StressAggregator, events: list[Liquidation], now_ms: int) -> None
             assert (split.long_count, split.short_count) == (ref[2], ref[3])
         largest = want["largest"]
         assert (stats.largest.notional_usd if stats.largest else None) == largest, name
+        pairs = agg.by_venue_coin(name)
+        want_pairs: dict[tuple[str, str], list[float]] = {}
+        for e in events:
+            if in_window(e.ts_ms, now_ms, span):
+                acc = want_pairs.setdefault((e.venue, e.coin), [0.0, 0])
+                acc[0] += e.notional_usd
+                acc[1] += 1
+        assert {k: v.count for k, v in pairs.items()} == {k: v[1] for k, v in want_pairs.items()}
+        for key, split in pairs.items():
+            assert split.total_usd == pytest.approx(want_pairs[key][0], rel=1e-9, abs=1e-6)
 
 
 event_st = st.tuples(

@@ -55,7 +55,7 @@ def test_the_panes_follow_one_window_selector(qtbot) -> None:
     assert summary.title.text() == "Past 24 h: 4 liquidations, $13.00M"
     assert "Longs 84.6%" in summary.sides.text() and "▼" in summary.sides.text()  # never colour alone
     assert summary.largest.text().startswith("Largest: Binance ETHUSDT $2.00M short at ")  # not the aggregated
-    assert "sampled (Binance)" in summary.caveat.text() and summary.caveat.isVisibleTo(summary)
+    assert summary.caveat.text() == "Sampled venues undercount: Binance" and summary.caveat.isVisibleTo(summary)
     assert [row.label for row in bars.venues.rows] == ["Bybit", "Binance"]
     assert [row.label for row in bars.coins.rows] == ["BTC", "ETH"]
     assert bars.coins.rows[0].long_usd == 11_000_000.0

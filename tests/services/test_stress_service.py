@@ -12,7 +12,7 @@ import pytest
 from app.core.events import Liquidation
 from app.services.engine import Engine
 from app.services.snapshot import SnapshotBuilder
-from app.services.stress import HistoryCoverage, coverage_inputs
+from app.services.stress import HistoryCoverage, coverage_inputs, stored_liquidations
 from app.store.db import HistoryDb
 from tests.services.test_history_refill import HOUR, NOW, StoredSession, seed
 
@@ -87,3 +87,29 @@ def test_a_restart_shows_the_last_24_hours_in_the_stress_windows(tmp_path: Path)
         asyncio.run(asyncio.to_thread(session.history.close))
     with HistoryDb.open(path) as db:
         assert db.count() == 7001
+        sliced = list(stored_liquidations(db, NOW - 24 * HOUR, NOW, slice_ms=HOUR // 7))  # uneven slices
+        assert [row.id for row in sliced] == [row.id for row in db.liquidations_between(NOW - 24 * HOUR, NOW)]
+
+
+def test_headline_lines_bars_and_spans() -> None:
+    from app.core.stress import StressAggregator
+    from app.services.stress import bar_rows, headline, span_text
+
+    assert [span_text(ms) for ms in (78_000_000, 4 * HOUR, 35 * 60_000, 45_000, -5)] == [
+        "21 h 40 m", "4 h", "35 m", "45 s", "0 s"]
+    agg = StressAggregator()
+    agg.advance(NOW)
+    empty = headline(agg.window("24h"), {}, {})
+    assert empty.lines == ("Past 24 h: 0 liquidations, $0", "Longs —", "Largest: —", "Observed: nothing yet")
+    agg.add_many([liq(NOW - 1000, 3e6, venue="okx"), liq(NOW - 2000, 1e6, venue="bybit", side="short"),
+                  liq(NOW - 3000, 5e6, venue="hyperliquid", completeness="partial")])
+    shown = headline(agg.window("24h"), {"okx": 78_000_000, "bybit": 86_400_000, "gate": 0},
+                     {"okx": "partial", "bybit": "all", "hyperliquid": "partial"})
+    assert shown.lines[0] == "Past 24 h: 3 liquidations, $9.00M"
+    assert shown.lines[1].startswith("Longs 88.9% ($8.00M) · shorts 11.1% ($1.00M)")
+    assert shown.lines[2].startswith("Largest: Hyperliquid BTCUSDT $5.00M long at ")
+    assert shown.lines[3] == "Observed 21 h 40 m of 24 h"  # the least-observed venue that was listened to
+    assert shown.lines[4] == "Partial venues undercount: OKX"  # no liquidation feed: not named
+    rows = bar_rows(agg.window("24h").by_venue, limit=2, venues=True)
+    assert [(row.label, row.long_usd, row.short_usd) for row in rows] == [
+        ("Hyperliquid", 5e6, 0.0), ("OKX", 3e6, 0.0), ("Other (1)", 0.0, 1e6)]

@@ -37,7 +37,7 @@ from app.services.runtime import (
 )
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
-from app.services.stress import coverage_inputs, load_from_history
+from app.services.stress import coverage_inputs, load_from_history, stored_liquidations
 from app.services.venue_status import VenueRecord, summary_suffix
 from app.store.db import HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
@@ -641,7 +641,7 @@ class Session:
         def load() -> tuple[list, list, int, tuple]:  # type: ignore[type-arg]
             stored_gaps = history.gaps_between(start, now)
             oldest = history.oldest_ms()
-            stress = load_from_history(history.liquidations_between(start, now), stored_gaps,
+            stress = load_from_history(stored_liquidations(history, start, now), stored_gaps,
                                        max(start, oldest if oldest is not None else start), now, resume)
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
                     history.liquidation_totals(start, now), len(stored_gaps), stress)

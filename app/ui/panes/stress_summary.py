@@ -38,6 +38,7 @@ class WindowSelector(QWidget):
             button.clicked.connect(lambda _checked=False, name=name: self._picked(name))
             layout.addWidget(button)
         layout.addStretch(1)
+        self.setStyleSheet("QPushButton:checked { background: #1f6feb; color: white; border-color: #1f6feb; }")
         self.buttons["24h"].setChecked(True)
 
     def _picked(self, name: str) -> None:
@@ -109,7 +110,7 @@ class StressSummaryPane(QWidget):
                 f"<span style='color:{LONG_COLOR.name()}'>▼ {self.tr('Longs')} {shown.long_share * 100:.1f}% "
                 f"({compact_usd(totals.long_usd)})</span> · <span style='color:{SHORT_COLOR.name()}'>▲ "
                 f"{self.tr('Shorts')} {(1 - shown.long_share) * 100:.1f}% ({compact_usd(totals.short_usd)})</span>")
-        self.largest.setText(lines[2] + " UTC" if shown.largest is not None else lines[2])
+        self.largest.setText(lines[2])
         self.observed.setText(lines[3])
         self.caveat.setText(lines[4] if len(lines) > 4 else "")
         self.caveat.setVisible(len(lines) > 4)
