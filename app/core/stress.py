@@ -521,25 +521,6 @@ class StressAggregator:
         current = self._current()
         return self._by_name[window].count + (current.count if current is not None else 0)
 
-    def usd_by_venue_coin(self, windows: Sequence[str]) -> dict[str, dict[tuple[str, str], float]]:
-        """Per window, its liquidated USD per (venue, coin), both sides (for liquidations / OI, whose two
-        sides must cover the same venues per coin: app.core.liq_oi). One pass over the longest window's
-        buckets (the windows keep per-venue and per-coin sums only): call it every few seconds, not per
-        event."""
-        spans = {name: self._by_name[name].n for name in windows}
-        out: dict[str, dict[tuple[str, str], float]] = {name: {} for name in windows}
-        head = self._head
-        if head is None or not spans:
-            return out
-        for bucket in self._buckets(max(spans.values())):
-            age = head - bucket.index  # 0 = the head bucket
-            tables = [out[name] for name, n in spans.items() if age < n]
-            for (venue, coin, _side), (_count, usd) in bucket.cells.items():
-                key = (venue, coin)
-                for table in tables:
-                    table[key] = table.get(key, 0.0) + usd
-        return out
-
     def window(self, name: str) -> WindowStats:
         w = self._by_name[name]
         current = self._current()

@@ -25,8 +25,6 @@ MAJORS: tuple[str, ...] = ("BTC", "ETH", "SOL", "XRP", "DOGE")
 OI_STALE_MS = 10 * 60_000
 """Ten OI poll intervals: older than this, the OI is shown with its age."""
 MARK_STALE_MS = 60_000
-JOINT_EVERY_MS = 5_000
-"""Liquidations per (venue, coin) for liq/OI are re-read from the aggregator's buckets this often."""
 
 
 class MarketRow(msgspec.Struct, frozen=True, gc=False):
@@ -68,7 +66,6 @@ class MarketService:
         self.candles: dict[str, CandleSet] = {}
         self.rsi: dict[str, DailyRsi] = {}
         self.candle_errors: dict[str, str] = {}
-        self._joint: tuple[tuple[int, int], dict[str, dict[tuple[str, str], float]]] | None = None
         self.problems: Callable[[], dict[str, str]] = dict
         """Per source ("OKX open interest"): what went wrong last (the session points it at its pollers)."""
 
@@ -101,7 +98,7 @@ class MarketService:
     def view(self, now_ms: int, marks: Mapping[tuple[str, str], MarkPrice]) -> MarketView:
         aggregator = self.aggregator
         windows = tuple(w for w in SELECTABLE_WINDOWS if w in aggregator.window_names)
-        liq = self._venue_coin_usd(aggregator, windows, now_ms)
+        liq = {w: {key: split.total_usd for key, split in aggregator.by_venue_coin(w).items()} for w in windows}
         by_coin = {w: aggregator.window(w).by_coin for w in windows}  # exact, for the column
         watched = set(self.watched_coins())
         coins = set(watched)
@@ -134,15 +131,6 @@ class MarketService:
                                  r.coin not in MAJORS, r.coin))
         return MarketView(now_ms, windows, tuple(rows), {w: ratios[w][1] for w in windows},
                           tuple(f"{source}: {text}" for source, text in sorted(self.problems().items())))
-
-    def _venue_coin_usd(self, aggregator: StressAggregator, windows: tuple[str, ...], now_ms: int
-                        ) -> dict[str, dict[tuple[str, str], float]]:
-        """The windows' USD per (venue, coin): a scan of the buckets, so redone every JOINT_EVERY_MS of
-        market time (or when the aggregator was replaced), not on every view."""
-        key = (id(aggregator), now_ms // JOINT_EVERY_MS)
-        if self._joint is None or self._joint[0] != key:
-            self._joint = (key, aggregator.usd_by_venue_coin(windows))
-        return self._joint[1]
 
     def _change(self, coin: str, marks: Mapping[tuple[str, str], MarkPrice], now_ms: int
                 ) -> tuple[float | None, int | None]:

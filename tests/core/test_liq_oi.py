@@ -128,7 +128,7 @@ def test_the_aggregators_venue_coin_usd_matches_a_rescan() -> None:
         aggregator.advance(now)
         aggregator.add(liq)
         events.append(liq)
-    tables = aggregator.usd_by_venue_coin(["1h", "4h", "24h"])
+    tables = {w: {k: v.total_usd for k, v in aggregator.by_venue_coin(w).items()} for w in ("1h", "4h", "24h")}
     for window, span in (("1h", H), ("4h", 4 * H), ("24h", 24 * H)):
         expected: dict[tuple[str, str], float] = {}
         for liq in events:

@@ -43,7 +43,7 @@ async def test_the_demo_fills_the_stress_table_from_its_recording() -> None:
         view = session.snapshot().market
         assert view is not None
         btc = next(row for row in view.rows if row.coin == "BTC")
-        assert btc.oi_usd is not None and 15e9 < btc.oi_usd < 25e9  # the assumed levels (scenarios.md)
+        assert btc.oi_usd is not None and 15e9 < btc.oi_usd < 25e9  # the assumed levels (resources/docs/scenarios.md)
         assert set(btc.oi_venues) == {"binance", "bybit", "okx", "hyperliquid"}
         assert btc.rsi is not None and btc.rsi.venue == "okx" and btc.rsi.value < 50  # "majors' RSI below 50"
         assert -0.10 < btc.change_24h < 0.0  # type: ignore[operator]

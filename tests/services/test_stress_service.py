@@ -23,7 +23,7 @@ class Sink:
 
     def drain(self) -> SimpleNamespace:
         taken, self.pending = self.pending, []
-        return SimpleNamespace(liquidations=taken, marks=[], notices=[], accounts=[])
+        return SimpleNamespace(liquidations=taken, marks=[], notices=[], accounts=[], open_interest=[])
 
 
 def liq(ts: int, usd: float, venue: str = "v1", side: str = "long", completeness: str = "all") -> Liquidation:
