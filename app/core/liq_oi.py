@@ -28,6 +28,9 @@ MAX_SAMPLES = 2_000
 KEEP_MS = 25 * 3_600_000
 """Samples older than the longest window (24 h) plus one hour are dropped, except the newest such one
 (the value at a 24 h window's start)."""
+SPACING_MS = 60_000
+"""Samples closer than this to the one before the newest replace the newest (a websocket's OI at 1 Hz
+keeps one sample a minute plus the latest), so the bounded history always spans a day."""
 COMPLETENESS_RANK: dict[str, int] = {"all": 3, "aggregated": 2, "sampled": 1, "partial": 0}
 
 
@@ -53,9 +56,10 @@ class _Series:
 class OiHistory:
     """Open interest samples per (venue, symbol), oldest first, bounded in count and age."""
 
-    def __init__(self, max_samples: int = MAX_SAMPLES, keep_ms: int = KEEP_MS) -> None:
+    def __init__(self, max_samples: int = MAX_SAMPLES, keep_ms: int = KEEP_MS, spacing_ms: int = SPACING_MS) -> None:
         self.max_samples = max_samples
         self.keep_ms = keep_ms
+        self.spacing_ms = spacing_ms
         self._series: dict[tuple[str, str], _Series] = {}
 
     def add(self, oi: OpenInterest) -> None:
@@ -69,6 +73,9 @@ class OiHistory:
             index = bisect.bisect_right(series.times, oi.ts_ms)  # late: filed by its own time
             series.times.insert(index, oi.ts_ms)
             series.usd.insert(index, oi.usd)
+        elif len(series.times) >= 2 and oi.ts_ms - series.times[-2] < self.spacing_ms:
+            series.times[-1] = oi.ts_ms  # the newest moves on; the one-a-minute samples stay
+            series.usd[-1] = oi.usd
         else:
             series.times.append(oi.ts_ms)
             series.usd.append(oi.usd)

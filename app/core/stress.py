@@ -521,14 +521,6 @@ class StressAggregator:
         current = self._current()
         return self._by_name[window].count + (current.count if current is not None else 0)
 
-    def usd_by_venue_coin(self, window: str) -> dict[tuple[str, str], float]:
-        """The window's liquidated USD per (venue, coin), both sides (for liquidations / OI, whose two
-        sides must cover the same venues per coin: app.core.liq_oi)."""
-        out: dict[tuple[str, str], float] = {}
-        for (venue, coin, _side), (_count, usd) in self._by_name[window].cells.items():
-            out[(venue, coin)] = out.get((venue, coin), 0.0) + usd
-        return out
-
     def window(self, name: str) -> WindowStats:
         w = self._by_name[name]
         current = self._current()

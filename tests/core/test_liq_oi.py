@@ -90,8 +90,50 @@ def test_history_is_bounded_and_files_late_samples_by_time() -> None:
     assert late.samples() == 2
 
 
+def test_a_one_hertz_source_keeps_a_day_of_history() -> None:
+    history = OiHistory()
+    for second in range(0, 30 * 3600, 1):  # a websocket's OI every second for 30 h
+        history.add(_oi("hyperliquid", "BTC", "BTC", float(second), T0 + second * 1000))
+    assert history.samples() <= 25 * 62  # about one a minute over the 25 h kept
+    now = T0 + (30 * 3600 - 1) * 1000
+    latest = history.latest("hyperliquid", "BTC")
+    assert latest is not None and latest.ts_ms == now  # the newest is always there
+    start = history.at("hyperliquid", "BTC", now - 24 * H)
+    assert start is not None and now - 24 * H - 61_000 <= start.ts_ms <= now - 24 * H  # within a minute
+
+
 def test_weakest_completeness() -> None:
     assert weakest(["all", "aggregated"]) == "aggregated"
     assert weakest(["all", "sampled", "aggregated"]) == "sampled"
     assert weakest(["partial", "all"]) == "partial"
     assert weakest([]) is None
+
+
+def test_the_aggregators_venue_coin_usd_matches_a_rescan() -> None:
+    import random
+
+    from app.core.events import Liquidation
+    from app.core.stress import StressAggregator, in_window
+
+    rng = random.Random(7)
+    aggregator = StressAggregator()
+    events = []
+    now = T0
+    for n in range(5_000):
+        now += rng.randrange(0, 40_000)
+        ts = now - rng.randrange(0, 120_000)  # some late
+        venue, coin = rng.choice(["bybit", "okx", "gate"]), rng.choice(["BTC", "ETH", "SOL"])
+        liq = Liquidation(venue, coin, coin, "linear_perp", rng.choice(["long", "short"]), 1.0, 1.0,
+                          rng.uniform(1e3, 1e6), ts, "all", str(n))
+        aggregator.advance(now)
+        aggregator.add(liq)
+        events.append(liq)
+    tables = {w: {k: v.total_usd for k, v in aggregator.by_venue_coin(w).items()} for w in ("1h", "4h", "24h")}
+    for window, span in (("1h", H), ("4h", 4 * H), ("24h", 24 * H)):
+        expected: dict[tuple[str, str], float] = {}
+        for liq in events:
+            if in_window(liq.ts_ms, now, span):
+                expected[(liq.venue, liq.coin)] = expected.get((liq.venue, liq.coin), 0.0) + liq.notional_usd
+        assert tables[window].keys() == expected.keys()
+        for key, usd in expected.items():
+            assert tables[window][key] == pytest.approx(usd, rel=1e-9), (window, key)

@@ -121,7 +121,7 @@ class Session:
         self.runtime: FeedRuntime | None = None
         self.account_poller = None  # AccountPoller of the imported accounts (live, once started)
         self.positions = PositionService(self.engine, mark_streams=self._mark_streamed)
-        self.market = MarketService(venue_completeness(DEFAULT_VENUES),
+        self.market = MarketService(venue_completeness(DEFAULT_VENUES), aggregator=lambda: self.engine.stress,
                                     coins=lambda: [position.coin for position in self.positions.positions])
         self.position_store: PositionStore | None = None
         self.macro: MacroService | None = None
@@ -355,6 +355,12 @@ class Session:
                                self.market.on_candles, self.market.on_candle_error, base_urls=bases)
         runtime.supervisor.start("daily candles", candles.run)
         self.oi_poller, self.candle_poller = oi, candles
+
+        def problems() -> dict[str, str]:
+            return {f"{registry.by_name(venue).display_name} open interest": status.error
+                    for venue, status in oi.status.items() if status.error}
+
+        self.market.problems = problems
 
     def _spawn(self, coroutine: Coroutine[object, object, None], cancel_at_stop: bool = False) -> None:
         """Run a background step on the loop; kept and awaited at shutdown (or cancelled first: a

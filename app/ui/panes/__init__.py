@@ -18,6 +18,7 @@ from app.ui.panes.positions import PositionsPane
 from app.ui.panes.stress_bars import StressBarsPane
 from app.ui.panes.stress_line import StressLinePane
 from app.ui.panes.stress_summary import StressSummaryPane
+from app.ui.panes.stress_table import StressTablePane
 from app.ui.panes.totals import TotalsPane
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
+    # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
+    DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=290),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     # Every alert delivered; a live start shows the stored ones of the last 24 h (the session read them).
     DockPane("alertLogDock", "Alert log", lambda session: AlertLogPane(getattr(session, "restored_alerts", ())),
