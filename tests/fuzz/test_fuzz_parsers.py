@@ -16,16 +16,18 @@ from sample_frames import VALID_FRAMES
 
 from app.core.errors import BadFrame
 from app.core.events import Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
-from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
+from app.core.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid_liquidations, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
 PARSERS = {"binance": binance.parse, "bybit": bybit.parse, "okx": okx.parse, "bitget": bitget.parse,
            "gate": gate.parse, "deribit": deribit.parse,
-           "bitmex": bitmex.parse}
+           "bitmex": bitmex.parse,
+           "hyperliquid_liquidations": hyperliquid_liquidations.parse}
 STATES = {"binance": BinanceState, "bybit": lambda: BybitState("linear"), "okx": lambda: None,
           "bitget": lambda: None, "gate": lambda: None,
-          "deribit": lambda: None, "bitmex": bitmex.SeenOrders}
+          "deribit": lambda: None, "bitmex": bitmex.SeenOrders,
+          "hyperliquid_liquidations": hyperliquid_liquidations.SeenFills}
 EVENTS = (Liquidation, MarkPrice, OpenInterest, VenueNotice, Unconvertible)
 REAL = [(venue, json.loads(frame)) for venue, frames in VALID_FRAMES.items() for frame in frames
         if frame.lstrip().startswith(("{", "["))]

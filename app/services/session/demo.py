@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.core.venues import registry
+from app.core.venues.descriptor import LiquidationSource
+from app.services import optional_liquidations as optional_sources
 from app.services.clock import MarketClock
 from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
@@ -41,7 +44,8 @@ class DemoSession(Session):
         # otherwise connect to its live default (and show as unreachable in the closing line).
         self.streams = tuple(meta.get("streams") or ())
         self.venues = list(recorded_venues(self.streams))
-        self.completeness = venue_completeness(tuple(self.venues))
+        self.optional_liquidations = optional_sources.recorded(self.streams, self.venues)
+        self.completeness = venue_completeness(tuple(self.venues), self.optional_liquidations)
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
 
@@ -52,6 +56,15 @@ class DemoSession(Session):
         self.messages.post(f"Loading the {DEMO_SCENARIO} replay…", 5000)
         await self.server.start()
         return self.server.endpoints()
+
+    async def liquidation_sources(self, endpoints: dict[str, str]) -> dict[str, LiquidationSource]:
+        """A recording that carries a venue's optional liquidation stream is served by the replay."""
+        found = {}
+        for venue in self.optional_liquidations:
+            optional = registry.by_name(venue).optional_liquidations
+            if optional is not None and optional.stream in endpoints:
+                found[venue] = LiquidationSource(endpoints[optional.stream])
+        return found
 
     def macro_options(self) -> dict[str, object]:
         return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead

@@ -38,7 +38,9 @@ class DockPane:
 DOCKS: tuple[DockPane, ...] = (
     # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
     DockPane("totalsDock", "Session totals",
-             lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
+             lambda session: TotalsPane(registry.publishing_liquidations(session.venues,
+                                                                         session.optional_liquidations),
+                                    session.completeness),
              height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),

@@ -51,6 +51,22 @@ BITMEX_INSERT = '{"table":"liquidation","action":"insert","data":[{"orderID":"98
 BITMEX_UPDATE = '{"table":"liquidation","action":"update","data":[{"orderID":"98ae1dad-6a3b-51c4-14bd-e076919e9e30","leavesQty":305515,"symbol":"XBTUSD"}]}'  # noqa: E501
 BITMEX_ROW = '{"orderID":"9513c849-ca0d-4e11-8190-9d221972288c","symbol":"XBTUSD","side":"Buy","price":6833.5,"leavesQty":2020}'  # noqa: E501
 
+# Hyperliquid liquidation fills from an optional liquidationFills source (hyperliquid_liquidations.py):
+# GoldRush's documented shape ([address, WsFill] tuples, top-level), Hydromancer's (also "type", seq,
+# cursor), and Hyperliquid's userFills envelope (isSnapshot) as the user's own node relays it.
+HL_VICTIM = "0x742d35cc6634c0532925a3b844bc9e7595f7f2e2"
+HL_MAKER = "0x0000000000000000000000000000000000abcdef"
+HL_FILL = ('{"coin":"ETH","px":"2150.5","sz":"1.5","side":"A","time":1704067200000,"startPosition":"1.5",'
+           '"dir":"Close Long","closedPnl":"-125.5","hash":"0xabc","oid":12345678,"crossed":true,"fee":"2.5",'
+           '"tid":87654321,"feeToken":"USDC","liquidation":{"liquidatedUser":"' + HL_VICTIM + '",'
+           '"markPx":"2151.0","method":"market"}}')
+HL_GOLDRUSH = '{"channel":"liquidationFills","fills":[["' + HL_VICTIM + '",' + HL_FILL + ']]}'
+HL_HYDROMANCER = ('{"type":"liquidationFills","channel":"liquidationFills","seq":1,"cursor":"500:1704067200000:3",'
+                  '"fills":[["' + HL_MAKER + '",' + HL_FILL.replace('"side":"A"', '"side":"B"') + ']]}')
+HL_USER_FILLS = ('{"channel":"userFills","data":{"isSnapshot":true,"user":"' + HL_VICTIM + '","fills":['
+                 + HL_FILL + "]}}")
+HL_PONG = '{"channel":"pong"}'
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -64,4 +80,5 @@ VALID_FRAMES = {
                 deribit_trades(DERIBIT_LIQUIDATION_ROW.replace('"M"', '"MT"'))],
     "bitmex": [BITMEX_INSERT, BITMEX_UPDATE, '{"table":"liquidation","action":"partial","data":[' + BITMEX_ROW + "]}",
                "pong"],
+    "hyperliquid_liquidations": [HL_GOLDRUSH, HL_HYDROMANCER, HL_USER_FILLS, HL_PONG],
 }  # fmt: skip
