@@ -50,3 +50,11 @@ def completeness(name: str, optional_on: Collection[str] = ()) -> str:
     if name in optional_on and venue.optional_liquidations is not None:
         return venue.optional_liquidations.completeness
     return venue.completeness
+
+
+def missing_feed_notes(venues: tuple[str, ...] | list[str], optional_on: Collection[str] = ()) -> list[str]:
+    """What the UI says of each venue of `venues` left out of the liquidation totals (no public feed and
+    no optional source turned on): its `liquidation_note`."""
+    counted = set(publishing_liquidations(venues, optional_on))
+    return [venue.liquidation_note for name in venues
+            if name not in counted and (venue := find(name)) is not None and venue.liquidation_note]

@@ -35,12 +35,19 @@ class DockPane:
     in_view_menu: bool = True
 
 
+def _optional_on(session: SessionView) -> tuple[str, ...]:
+    """The venues whose optional liquidation source is on (a session view without the field: none)."""
+    return tuple(getattr(session, "optional_liquidations", ()))
+
+
 DOCKS: tuple[DockPane, ...] = (
-    # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
+    # Totals list only venues with a liquidation feed (Hyperliquid's marks would be a row of zeros); the
+    # note under them says which venue publishes none (unless the user's optional source is on).
     DockPane("totalsDock", "Session totals",
-             lambda session: TotalsPane(registry.publishing_liquidations(session.venues,
-                                                                         session.optional_liquidations),
-                                    session.completeness),
+             lambda session: TotalsPane(
+                 registry.publishing_liquidations(session.venues, _optional_on(session)),
+                 session.completeness,
+                 registry.missing_feed_notes(session.venues, _optional_on(session))),
              height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
