@@ -13,8 +13,8 @@ passes, the ratios and the machine's speed (`sum(range(10**8))`). cryptofeed pin
 beside Cascade's, so it runs in its own virtual environment as a subprocess (tests/bench/peer_cryptofeed.py);
 make it with tests/bench/install_peers.sh (default ../peers-venv) and point `--peers-python` at it.
 
-    tests/bench/install_peers.sh /work/wt/peers-venv
-    .venv/bin/python tests/bench/bench_parsers.py --peers --peers-python /work/wt/peers-venv/bin/python
+    tests/bench/install_peers.sh ../peers-venv
+    .venv/bin/python tests/bench/bench_parsers.py --peers --peers-python ../peers-venv/bin/python
 """
 
 from __future__ import annotations

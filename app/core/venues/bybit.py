@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 import msgspec
@@ -29,15 +29,18 @@ from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
     FrameIds,
+    PerSymbol,
     Positive,
     TimestampMs,
     build_liquidation,
     decode,
     decode_rows,
     decoder,
+    fast_id,
     note,
     optional_number,
     positive_or_none,
+    symbol_key,
 )
 from app.core.venues.descriptor import (
     ConnectionRules,
@@ -104,11 +107,38 @@ class _Ticker(msgspec.Struct, gc=False):
     nextFundingTime: int | str | None = None
 
 
+class _Row(msgspec.Struct, gc=False):
+    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path."""
+
+    symbol: str | None = None
+    markPrice: float | str | None = None
+    indexPrice: float | str | None = None
+    fundingRate: float | str | None = None
+    nextFundingTime: int | str | None = None
+    updatedTime: TimestampMs | None = None
+    side: Literal["Buy", "Sell"] | None = None
+    size: Positive | None = None
+    price: Positive | None = None
+
+
+class _Frame(msgspec.Struct, gc=False):
+    """The whole frame in one typed decode: `data` is the allLiquidation rows (an array) or a row."""
+
+    topic: str | None = None
+    type: str | None = None
+    ts: TimestampMs | None = None
+    data: list[_Liq] | _Row | None = None
+    success: bool | None = None
+    ret_msg: str | None = None
+    op: str | None = None
+
+
 _KNOWN_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
 _ENVELOPE = decoder(_Envelope)
 _LIQUIDATIONS = decoder(list[_Liq])
 _LEGACY = decoder(_LegacyLiq)
 _TICKER = decoder(_Ticker)
+_FRAME = decoder(_Frame)
 
 
 class _MergedTicker:
@@ -133,7 +163,107 @@ class BybitState:
         self.tickers: dict[str, _MergedTicker] = {}
 
 
+class _Facts(NamedTuple):
+    """What a symbol's liquidations need, resolved once per symbol and connection category."""
+
+    coin: str
+    kind: Kind
+    inverse: bool  # `v` counts USD contracts of `factor` USD each
+    factor: float  # linear: coins per unit of `v` (1000 for 1000PEPEUSDT, or the contract size)
+    key: int  # common.symbol_key, for the liquidation id
+
+
+def _facts_for(category: Category | None):  # type: ignore[no-untyped-def]
+    def compute(instruments: Instruments, symbol: str) -> _Facts:
+        instrument = instruments.get(VENUE, symbol)
+        if instrument is None:
+            coin, kind, size = canonical_coin(VENUE, symbol), _infer_kind(symbol, category), None
+        else:
+            coin, kind, size = instrument.coin, instrument.kind, instrument.contract_size
+        inverse = kind.startswith("inverse")
+        factor = size or (1.0 if inverse else unit_multiplier(symbol))
+        return _Facts(coin, kind, inverse, factor, symbol_key(VENUE, symbol))
+
+    return PerSymbol(compute)
+
+
+_FACTS = {category: _facts_for(category) for category in (None, *CATEGORIES)}
+
+
 def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: BybitState | None = None,
+) -> list[Event]:
+    """One typed decode of the whole frame (rows included); a frame that does not fit that shape goes
+    the two-step way (envelope, then rows), which tells an unknown topic (ignored) from a bad row."""
+    try:
+        message = _FRAME.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        return _parse_two_step(frame, received_ms, instruments, state)
+    topic = message.topic
+    data = message.data
+    if topic is None or data is None or not topic.startswith(_FAST_TOPICS):
+        return _parse_two_step(frame, received_ms, instruments, state)
+    if instruments is None:
+        instruments = load_bundled()
+    if type(data) is list:
+        if not topic.startswith("allLiquidation."):
+            return _parse_two_step(frame, received_ms, instruments, state)
+        return _liquidations(data, instruments, state.category if state is not None else None)
+    if topic.startswith("tickers."):
+        return _ticker_row(message, data, state if state is not None else BybitState())
+    if (topic.startswith("liquidation.") and data.symbol is not None and data.side is not None
+            and data.size is not None and data.price is not None and data.updatedTime is not None):
+        facts: _Facts = _FACTS[state.category if state is not None else None].get(instruments, data.symbol)
+        return [_liquidation_of(facts, data.symbol, data.side == "Buy", data.size, data.price, data.updatedTime,
+                                LEGACY_COMPLETENESS, None)]
+    return _parse_two_step(frame, received_ms, instruments, state)
+
+
+_FAST_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
+
+
+def _liquidation_of(facts: _Facts, symbol: str, long: bool, size: float, price: float, ts: int,
+                    completeness: Completeness, seen: dict[str, int] | None) -> Liquidation:
+    if facts.inverse:
+        usd = size * facts.factor
+        qty = usd / price
+    else:
+        qty = size * facts.factor
+        usd = size * price
+    ident = fast_id(facts.key, ts, long, qty, price)
+    if seen is not None:
+        count = seen.get(ident, 0) + 1
+        seen[ident] = count
+        if count > 1:
+            ident = f"{ident}-{count}"
+    return Liquidation(VENUE, symbol, facts.coin, facts.kind, "long" if long else "short", price, qty, usd, ts,
+                       completeness, ident)
+
+
+def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
+    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the
+    row (Bybit gives none); identical rows in one batch get `-2`, `-3`… (never deduplicated)."""
+    cache = _FACTS[category]
+    events: list[Event] = []
+    seen: dict[str, int] | None = {} if len(rows) > 1 else None
+    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
+        symbol = row.s
+        events.append(_liquidation_of(cache.get(instruments, symbol), symbol, row.S == "Buy", row.v, row.p, row.T,
+                                      COMPLETENESS, seen))
+    return events
+
+
+def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:
+    if row.symbol is None:
+        raise BadFrame("tickers row without symbol")
+    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
+                         row.nextFundingTime, state)
+
+
+def _parse_two_step(
     frame: str | bytes,
     received_ms: int,
     instruments: Instruments | None = None,
@@ -194,26 +324,38 @@ def _liquidation(
 
 
 def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
-    ts = message.ts
+    row = decode(_TICKER, message.data)
+    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
+                         row.nextFundingTime, state)
+
+
+def _merge_ticker(
+    ts: int | None,
+    kind: str | None,
+    symbol: str,
+    mark: float | str | None,
+    index: float | str | None,
+    funding: float | str | None,
+    next_funding: int | str | None,
+    state: BybitState,
+) -> list[Event]:
     if ts is None:
         raise BadFrame("tickers frame without ts")
-    row = decode(_TICKER, message.data)
-    if message.type == "snapshot" or row.symbol not in state.tickers:
-        merged = state.tickers[row.symbol] = _MergedTicker()
+    if kind == "snapshot" or symbol not in state.tickers:
+        merged = state.tickers[symbol] = _MergedTicker()
     else:
-        merged = state.tickers[row.symbol]
+        merged = state.tickers[symbol]
     # Deltas leave out unchanged fields; "" also means "no value" (funding of dated futures).
-    if row.markPrice is not None:
-        merged.mark = _positive(row.markPrice)
-    if row.indexPrice is not None:
-        merged.index = optional_number(row.indexPrice)
-    if row.fundingRate is not None:
-        merged.funding = optional_number(row.fundingRate)
-    if row.nextFundingTime is not None:
-        merged.next_funding = _timestamp(row.nextFundingTime)
+    if mark is not None:
+        merged.mark = _positive(mark)
+    if index is not None:
+        merged.index = optional_number(index)
+    if funding is not None:
+        merged.funding = optional_number(funding)
+    if next_funding is not None:
+        merged.next_funding = _timestamp(next_funding)
     if merged.mark is None:
         return []  # a delta before any snapshot: nothing to show yet
-    symbol = row.symbol
     return [
         MarkPrice(
             VENUE,
