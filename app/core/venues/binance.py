@@ -37,6 +37,7 @@ from app.core.instruments import (
 )
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
+    MASK_64,
     NonNegative,
     PerSymbol,
     Positive,
@@ -44,7 +45,6 @@ from app.core.venues.common import (
     decode,
     decode_rows,
     decoder,
-    fast_id,
     note,
     optional_number,
     positive_or_none,
@@ -196,20 +196,20 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
     if ts is None:
         raise BadFrame("forceOrder without a timestamp")
     symbol = order.s
-    facts: _Facts = _FACTS.get(instruments, symbol)
-    if facts.unconvertible is not None:
-        return facts.unconvertible
+    coin, kind, inverse, factor, key, unconvertible = _FACTS.get(instruments, symbol)
+    if unconvertible is not None:
+        return unconvertible
     long = order.S == "SELL"  # S is the forced order's side: SELL closes a long
     filled = order.z if order.z > 0 else order.q
     price = order.ap if order.ap > 0 else order.p
-    if facts.inverse:
-        usd = filled * facts.factor
+    if inverse:
+        usd = filled * factor
         qty = usd / price
     else:
-        qty = filled * facts.factor
+        qty = filled * factor
         usd = filled * price
-    return Liquidation(VENUE, symbol, facts.coin, facts.kind, "long" if long else "short", price, qty, usd, ts,
-                       COMPLETENESS, fast_id(facts.key, ts, long, qty, price))
+    return Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts, COMPLETENESS,
+                       f"{hash((key, ts, long, qty, price)) & MASK_64:016x}")  # = common.liquidation_id
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:

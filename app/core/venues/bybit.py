@@ -28,6 +28,7 @@ from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
+    MASK_64,
     FrameIds,
     PerSymbol,
     Positive,
@@ -36,7 +37,6 @@ from app.core.venues.common import (
     decode,
     decode_rows,
     decoder,
-    fast_id,
     note,
     optional_number,
     positive_or_none,
@@ -190,6 +190,19 @@ def _facts_for(category: Category | None):  # type: ignore[no-untyped-def]
 _FACTS = {category: _facts_for(category) for category in (None, *CATEGORIES)}
 
 
+_ALL, _TICKERS, _LEGACY_TOPIC, _OTHER = 1, 2, 3, 0
+_TOPIC_KINDS: dict[str, int] = {}
+"""topic -> which of the above, resolved once per topic (one dict lookup instead of prefix tests)."""
+
+
+def _topic_kind(topic: str) -> int:
+    kind = (_ALL if topic.startswith("allLiquidation.") else _TICKERS if topic.startswith("tickers.")
+            else _LEGACY_TOPIC if topic.startswith("liquidation.") else _OTHER)
+    if len(_TOPIC_KINDS) < 65_536:
+        _TOPIC_KINDS[topic] = kind
+    return kind
+
+
 def parse(
     frame: str | bytes,
     received_ms: int,
@@ -204,55 +217,62 @@ def parse(
         return _parse_two_step(frame, received_ms, instruments, state)
     topic = message.topic
     data = message.data
-    if topic is None or data is None or not topic.startswith(_FAST_TOPICS):
+    if topic is None or data is None:
         return _parse_two_step(frame, received_ms, instruments, state)
+    kind = _TOPIC_KINDS.get(topic)
+    if kind is None:
+        kind = _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
     if type(data) is list:
-        if not topic.startswith("allLiquidation."):
+        if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
         return _liquidations(data, instruments, state.category if state is not None else None)
-    if topic.startswith("tickers."):
+    if kind == _TICKERS:
         return _ticker_row(message, data, state if state is not None else BybitState())
-    if (topic.startswith("liquidation.") and data.symbol is not None and data.side is not None
-            and data.size is not None and data.price is not None and data.updatedTime is not None):
-        facts: _Facts = _FACTS[state.category if state is not None else None].get(instruments, data.symbol)
-        return [_liquidation_of(facts, data.symbol, data.side == "Buy", data.size, data.price, data.updatedTime,
-                                LEGACY_COMPLETENESS, None)]
-    return _parse_two_step(frame, received_ms, instruments, state)
-
-
-_FAST_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
-
-
-def _liquidation_of(facts: _Facts, symbol: str, long: bool, size: float, price: float, ts: int,
-                    completeness: Completeness, seen: dict[str, int] | None) -> Liquidation:
-    if facts.inverse:
-        usd = size * facts.factor
+    if kind != _LEGACY_TOPIC:
+        return _parse_two_step(frame, received_ms, instruments, state)
+    symbol, size, price, ts = data.symbol, data.size, data.price, data.updatedTime
+    if symbol is None or data.side is None or size is None or price is None or ts is None:
+        return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
+    coin, kind_of, inverse, factor, key = _FACTS[state.category if state is not None else None].get(instruments,
+                                                                                                   symbol)
+    long = data.side == "Buy"
+    if inverse:
+        usd = size * factor
         qty = usd / price
     else:
-        qty = size * facts.factor
+        qty = size * factor
         usd = size * price
-    ident = fast_id(facts.key, ts, long, qty, price)
-    if seen is not None:
-        count = seen.get(ident, 0) + 1
-        seen[ident] = count
-        if count > 1:
-            ident = f"{ident}-{count}"
-    return Liquidation(VENUE, symbol, facts.coin, facts.kind, "long" if long else "short", price, qty, usd, ts,
-                       completeness, ident)
+    return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                        LEGACY_COMPLETENESS, f"{hash((key, ts, long, qty, price)) & MASK_64:016x}")]
 
 
 def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
     """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the
-    row (Bybit gives none); identical rows in one batch get `-2`, `-3`… (never deduplicated)."""
+    row (`common.liquidation_id`'s value: Bybit gives none); identical rows in one batch get `-2`, `-3`…
+    (never deduplicated)."""
     cache = _FACTS[category]
     events: list[Event] = []
     seen: dict[str, int] | None = {} if len(rows) > 1 else None
     for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
-        symbol = row.s
-        events.append(_liquidation_of(cache.get(instruments, symbol), symbol, row.S == "Buy", row.v, row.p, row.T,
-                                      COMPLETENESS, seen))
+        symbol, size, price, ts = row.s, row.v, row.p, row.T
+        coin, kind, inverse, factor, key = cache.get(instruments, symbol)
+        long = row.S == "Buy"
+        if inverse:
+            usd = size * factor
+            qty = usd / price
+        else:
+            qty = size * factor
+            usd = size * price
+        ident = f"{hash((key, ts, long, qty, price)) & MASK_64:016x}"
+        if seen is not None:
+            count = seen.get(ident, 0) + 1
+            seen[ident] = count
+            if count > 1:
+                ident = f"{ident}-{count}"
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
+                                  COMPLETENESS, ident))
     return events
 
 

@@ -66,7 +66,8 @@ def liquidation_id(venue: str, symbol: str, ts_ms: int, side: str, qty: float, p
     return digest.to_bytes(8, "big").hex()
 
 
-_MASK_64 = (1 << 64) - 1
+_MASK_64 = MASK_64 = (1 << 64) - 1
+"""Ids are `f"{hash((symbol_key, ts_ms, long, qty, price)) & MASK_64:016x}"` (hot paths inline it)."""
 
 
 def symbol_key(venue: str, symbol: str) -> int:
