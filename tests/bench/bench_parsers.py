@@ -9,7 +9,8 @@ Prints figures only; nothing here asserts on time. ccxt is never a dependency: w
 Against the peers (issue 14 item 1): `--peers` runs Cascade's parsers, cryptofeed's own feed handlers and
 ccxt's `handle_liquidation` on one seeded corpus of documented frame layouts (tests/bench/parser_corpus.py),
 pass by pass in turn (ours, cryptofeed, ccxt, for each frame kind), and prints the median msgs/s of the
-passes, the ratios and the machine's speed (`sum(range(10**8))`). cryptofeed pins packages that do not sit
+passes (messages per CPU-second of the measuring thread, so other load on the machine does not count),
+the ratios and the machine's speed (`sum(range(10**8))`, wall and CPU seconds). cryptofeed pins packages that do not sit
 beside Cascade's, so it runs in its own virtual environment as a subprocess (tests/bench/peer_cryptofeed.py);
 make it with tests/bench/install_peers.sh (default ../peers-venv) and point `--peers-python` at it.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -420,11 +422,11 @@ def bench_ccxt(path: str | None, force_order: str, runs: int, seconds: float) ->
 DEFAULT_PEERS_PYTHON = Path(__file__).resolve().parents[3] / "peers-venv" / "bin" / "python"
 
 
-def machine_seconds() -> float:
-    """The machine's speed as the issue reports it: seconds for `sum(range(10**8))`."""
-    started = time.perf_counter()
+def machine_seconds() -> tuple[float, float]:
+    """The machine's speed as the issue reports it: (wall, CPU) seconds for `sum(range(10**8))`."""
+    started, cpu = time.perf_counter(), time.thread_time()
     sum(range(10**8))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.thread_time() - cpu
 
 
 def _ours(kind: str) -> Callable[[list[str]], int]:
@@ -520,9 +522,11 @@ class _CryptofeedPeer:
 
 
 def _timed(run: Callable[[list[str]], int], frames: list[str]) -> float:
-    started = time.perf_counter()
+    """msgs per CPU-second of this thread: a loaded machine preempting a pass does not count against it
+    (wall time on a busy 2-core box varies 3x between passes; CPU time is what the parser costs)."""
+    started = time.thread_time()
     run(frames)
-    return len(frames) / (time.perf_counter() - started)
+    return len(frames) / (time.thread_time() - started)
 
 
 def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path: str | None) -> int:
@@ -560,7 +564,9 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
     print(f"Parsers vs peers: Python {sys.version.split()[0]}, msgspec {msgspec.__version__}, cryptofeed "
           f"{cf_version}, ccxt {ccxt_version or '-'}; corpus seed {SEED}, {frames_per_kind} frames per kind; "
           f"median of {passes} passes")
-    print(f"machine speed: sum(range(10**8)) = {speed:.2f} s")
+    print(f"machine speed: sum(range(10**8)) = {speed[0]:.2f} s wall, {speed[1]:.2f} s CPU; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print("figures: messages per CPU-second of the measuring thread (median of the passes)")
     print(f"{'venue/frames':24} {'cascade msg/s':>14} {'cryptofeed':>12} {'ccxt':>12} {'vs cryptofeed':>14} "
           f"{'vs ccxt':>8}")
     for kind, by_peer in rates.items():

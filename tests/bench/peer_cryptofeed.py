@@ -4,7 +4,8 @@ that do not install beside Cascade's): `peers-venv/bin/python tests/bench/peer_c
 It builds each exchange's own feed object offline (the symbol table set in advance instead of fetched),
 then answers one line per pass on stdin: a frame kind → one pass of every frame of that kind through the
 feed's `message_handler` (its json.loads with Decimal floats, dispatch and the liquidation normaliser,
-with a no-op callback registered, as an application would), printed as `<frames> <seconds>`. `quit` ends.
+with a no-op callback registered, as an application would), printed as `<frames> <CPU seconds>` (the
+thread's CPU time, as bench_parsers.py measures Cascade and ccxt). `quit` ends.
 Standard library plus cryptofeed only; nothing here imports Cascade.
 """
 
@@ -78,10 +79,10 @@ def build(kind: str, frames: list[str]):  # type: ignore[no-untyped-def]
 
 async def one_pass(feed, conn: _Conn, frames: list[str]) -> float:  # type: ignore[no-untyped-def]
     handler = feed.message_handler
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time of this thread: other load on the machine does not count
     for frame in frames:
         await handler(frame, conn, 1.0)
-    return time.perf_counter() - started
+    return time.thread_time() - started
 
 
 def _version() -> str:
