@@ -38,6 +38,7 @@ from app.core.instruments import (
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
     MASK_64,
+    TOP_BIT,
     NonNegative,
     PerSymbol,
     Positive,
@@ -132,9 +133,37 @@ def parse(
     instruments: Instruments | None = None,
     state: BinanceState | None = None,
 ) -> list[Event]:
-    message = decode(_DECODER, frame)
+    try:
+        message = _DECODER.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        message = decode(_DECODER, frame)  # raises the BadFrame that says why
     if instruments is None:
         instruments = load_bundled()
+    if type(message) is not list:
+        payload = message.data
+        if payload is None:
+            payload = message
+        if type(payload) is not list and payload.e == "forceOrder" and message.error is None:
+            order = payload.o
+            if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
+                symbol = order.s
+                facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
+                if facts is None:
+                    facts = _FACTS.get(instruments, symbol)
+                coin, kind, inverse, factor, key, unconvertible = facts
+                if unconvertible is not None:
+                    return [unconvertible]
+                ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
+                filled = order.z if order.z > 0 else order.q
+                price = order.ap if order.ap > 0 else order.p
+                if inverse:
+                    usd = filled * factor
+                    qty = usd / price
+                else:
+                    qty = filled * factor
+                    usd = filled * price
+                return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
+                                    COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
     marks_wanted = state.mark_symbols if state is not None else None
     if type(message) is list:
         return _marks(message, marks_wanted)
@@ -209,7 +238,7 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
         qty = filled * factor
         usd = filled * price
     return Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts, COMPLETENESS,
-                       f"{hash((key, ts, long, qty, price)) & MASK_64:016x}")  # = common.liquidation_id
+                       hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])  # = common.liquidation_id
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:

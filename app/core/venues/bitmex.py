@@ -28,7 +28,6 @@ without a message, expect the pong within 5 s).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Literal
 
 import msgspec
@@ -74,10 +73,11 @@ _SIDES: dict[str, Side] = {"Sell": "long", "Buy": "short"}
 class SeenOrders:
     """orderIDs already counted, with the receipt time they expire at; oldest first."""
 
-    __slots__ = ("_expiry", "max_size", "ttl_ms")
+    __slots__ = ("_expiry", "_prune_at", "max_size", "ttl_ms")
 
     def __init__(self, ttl_ms: int = SEEN_TTL_MS, max_size: int = SEEN_MAX) -> None:
-        self._expiry: OrderedDict[str, int] = OrderedDict()
+        self._expiry: dict[str, int] = {}  # insertion order = oldest first (a re-remembered id moves last)
+        self._prune_at = 0  # the oldest entry's expiry: nothing to drop before then (unless over size)
         self.ttl_ms = ttl_ms
         self.max_size = max_size
 
@@ -91,13 +91,17 @@ class SeenOrders:
     def remember(self, order_ids: list[str], now_ms: int) -> None:
         expiry, expires = self._expiry, now_ms + self.ttl_ms
         for order_id in order_ids:
+            if order_id in expiry:
+                del expiry[order_id]  # re-inserted below: it moves to the end
             expiry[order_id] = expires
-            expiry.move_to_end(order_id)
+        if now_ms < self._prune_at and len(expiry) <= self.max_size:
+            return  # nothing has expired yet and there is room: O(1) per frame
         while expiry:  # drop the expired and the overflow, oldest first
             oldest, when = next(iter(expiry.items()))
             if when > now_ms and len(expiry) <= self.max_size:
                 break
             del expiry[oldest]
+        self._prune_at = next(iter(expiry.values())) if expiry else 0
 
 
 class _Row(msgspec.Struct, gc=False):

@@ -29,6 +29,7 @@ from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
     MASK_64,
+    TOP_BIT,
     FrameIds,
     PerSymbol,
     Positive,
@@ -38,6 +39,7 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     optional_number,
     positive_or_none,
     symbol_key,
@@ -235,8 +237,11 @@ def parse(
     symbol, size, price, ts = data.symbol, data.size, data.price, data.updatedTime
     if symbol is None or data.side is None or size is None or price is None or ts is None:
         return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-    coin, kind_of, inverse, factor, key = _FACTS[state.category if state is not None else None].get(instruments,
-                                                                                                   symbol)
+    cache = _FACTS[state.category if state is not None else None]
+    facts = cache.facts.get(symbol) if instruments is cache.owner else None
+    if facts is None:
+        facts = cache.get(instruments, symbol)
+    coin, kind_of, inverse, factor, key = facts
     long = data.side == "Buy"
     if inverse:
         usd = size * factor
@@ -245,7 +250,7 @@ def parse(
         qty = size * factor
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                        LEGACY_COMPLETENESS, f"{hash((key, ts, long, qty, price)) & MASK_64:016x}")]
+                        LEGACY_COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
 
 
 def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
@@ -253,11 +258,14 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
     row (`common.liquidation_id`'s value: Bybit gives none); identical rows in one batch get `-2`, `-3`…
     (never deduplicated)."""
     cache = _FACTS[category]
+    known = cache.facts if instruments is cache.owner else None
     events: list[Event] = []
-    seen: dict[str, int] | None = {} if len(rows) > 1 else None
     for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
         symbol, size, price, ts = row.s, row.v, row.p, row.T
-        coin, kind, inverse, factor, key = cache.get(instruments, symbol)
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = cache.get(instruments, symbol)
+        coin, kind, inverse, factor, key = facts
         long = row.S == "Buy"
         if inverse:
             usd = size * factor
@@ -265,14 +273,10 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
         else:
             qty = size * factor
             usd = size * price
-        ident = f"{hash((key, ts, long, qty, price)) & MASK_64:016x}"
-        if seen is not None:
-            count = seen.get(ident, 0) + 1
-            seen[ident] = count
-            if count > 1:
-                ident = f"{ident}-{count}"
         events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                  COMPLETENESS, ident))
+                                  COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]))
+    if len(events) > 1:
+        number_repeats(events)
     return events
 
 

@@ -37,6 +37,7 @@ from app.core.events import Completeness, Event, Kind, Liquidation, Side, VenueN
 from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled
 from app.core.venues.common import (
     MASK_64,
+    TOP_BIT,
     FrameIds,
     PerSymbol,
     Positive,
@@ -161,7 +162,7 @@ def parse(
         trade_id = trade.trade_id
         for side in sides:
             if trade_id is None:
-                ident = f"{hash((key, ts, side == 'long', qty, price)) & MASK_64:016x}"
+                ident = hex(hash((key, ts, side == 'long', qty, price)) & MASK_64 | TOP_BIT)[3:]
             else:
                 ident = trade_id if len(sides) == 1 else f"{trade_id}-{side}"
             events.append(Liquidation(VENUE, name, coin, kind, side, price, qty, usd, ts, COMPLETENESS, ident))

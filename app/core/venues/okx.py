@@ -24,6 +24,7 @@ from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
     MASK_64,
+    TOP_BIT,
     FrameIds,
     PerSymbol,
     Positive,
@@ -33,6 +34,7 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     positive_or_none,
     symbol_key,
 )
@@ -157,13 +159,17 @@ def parse(
     channel = arg.channel
     if channel == "liquidation-orders":
         events: list[Event] = []
-        seen: dict[str, int] = {}
+        known = _FACTS.facts if instruments is _FACTS.owner else None
+        made = 0
         for row in rows:
             details = row.details
             if details is None:
                 return _parse_two_step(frame, received_ms, instruments, state)
             inst_id = row.instId
-            coin, kind, inverse, size, key, unconvertible = _FACTS.get(instruments, inst_id)
+            facts = known.get(inst_id) if known is not None else None
+            if facts is None:
+                facts = _FACTS.get(instruments, inst_id)
+            coin, kind, inverse, size, key, unconvertible = facts
             if unconvertible is not None:
                 events.append(unconvertible)
                 continue
@@ -178,13 +184,12 @@ def parse(
                 else:
                     qty = contracts * size
                     usd = qty * price  # bkPx is per coin
-                ident = f"{hash((key, ts, long, qty, price)) & MASK_64:016x}"  # = common.liquidation_id
-                count = seen.get(ident, 0) + 1
-                seen[ident] = count
-                if count > 1:
-                    ident = f"{ident}-{count}"
+                ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
                                           ts, COMPLETENESS, ident))
+                made += 1
+        if made > 1:
+            number_repeats(events)
         return events
     if channel == "mark-price":
         marks: list[Event] = []
