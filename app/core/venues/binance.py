@@ -118,6 +118,22 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
+class _ForcePayload(msgspec.Struct, gc=False):
+    e: Literal["forceOrder"]
+    o: _Order
+    E: TimestampMs | None = None
+
+
+class _ForceFrame(msgspec.Struct, gc=False):
+    """The hot shape alone (a combined-stream forceOrder): decoded first, as it is the cheapest decode;
+    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder."""
+
+    data: _ForcePayload
+
+
+_FORCE_DECODER = decoder(_ForceFrame)
+
+
 class BinanceState:
     """Per-connection options: which symbols' marks to keep (None = all of `!markPrice@arr`)."""
 
@@ -134,36 +150,31 @@ def parse(
     state: BinanceState | None = None,
 ) -> list[Event]:
     try:
-        message = _DECODER.decode(frame)
+        order = _FORCE_DECODER.decode(frame).data.o
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
-        message = decode(_DECODER, frame)  # raises the BadFrame that says why
+        order = None
     if instruments is None:
         instruments = load_bundled()
-    if type(message) is not list:
-        payload = message.data
-        if payload is None:
-            payload = message
-        if type(payload) is not list and payload.e == "forceOrder" and message.error is None:
-            order = payload.o
-            if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
-                symbol = order.s
-                facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
-                if facts is None:
-                    facts = _FACTS.get(instruments, symbol)
-                coin, kind, inverse, factor, key, unconvertible = facts
-                if unconvertible is not None:
-                    return [unconvertible]
-                ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
-                filled = order.z if order.z > 0 else order.q
-                price = order.ap if order.ap > 0 else order.p
-                if inverse:
-                    usd = filled * factor
-                    qty = usd / price
-                else:
-                    qty = filled * factor
-                    usd = filled * price
-                return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                    COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+    if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
+        symbol = order.s
+        facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
+        if facts is None:
+            facts = _FACTS.get(instruments, symbol)
+        coin, kind, inverse, factor, key, unconvertible = facts
+        if unconvertible is not None:
+            return [unconvertible]
+        ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
+        filled = order.z if order.z > 0 else order.q
+        price = order.ap if order.ap > 0 else order.p
+        if inverse:
+            usd = filled * factor
+            qty = usd / price
+        else:
+            qty = filled * factor
+            usd = filled * price
+        return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
+                            COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+    message = decode(_DECODER, frame)  # everything else: the general shape (BadFrame says why)
     marks_wanted = state.mark_symbols if state is not None else None
     if type(message) is list:
         return _marks(message, marks_wanted)
