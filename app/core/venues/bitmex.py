@@ -45,6 +45,7 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     positive_or_none,
 )
 from app.core.venues.descriptor import (
@@ -179,17 +180,22 @@ def parse(
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
+    expiry_of = seen._expiry.get
+    known = _FACTS.facts if instruments is _FACTS.owner else None
     events: list[Event] = []
     counted: list[str] = []
-    in_frame: dict[str, int] = {}
     for row in message.data:
         order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
         if symbol is None or side is None or price is None or contracts is None:
             return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-        if seen.known(order_id, received_ms):
-            continue  # a resubscribe's partial repeating an order already counted
+        expiry = expiry_of(order_id)
+        if expiry is not None and expiry > received_ms:
+            continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
         counted.append(order_id)
-        coin, kind, inverse, size, unconvertible = _FACTS.get(instruments, symbol)
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = _FACTS.get(instruments, symbol)
+        coin, kind, inverse, size, unconvertible = facts
         if unconvertible is not None:
             events.append(unconvertible)
             continue
@@ -199,11 +205,11 @@ def parse(
         else:
             qty = contracts * size
             usd = qty * price
-        count = in_frame.get(order_id, 0) + 1
-        in_frame[order_id] = count
         events.append(Liquidation(VENUE, symbol, coin, kind, _SIDES[side], price, qty, usd, received_ms,
-                                  COMPLETENESS, order_id if count == 1 else f"{order_id}-{count}"))
+                                  COMPLETENESS, order_id))
     seen.remember(counted, received_ms)
+    if len(events) > 1:
+        number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
     return events
 
 

@@ -192,7 +192,7 @@ def _facts_for(category: Category | None):  # type: ignore[no-untyped-def]
 _FACTS = {category: _facts_for(category) for category in (None, *CATEGORIES)}
 
 
-_ALL, _TICKERS, _LEGACY_TOPIC, _OTHER = 1, 2, 3, 0
+_ALL, _TICKERS, _LEGACY_TOPIC, _OTHER = 1, 2, 3, 4  # all truthy: `_TOPIC_KINDS.get(t) or _topic_kind(t)`
 _TOPIC_KINDS: dict[str, int] = {}
 """topic -> which of the above, resolved once per topic (one dict lookup instead of prefix tests)."""
 
@@ -221,28 +221,26 @@ def parse(
     data = message.data
     if topic is None or data is None:
         return _parse_two_step(frame, received_ms, instruments, state)
-    kind = _TOPIC_KINDS.get(topic)
-    if kind is None:
-        kind = _topic_kind(topic)
+    kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
     if type(data) is list:
         if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
         return _liquidations(data, instruments, state.category if state is not None else None)
-    if kind == _TICKERS:
-        return _ticker_row(message, data, state if state is not None else BybitState())
     if kind != _LEGACY_TOPIC:
+        if kind == _TICKERS:
+            return _ticker_row(message, data, state if state is not None else BybitState())
         return _parse_two_step(frame, received_ms, instruments, state)
-    symbol, size, price, ts = data.symbol, data.size, data.price, data.updatedTime
-    if symbol is None or data.side is None or size is None or price is None or ts is None:
+    symbol, size, price, ts, side = data.symbol, data.size, data.price, data.updatedTime, data.side
+    if symbol is None or side is None or size is None or price is None or ts is None:
         return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
     cache = _FACTS[state.category if state is not None else None]
     facts = cache.facts.get(symbol) if instruments is cache.owner else None
     if facts is None:
         facts = cache.get(instruments, symbol)
     coin, kind_of, inverse, factor, key = facts
-    long = data.side == "Buy"
+    long = side == "Buy"
     if inverse:
         usd = size * factor
         qty = usd / price
