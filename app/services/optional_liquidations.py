@@ -65,7 +65,7 @@ async def sources(settings: Settings, venues: Iterable[str],
                                          f"{optional.keyring_service!r}); connecting without it")
             if key:
                 auth = WsAuth(key, mode, key_name)
-        found[name] = LiquidationSource(url, auth)
+        found[name] = LiquidationSource(url, auth, optional.new_memory() if optional.new_memory else None)
         log.info("%s: optional liquidation source on (%s key)", name, mode if auth is not None else "no")
     return found
 

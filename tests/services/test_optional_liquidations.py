@@ -98,3 +98,19 @@ async def test_the_runtime_delivers_its_liquidations_and_the_status_has_a_feed(t
         await runtime.stop()
         await server.stop()
     assert len({e.id for e in received}) == len(received) == 50
+
+
+async def test_a_restart_of_the_venue_keeps_the_memory_of_fills_counted(memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    """Watching an address restarts the venue's connections: the source's snapshot on the new
+    subscription must meet the same memory, or it would be counted again."""
+    from app.core.instruments import load_bundled
+    from app.services.runtime import connection_specs
+
+    sources = await optional_liquidations.sources(Settings(hyperliquid_liquidations_url=URL), ["hyperliquid"])
+    first, again = (
+        next(spec for spec in connection_specs(("hyperliquid",), None, load_bundled(), liquidation_sources=sources)
+             if spec.stream == hyperliquid_liquidations.STREAM)
+        for _ in range(2))
+    assert first is not again and first.new_state is not None and again.new_state is not None
+    assert first.new_state() is again.new_state()
+    assert isinstance(first.new_state(), hyperliquid_liquidations.SeenFills)

@@ -21,6 +21,9 @@ class LiquidationSource(NamedTuple):
 
     url: str
     auth: WsAuth | None = None
+    memory: Any = None
+    """What the venue remembers of this source across reconnects AND restarts of its connections (the
+    fills already counted), made once per session by `OptionalLiquidations.new_memory`."""
 
 
 class ConnectRequest(NamedTuple):
@@ -113,6 +116,8 @@ class OptionalLiquidations:
     keyring_name: str
     label: str
     """What the UI calls it ("Hyperliquid liquidations (your data service)")."""
+    new_memory: Callable[[], Any] | None = None
+    """A fresh `LiquidationSource.memory` (None: the source needs none)."""
 
 
 class ReplayPeer(Protocol):

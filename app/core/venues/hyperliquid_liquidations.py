@@ -74,6 +74,7 @@ OPTIONAL = OptionalLiquidations(
     keyring_service=KEYRING_SERVICE,
     keyring_name=KEYRING_NAME,
     label="Hyperliquid liquidations (liquidationFills data service or your own node)",
+    new_memory=lambda: SeenFills(),
 )
 
 _Tid = Annotated[int, msgspec.Meta(ge=0)]
@@ -214,8 +215,9 @@ def _liquidations(fills: list[_Entry], user: str | None, seen: SeenFills | None)
 
 def connection(source: LiquidationSource) -> ConnectionSpec:
     """The optional connection: one `liquidationFills` subscription, Hyperliquid's ping, and a trade-id
-    memory shared by every (re)connect of this spec (the repeats come after a reconnect)."""
-    seen = SeenFills()
+    memory shared by every (re)connect of this spec (the repeats come after a reconnect) and, when the
+    source carries one (`LiquidationSource.memory`), by the specs a restart of the venue makes."""
+    seen = source.memory if isinstance(source.memory, SeenFills) else SeenFills()
     return ConnectionSpec(
         venue=VENUE, stream=STREAM, url=source.url, subscribe=(SUBSCRIBE,), heartbeat=PING,
         heartbeat_interval_s=HEARTBEAT_INTERVAL_S, stall_after_s=STALL_AFTER_S, completeness=COMPLETENESS,

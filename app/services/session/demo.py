@@ -63,7 +63,8 @@ class DemoSession(Session):
         for venue in self.optional_liquidations:
             optional = registry.by_name(venue).optional_liquidations
             if optional is not None and optional.stream in endpoints:
-                found[venue] = LiquidationSource(endpoints[optional.stream])
+                memory = optional.new_memory() if optional.new_memory else None
+                found[venue] = LiquidationSource(endpoints[optional.stream], None, memory)
         return found
 
     def macro_options(self) -> dict[str, object]:
