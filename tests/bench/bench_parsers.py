@@ -485,7 +485,8 @@ def _ccxt_peers(path: str | None) -> tuple[str, dict[str, Callable[[list[str]], 
         "binance/forceOrder": make(ccxt_pro.binance(), True),
         "bybit/liquidation": make(bybit_exchange, False),
         "bybit/allLiquidation": make(bybit_exchange, False),
-        "okx/liquidation-orders": make(ccxt_pro.okx(), False),
+        "okx/liquidation-orders": make(ccxt_pro.okx(), False),  # ccxt normalises details[0] only
+        "okx/liquidation-orders x1": make(ccxt_pro.okx(), False),
     }
 
 

@@ -7,7 +7,8 @@ Keys are `<venue>/<frame kind>`; each frame kind is one documented message layou
 - `binance/forceOrder`: the combined-stream `!forceOrder@arr` envelope (USDⓈ-M).
 - `bybit/liquidation`: v5 `liquidation.{symbol}` (one order per frame; the layout cryptofeed reads).
 - `bybit/allLiquidation`: v5 `allLiquidation.{symbol}` (500 ms batches of 1–5 orders).
-- `okx/liquidation-orders`: `liquidation-orders` SWAP pushes (1–3 details).
+- `okx/liquidation-orders`: `liquidation-orders` SWAP pushes (1–3 details); `… x1`: one detail each, as
+  OKX's own example (ccxt's handler reads only `details[0]`, so only `x1` compares like with like).
 - `bitmex/liquidation`: the `liquidation` table's `insert` action (1–3 resting liquidation orders).
 - `deribit/trades`: `trades.{instrument}.100ms` notifications whose trades carry `liquidation` M/T/MT.
 """
@@ -68,11 +69,11 @@ def bybit_all_liquidation(rng: random.Random, i: int) -> str:
     return _j({"topic": f"allLiquidation.{symbol}", "type": "snapshot", "ts": ts, "data": rows})
 
 
-def okx_liquidation_orders(rng: random.Random, i: int) -> str:
+def okx_liquidation_orders(rng: random.Random, i: int, most: int = 3) -> str:
     inst, price = rng.choice(_OKX)
     family = inst.rsplit("-", 1)[0]
     details = []
-    for k in range(rng.randint(1, 3)):
+    for k in range(rng.randint(1, most)):
         long = rng.random() < 0.5
         details.append({"bkLoss": "0", "bkPx": _fmt(_px(rng, price), 2), "ccy": "", "posSide": "long" if long else
                         "short", "side": "sell" if long else "buy", "sz": str(rng.randint(1, 300)),
@@ -108,6 +109,7 @@ KINDS = {
     "bybit/liquidation": bybit_liquidation,
     "bybit/allLiquidation": bybit_all_liquidation,
     "okx/liquidation-orders": okx_liquidation_orders,
+    "okx/liquidation-orders x1": lambda rng, i: okx_liquidation_orders(rng, i, most=1),
     "bitmex/liquidation": bitmex_liquidation,
     "deribit/trades": deribit_trades,
 }

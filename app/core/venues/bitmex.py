@@ -208,7 +208,7 @@ def parse(
         events.append(Liquidation(VENUE, symbol, coin, kind, _SIDES[side], price, qty, usd, received_ms,
                                   COMPLETENESS, order_id))
     seen.remember(counted, received_ms)
-    if len(events) > 1:
+    if len(counted) > 1 and len(set(counted)) != len(counted):
         number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
     return events
 

@@ -258,6 +258,7 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
     cache = _FACTS[category]
     known = cache.facts if instruments is cache.owner else None
     events: list[Event] = []
+    ids: list[str] = []
     for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
         symbol, size, price, ts = row.s, row.v, row.p, row.T
         facts = known.get(symbol) if known is not None else None
@@ -271,10 +272,12 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
         else:
             qty = size * factor
             usd = size * price
+        ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+        ids.append(ident)
         events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                  COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]))
-    if len(events) > 1:
-        number_repeats(events)
+                                  COMPLETENESS, ident))
+    if len(ids) > 1 and len(set(ids)) != len(ids):
+        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
     return events
 
 

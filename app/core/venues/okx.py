@@ -160,7 +160,7 @@ def parse(
     if channel == "liquidation-orders":
         events: list[Event] = []
         known = _FACTS.facts if instruments is _FACTS.owner else None
-        made = 0
+        ids: list[str] = []
         for row in rows:
             details = row.details
             if details is None:
@@ -185,11 +185,11 @@ def parse(
                     qty = contracts * size
                     usd = qty * price  # bkPx is per coin
                 ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+                ids.append(ident)
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
                                           ts, COMPLETENESS, ident))
-                made += 1
-        if made > 1:
-            number_repeats(events)
+        if len(ids) > 1 and len(set(ids)) != len(ids):
+            number_repeats(events)  # identical orders in one push: both kept, `-2` on the second
         return events
     if channel == "mark-price":
         marks: list[Event] = []
