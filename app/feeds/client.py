@@ -95,9 +95,17 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+def _dial_url(spec: ConnectionSpec) -> str:
+    """The URL actually dialled: `spec.url` plus an API key in the query when the endpoint wants one
+    there (never logged: messages name `spec.url` or the stream)."""
+    return spec.auth.apply(spec.url)[0] if spec.auth is not None else spec.url
+
+
 def _connect_options(spec: ConnectionSpec, timing: Timing) -> dict[str, Any]:
     """websockets options shared by the reconnecting iterator and a rotation's extra connection."""
+    headers = spec.auth.apply(spec.url)[1] if spec.auth is not None else None
     return {
+        "additional_headers": headers,
         "open_timeout": timing.seconds(OPEN_TIMEOUT_S),
         "ping_interval": timing.seconds(PROTOCOL_PING_S),
         "ping_timeout": timing.seconds(PROTOCOL_PING_S),
@@ -155,7 +163,7 @@ async def run_connection(
     options = _connect_options(spec, timing)
     while True:
         connector = connect(
-            spec.url, reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
+            _dial_url(spec), reconnect_delays=reconnect_delays, process_exception=on_failed_attempt, **options
         )
         connects = status.connects
         try:
@@ -480,7 +488,7 @@ class _Session:
         stream, old = self.spec.stream, self.current
         assert old is not None
         try:
-            ws = await connect(self.spec.url, **self.options)
+            ws = await connect(_dial_url(self.spec), **self.options)
         except Exception as exc:  # refused, timed out, unreachable: keep the old socket
             self._rotation_failed(_describe(exc))
             return False

@@ -11,7 +11,7 @@ from pathlib import Path
 from app.core.instruments import Instruments, load_bundled
 from app.core.timing import Timing
 from app.core.venues import registry
-from app.core.venues.descriptor import ConnectRequest
+from app.core.venues.descriptor import ConnectRequest, LiquidationSource
 from app.core.venues.protocol import ConnectionSpec
 from app.feeds.account_poller import AccountPoller, polled_addresses
 from app.feeds.client import run_connection
@@ -38,8 +38,9 @@ def recorded_venues(streams: Iterable[str]) -> tuple[str, ...]:
     return tuple(v.name for v in registry.VENUES if wanted.intersection(v.streams))
 
 
-def venue_completeness(venues: tuple[str, ...]) -> dict[str, str]:
-    return {venue: registry.by_name(venue).completeness for venue in venues}
+def venue_completeness(venues: tuple[str, ...], optional_on: Collection[str] = ()) -> dict[str, str]:
+    """Each venue's liquidation completeness (its optional source's where that is turned on)."""
+    return {venue: registry.completeness(venue, optional_on) for venue in venues}
 
 
 def tick_size(instruments: Instruments, venue: str, symbol: str) -> float | None:
@@ -51,19 +52,21 @@ def connection_specs(venues: tuple[str, ...], endpoints: dict[str, str] | None, 
                      liquidation_symbols: dict[str, list[str]] | None = None,
                      watched: dict[str, list[str]] | None = None,
                      held_symbols: dict[str, list[str]] | None = None,
-                     streams: Collection[str] | None = None) -> list[ConnectionSpec]:
+                     streams: Collection[str] | None = None,
+                     liquidation_sources: dict[str, LiquidationSource] | None = None) -> list[ConnectionSpec]:
     """Liquidations for every symbol we know (venues that need one topic per symbol get
     `liquidation_symbols`; the others cover all instruments per channel), marks only for the majors of
     the bundled snapshot: marks push at up to 10 Hz each, so subscribing hundreds would drown the feed.
     `watched`: public accounts per venue to follow (streamed up to the venue's limit). `held_symbols`:
     marks for positions held beside the majors. `streams` (a replay's): only those connections, never a
-    venue's live default for the others."""
+    venue's live default for the others. `liquidation_sources`: the optional liquidation source per venue
+    the user turned on (off for the others)."""
     majors = load_bundled()
     specs: list[ConnectionSpec] = []
     for venue in venues:
         marks = list(dict.fromkeys([*majors.symbols(venue), *(held_symbols or {}).get(venue, [])]))  # + positions
         request = ConnectRequest(endpoints or None, instruments, (liquidation_symbols or {}).get(venue), marks,
-                                 tuple((watched or {}).get(venue, ())))
+                                 tuple((watched or {}).get(venue, ())), (liquidation_sources or {}).get(venue))
         specs.extend(spec for spec in registry.by_name(venue).connect(request)
                      if streams is None or spec.stream in streams)
     return specs
@@ -82,6 +85,7 @@ class FeedRuntime:
         watched: dict[str, list[str]] | None = None,
         held_symbols: dict[str, list[str]] | None = None,
         streams: Collection[str] | None = None,
+        liquidation_sources: dict[str, LiquidationSource] | None = None,
     ) -> None:
         self.clock = clock
         self.endpoints = dict(endpoints or {})
@@ -93,8 +97,9 @@ class FeedRuntime:
         self.liquidation_symbols = liquidation_symbols
         self.streams = streams
         self.held_symbols = {venue: list(symbols) for venue, symbols in (held_symbols or {}).items()}
+        self.liquidation_sources = dict(liquidation_sources or {})
         self.specs = connection_specs(venues, endpoints, self.instruments, liquidation_symbols, self.watched,
-                                      self.held_symbols, streams)
+                                      self.held_symbols, streams, self.liquidation_sources)
         self.pollers = self._account_pollers()
         self.statuses = [ConnectionStatus(s.stream, s.venue, s.completeness, clock) for s in self.specs]
         self.supervisor = Supervisor()
@@ -132,7 +137,7 @@ class FeedRuntime:
             await self.supervisor.cancel(f"{venue} watched accounts")
             self.pollers.remove(poller)
         fresh = connection_specs((venue,), self.endpoints or None, self.instruments, self.liquidation_symbols,
-                                 self.watched, self.held_symbols, self.streams)
+                                 self.watched, self.held_symbols, self.streams, self.liquidation_sources)
         kept = {spec.stream: status for spec, status in old}
         reported = {status.stream: done for status, done in zip(self.statuses, self._gaps_reported, strict=True)}
         specs, statuses, gaps_reported = [], [], []

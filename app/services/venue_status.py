@@ -57,6 +57,9 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
               if status.last_loss and status.last_loss != status.last_error]
     descriptor = registry.find(venue)
     note = (descriptor.liquidation_note or "") if descriptor is not None else ""
+    optional = descriptor.optional_liquidations if descriptor is not None else None
+    if optional is not None and any(status.stream == optional.stream for status in parts):
+        note = ""  # the user's liquidation source is connected: the venue has a feed after all
     detail = "; ".join([note] * bool(note) + [f"{status.stream}: {status.state}" for status in parts]
                        + [f"last error: {error}" for error in errors[:1]]
                        + [f"last disconnect: {loss}" for loss in losses[:1]]

@@ -53,6 +53,14 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     # One HTTP or SOCKS proxy for every connection (REST and websockets), e.g. "socks5h://127.0.0.1:1080"
     # or "http://user:pass@proxy:3128"; None: the environment's proxy variables, if any.
     proxy_url: str | None = None
+    # The optional Hyperliquid liquidation source (off while None): a ws(s):// endpoint speaking a
+    # `liquidationFills` subscription (a node-data service, or the user's own node). Its API key is only
+    # in the OS keyring; `_key_mode` says how it is sent: `?<key_name>=key` (query), `Authorization:
+    # Bearer key` (bearer), `<key_name>: key` (header) or not at all (none).
+    hyperliquid_liquidations_url: str | None = None
+    hyperliquid_liquidations_key_mode: Literal["query", "bearer", "header", "none"] = "query"
+    hyperliquid_liquidations_key_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64,
+                                                                   pattern=r"^[A-Za-z0-9_.-]+$")] = "key"
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):
@@ -92,6 +100,9 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
     endpoints, warnings = checked_endpoints(settings.endpoints)
     if warnings:
         settings = msgspec.structs.replace(settings, endpoints=endpoints)
+    # A bad optional liquidation-source URL turns that source off (named in the warning), nothing else.
+    settings, source_warnings = checked_liquidation_sources(settings)
+    warnings = [*warnings, *source_warnings]
     # A watched address a venue does not accept drops that entry only, named in the warning.
     watched, watch_warnings = checked_watched(settings.watched_accounts)
     if watch_warnings:
@@ -102,6 +113,28 @@ def load_settings(path: Path | str | None = None) -> LoadedSettings:
         settings = msgspec.structs.replace(settings, proxy_url=None)
         warnings = [*warnings, f"{proxy_text}; no proxy is used."]
     return LoadedSettings(settings, warnings, target)
+
+
+def checked_liquidation_sources(settings: Settings) -> tuple[Settings, list[str]]:
+    """Each optional liquidation source's URL (`<prefix>_url`) must be a ws(s):// URL with a host;
+    one that is not is dropped (the source stays off) with a warning naming it."""
+    from app.core.venues import registry
+    from app.store.endpoint_urls import endpoint_problem
+
+    warnings: list[str] = []
+    for venue in registry.VENUES:
+        optional = venue.optional_liquidations
+        if optional is None:
+            continue
+        field = f"{optional.settings_prefix}_url"
+        url = getattr(settings, field, None)
+        if url is None:
+            continue
+        problem = endpoint_problem(optional.stream, url)
+        if problem is not None:
+            warnings.append(f"{field}: {problem}; the {venue.display_name} liquidation source stays off.")
+            settings = msgspec.structs.replace(settings, **{field: None})
+    return settings, warnings
 
 
 def checked_watched(watched: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:

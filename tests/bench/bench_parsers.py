@@ -5,12 +5,24 @@ Run: .venv/bin/python tests/bench/bench_parsers.py [--runs 7] [--seconds 0.2] [-
 Prints figures only; nothing here asserts on time. ccxt is never a dependency: when importable (e.g.
 `pip install --target /tmp/ccxt_bench ccxt` and `--ccxt-path /tmp/ccxt_bench`), its pro clients'
 `handle_liquidation` (json.loads + its normaliser, no network) is measured on the same frames.
+
+Against the peers (issue 14 item 1): `--peers` runs Cascade's parsers, cryptofeed's own feed handlers and
+ccxt's `handle_liquidation` on one seeded corpus of documented frame layouts (tests/bench/parser_corpus.py),
+pass by pass in turn (ours, cryptofeed, ccxt, for each frame kind), and prints the median msgs/s of the
+passes (messages per CPU-second of the measuring thread, so other load on the machine does not count),
+the ratios and the machine's speed (`sum(range(10**8))`, wall and CPU seconds). cryptofeed pins packages that do not sit
+beside Cascade's, so it runs in its own virtual environment as a subprocess (tests/bench/peer_cryptofeed.py);
+make it with tests/bench/install_peers.sh (default ../peers-venv) and point `--peers-python` at it.
+
+    tests/bench/install_peers.sh ../peers-venv
+    .venv/bin/python tests/bench/bench_parsers.py --peers --peers-python ../peers-venv/bin/python
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -281,7 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=0.2)
     parser.add_argument("--ccxt-path", help="a directory where ccxt is installed (optional peer)")
+    parser.add_argument("--peers", action="store_true", help="Cascade vs cryptofeed vs ccxt on the seeded corpus")
+    parser.add_argument("--peers-python", default=str(DEFAULT_PEERS_PYTHON),
+                        help="the python of the virtual environment holding cryptofeed (install_peers.sh)")
+    parser.add_argument("--frames", type=int, default=2_000, help="corpus frames per kind (--peers)")
+    parser.add_argument("--passes", type=int, default=7, help="passes per peer, median taken (--peers, >= 5)")
     args = parser.parse_args(argv)
+    if args.peers:
+        return bench_peers(args.peers_python, args.frames, max(args.passes, 5), args.ccxt_path)
     runs, seconds = args.runs, args.seconds
 
     binance_state = BinanceState()
@@ -396,6 +415,170 @@ def bench_ccxt(path: str | None, force_order: str, runs: int, seconds: float) ->
 
         fast, slow = rate(lambda f=frame, ours=ours: ours(f), seconds, runs), rate(theirs, seconds, runs)
         print(f"{venue:8} {name:24} {fast:14,.0f} {slow:12,.0f} {fast / slow:5.1f}x")
+
+
+# --- against the peers, on one seeded corpus ---------------------------------------------------------
+
+DEFAULT_PEERS_PYTHON = Path(__file__).resolve().parents[3] / "peers-venv" / "bin" / "python"
+
+
+def machine_seconds() -> tuple[float, float]:
+    """The machine's speed as the issue reports it: (wall, CPU) seconds for `sum(range(10**8))`."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    sum(range(10**8))
+    return time.perf_counter() - started, time.thread_time() - cpu
+
+
+def _ours(kind: str) -> Callable[[list[str]], int]:
+    """One pass of Cascade's parser over the frames (fresh per-connection state each pass, as a new
+    connection would have), returning the events made."""
+    from app.core.venues import bitmex, deribit
+
+    parse: Callable[..., list[Any]]
+    state: Callable[[], Any]
+    parse, state = {
+        "binance": (binance.parse, BinanceState),
+        "bybit": (bybit.parse, lambda: BybitState("linear")),
+        "okx": (okx.parse, lambda: None),
+        "bitmex": (bitmex.parse, bitmex.SeenOrders),
+        "deribit": (deribit.parse, lambda: None),
+    }[kind.split("/", 1)[0]]
+
+    def run(frames: list[str]) -> int:
+        made, current = 0, state()
+        for frame in frames:
+            made += len(parse(frame, 0, _INSTRUMENTS, current))
+        return made
+
+    return run
+
+
+def _ccxt_peers(path: str | None) -> tuple[str, dict[str, Callable[[list[str]], int]]]:
+    """ccxt's own `handle_liquidation` per frame kind it handles (json.loads first: its client decodes)."""
+    if path:
+        sys.path.insert(0, path)
+    try:
+        import ccxt.pro as ccxt_pro
+    except ImportError:
+        return "", {}
+
+    class _Client:  # what handle_liquidation resolves futures on; nothing listens here
+        def resolve(self, *_: object) -> None:
+            pass
+
+    client = _Client()
+
+    def make(exchange: Any, unwrap: bool) -> Callable[[list[str]], int]:
+        handle = exchange.handle_liquidation
+        loads = json.loads
+
+        def run(frames: list[str]) -> int:
+            for frame in frames:
+                message = loads(frame)
+                handle(client, message["data"] if unwrap else message)
+            return len(frames)
+
+        return run
+
+    bybit_exchange = ccxt_pro.bybit()
+    return ccxt_pro.__version__, {
+        "binance/forceOrder": make(ccxt_pro.binance(), True),
+        "bybit/liquidation": make(bybit_exchange, False),
+        "bybit/allLiquidation": make(bybit_exchange, False),
+        "okx/liquidation-orders": make(ccxt_pro.okx(), False),  # ccxt normalises details[0] only
+        "okx/liquidation-orders x1": make(ccxt_pro.okx(), False),
+    }
+
+
+class _CryptofeedPeer:
+    """tests/bench/peer_cryptofeed.py in its own interpreter: one pass per request line."""
+
+    def __init__(self, python: str, corpus_path: Path) -> None:
+        import subprocess
+
+        script = Path(__file__).resolve().with_name("peer_cryptofeed.py")
+        self.process = subprocess.Popen([python, str(script), str(corpus_path)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        ready = json.loads(self.process.stdout.readline())
+        self.version: str = ready["version"]
+        self.liquidations: dict[str, int] = ready["liquidations"]
+
+    def kinds(self) -> set[str]:
+        return set(self.liquidations)
+
+    def one_pass(self, kind: str) -> float:
+        """msgs/s of one pass over `kind`'s frames."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(kind + "\n")
+        self.process.stdin.flush()
+        frames, seconds = self.process.stdout.readline().split()
+        return int(frames) / float(seconds)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _timed(run: Callable[[list[str]], int], frames: list[str]) -> float:
+    """msgs per CPU-second of this thread: a loaded machine preempting a pass does not count against it
+    (wall time on a busy 2-core box varies 3x between passes; CPU time is what the parser costs)."""
+    started = time.thread_time()
+    run(frames)
+    return len(frames) / (time.thread_time() - started)
+
+
+def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path: str | None) -> int:
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from parser_corpus import SEED, corpus
+
+    frames = corpus(frames_per_kind)
+    speed = machine_seconds()
+    ccxt_version, ccxt_runs = _ccxt_peers(ccxt_path)
+    peer: _CryptofeedPeer | None = None
+    with tempfile.TemporaryDirectory() as directory:
+        corpus_path = Path(directory) / "corpus.json"
+        corpus_path.write_text(json.dumps(frames))
+        if Path(peers_python).exists():
+            peer = _CryptofeedPeer(peers_python, corpus_path)
+        else:
+            print(f"cryptofeed peer skipped: no {peers_python} (tests/bench/install_peers.sh makes it)")
+        ours = {kind: _ours(kind) for kind in frames}
+        for kind, run in ours.items():  # warm-up, and a check that every frame gives events
+            made = run(frames[kind])
+            assert made >= len(frames[kind]), f"{kind}: {made} events from {len(frames[kind])} frames"
+        rates: dict[str, dict[str, list[float]]] = {kind: {"ours": [], "cryptofeed": [], "ccxt": []} for kind in frames}
+        for _ in range(passes):  # pass by pass, in turn: a machine slowing down hits every peer alike
+            for kind, kind_frames in frames.items():
+                rates[kind]["ours"].append(_timed(ours[kind], kind_frames))
+                if peer is not None and kind in peer.kinds():
+                    rates[kind]["cryptofeed"].append(peer.one_pass(kind))
+                if kind in ccxt_runs:
+                    rates[kind]["ccxt"].append(_timed(ccxt_runs[kind], kind_frames))
+        if peer is not None:
+            peer.close()
+    cf_version = peer.version if peer is not None else "-"
+    print(f"Parsers vs peers: Python {sys.version.split()[0]}, msgspec {msgspec.__version__}, cryptofeed "
+          f"{cf_version}, ccxt {ccxt_version or '-'}; corpus seed {SEED}, {frames_per_kind} frames per kind; "
+          f"median of {passes} passes")
+    print(f"machine speed: sum(range(10**8)) = {speed[0]:.2f} s wall, {speed[1]:.2f} s CPU; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print("figures: messages per CPU-second of the measuring thread (median of the passes)")
+    print(f"{'venue/frames':24} {'cascade msg/s':>14} {'cryptofeed':>12} {'ccxt':>12} {'vs cryptofeed':>14} "
+          f"{'vs ccxt':>8}")
+    for kind, by_peer in rates.items():
+        ours_rate = statistics.median(by_peer["ours"])
+        cells = []
+        for name in ("cryptofeed", "ccxt"):
+            cells.append(statistics.median(by_peer[name]) if by_peer[name] else None)
+        ratios = [f"{ours_rate / rate:.2f}x" if rate else "-" for rate in cells]
+        shown = [f"{rate:,.0f}" if rate else "-" for rate in cells]
+        print(f"{kind:24} {ours_rate:14,.0f} {shown[0]:>12} {shown[1]:>12} {ratios[0]:>14} {ratios[1]:>8}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -220,5 +220,6 @@ def test_the_venue_status_says_there_is_no_public_liquidation_feed() -> None:
 
     status = ConnectionStatus(STREAM, "hyperliquid", "partial", lambda: START_MS)
     record = venue_record("hyperliquid", [status], START_MS)
-    assert record.liquidation_note == "Hyperliquid: no public liquidation feed"
-    assert record.detail.startswith("Hyperliquid: no public liquidation feed; hyperliquid/ws: ")
+    assert record.liquidation_note == hyperliquid.LIQUIDATION_NOTE
+    assert record.detail.startswith("Hyperliquid publishes no market-wide liquidation feed: ")
+    assert f"{hyperliquid.LIQUIDATION_NOTE}; hyperliquid/ws: " in record.detail

@@ -50,10 +50,18 @@ def test_a_venue_without_a_liquidation_feed_has_no_totals_row_and_says_so_in_the
 
     silent = next(v for v in registry.VENUES if not v.publishes_liquidations)
     loud = next(v for v in registry.VENUES if v.publishes_liquidations)
-    pane = TotalsPane(registry.publishing_liquidations([loud.name, silent.name]), {})
+    venues = [loud.name, silent.name]
+    pane = TotalsPane(registry.publishing_liquidations(venues), {}, registry.missing_feed_notes(venues))
     qtbot.addWidget(pane)
     names = [pane.table.item(row, 0).text() for row in range(pane.table.rowCount())]
     assert silent.display_name not in names and loud.display_name in names
+    assert f"{silent.display_name} publishes no market-wide liquidation feed" in pane.note.text()
+    # With the user's optional source on, the venue has a row and the note no longer says it has no feed.
+    on = TotalsPane(registry.publishing_liquidations(venues, {silent.name}), {silent.name: "all"},
+                    registry.missing_feed_notes(venues, {silent.name}))
+    qtbot.addWidget(on)
+    assert silent.display_name in [on.table.item(row, 0).text() for row in range(on.table.rowCount())]
+    assert "publishes no" not in on.note.text()
     text = venue_status_text(VenueRecord(silent.name, "live", 1.0, "partial", liquidation_note=silent.liquidation_note))
     assert "no liquidation feed" in text and "partial" not in text
 

@@ -21,12 +21,12 @@ URL is a settings override (`binance/coinm/market`), no code change. 24 h connec
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Completeness, Event, Kind, MarkPrice, Side, Unconvertible, VenueNotice
+from app.core.events import Completeness, Event, Kind, Liquidation, MarkPrice, Unconvertible, VenueNotice
 from app.core.instruments import (
     Instrument,
     Instruments,
@@ -38,16 +38,19 @@ from app.core.instruments import (
 from app.core.venues.binance_market import MARKET
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
+    MASK_64,
+    TOP_BIT,
     NonNegative,
+    PerSymbol,
     Positive,
     TimestampMs,
-    build_liquidation,
     decode,
     decode_rows,
     decoder,
     note,
     optional_number,
     positive_or_none,
+    symbol_key,
 )
 from app.core.venues.descriptor import (
     ConnectionRules,
@@ -116,6 +119,22 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
+class _ForcePayload(msgspec.Struct, gc=False):
+    e: Literal["forceOrder"]
+    o: _Order
+    E: TimestampMs | None = None
+
+
+class _ForceFrame(msgspec.Struct, gc=False):
+    """The hot shape alone (a combined-stream forceOrder): decoded first, as it is the cheapest decode;
+    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder."""
+
+    data: _ForcePayload
+
+
+_FORCE_DECODER = decoder(_ForceFrame)
+
+
 class BinanceState:
     """Per-connection options: which symbols' marks to keep (None = all of `!markPrice@arr`)."""
 
@@ -131,9 +150,32 @@ def parse(
     instruments: Instruments | None = None,
     state: BinanceState | None = None,
 ) -> list[Event]:
-    message = decode(_DECODER, frame)
+    try:
+        order = _FORCE_DECODER.decode(frame).data.o
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        order = None
     if instruments is None:
         instruments = load_bundled()
+    if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
+        symbol = order.s
+        facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
+        if facts is None:
+            facts = _FACTS.get(instruments, symbol)
+        coin, kind, inverse, factor, key, unconvertible = facts
+        if unconvertible is not None:
+            return [unconvertible]
+        ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
+        filled = order.z if order.z > 0 else order.q
+        price = order.ap if order.ap > 0 else order.p
+        if inverse:
+            usd = filled * factor
+            qty = usd / price
+        else:
+            qty = filled * factor
+            usd = filled * price
+        return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
+                            COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+    message = decode(_DECODER, frame)  # everything else: the general shape (BadFrame says why)
     marks_wanted = state.mark_symbols if state is not None else None
     if type(message) is list:
         return _marks(message, marks_wanted)
@@ -151,7 +193,43 @@ def parse(
     return []
 
 
+class _Facts(NamedTuple):
+    """What a symbol's liquidations need, resolved once per symbol (see `_symbol_facts`)."""
+
+    coin: str
+    kind: Kind
+    inverse: bool  # COIN-M: the size counts USD contracts of `factor` USD each
+    factor: float  # linear: coins per unit (1000 for 1000PEPEUSDT, or the contract size); inverse: USD each
+    key: int  # common.symbol_key, for the liquidation id
+    unconvertible: Unconvertible | None = None
+
+
+def _symbol_facts(instruments: Instruments, symbol: str) -> _Facts:
+    pair = symbol.partition("_")[0]
+    key = symbol_key(VENUE, symbol)
+    if pair.endswith("USD"):
+        # A dated COIN-M future has the same USD contract size as its pair's perpetual.
+        instrument = instruments.get(VENUE, symbol) or instruments.get(VENUE, pair + "_PERP")
+        kind: Kind = "inverse_perp" if symbol.endswith("_PERP") else "inverse_future"
+        if instrument is None or not instrument.contract_size or instrument.contract_unit != "usd":
+            return _Facts(canonical_coin(VENUE, symbol), kind, True, 1.0, key,
+                          Unconvertible(VENUE, symbol, "COIN-M contract size unknown"))
+        return _Facts(instrument.coin, kind, True, instrument.contract_size, key)
+    instrument = instruments.get(VENUE, symbol)
+    if instrument is None:
+        fallback: Kind = "linear_future" if "_" in symbol else "linear_perp"
+        return _Facts(canonical_coin(VENUE, symbol), fallback, False, unit_multiplier(symbol), key)
+    inverse = instrument.kind.startswith("inverse")
+    factor = instrument.contract_size or (1.0 if inverse else unit_multiplier(symbol))
+    return _Facts(instrument.coin, instrument.kind, inverse, factor, key)
+
+
+_FACTS = PerSymbol(_symbol_facts)
+
+
 def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
+    """One forceOrder: one typed decode already done; the symbol's facts come from the per-symbol cache,
+    the id from its cached key (Binance gives no order id)."""
     order = payload.o
     if order is None:
         raise BadFrame("forceOrder without `o`")
@@ -159,28 +237,20 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
     if ts is None:
         raise BadFrame("forceOrder without a timestamp")
     symbol = order.s
-    side: Side = "long" if order.S == "SELL" else "short"  # S is the forced order's side: SELL closes a long
+    coin, kind, inverse, factor, key, unconvertible = _FACTS.get(instruments, symbol)
+    if unconvertible is not None:
+        return unconvertible
+    long = order.S == "SELL"  # S is the forced order's side: SELL closes a long
     filled = order.z if order.z > 0 else order.q
     price = order.ap if order.ap > 0 else order.p
-    pair = symbol.partition("_")[0]
-    if pair.endswith("USD"):
-        return _coin_margined(symbol, pair, side, filled, price, ts, instruments)
-    fallback: Kind = "linear_future" if "_" in symbol else "linear_perp"
-    return build_liquidation(VENUE, COMPLETENESS, symbol, side, filled, price, ts,
-                             instruments.get(VENUE, symbol), fallback)
-
-
-def _coin_margined(
-    symbol: str, pair: str, side: Side, contracts: float, price: float, ts: int, instruments: Instruments
-) -> Event:
-    # A dated COIN-M future has the same USD contract size as its pair's perpetual.
-    instrument = instruments.get(VENUE, symbol) or instruments.get(VENUE, pair + "_PERP")
-    if instrument is None or not instrument.contract_size or instrument.contract_unit != "usd":
-        return Unconvertible(VENUE, symbol, "COIN-M contract size unknown")
-    kind: Kind = "inverse_perp" if symbol.endswith("_PERP") else "inverse_future"
-    if instrument.kind != kind:  # the perpetual's row sizing a dated future
-        instrument = msgspec.structs.replace(instrument, kind=kind)
-    return build_liquidation(VENUE, COMPLETENESS, symbol, side, contracts, price, ts, instrument, kind)
+    if inverse:
+        usd = filled * factor
+        qty = usd / price
+    else:
+        qty = filled * factor
+        usd = filled * price
+    return Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts, COMPLETENESS,
+                       hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])  # = common.liquidation_id
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:

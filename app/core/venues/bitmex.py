@@ -33,11 +33,12 @@ from typing import Literal
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Completeness, Event, Kind, Side, Unconvertible, VenueNotice
+from app.core.events import Completeness, Event, Kind, Liquidation, Side, Unconvertible, VenueNotice
 from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled
 from app.core.venues.bitmex_replay import REPLAY
 from app.core.venues.common import (
     FrameIds,
+    PerSymbol,
     Positive,
     SeenIds,
     build_liquidation,
@@ -45,6 +46,7 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     positive_or_none,
 )
 from app.core.venues.descriptor import (
@@ -76,6 +78,8 @@ class SeenOrders(SeenIds):
 
     def __init__(self, ttl_ms: int = SEEN_TTL_MS, max_size: int = SEEN_MAX) -> None:
         super().__init__(ttl_ms, max_size)
+
+
 _SIDES: dict[str, Side] = {"Sell": "long", "Buy": "short"}
 
 
@@ -95,9 +99,42 @@ class _Frame(msgspec.Struct, gc=False):
     status: int | None = None
 
 
+class _AnyRow(msgspec.Struct, gc=False):
+    """A row of any action: an update or a delete carries only some fields."""
+
+    orderID: str
+    symbol: str | None = None
+    side: Literal["Buy", "Sell"] | None = None
+    price: Positive | None = None
+    leavesQty: Positive | None = None
+
+
+class _TypedFrame(msgspec.Struct, gc=False):
+    table: str | None = None
+    action: str | None = None
+    data: list[_AnyRow] | None = None
+    error: str | None = None
+
+
 _FRAME = decoder(_Frame)
 _ROWS = decoder(list[_Row])
+_TYPED_FRAME = decoder(_TypedFrame)
 _COUNTED = frozenset({"partial", "insert"})
+
+
+def _symbol_facts(instruments: Instruments, symbol: str) -> tuple[str, Kind, bool, float, Unconvertible | None]:
+    """(coin, kind, inverse, contract size, why unconvertible), once per symbol."""
+    instrument = instruments.get(VENUE, symbol)
+    if instrument is None or not instrument.contract_size:
+        return "", "linear_perp", False, 0.0, Unconvertible(VENUE, symbol, "contract value unknown")
+    unit = instrument.contract_unit
+    if unit not in ("base", "usd"):
+        return "", "linear_perp", False, 0.0, Unconvertible(VENUE, symbol,
+                                                            "quanto contract: its value needs the XBT price")
+    return instrument.coin, instrument.kind, unit == "usd", instrument.contract_size, None
+
+
+_FACTS = PerSymbol(_symbol_facts)
 
 
 def parse(
@@ -106,8 +143,60 @@ def parse(
     instruments: Instruments | None = None,
     state: SeenOrders | None = None,
 ) -> list[Event]:
+    """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
+    deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
     if frame == "pong" or frame == b"pong":
         return []
+    try:
+        message = _TYPED_FRAME.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        return _parse_two_step(frame, received_ms, instruments, state)
+    if message.error is not None or not message.data:
+        return _parse_two_step(frame, received_ms, instruments, state)
+    if message.table != "liquidation" or message.action not in _COUNTED:
+        return []  # welcome, acks, updates and deletes of orders already counted
+    if instruments is None:
+        instruments = load_bundled()
+    seen = state if state is not None else SeenOrders()
+    expiry_of = seen._expiry.get
+    known = _FACTS.facts if instruments is _FACTS.owner else None
+    events: list[Event] = []
+    counted: list[str] = []
+    for row in message.data:
+        order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
+        if symbol is None or side is None or price is None or contracts is None:
+            return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
+        expiry = expiry_of(order_id)
+        if expiry is not None and expiry > received_ms:
+            continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
+        counted.append(order_id)
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = _FACTS.get(instruments, symbol)
+        coin, kind, inverse, size, unconvertible = facts
+        if unconvertible is not None:
+            events.append(unconvertible)
+            continue
+        if inverse:
+            usd = contracts * size
+            qty = usd / price
+        else:
+            qty = contracts * size
+            usd = qty * price
+        events.append(Liquidation(VENUE, symbol, coin, kind, _SIDES[side], price, qty, usd, received_ms,
+                                  COMPLETENESS, order_id))
+    seen.remember(counted, received_ms)
+    if len(counted) > 1 and len(set(counted)) != len(counted):
+        number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
+    return events
+
+
+def _parse_two_step(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: SeenOrders | None = None,
+) -> list[Event]:
     message = decode(_FRAME, frame)
     if message.error is not None:
         return [VenueNotice(VENUE, "error", "" if message.status is None else str(message.status), message.error)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 import msgspec
@@ -29,7 +29,10 @@ from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
+    MASK_64,
+    TOP_BIT,
     FrameIds,
+    PerSymbol,
     Positive,
     TimestampMs,
     build_liquidation,
@@ -37,8 +40,10 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     optional_number,
     positive_or_none,
+    symbol_key,
 )
 from app.core.venues.descriptor import (
     ConnectionRules,
@@ -105,11 +110,38 @@ class _Ticker(msgspec.Struct, gc=False):
     nextFundingTime: int | str | None = None
 
 
+class _Row(msgspec.Struct, gc=False):
+    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path."""
+
+    symbol: str | None = None
+    markPrice: float | str | None = None
+    indexPrice: float | str | None = None
+    fundingRate: float | str | None = None
+    nextFundingTime: int | str | None = None
+    updatedTime: TimestampMs | None = None
+    side: Literal["Buy", "Sell"] | None = None
+    size: Positive | None = None
+    price: Positive | None = None
+
+
+class _Frame(msgspec.Struct, gc=False):
+    """The whole frame in one typed decode: `data` is the allLiquidation rows (an array) or a row."""
+
+    topic: str | None = None
+    type: str | None = None
+    ts: TimestampMs | None = None
+    data: list[_Liq] | _Row | None = None
+    success: bool | None = None
+    ret_msg: str | None = None
+    op: str | None = None
+
+
 _KNOWN_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
 _ENVELOPE = decoder(_Envelope)
 _LIQUIDATIONS = decoder(list[_Liq])
 _LEGACY = decoder(_LegacyLiq)
 _TICKER = decoder(_Ticker)
+_FRAME = decoder(_Frame)
 
 
 class _MergedTicker:
@@ -134,7 +166,130 @@ class BybitState:
         self.tickers: dict[str, _MergedTicker] = {}
 
 
+class _Facts(NamedTuple):
+    """What a symbol's liquidations need, resolved once per symbol and connection category."""
+
+    coin: str
+    kind: Kind
+    inverse: bool  # `v` counts USD contracts of `factor` USD each
+    factor: float  # linear: coins per unit of `v` (1000 for 1000PEPEUSDT, or the contract size)
+    key: int  # common.symbol_key, for the liquidation id
+
+
+def _facts_for(category: Category | None):  # type: ignore[no-untyped-def]
+    def compute(instruments: Instruments, symbol: str) -> _Facts:
+        instrument = instruments.get(VENUE, symbol)
+        if instrument is None:
+            coin, kind, size = canonical_coin(VENUE, symbol), _infer_kind(symbol, category), None
+        else:
+            coin, kind, size = instrument.coin, instrument.kind, instrument.contract_size
+        inverse = kind.startswith("inverse")
+        factor = size or (1.0 if inverse else unit_multiplier(symbol))
+        return _Facts(coin, kind, inverse, factor, symbol_key(VENUE, symbol))
+
+    return PerSymbol(compute)
+
+
+_FACTS = {category: _facts_for(category) for category in (None, *CATEGORIES)}
+
+
+_ALL, _TICKERS, _LEGACY_TOPIC, _OTHER = 1, 2, 3, 4  # all truthy: `_TOPIC_KINDS.get(t) or _topic_kind(t)`
+_TOPIC_KINDS: dict[str, int] = {}
+"""topic -> which of the above, resolved once per topic (one dict lookup instead of prefix tests)."""
+
+
+def _topic_kind(topic: str) -> int:
+    kind = (_ALL if topic.startswith("allLiquidation.") else _TICKERS if topic.startswith("tickers.")
+            else _LEGACY_TOPIC if topic.startswith("liquidation.") else _OTHER)
+    if len(_TOPIC_KINDS) < 65_536:
+        _TOPIC_KINDS[topic] = kind
+    return kind
+
+
 def parse(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: BybitState | None = None,
+) -> list[Event]:
+    """One typed decode of the whole frame (rows included); a frame that does not fit that shape goes
+    the two-step way (envelope, then rows), which tells an unknown topic (ignored) from a bad row."""
+    try:
+        message = _FRAME.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        return _parse_two_step(frame, received_ms, instruments, state)
+    topic = message.topic
+    data = message.data
+    if topic is None or data is None:
+        return _parse_two_step(frame, received_ms, instruments, state)
+    kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
+    if instruments is None:
+        instruments = load_bundled()
+    if type(data) is list:
+        if kind != _ALL:
+            return _parse_two_step(frame, received_ms, instruments, state)
+        return _liquidations(data, instruments, state.category if state is not None else None)
+    if kind != _LEGACY_TOPIC:
+        if kind == _TICKERS:
+            return _ticker_row(message, data, state if state is not None else BybitState())
+        return _parse_two_step(frame, received_ms, instruments, state)
+    symbol, size, price, ts, side = data.symbol, data.size, data.price, data.updatedTime, data.side
+    if symbol is None or side is None or size is None or price is None or ts is None:
+        return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
+    cache = _FACTS[state.category if state is not None else None]
+    facts = cache.facts.get(symbol) if instruments is cache.owner else None
+    if facts is None:
+        facts = cache.get(instruments, symbol)
+    coin, kind_of, inverse, factor, key = facts
+    long = side == "Buy"
+    if inverse:
+        usd = size * factor
+        qty = usd / price
+    else:
+        qty = size * factor
+        usd = size * price
+    return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                        LEGACY_COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+
+
+def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
+    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the
+    row (`common.liquidation_id`'s value: Bybit gives none); identical rows in one batch get `-2`, `-3`…
+    (never deduplicated)."""
+    cache = _FACTS[category]
+    known = cache.facts if instruments is cache.owner else None
+    events: list[Event] = []
+    ids: list[str] = []
+    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
+        symbol, size, price, ts = row.s, row.v, row.p, row.T
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = cache.get(instruments, symbol)
+        coin, kind, inverse, factor, key = facts
+        long = row.S == "Buy"
+        if inverse:
+            usd = size * factor
+            qty = usd / price
+        else:
+            qty = size * factor
+            usd = size * price
+        ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+        ids.append(ident)
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
+                                  COMPLETENESS, ident))
+    if len(ids) > 1 and len(set(ids)) != len(ids):
+        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
+    return events
+
+
+def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:
+    if row.symbol is None:
+        raise BadFrame("tickers row without symbol")
+    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
+                         row.nextFundingTime, state)
+
+
+def _parse_two_step(
     frame: str | bytes,
     received_ms: int,
     instruments: Instruments | None = None,
@@ -195,26 +350,38 @@ def _liquidation(
 
 
 def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
-    ts = message.ts
+    row = decode(_TICKER, message.data)
+    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
+                         row.nextFundingTime, state)
+
+
+def _merge_ticker(
+    ts: int | None,
+    kind: str | None,
+    symbol: str,
+    mark: float | str | None,
+    index: float | str | None,
+    funding: float | str | None,
+    next_funding: int | str | None,
+    state: BybitState,
+) -> list[Event]:
     if ts is None:
         raise BadFrame("tickers frame without ts")
-    row = decode(_TICKER, message.data)
-    if message.type == "snapshot" or row.symbol not in state.tickers:
-        merged = state.tickers[row.symbol] = _MergedTicker()
+    if kind == "snapshot" or symbol not in state.tickers:
+        merged = state.tickers[symbol] = _MergedTicker()
     else:
-        merged = state.tickers[row.symbol]
+        merged = state.tickers[symbol]
     # Deltas leave out unchanged fields; "" also means "no value" (funding of dated futures).
-    if row.markPrice is not None:
-        merged.mark = _positive(row.markPrice)
-    if row.indexPrice is not None:
-        merged.index = optional_number(row.indexPrice)
-    if row.fundingRate is not None:
-        merged.funding = optional_number(row.fundingRate)
-    if row.nextFundingTime is not None:
-        merged.next_funding = _timestamp(row.nextFundingTime)
+    if mark is not None:
+        merged.mark = _positive(mark)
+    if index is not None:
+        merged.index = optional_number(index)
+    if funding is not None:
+        merged.funding = optional_number(funding)
+    if next_funding is not None:
+        merged.next_funding = _timestamp(next_funding)
     if merged.mark is None:
         return []  # a delta before any snapshot: nothing to show yet
-    symbol = row.symbol
     return [
         MarkPrice(
             VENUE,

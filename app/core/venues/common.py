@@ -3,7 +3,6 @@ that reject garbage at decode time, and deterministic liquidation ids."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Annotated, Any
 from zlib import crc32
@@ -62,12 +61,68 @@ def _text_key(venue: str, symbol: str) -> int:
 def liquidation_id(venue: str, symbol: str, ts_ms: int, side: str, qty: float, price: float) -> str:
     """A short id that is the same whenever the same liquidation is seen again (re-sent frames), in any
     process: CPython's hashes of ints, floats and tuples of them are not salted (only str/bytes are),
-    so the text goes through crc32. Far cheaper than a cryptographic hash of formatted floats."""
-    digest = hash((_text_key(venue, symbol), ts_ms, side == "long", qty, price)) & _MASK_64
-    return digest.to_bytes(8, "big").hex()
+    so the text goes through crc32. Far cheaper than a cryptographic hash of formatted floats. 16 hex
+    digits: `hex()` of the hash with a 65th bit set, sliced, is twice as fast as a `:016x` format (which
+    costs more than the hash itself)."""
+    return hex(hash((_text_key(venue, symbol), ts_ms, side == "long", qty, price)) & _MASK_64 | _TOP_BIT)[3:]
 
 
-_MASK_64 = (1 << 64) - 1
+_MASK_64 = MASK_64 = (1 << 64) - 1
+_TOP_BIT = TOP_BIT = 1 << 64
+"""Ids are `hex(hash((symbol_key, ts_ms, long, qty, price)) & MASK_64 | TOP_BIT)[3:]`: 16 hex digits, the
+same as `f"{digest:016x}"` (hot paths inline it)."""
+
+
+def symbol_key(venue: str, symbol: str) -> int:
+    """The text part of `liquidation_id` for one symbol: cache it per symbol (see PerSymbol) and build
+    ids with `fast_id`, which gives exactly `liquidation_id`'s value without re-reading the text."""
+    return _text_key(venue, symbol)
+
+
+def fast_id(key: int, ts_ms: int, long: bool, qty: float, price: float) -> str:
+    """`liquidation_id(venue, symbol, ts_ms, side, qty, price)` from the symbol's cached `symbol_key`."""
+    return hex(hash((key, ts_ms, long, qty, price)) & MASK_64 | TOP_BIT)[3:]
+
+
+def number_repeats(events: list[Any]) -> None:
+    """Identical orders in one frame keep their own ids (`-2`, `-3`…, as FrameIds numbers them): never
+    deduplicated within a frame. One set build when the ids are distinct (the usual case)."""
+    ids = [event.id for event in events if type(event) is Liquidation]
+    if len(set(ids)) == len(ids):
+        return
+    seen: dict[str, int] = {}
+    for index, event in enumerate(events):
+        if type(event) is Liquidation:
+            count = seen.get(event.id, 0) + 1
+            seen[event.id] = count
+            if count > 1:
+                events[index] = msgspec.structs.replace(event, id=f"{event.id}-{count}")
+
+
+class PerSymbol:
+    """Facts resolved once per symbol (coin, kind, contract size, id key…) by `compute(instruments,
+    symbol)`, cached until a different Instruments is passed (a metadata refresh): one dict lookup per
+    event instead of instrument lookups, string tests and regexes. Bounded: cleared past `limit`."""
+
+    __slots__ = ("_compute", "_limit", "facts", "owner")
+
+    def __init__(self, compute: Any, limit: int = 65_536) -> None:
+        self._compute = compute
+        self.facts: dict[str, Any] = {}
+        """symbol -> facts for `owner`: hot loops may read it directly when `instruments is owner`."""
+        self.owner: object = None
+        self._limit = limit
+
+    def get(self, instruments: object, symbol: str) -> Any:
+        if instruments is not self.owner:
+            self.facts = {}
+            self.owner = instruments
+        facts = self.facts.get(symbol)
+        if facts is None:
+            if len(self.facts) >= self._limit:
+                self.facts.clear()
+            facts = self.facts[symbol] = self._compute(instruments, symbol)
+        return facts
 
 
 class FrameIds:
@@ -183,10 +238,11 @@ class SeenIds:
     receipt time it expires at, oldest first: a bounded TTL cache that lets a repeat across frames and
     reconnects (a resubscribe's snapshot) be recognised, whatever the market does to its size."""
 
-    __slots__ = ("_expiry", "max_size", "ttl_ms")
+    __slots__ = ("_expiry", "_prune_at", "max_size", "ttl_ms")
 
     def __init__(self, ttl_ms: int = 6 * 3600 * 1000, max_size: int = 50_000) -> None:
-        self._expiry: OrderedDict[str, int] = OrderedDict()
+        self._expiry: dict[str, int] = {}  # insertion order = oldest first (a re-remembered id moves last)
+        self._prune_at = 0  # the oldest entry's expiry: nothing to drop before then (unless over size)
         self.ttl_ms = ttl_ms
         self.max_size = max_size
 
@@ -200,10 +256,14 @@ class SeenIds:
     def remember(self, keys: list[str], now_ms: int) -> None:
         expiry, expires = self._expiry, now_ms + self.ttl_ms
         for key in keys:
+            if key in expiry:
+                del expiry[key]  # re-inserted below: it moves to the end
             expiry[key] = expires
-            expiry.move_to_end(key)
+        if now_ms < self._prune_at and len(expiry) <= self.max_size:
+            return  # nothing has expired yet and there is room: O(1) per frame
         while expiry:  # drop the expired and the overflow, oldest first
             oldest, when = next(iter(expiry.items()))
             if when > now_ms and len(expiry) <= self.max_size:
                 break
             del expiry[oldest]
+        self._prune_at = next(iter(expiry.values())) if expiry else 0

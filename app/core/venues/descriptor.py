@@ -10,9 +10,20 @@ from typing import Any, NamedTuple, Protocol
 
 from app.core.events import Completeness, Event
 from app.core.instruments import Instrument, Instruments
-from app.core.venues.protocol import ConnectionSpec
+from app.core.venues.protocol import ConnectionSpec, WsAuth
 
 Parse = Callable[..., list[Event]]
+
+
+class LiquidationSource(NamedTuple):
+    """A user-configured liquidation source for a venue that publishes no market-wide feed (see
+    `OptionalLiquidations`): the websocket URL (key-free) and how to present the user's API key."""
+
+    url: str
+    auth: WsAuth | None = None
+    memory: Any = None
+    """What the venue remembers of this source across reconnects AND restarts of its connections (the
+    fills already counted), made once per session by `OptionalLiquidations.new_memory`."""
 
 
 class ConnectRequest(NamedTuple):
@@ -27,6 +38,8 @@ class ConnectRequest(NamedTuple):
     watched_accounts: tuple[str, ...] = ()
     """Accounts of this venue to follow read-only (public addresses): venues with `accounts` stream the
     first `accounts.stream_limit` of them; the runtime polls the rest."""
+    liquidation_source: LiquidationSource | None = None
+    """The venue's optional liquidation source, when the user turned it on (None: off, the default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +123,27 @@ class WatchedAccounts:
     poll_interval_s: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class OptionalLiquidations:
+    """A liquidation feed a venue itself does not publish but a user can add (Hyperliquid: a third-party
+    node-data service's `liquidationFills`, or the user's own node). Off by default; when the user sets
+    the URL setting `<settings_prefix>_url`, the venue's `connect` adds the connection `stream`, the venue
+    counts in liquidation totals with `completeness` and its `liquidation_note` is no longer shown.
+    The API key lives only in the OS keyring under (`keyring_service`, `keyring_name`); the settings
+    `<settings_prefix>_key_mode` (query | bearer | header | none) and `<settings_prefix>_key_name` say how
+    it is presented on the handshake."""
+
+    stream: str
+    completeness: Completeness
+    settings_prefix: str
+    keyring_service: str
+    keyring_name: str
+    label: str
+    """What the UI calls it ("Hyperliquid liquidations (your data service)")."""
+    new_memory: Callable[[], Any] | None = None
+    """A fresh `LiquidationSource.memory` (None: the source needs none)."""
+
+
 class ReplayPeer(Protocol):
     """One replay-server client as a venue's answers see it."""
 
@@ -157,7 +191,8 @@ class VenueDescriptor:
     `publishes_liquidations`: False for a venue with no market-wide liquidation feed (its connections
     carry marks and accounts only): it is left out of liquidation counts and totals, and
     `liquidation_note` says so to the user. `accounts`: how the venue serves watched public accounts.
-    `market`: its REST open interest and candles."""
+    `market`: its REST open interest and candles. `optional_liquidations`: a liquidation source the user
+    may add to such a venue (off by default)."""
 
     name: str
     display_name: str
@@ -174,6 +209,7 @@ class VenueDescriptor:
     accounts: WatchedAccounts | None = None
     market: MarketRest | None = None
     """Open interest and candles over REST (None: none here; a websocket may still carry OI)."""
+    optional_liquidations: OptionalLiquidations | None = None
 
     @property
     def streams(self) -> tuple[str, ...]:

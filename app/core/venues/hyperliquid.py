@@ -1,6 +1,7 @@
 """Hyperliquid perps: marks from `activeAssetCtx` per coin and watched public addresses from
 `clearinghouseState` (resources/docs/feeds.md §5). Hyperliquid publishes NO market-wide liquidation
-feed (§5.1): this venue carries marks, open interest and accounts only, and says so.
+feed (§5.1): this venue carries marks, open interest and accounts only, and says so. The optional source
+that fixes it (a user-configured `liquidationFills` endpoint) is `hyperliquid_liquidations`.
 
 - `{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding","openInterest","oraclePx","markPx",…}}}`
   (numbers are strings, no timestamp: the frame's receipt time stands in) → MarkPrice (funding is
@@ -26,6 +27,7 @@ from app.core.errors import BadFrame
 from app.core.events import AccountState, Completeness, Event, MarkPrice, OpenInterest, VenueNotice
 from app.core.instruments import Instruments, canonical_coin, load_bundled
 from app.core.positions.model import Account, ContractData, Position
+from app.core.venues import hyperliquid_liquidations
 from app.core.venues.common import NonNegative, Positive, decode, decoder
 from app.core.venues.descriptor import ConnectionRules, ConnectRequest, VenueDescriptor, WatchedAccounts
 from app.core.venues.hyperliquid_replay import REPLAY, USER_LIMIT
@@ -35,7 +37,8 @@ VENUE = "hyperliquid"
 # resources/docs/DESIGN.md: "partial" = liquidations only of chosen addresses, never market-wide
 COMPLETENESS: Completeness = "partial"
 PUBLISHES_LIQUIDATIONS = False
-LIQUIDATION_NOTE = "Hyperliquid: no public liquidation feed"
+LIQUIDATION_NOTE = ("Hyperliquid publishes no market-wide liquidation feed: marks, open interest and watched "
+                    "accounts only (an optional liquidationFills source can be set in the settings)")
 STREAM = "hyperliquid/ws"
 REST_STREAM = "hyperliquid/rest"
 DEFAULT_ENDPOINTS: dict[str, str] = {STREAM: "wss://api.hyperliquid.xyz/ws"}
@@ -254,8 +257,15 @@ def connections(
 
 
 def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
-    return connections(dict(request.endpoints or {}), request.instruments, request.mark_symbols,
-                       request.watched_accounts)
+    """The marks/accounts connection, plus the optional liquidation source when the user turned it on
+    (then the venue's liquidations are complete: every connection says `all`)."""
+    specs = connections(dict(request.endpoints or {}), request.instruments, request.mark_symbols,
+                        request.watched_accounts)
+    source = request.liquidation_source
+    if source is None:
+        return specs
+    extra = hyperliquid_liquidations.connection(source)
+    return [*(msgspec.structs.replace(spec, completeness=extra.completeness) for spec in specs), extra]
 
 
 ACCOUNTS = WatchedAccounts(
@@ -283,4 +293,5 @@ DESCRIPTOR = VenueDescriptor(
     publishes_liquidations=PUBLISHES_LIQUIDATIONS,
     liquidation_note=LIQUIDATION_NOTE,
     accounts=ACCOUNTS,
+    optional_liquidations=hyperliquid_liquidations.OPTIONAL,
 )

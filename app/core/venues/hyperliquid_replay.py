@@ -1,8 +1,9 @@
 """How the replay server speaks Hyperliquid (resources/docs/feeds.md §5): a frame's topic is its channel
-plus coin (`activeAssetCtx:BTC`) or user (`clearinghouseState:0x…`, lower case); `{"method":"subscribe",
-"subscription":{…}}` is acked with `subscriptionResponse` (a repeat with `Already subscribed`), `{"method":
-"ping"}` gets `{"channel":"pong"}`, a new subscription gets the topic's current state at once (its
-latest frame), and a client silent for 60 s is cut off, as Hyperliquid does (§5.3).
+plus coin (`activeAssetCtx:BTC`) or user (`clearinghouseState:0x…`, lower case), or `liquidationFills:`
+for an optional liquidation source's frames (served on its own stream, `hyperliquid/liquidations`);
+`{"method":"subscribe","subscription":{…}}` is acked with `subscriptionResponse` (a repeat with
+`Already subscribed`), `{"method":"ping"}` gets `{"channel":"pong"}`, a new subscription gets the
+topic's current state at once (its latest frame), and a client silent for 60 s is cut off, as Hyperliquid does (§5.3).
 `POST /info` requests are answered by their `type` and `user` (key order and address case ignored)."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from app.core.venues.common import frame_head, request_object
 from app.core.venues.descriptor import ReplayPeer, ReplayRules
 
 HEARTBEAT_DEADLINE_S = 60.0
+LIQUIDATION_FILLS = "liquidationFills"
+"""The channel of a node-data service's market-wide liquidation fills (hyperliquid_liquidations.py)."""
 USER_LIMIT = 10  # unique users across user subscriptions (resources/docs/feeds.md §5.3)
 
 
@@ -26,6 +29,7 @@ class _Data(msgspec.Struct):
 
 class _Head(msgspec.Struct):
     channel: str | None = None
+    type: str | None = None  # Hydromancer routes on "type" as well as "channel"
     data: _Data | None = None
 
 
@@ -41,6 +45,8 @@ def subscription_key(subscription: dict[str, Any]) -> str:
 
 def topic(frame: str) -> str | None:
     head = frame_head(_HEAD, frame)
+    if head is not None and (head.channel or head.type) == LIQUIDATION_FILLS:
+        return f"{LIQUIDATION_FILLS}:"  # the market-wide liquidation stream of an optional source
     if head is None or head.channel is None or not isinstance(head.data, _Data):
         return None
     target = head.data.coin or (head.data.user or "").lower()

@@ -11,7 +11,7 @@ from typing import Literal
 import msgspec
 
 from app.core.errors import BadFrame
-from app.core.events import Completeness, Event, Kind, MarkPrice, Side, Unconvertible, VenueNotice
+from app.core.events import Completeness, Event, Kind, Liquidation, MarkPrice, Side, Unconvertible, VenueNotice
 from app.core.instruments import (
     ContractUnit,
     Instrument,
@@ -23,7 +23,10 @@ from app.core.instruments import (
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
+    MASK_64,
+    TOP_BIT,
     FrameIds,
+    PerSymbol,
     Positive,
     TimestampMs,
     build_liquidation,
@@ -31,7 +34,9 @@ from app.core.venues.common import (
     decode_rows,
     decoder,
     note,
+    number_repeats,
     positive_or_none,
+    symbol_key,
 )
 from app.core.venues.descriptor import (
     ConnectionRules,
@@ -106,14 +111,103 @@ _UNTAGGED = decoder(list[_UntaggedRow])
 _QUIET_EVENTS = frozenset({"subscribe", "unsubscribe", "channel-conn-count", "login"})
 
 
+class _Frame(msgspec.Struct, gc=False):
+    """The whole push in one typed decode (liquidation and mark rows share `_UntaggedRow`'s shape)."""
+
+    arg: _Arg | None = None
+    data: list[_UntaggedRow] | None = None
+    event: str | None = None
+
+
+_FRAME = decoder(_Frame)
+
+
+def _symbol_facts(instruments: Instruments, inst_id: str) -> tuple[str, Kind, bool, float, int, Unconvertible | None]:
+    """(coin, kind, inverse, contract size, id key, why unconvertible): once per instId."""
+    instrument = instruments.get(VENUE, inst_id)
+    key = symbol_key(VENUE, inst_id)
+    if instrument is None or not instrument.contract_size:
+        reason = "not in instrument metadata" if instrument is None else "ctVal unknown"
+        return "", "linear_perp", False, 0.0, key, Unconvertible(VENUE, inst_id, reason)
+    unit = instrument.contract_unit
+    if unit not in ("base", "usd"):
+        return "", "linear_perp", False, 0.0, key, Unconvertible(VENUE, inst_id, f"contract unit {unit} not supported")
+    return instrument.coin, instrument.kind, unit == "usd", instrument.contract_size, key, None
+
+
+_FACTS = PerSymbol(_symbol_facts)
+
+
 def parse(
     frame: str | bytes,
     received_ms: int,
     instruments: Instruments | None = None,
     state: object = None,
 ) -> list[Event]:
+    """One typed decode of the whole push; anything that does not fit (events, odd rows) goes the
+    two-step way (envelope, then rows), which says precisely what is wrong."""
     if frame == "pong" or frame == b"pong":
         return []
+    try:
+        message = _FRAME.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        return _parse_two_step(frame, received_ms, instruments, state)
+    rows, arg = message.data, message.arg
+    if message.event is not None or not rows or arg is None:
+        return _parse_two_step(frame, received_ms, instruments, state)
+    if instruments is None:
+        instruments = load_bundled()
+    channel = arg.channel
+    if channel == "liquidation-orders":
+        events: list[Event] = []
+        known = _FACTS.facts if instruments is _FACTS.owner else None
+        ids: list[str] = []
+        for row in rows:
+            details = row.details
+            if details is None:
+                return _parse_two_step(frame, received_ms, instruments, state)
+            inst_id = row.instId
+            facts = known.get(inst_id) if known is not None else None
+            if facts is None:
+                facts = _FACTS.get(instruments, inst_id)
+            coin, kind, inverse, size, key, unconvertible = facts
+            if unconvertible is not None:
+                events.append(unconvertible)
+                continue
+            for detail in details:
+                # Hedge mode names the position; net mode gives only the closing order's side (sell closes a long).
+                pos_side = detail.posSide
+                long = pos_side == "long" if pos_side == "long" or pos_side == "short" else detail.side == "sell"
+                contracts, price, ts = detail.sz, detail.bkPx, detail.ts
+                if inverse:
+                    usd = contracts * size
+                    qty = usd / price
+                else:
+                    qty = contracts * size
+                    usd = qty * price  # bkPx is per coin
+                ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+                ids.append(ident)
+                events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
+                                          ts, COMPLETENESS, ident))
+        if len(ids) > 1 and len(set(ids)) != len(ids):
+            number_repeats(events)  # identical orders in one push: both kept, `-2` on the second
+        return events
+    if channel == "mark-price":
+        marks: list[Event] = []
+        for row in rows:
+            if row.markPx is None or row.ts is None:
+                return _parse_two_step(frame, received_ms, instruments, state)
+            marks.append(_mark(row.instId, row.markPx, row.ts, instruments))
+        return marks
+    return []
+
+
+def _parse_two_step(
+    frame: str | bytes,
+    received_ms: int,
+    instruments: Instruments | None = None,
+    state: object = None,
+) -> list[Event]:
     message = decode(_ENVELOPE, frame)
     if message.event is not None:
         return _event(message)

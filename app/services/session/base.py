@@ -21,8 +21,10 @@ from app.core.positions.model import PositionKey
 from app.core.tape import Tape, TapeFilter
 from app.core.timing import Timing
 from app.core.venues import registry
+from app.core.venues.descriptor import LiquidationSource
 from app.feeds import http
 from app.feeds.sink import FeedSink
+from app.services import optional_liquidations as optional_sources
 from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
 from app.services.engine import Engine
@@ -74,6 +76,7 @@ class SessionView(Protocol):
 
     venues: list[str]
     completeness: dict[str, str]
+    optional_liquidations: tuple[str, ...]
     banner: str | None
     tape: Tape
     settings: Settings
@@ -105,7 +108,9 @@ class Session:
         self.venues = list(DEFAULT_VENUES)
         self.streams: tuple[str, ...] | None = None
         """Only these connections (a replay's recorded streams); None: every venue's."""
-        self.completeness = venue_completeness(DEFAULT_VENUES)
+        self.optional_liquidations = optional_sources.configured(settings, DEFAULT_VENUES)
+        """Venues whose optional liquidation source the user turned on (Hyperliquid's liquidationFills)."""
+        self.completeness = venue_completeness(DEFAULT_VENUES, self.optional_liquidations)
         self.instruments: Instruments = load_bundled()
         self.sink = FeedSink()
         self.messages = MessageQueue()
@@ -158,6 +163,14 @@ class Session:
 
     async def liquidation_symbols(self, endpoints: dict[str, str]) -> dict[str, list[str]] | None:
         return None
+
+    async def liquidation_sources(self, endpoints: dict[str, str]) -> dict[str, LiquidationSource]:
+        """The optional liquidation sources turned on in the settings, keys read from the keyring."""
+        notices: list[tuple[str, str]] = []
+        found = await optional_sources.sources(self.store.current, self.optional_liquidations, notices)
+        for venue, text in notices:
+            self.messages.post(text, venue=venue, notice="liquidations")
+        return found
 
     def watched_accounts(self) -> dict[str, list[str]]:
         """Public accounts to follow per venue (a Hyperliquid address): streamed, the rest polled. From
@@ -527,10 +540,12 @@ class Session:
         endpoints = await self.endpoints()
         symbols = await self.liquidation_symbols(endpoints)
         held = self._held_symbols()  # marks for the positions held at start, beside the majors
+        sources = await self.liquidation_sources(endpoints)
         self.runtime = FeedRuntime(clock=self.clock, endpoints=endpoints, venues=tuple(self.venues), timing=self.timing,
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
-                                   watched=self.watched_accounts(), held_symbols=held, streams=self.streams)
+                                   watched=self.watched_accounts(), held_symbols=held, streams=self.streams,
+                                   liquidation_sources=sources)
         for venue, venue_symbols in held.items():
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()
@@ -589,7 +604,7 @@ class Session:
     def summary_line(self) -> str:
         """`<venue>=N …` per venue that publishes liquidations (a venue without a public liquidation feed
         has no count to show), then ` (unreachable: …)` naming the venues that never connected."""
-        counted = registry.publishing_liquidations(self.venues)
+        counted = registry.publishing_liquidations(self.venues, self.optional_liquidations)
         return self.engine.summary_line(counted) + summary_suffix(self.venues, self._venue_records())
 
     # --- inside --------------------------------------------------------------------------------

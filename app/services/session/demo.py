@@ -6,6 +6,9 @@ import asyncio
 import time
 from datetime import date
 
+from app.core.venues import registry
+from app.core.venues.descriptor import LiquidationSource
+from app.services import optional_liquidations as optional_sources
 from app.services.clock import MarketClock
 from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
@@ -46,7 +49,8 @@ class DemoSession(Session):
         # otherwise connect to its live default (and show as unreachable in the closing line).
         self.streams = tuple(meta.get("streams") or ())
         self.venues = list(recorded_venues(self.streams))
-        self.completeness = venue_completeness(tuple(self.venues))
+        self.optional_liquidations = optional_sources.recorded(self.streams, self.venues)
+        self.completeness = venue_completeness(tuple(self.venues), self.optional_liquidations)
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
 
@@ -69,6 +73,16 @@ class DemoSession(Session):
                 break
             await asyncio.sleep(0.05)
         self.server.play()
+
+    async def liquidation_sources(self, endpoints: dict[str, str]) -> dict[str, LiquidationSource]:
+        """A recording that carries a venue's optional liquidation stream is served by the replay."""
+        found = {}
+        for venue in self.optional_liquidations:
+            optional = registry.by_name(venue).optional_liquidations
+            if optional is not None and optional.stream in endpoints:
+                memory = optional.new_memory() if optional.new_memory else None
+                found[venue] = LiquidationSource(endpoints[optional.stream], None, memory)
+        return found
 
     def macro_options(self) -> dict[str, object]:
         return {**super().macro_options(), "hide_after": date.fromisoformat(DEMO_SCENARIO)}  # no look-ahead

@@ -41,10 +41,19 @@ class DockPane:
     tab_with: str | None = None  # share the place of this (earlier) dock, as a tab
 
 
+def _optional_on(session: SessionView) -> tuple[str, ...]:
+    """The venues whose optional liquidation source is on (a session view without the field: none)."""
+    return tuple(getattr(session, "optional_liquidations", ()))
+
+
 DOCKS: tuple[DockPane, ...] = (
-    # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
+    # Totals list only venues with a liquidation feed (Hyperliquid's marks would be a row of zeros); the
+    # note under them says which venue publishes none (unless the user's optional source is on).
     DockPane("totalsDock", "Session totals",
-             lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
+             lambda session: TotalsPane(
+                 registry.publishing_liquidations(session.venues, _optional_on(session)),
+                 session.completeness,
+                 registry.missing_feed_notes(session.venues, _optional_on(session))),
              height=300, width=560),
     # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
     DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=290),

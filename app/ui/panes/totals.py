@@ -18,8 +18,11 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class TotalsPane(QWidget):
-    def __init__(self, venues: list[str], completeness: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(self, venues: list[str], completeness: dict[str, str], missing: list[str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        """`missing`: what to say of the connected venues left out for lack of a liquidation feed."""
         super().__init__(parent)
+        self._missing = " ".join(f"{text}." for text in missing or [])
         self._venues = venues
         self._completeness = completeness
         self.table = QTableWidget(len(venues) + 1, len(_HEADERS))
@@ -35,7 +38,7 @@ class TotalsPane(QWidget):
         self._note_text = self.tr("Seen since start, from public feeds, over the time each venue was observed "
                                   "(disconnections excluded). Sampled and partial feeds undercount.")
         self._history_since: int | None = None
-        self.note = QLabel(self._note_text)
+        self.note = QLabel(self._with_missing(self._note_text))
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e; padding: 4px;")
         layout = QVBoxLayout(self)
@@ -48,10 +51,13 @@ class TotalsPane(QWidget):
         self.show_totals(snapshot.totals, snapshot.observed_ms)
         if snapshot.history_since_ms != self._history_since:
             self._history_since = snapshot.history_since_ms
-            self.note.setText(self._note_text if snapshot.history_since_ms is None else self.tr(
+            self.note.setText(self._with_missing(self._note_text if snapshot.history_since_ms is None else self.tr(
                 "Since {since} (from history: {gaps} gaps recorded, Cascade not running included), then live. "
                 "Public feeds only; sampled and partial feeds undercount.").format(
-                    since=format_clock(snapshot.history_since_ms, with_date=True), gaps=snapshot.history_gaps))
+                    since=format_clock(snapshot.history_since_ms, with_date=True), gaps=snapshot.history_gaps)))
+
+    def _with_missing(self, text: str) -> str:
+        return f"{text}\n{self._missing}" if self._missing else text
 
     def show_totals(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""

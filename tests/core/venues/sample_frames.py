@@ -76,6 +76,22 @@ HTX_NOTIFY = '{"op":"notify","topic":"public.BTC-USDT.liquidation_orders","ts":1
 HTX_SUB_ACK = '{"op":"sub","cid":"cascade","topic":"public.*.liquidation_orders","ts":1606286349000,"err-code":0}'
 HTX_PING = '{"op":"ping","ts":"1606286349133"}'
 
+# Hyperliquid liquidation fills from an optional liquidationFills source (hyperliquid_liquidations.py):
+# GoldRush's documented shape ([address, WsFill] tuples, top-level), Hydromancer's (also "type", seq,
+# cursor), and Hyperliquid's userFills envelope (isSnapshot) as the user's own node relays it.
+HL_VICTIM = "0x742d35cc6634c0532925a3b844bc9e7595f7f2e2"
+HL_MAKER = "0x0000000000000000000000000000000000abcdef"
+HL_FILL = ('{"coin":"ETH","px":"2150.5","sz":"1.5","side":"A","time":1704067200000,"startPosition":"1.5",'
+           '"dir":"Close Long","closedPnl":"-125.5","hash":"0xabc","oid":12345678,"crossed":true,"fee":"2.5",'
+           '"tid":87654321,"feeToken":"USDC","liquidation":{"liquidatedUser":"' + HL_VICTIM + '",'
+           '"markPx":"2151.0","method":"market"}}')
+HL_GOLDRUSH = '{"channel":"liquidationFills","fills":[["' + HL_VICTIM + '",' + HL_FILL + ']]}'
+HL_HYDROMANCER = ('{"type":"liquidationFills","channel":"liquidationFills","seq":1,"cursor":"500:1704067200000:3",'
+                  '"fills":[["' + HL_MAKER + '",' + HL_FILL.replace('"side":"A"', '"side":"B"') + ']]}')
+HL_USER_FILLS = ('{"channel":"userFills","data":{"isSnapshot":true,"user":"' + HL_VICTIM + '","fills":['
+                 + HL_FILL + "]}}")
+HL_PONG = '{"channel":"pong"}'
+
 VALID_FRAMES = {
     "binance": [BINANCE_OFFICIAL, BINANCE_BARTER, BINANCE_COINM, BINANCE_MARK],
     "bybit": [
@@ -92,4 +108,5 @@ VALID_FRAMES = {
     "bitfinex": [BITFINEX_DOCS, BITFINEX_EXECUTION, BITFINEX_TRIGGER, BITFINEX_SUBSCRIBED, BITFINEX_HB, BITFINEX_INFO],
     "dydx": [DYDX_CONNECTED, DYDX_SUBSCRIBED, DYDX_UPDATE, DYDX_ERROR],
     "htx": [HTX_NOTIFY, HTX_SUB_ACK, HTX_PING],
+    "hyperliquid_liquidations": [HL_GOLDRUSH, HL_HYDROMANCER, HL_USER_FILLS, HL_PONG],
 }  # fmt: skip

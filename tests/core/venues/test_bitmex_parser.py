@@ -13,7 +13,6 @@ from app.core.errors import BadFrame
 from app.core.events import Liquidation, Unconvertible, VenueNotice
 from app.core.instruments import load_bundled
 from app.core.venues import bitmex
-from app.core.venues.common import liquidation_id
 
 RECEIVED = 1_768_900_000_000
 
@@ -26,7 +25,7 @@ def test_insert_of_an_inverse_order_buy_is_a_short_and_usd_contracts() -> None:
     (event,) = bitmex.parse(BITMEX_INSERT, RECEIVED, None, bitmex.SeenOrders())
     qty = 314930 / 13854.5
     assert event == Liquidation("bitmex", "XBTUSD", "BTC", "inverse_perp", "short", 13854.5, qty, 314930.0,
-                                RECEIVED, "all", liquidation_id("bitmex", "XBTUSD", RECEIVED, "short", qty, 13854.5))
+                                RECEIVED, "all", "98ae1dad-6a3b-51c4-14bd-e076919e9e30")  # BitMEX's orderID
 
 
 def test_sell_is_a_long() -> None:

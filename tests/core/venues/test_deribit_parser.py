@@ -21,9 +21,8 @@ from app.core.venues import deribit
 from app.core.venues.common import FrameIds
 
 
-def _liq(symbol, coin, kind, side, price, qty, usd, ts, ids):  # type: ignore[no-untyped-def]
-    return Liquidation("deribit", symbol, coin, kind, side, price, qty, usd, ts, "all",
-                       ids.make("deribit", symbol, ts, side, qty, price))
+def _liq(symbol, coin, kind, side, price, qty, usd, ts, ident):  # type: ignore[no-untyped-def]
+    return Liquidation("deribit", symbol, coin, kind, side, price, qty, usd, ts, "all", ident)
 
 
 def test_a_trade_without_the_flag_is_no_liquidation() -> None:
@@ -32,9 +31,18 @@ def test_a_trade_without_the_flag_is_no_liquidation() -> None:
 
 def test_maker_liquidated_with_taker_selling_is_a_short_and_the_amount_is_usd() -> None:
     # "M": the maker was liquidated; the taker sold, so the maker bought: its SHORT was closed.
-    ids = FrameIds()
+    # The id is Deribit's own trade_id (no hash where the venue gives an id).
     assert deribit.parse(DERIBIT_LIQUIDATION, 0) == [
-        _liq("BTC-PERPETUAL", "BTC", "inverse_perp", "short", 43400.0, 10.0 / 43400.0, 10.0, 1703001600000, ids)]
+        _liq("BTC-PERPETUAL", "BTC", "inverse_perp", "short", 43400.0, 10.0 / 43400.0, 10.0, 1703001600000,
+             json.loads(DERIBIT_LIQUIDATION_ROW)["trade_id"])]
+
+
+def test_a_trade_without_an_id_gets_a_content_hash() -> None:
+    row = json.loads(DERIBIT_LIQUIDATION_ROW)
+    del row["trade_id"]
+    ids = FrameIds()
+    (event,) = deribit.parse(deribit_trades(json.dumps(row)), 0)
+    assert event.id == ids.make("deribit", "BTC-PERPETUAL", 1703001600000, "short", 10.0 / 43400.0, 43400.0)
 
 
 @pytest.mark.parametrize(("flag", "direction", "sides"), [

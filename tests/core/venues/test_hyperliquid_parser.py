@@ -131,7 +131,7 @@ def test_malformed_frames_raise_bad_frame(frame: str) -> None:
 def test_descriptor_says_there_is_no_public_liquidation_feed() -> None:
     descriptor = registry.by_name("hyperliquid")
     assert descriptor is hyperliquid.DESCRIPTOR and not descriptor.publishes_liquidations
-    assert descriptor.liquidation_note == "Hyperliquid: no public liquidation feed"
+    assert descriptor.liquidation_note.startswith("Hyperliquid publishes no market-wide liquidation feed")
     assert "hyperliquid" not in registry.publishing_liquidations(registry.names())
     assert registry.publishing_liquidations(registry.names())[:3] == ["binance", "bybit", "okx"]
     assert descriptor.default_endpoints == {"hyperliquid/ws": "wss://api.hyperliquid.xyz/ws"}

@@ -11,18 +11,32 @@ from sample_frames import VALID_FRAMES
 
 from app.core.errors import BadFrame
 from app.core.events import Liquidation, MarkPrice, OpenInterest, Unconvertible, VenueNotice
-from app.core.venues import binance, bitfinex, bitget, bitmex, bybit, deribit, dydx, gate, htx, okx
+from app.core.venues import (
+    binance,
+    bitfinex,
+    bitget,
+    bitmex,
+    bybit,
+    deribit,
+    dydx,
+    gate,
+    htx,
+    hyperliquid_liquidations,
+    okx,
+)
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
 
 PARSERS = {"binance": binance.parse, "bybit": bybit.parse, "okx": okx.parse, "bitget": bitget.parse,
            "gate": gate.parse, "deribit": deribit.parse,
-           "bitmex": bitmex.parse, "bitfinex": bitfinex.parse, "dydx": dydx.parse, "htx": htx.parse}
+           "bitmex": bitmex.parse, "bitfinex": bitfinex.parse, "dydx": dydx.parse, "htx": htx.parse,
+           "hyperliquid_liquidations": hyperliquid_liquidations.parse}
 EVENT_TYPES = (Liquidation, MarkPrice, OpenInterest, VenueNotice, Unconvertible)
 STATES = {"binance": lambda: BinanceState(), "bybit": lambda: BybitState("linear"), "okx": lambda: None,
           "bitget": lambda: None, "gate": lambda: None,
           "deribit": lambda: None, "bitmex": bitmex.SeenOrders,
-          "bitfinex": bitfinex.SeenPositions, "dydx": dydx.SeenTrades, "htx": lambda: None}
+          "bitfinex": bitfinex.SeenPositions, "dydx": dydx.SeenTrades, "htx": lambda: None,
+          "hyperliquid_liquidations": hyperliquid_liquidations.SeenFills}
 ALL_FRAMES = [(venue, frame) for venue, frames in VALID_FRAMES.items() for frame in frames]
 COMMON = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
