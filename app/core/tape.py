@@ -76,6 +76,13 @@ class Tape:
         self._shown = total - removed
         return TapeUpdate(inserted=inserted, removed_from_bottom=removed)
 
+    def clear(self) -> None:
+        """The user's "clear": nothing shown, waiting or remembered (the view empties its rows too)."""
+        self._recent.clear()
+        self._pending = []
+        self._trimmed = 0
+        self._shown = 0
+
     def refilter(self, tape_filter: TapeFilter) -> list[Liquidation]:
         """A new filter: the rows to show from recent history (newest first). Resets the view."""
         self.filter = tape_filter

@@ -29,6 +29,13 @@ MIGRATIONS: dict[int, Migration] = {}
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
 
+class SavedLayout(msgspec.Struct, frozen=True):
+    """A named window layout: base64 saveGeometry() and saveState()."""
+
+    geometry: str
+    state: str
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """User settings. Change one with `msgspec.structs.replace(settings, field=value)`."""
 
@@ -49,6 +56,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     watched_accounts: dict[str, list[str]] = msgspec.field(default_factory=dict)
     # API keys imported read-only: (venue, label) only; the secrets stay in the keyring.
     imported_accounts: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    theme: Literal["dark", "light"] = "dark"
+    # Layouts the user saved by name (View → Layouts), restored on request.
+    named_layouts: dict[str, SavedLayout] = msgspec.field(default_factory=dict)
+    # An HTTP(S) or SOCKS5 proxy for every venue connection (None: direct).
+    proxy_url: str | None = None
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.venues import registry
 from app.services.snapshot import Snapshot
+from app.ui.curve_view import CurveView
+from app.ui.panes.jgb_chart import JgbChartPane
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
 from app.ui.panes.totals import TotalsPane
@@ -33,6 +35,7 @@ class DockPane:
     height: int | None = None  # starting height when stacked with other docks in its area
     width: int | None = None  # starting width of its area
     in_view_menu: bool = True
+    tab_with: str | None = None  # shown as a tab beside this (earlier) dock instead of stacked below it
 
 
 DOCKS: tuple[DockPane, ...] = (
@@ -43,4 +46,9 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
+    # The JGB views are tabs beside the positions: a tenor click in the strip raises the curve tab.
+    DockPane("curveDock", "JGB curve", lambda _session: CurveView(),
+             area=Qt.DockWidgetArea.BottomDockWidgetArea, tab_with="positionsDock"),
+    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session),
+             area=Qt.DockWidgetArea.BottomDockWidgetArea, tab_with="positionsDock"),
 )

@@ -40,6 +40,7 @@ class TapePane(QWidget):
         self.venues = list(venues or [])
         self.model = TapeModel(tick_size, parent=self)
         self._hovered = False
+        self.held = False  # paused by the user (Tape → Pause) until resumed
         # Hover pauses while the pointer MOVES over the rows (the user is reading); a pointer that
         # merely rests there resumes the tape after a moment, so a parked mouse never freezes it.
         self._hover_idle = QTimer(self)
@@ -130,6 +131,7 @@ class TapePane(QWidget):
 
     def jump_to_newest(self) -> None:
         self._hovered = False
+        self.held = False
         self._hover_idle.stop()
         self.view.verticalScrollBar().setValue(0)
         self.tape.paused = False
@@ -143,7 +145,7 @@ class TapePane(QWidget):
         self.min_size_changed.emit(value)
 
     def _update_pause(self) -> None:
-        self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0
+        self.tape.paused = self.held or self._hovered or self.view.verticalScrollBar().value() > 0
 
     def _hover_ended(self) -> None:
         self._hovered = False

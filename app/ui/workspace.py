@@ -1,0 +1,164 @@
+"""The workspace actions the main window gains in one call: the theme (View), named layouts (View →
+Layouts), the settings dialog (File), the tape's actions (Tape menu), Help → Keyboard shortcuts, and the
+keyboard shortcuts themselves (app.ui.shortcuts, one table). Kept out of window.py so the window only
+says where the menus are."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from app.core.formatting import compact_usd
+from app.core.tape import TapeFilter
+from app.ui import shortcuts
+from app.ui.layouts import LayoutMenu
+from app.ui.panes import DOCKS
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme, palette
+
+if TYPE_CHECKING:
+    from app.ui.window import MainWindow
+
+
+class Workspace(QObject):
+    def __init__(self, window: MainWindow, file_menu: QMenu, view_menu: QMenu, quit_action: QAction) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = window.session.store  # type: ignore[attr-defined]
+        self.dialogs: list[Any] = []
+
+        self.settings_action = QAction(self.tr("Settings…"), window)
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.insertAction(quit_action, self.settings_action)
+        file_menu.insertSeparator(quit_action)
+        self.new_position_action = QAction(self.tr("New manual position…"), window)
+        self.new_position_action.triggered.connect(lambda: window.open_position_form(None))
+        file_menu.insertAction(self.settings_action, self.new_position_action)
+
+        view_menu.addSeparator()
+        self.theme_action = QAction(self.tr("Light theme"), window, checkable=True)
+        self.theme_action.setChecked(palette().name == "light")
+        self.theme_action.toggled.connect(lambda light: self.set_theme("light" if light else "dark"))
+        view_menu.addAction(self.theme_action)
+        self.layouts = LayoutMenu(window, view_menu, self.store, window.layout_state, window.restore_layout,
+                                  window.post_message)
+
+        tape_menu = window.menuBar().addMenu(self.tr("&Tape"))
+        pane = window.tape_pane
+        self.pause_action = QAction(self.tr("Pause"), window, checkable=True)
+        self.pause_action.toggled.connect(self.set_paused)
+        self.newest_action = QAction(self.tr("Jump to newest"), window)
+        self.newest_action.triggered.connect(self.jump_to_newest)
+        self.clear_action = QAction(self.tr("Clear"), window)
+        self.clear_action.triggered.connect(self.clear_tape)
+        self.filter_action = QAction(self.tr("Size filter"), window)
+        self.filter_action.triggered.connect(lambda: (pane.min_size.setFocus(), pane.min_size.showPopup()))
+        for action in (self.pause_action, self.newest_action, self.clear_action, self.filter_action):
+            tape_menu.addAction(action)
+
+        help_menu = window.menuBar().addMenu(self.tr("&Help"))
+        self.shortcuts_action = QAction(self.tr("Keyboard shortcuts…"), window)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+
+        self.table = shortcuts.SHORTCUTS + shortcuts.pane_shortcuts(
+            [(entry.name, entry.title) for entry in DOCKS if entry.in_view_menu])
+        actions: dict[str, QAction] = {
+            "tape.pause": self.pause_action, "tape.newest": self.newest_action, "tape.clear": self.clear_action,
+            "tape.filter": self.filter_action, "position.new": self.new_position_action,
+            "file.settings": self.settings_action, "file.quit": quit_action, "view.theme": self.theme_action,
+            "view.local_time": window.local_time_action, "view.save_layout": self.layouts.save_action,
+            "help.shortcuts": self.shortcuts_action,
+        }
+        history = getattr(window, "history_actions", None)
+        if history is not None:
+            actions["file.export"] = history.export_action
+            actions["file.record"] = history.record_action
+        for name, dock in window.docks.items():
+            actions[f"pane.{name}"] = dock.toggleViewAction()
+        self.actions = actions
+        self.missing = shortcuts.install(window, self.table, actions)
+
+    # -- theme ----------------------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        if name != palette().name:
+            apply_theme(name)
+        if self.store.current.theme != name:
+            self.store.update(theme=name)
+        if self.theme_action.isChecked() != (name == "light"):
+            self.theme_action.setChecked(name == "light")
+
+    # -- tape ------------------------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        pane = self.window.tape_pane
+        if paused:
+            pane.held = True
+            pane._update_pause()
+        else:
+            pane.held = False
+            pane.jump_to_newest()
+
+    def jump_to_newest(self) -> None:
+        self.pause_action.setChecked(False)
+        self.window.tape_pane.jump_to_newest()
+
+    def clear_tape(self) -> None:
+        pane = self.window.tape_pane
+        pane.tape.clear()
+        pane.model.replace_rows([])
+        pane.refresh()
+
+    # -- dialogs ---------------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> shortcuts.ShortcutsDialog:
+        dialog = shortcuts.ShortcutsDialog(self.table, self.window)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def open_settings(self) -> SettingsDialog:
+        macro = self.window.macro
+        known = list(macro.history.tenors) if macro is not None else None
+        demo = getattr(self.window.session, "demo", False)
+        dialog = SettingsDialog(self.store, known, self.window, persistent=not demo)
+        dialog.saved.connect(self.apply_live)
+        self._keep(dialog)
+        dialog.open()  # never exec() inside the qasync loop
+        return dialog
+
+    def apply_live(self, changes: dict[str, Any]) -> None:
+        """What takes effect without a restart; the rest waits for the next start (the dialog says which)."""
+        window = self.window
+        if "theme" in changes:
+            self.set_theme(changes["theme"])
+        if "time_zone" in changes:
+            window.local_time_action.setChecked(changes["time_zone"] == "local")
+        if "repaint_hz" in changes:
+            window.timer.setInterval(max(16, int(1000 / changes["repaint_hz"])))
+        if "tape_min_usd" in changes:
+            self.set_tape_min(float(changes["tape_min_usd"]))
+        if "macro_tenors" in changes or "macro_move_threshold_bp" in changes:
+            window._configure_macro(tenors=changes.get("macro_tenors"),
+                                    threshold_bp=changes.get("macro_move_threshold_bp"))
+
+    def set_tape_min(self, usd: float) -> None:
+        pane = self.window.tape_pane
+        choices = [float(pane.min_size.itemData(i)) for i in range(pane.min_size.count())]
+        pane.min_size.blockSignals(True)
+        if usd not in choices:  # a value typed in the settings: listed as its own choice
+            at = sum(1 for value in choices if value < usd)
+            pane.min_size.insertItem(at, f"≥ ${compact_usd(usd).lstrip('$')}", usd)
+            choices.insert(at, usd)
+        pane.min_size.setCurrentIndex(choices.index(usd))
+        pane.min_size.blockSignals(False)
+        old = pane.tape.filter
+        pane.model.replace_rows(pane.tape.refilter(TapeFilter(min_usd=usd, venues=old.venues, coins=old.coins)))
+
+    def _keep(self, dialog: Any) -> None:
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
