@@ -52,6 +52,22 @@ def format_qty(qty: float) -> str:
     return f"{qty:.6f}".rstrip("0").rstrip(".") or "0"
 
 
+def format_derived_qty(qty: float) -> str:
+    """A size computed from USD contracts ÷ price (inverse contracts): approximate by nature, so marked
+    ≈ and given to three decimals (four significant digits below 0.1) like the linear sizes beside it."""
+    if not math.isfinite(qty):
+        return "—"
+    magnitude = abs(qty)
+    if magnitude >= 1000:
+        return f"≈{qty:,.0f}"
+    if magnitude >= 0.1:
+        return "≈" + (f"{qty:,.3f}".rstrip("0").rstrip(".") or "0")
+    if magnitude == 0:
+        return "0"
+    digits = min(8, 3 - math.floor(math.log10(magnitude)))
+    return "≈" + f"{qty:.{digits}f}".rstrip("0").rstrip(".")
+
+
 def format_clock(ts_ms: int, local: bool = False, with_date: bool = False) -> str:
     if not local and not with_date:  # the tape's hot path: plain arithmetic, no datetime
         seconds = (ts_ms // 1000) % 86_400

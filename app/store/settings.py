@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
 
     endpoints: dict[str, str] = msgspec.field(default_factory=dict)  # stream -> URL; empty = real
     tape_min_usd: NonNegative = 0.0
+    tape_highlight_usd: NonNegative = 10_000.0  # prints this large are bold and tinted (0: none)
     tape_max_rows: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 500
     repaint_hz: Annotated[float, msgspec.Meta(gt=0, le=240)] = 10.0
     time_zone: Literal["utc", "local"] = "utc"

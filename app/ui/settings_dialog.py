@@ -157,6 +157,8 @@ def fields(known_tenors: Sequence[str] | None = None) -> tuple[Field, ...]:
         Field("time_zone", "Times shown in", str, live=True, choices=(("UTC", "utc"), ("Local time", "local"))),
         Field("tape_min_usd", "Tape: minimum size (USD)", number(low=0), _plain, live=True,
               hint="Liquidations smaller than this are not listed."),
+        Field("tape_highlight_usd", "Tape: highlight from (USD)", number(low=0), _plain, live=True,
+              hint="Prints at least this large are bold and tinted; ten times it, the whole row (0: none)."),
         Field("tape_max_rows", "Tape: rows kept", number(1, 100_000, integer=True), str,
               hint="1 to 100,000."),
         Field("repaint_hz", "Repaint rate (per second)", number(high=240, above=0), _plain, live=True,

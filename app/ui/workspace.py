@@ -48,6 +48,7 @@ class Workspace(QObject):
 
         tape_menu = window.menuBar().addMenu(self.tr("&Tape"))
         pane = window.tape_pane
+        pane.model.set_highlight(self.store.current.tape_highlight_usd)
         self.pause_action = QAction(self.tr("Pause"), window, checkable=True)
         self.pause_action.toggled.connect(self.set_paused)
         self.newest_action = QAction(self.tr("Jump to newest"), window)
@@ -140,6 +141,8 @@ class Workspace(QObject):
             window.local_time_action.setChecked(changes["time_zone"] == "local")
         if "repaint_hz" in changes:
             window.timer.setInterval(max(16, int(1000 / changes["repaint_hz"])))
+        if "tape_highlight_usd" in changes:
+            window.tape_pane.model.set_highlight(float(changes["tape_highlight_usd"]))
         if "tape_min_usd" in changes:
             self.set_tape_min(float(changes["tape_min_usd"]))
         if "macro_tenors" in changes or "macro_move_threshold_bp" in changes:

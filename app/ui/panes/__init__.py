@@ -44,11 +44,11 @@ DOCKS: tuple[DockPane, ...] = (
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=560),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    # Under the totals and notices: the column's remaining height (issue 13 item 4).
+    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=320),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
-    # The JGB views are tabs beside the positions: a tenor click in the strip raises the curve tab.
+    # The curve is a tab beside the positions: a tenor click in the strip raises it.
     DockPane("curveDock", "JGB curve", lambda _session: CurveView(),
-             area=Qt.DockWidgetArea.BottomDockWidgetArea, tab_with="positionsDock"),
-    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, tab_with="positionsDock"),
 )
