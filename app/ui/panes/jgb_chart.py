@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.formatting import compact_usd
 from app.core.macro.liquidation_days import DAY_MS, DayTotals, JgbLiquidationView, jgb_against_liquidations, utc_day
@@ -35,7 +35,7 @@ class JgbChartPane(QWidget):
         self._last_read_ms: int | None = None
         self._macro_version = -1
         self._reading: asyncio.Task[list[DayTotals]] | None = None
-        self.title = QLabel(self.tr("JGB {t} daily change against your liquidations, per UTC day").format(t=TENOR))
+        self.title = QLabel(self.tr("JGB {t} daily change (bp) against your liquidations per UTC day").format(t=TENOR))
         self.title.setObjectName("paneTitle")
         self.title.setToolTip(self.tr(
             "The MOF close of date D is fixed around 06:00 UTC on D, before the US and European hours of "
@@ -44,31 +44,35 @@ class JgbChartPane(QWidget):
             "was not running show nothing)."))
         self.summary = QLabel()
         self.summary.setProperty("muted", True)
+        self.summary.setWordWrap(True)
+        for label in (self.title, self.summary):  # long texts never widen the column: they wrap or clip
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(0)
         self.span = QComboBox()
         for label, days in SPAN_CHOICES:
             self.span.addItem(self.tr(label), days)
         self.span.setCurrentIndex(1)
         self.span.currentIndexChanged.connect(lambda _i: self.reload())
         self.jgb_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.jgb_plot.setLabel("left", self.tr("JGB {t} change (bp)").format(t=TENOR))
+        self.jgb_plot.setLabel("left", self.tr("{t} Δ").format(t=TENOR), units="bp")
         self.liq_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.liq_plot.setLabel("left", self.tr("liquidated (USD)"))
+        self.liq_plot.setLabel("left", self.tr("liq."), units="$")
         self.liq_plot.setXLink(self.jgb_plot)
         for plot in (self.jgb_plot, self.liq_plot):
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setMinimumHeight(90)
+            plot.setMinimumHeight(60)
             plot.getPlotItem().getAxis("left").setWidth(64)
             style_plot(plot)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
-        top.addWidget(self.title)
-        top.addStretch(1)
-        top.addWidget(self.summary)
+        top.addWidget(self.title, 1)
         top.addWidget(self.span)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
+        self.summary.setContentsMargins(6, 0, 6, 2)
+        layout.addWidget(self.summary)
         layout.addWidget(self.jgb_plot, 1)
         layout.addWidget(self.liq_plot, 1)
         theme_changed().connect(lambda _name: self.draw())
