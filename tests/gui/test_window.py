@@ -125,7 +125,7 @@ def test_macro_strip_and_pre_event_alert(qtbot) -> None:
     assert "+20.3bp" in thirty.change.text()
     assert "RECORD" in thirty.flag.text()
     assert "4.000" not in thirty.level.text()  # the row after the replay date stays hidden
-    assert "BOJ meeting" in window.macro_strip.events.text()
+    assert "BOJ meeting" in window.macro_strip.events.text().replace("&nbsp;", " ")
     assert [alert.title for alert in recorder.alerts] == ["BOJ meeting"]  # 10 min before, lead 30 min
     assert not window.alert_banner.isHidden()
     now[0] += 60_000

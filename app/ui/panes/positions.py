@@ -37,7 +37,16 @@ from PySide6.QtWidgets import (
 from app.services.position_rows import ACCOUNT_COLUMNS, COLUMNS, AccountRow, PositionRow, account_rows, rows
 from app.services.positions import PositionsFrame
 from app.services.snapshot import Snapshot
-from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL, STALE_TEXT, STRESS_COLORS, TEXT_COLOR, tabular_font
+from app.ui.theme import (
+    LONG_COLOR,
+    LONG_LABEL,
+    SHORT_COLOR,
+    SHORT_LABEL,
+    STALE_TEXT,
+    STRESS_COLORS,
+    TEXT_COLOR,
+    tabular_font,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
