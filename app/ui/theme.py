@@ -137,11 +137,13 @@ def theme_changed() -> Signal:  # type: ignore[type-arg]
 def apply_theme(name: str) -> Palette:
     """Switch the whole application to theme `name` (unknown names: dark)."""
     chosen = PALETTES.get(name, DARK)
+    app = QGuiApplication.instance()
+    if chosen is _current[0] and app is not None and app.styleSheet() == style_sheet(chosen):  # type: ignore[attr-defined]
+        return chosen  # already in force (restyling every widget again is slow)
     _current[0] = chosen
     for color, value in ((LONG_COLOR, chosen.long), (SHORT_COLOR, chosen.short), (TEXT_COLOR, chosen.text)):
         color.setRgba(QColor(value).rgba())
     STALE_TEXT.setRgba(QColor("#6e7681" if chosen.name == "dark" else "#8c959f").rgba())
-    app = QGuiApplication.instance()
     if app is not None:
         app.setStyleSheet(style_sheet(chosen))  # type: ignore[attr-defined]
     _restyle_plots(chosen)

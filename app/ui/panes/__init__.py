@@ -42,7 +42,7 @@ DOCKS: tuple[DockPane, ...] = (
     # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
-             height=300, width=560),
+             height=300, width=610),
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
     # Under the totals and notices: the column's remaining height (issue 13 item 4).
     DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=320),

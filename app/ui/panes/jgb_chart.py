@@ -60,7 +60,7 @@ class JgbChartPane(QWidget):
         self.liq_plot.setXLink(self.jgb_plot)
         for plot in (self.jgb_plot, self.liq_plot):
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setMinimumHeight(60)
+            plot.setMinimumHeight(45)
             plot.getPlotItem().getAxis("left").setWidth(64)
             style_plot(plot)
         top = QHBoxLayout()

@@ -27,7 +27,7 @@ class Sparkline(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values: tuple[float, ...] = ()
-        self.setMinimumSize(QSize(72, 26))
+        self.setMinimumSize(QSize(60, 26))
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_values(self, values: Sequence[float]) -> None:
@@ -35,7 +35,7 @@ class Sparkline(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(72, 26)
+        return QSize(60, 26)
 
     def paintEvent(self, _event: object) -> None:
         points = [(i, v) for i, v in enumerate(self._values) if not math.isnan(v)]
@@ -78,6 +78,7 @@ class TenorTile(QFrame):
         self.change = QLabel("")
         self.change.setFont(tabular_font(self.change.font()))
         self.flag = QLabel("")
+        self.flag.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tile
         self.sparkline = Sparkline()
         text = QVBoxLayout()
         text.setSpacing(0)
@@ -134,6 +135,7 @@ class TenorTile(QFrame):
         if reading.big_move:
             flags.append(self.tr("⚠ big move"))
         self.flag.setText(" · ".join(flags))
+        self.flag.setToolTip(self.flag.text())  # the tile may be too narrow for every flag
         self.flag.setStyleSheet(f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
                                 "font-size: 11px;")
         self.sparkline.set_values(reading.sparkline)
@@ -184,7 +186,7 @@ class MacroStrip(QFrame):
         self.events = QLabel()
         self.events.setTextFormat(Qt.TextFormat.RichText)
         self.events.setWordWrap(True)
-        self.events.setMinimumWidth(200)
+        self.events.setMinimumWidth(160)
         self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)

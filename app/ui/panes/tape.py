@@ -82,9 +82,10 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
-        horizontal.setStretchLastSection(True)  # Notional takes the spare width: no empty band on the right
-        for column, width in enumerate((78, 84, 150, 90, 110, 110, 100)):
-            self.view.setColumnWidth(column, width)
+        # The spare width is shared equally by the columns, so they always end at the
+        # scroll bar: no empty band, and no Notional column floating far from the rest of its row.
+        horizontal.setMinimumSectionSize(60)
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
         self.view.setMouseTracking(True)
         self.view.viewport().installEventFilter(self)

@@ -24,7 +24,7 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def largest_text(t: SideTotals, with_venue: bool = False) -> tuple[str, str]:
-    """("$36.2K BTCUSDT 18:52:10", tooltip) — the size with what and when; just the size when the order
+    """("$36.2K BTCUSDT 18:52", tooltip) — the size with what and when; just the size when the order
     itself is not known (a total refilled from history that is not among the rows put back)."""
     if not t.largest_usd:
         return "—", ""
@@ -36,7 +36,7 @@ def largest_text(t: SideTotals, with_venue: bool = False) -> tuple[str, str]:
     side = LONG_LABEL if liq.side == "long" else SHORT_LABEL
     tip = (f"{venue_name(liq.venue)} {liq.symbol} {side}: ${liq.notional_usd:,.0f} at {liq.price:,.8g}, "
            f"{format_clock(liq.ts_ms, with_date=True)}")
-    return f"{size}  {where}  {format_clock(liq.ts_ms)}", tip
+    return f"{size} {where} {format_clock(liq.ts_ms)[:5]}", tip
 
 
 class TotalsPane(QWidget):
@@ -50,7 +50,7 @@ class TotalsPane(QWidget):
             header_item = self.table.horizontalHeaderItem(column)
             if header_item is not None and tip:
                 header_item.setToolTip(self.tr(tip))
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().hide()
         # Compact rows: eight venues and the total fit the dock without scrolling.
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
@@ -87,10 +87,10 @@ class TotalsPane(QWidget):
         """The table is exactly as tall as its rows and the pane no taller than table and note: the dock
         below (notices, the JGB chart) takes the rest of the column, not a blank band here."""
         rows = self.table.verticalHeader().length()
-        height = rows + self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + 2
-        scroll = self.table.horizontalScrollBar()
-        self.table.setFixedHeight(height + (scroll.sizeHint().height() if scroll.isVisible() else 0))
-        self.setMaximumHeight(self.table.height() + self.note.heightForWidth(max(self.width(), 300)) + 12)
+        header = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + 2
+        self.table.setMaximumHeight(rows + header)
+        self.table.setMinimumHeight(header + 3 * self.table.verticalHeader().defaultSectionSize())  # then scrolls
+        self.setMaximumHeight(rows + header + self.note.heightForWidth(max(self.width(), 300)) + 12)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
