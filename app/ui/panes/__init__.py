@@ -43,9 +43,9 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=610),
-    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=70),
     # Under the totals and notices: the column's remaining height (issue 13 item 4).
-    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=320),
+    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=200),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
     # The curve is a tab beside the positions: a tenor click in the strip raises it.

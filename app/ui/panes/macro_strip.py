@@ -152,7 +152,7 @@ class TenorTile(QFrame):
 
 
 THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
-EVENTS_SHOWN = 4
+EVENTS_SHOWN = 3
 EVENT_HORIZON_MS = 14 * 86_400_000
 """Events further away than this are not counted down (a 323-day countdown is not news)."""
 
@@ -273,8 +273,8 @@ class MacroStrip(QFrame):
         self.source.setToolTip("\n".join(tip))
 
     def show_events(self, lines: Sequence[EventLine], later: tuple[str, int] | None = None) -> None:
-        """Events under way and those starting within EVENT_HORIZON_MS; each event's text never breaks
-        inside (lines wrap only between events). `later`: (title, start) of the next one beyond."""
+        """Events under way and those starting within EVENT_HORIZON_MS, one per line; a countdown never
+        breaks from its event. `later`: (title, start) of the next one beyond the horizon."""
         p = palette()
         if not lines:
             text = self.tr("No scheduled events in the next {days} days").format(days=EVENT_HORIZON_MS // 86_400_000)
@@ -286,6 +286,9 @@ class MacroStrip(QFrame):
         parts = []
         for line in lines:
             color = p.ok if line.in_progress else p.warn if line.impact == "high" else p.text
-            parts.append(f"<span style='color:{color}'><b>{_unbroken(html.escape(line.title))}</b>"
+            # A long title may wrap between its words, but its last word and the countdown stay together.
+            head, _, last = html.escape(line.title).rpartition(" ")
+            parts.append(f"<span style='color:{color}'><b>{head} {_unbroken(last)}</b>"
                          f"&nbsp;{_unbroken(line.when)}</span>")
-        self.events.setText(" &nbsp;· ".join(parts))
+        self.events.setText("<br>".join(parts))  # one event per line
+        self.events.setToolTip("\n".join(f"{line.title} {line.when}" for line in lines))

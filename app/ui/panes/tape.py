@@ -82,10 +82,14 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
-        # The spare width is shared equally by the columns, so they always end at the
-        # scroll bar: no empty band, and no Notional column floating far from the rest of its row.
-        horizontal.setMinimumSectionSize(60)
-        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Time, Symbol and Side keep their widths; the spare width is shared by the others, so the columns
+        # always end at the scroll bar: no empty band, and no Notional floating far from the rest of its row.
+        horizontal.setMinimumSectionSize(56)
+        for column, width in enumerate((70, 84, 140, 84, 110, 100, 90)):
+            self.view.setColumnWidth(column, width)
+            fixed = column in (0, 2, 3)
+            horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive if fixed
+                                            else QHeaderView.ResizeMode.Stretch)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
         self.view.setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
