@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -18,6 +18,8 @@ from app.ui.layouts import LayoutMenu
 from app.ui.panes import DOCKS
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme, palette
+
+NOTICES_OPEN_HEIGHT = 120
 
 if TYPE_CHECKING:
     from app.ui.window import MainWindow
@@ -82,6 +84,13 @@ class Workspace(QObject):
             actions[f"pane.{name}"] = dock.toggleViewAction()
         self.actions = actions
         self.missing = shortcuts.install(window, self.table, actions)
+        window.notices.opened.connect(self.open_notices)
+
+    def open_notices(self) -> None:
+        """The notices badge opens to a few lines, taken from the dock below it."""
+        dock = self.window.docks.get("noticesDock")
+        if dock is not None and not dock.isFloating():
+            self.window.resizeDocks([dock], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
 
     # -- theme ----------------------------------------------------------------------------------------
 

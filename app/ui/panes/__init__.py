@@ -43,9 +43,10 @@ DOCKS: tuple[DockPane, ...] = (
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
              height=300, width=610),
-    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=70),
-    # Under the totals and notices: the column's remaining height (issue 13 item 4).
-    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=200),
+    # A one-line badge until the first notice (then it opens); the JGB chart takes the column's remaining
+    # height, so neither the totals nor the notices leave a blank band.
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=40),
+    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session), height=260),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
     # The curve is a tab beside the positions: a tenor click in the strip raises it.

@@ -75,7 +75,10 @@ class JgbChartPane(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.jgb_plot, 1)
         layout.addWidget(self.liq_plot, 1)
-        theme_changed().connect(lambda _name: self.draw())
+        theme_changed().connect(self._theme_changed)  # a bound slot: disconnected when the pane is deleted
+
+    def _theme_changed(self, _name: str) -> None:
+        self.draw()
 
     # -- data --------------------------------------------------------------------------------------
 

@@ -185,7 +185,7 @@ class MacroStrip(QFrame):
         self.tiles_row.setSpacing(6)
         self.events = QLabel()
         self.events.setTextFormat(Qt.TextFormat.RichText)
-        self.events.setWordWrap(True)
+        self.events.setWordWrap(False)  # one event per line, its countdown beside it; all in the tooltip
         self.events.setMinimumWidth(160)
         self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)

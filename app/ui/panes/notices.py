@@ -3,7 +3,7 @@ list unavailable, stale JGB closes, history not saved, downtime recorded) and in
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from app.core.formatting import format_clock
@@ -16,6 +16,7 @@ UNLIMITED = 16_777_215  # QWIDGETSIZE_MAX
 
 
 class NoticesPane(QListWidget):
+    opened = Signal()  # the first notice arrived: the pane is no longer a one-line badge
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
@@ -52,6 +53,7 @@ class NoticesPane(QListWidget):
             self._empty = None
             self.setMaximumHeight(UNLIMITED)  # something arrived: the pane opens
             self.updateGeometry()
+            self.opened.emit()
         self.insertItem(0, text)
         while self.count() > MAX_NOTICES:
             self.takeItem(self.count() - 1)
