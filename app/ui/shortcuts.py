@@ -33,7 +33,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("tape.newest", "Ctrl+J", "Jump to the newest liquidation (resume)", "Tape"),
     Shortcut("tape.clear", "Ctrl+L", "Clear the tape", "Tape"),
     Shortcut("tape.filter", "Ctrl+F", "Focus the tape's size filter", "Tape"),
-    Shortcut("position.new", "Ctrl+N", "New manual position…", "Positions"),
+    Shortcut("position.new", "Ctrl+N", "New manual position…", "File"),
     Shortcut("file.export", "Ctrl+E", "Export CSV…", "File"),
     Shortcut("file.record", "Ctrl+R", "Record feeds… / stop recording", "File"),
     Shortcut("file.settings", "Ctrl+,", "Settings…", "File"),
@@ -84,6 +84,9 @@ class ShortcutsDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         for row, shortcut in enumerate(rows):
             for column, text in enumerate((native_text(shortcut.keys), self.tr(shortcut.description),
                                            self.tr(shortcut.group))):
@@ -100,7 +103,9 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(note)
         layout.addWidget(buttons)
-        self.resize(520, 80 + 26 * len(rows))
+        self.table.setMinimumHeight(self.table.verticalHeader().length()
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)
+        self.resize(540, self.sizeHint().height())
 
 
-_GROUP_ORDER = {"Tape": 0, "Positions": 1, "File": 2, "View": 3, "Help": 4}
+_GROUP_ORDER = {"Tape": 0, "File": 1, "View": 2, "Help": 3}

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
             self._shown_once = True
             if not self._layout_restored:
                 self._size_docks()
+                self.workspace.fit_column()
             self.workspace.layouts.remember_default()
 
     def _build_menus(self) -> None:

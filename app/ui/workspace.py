@@ -19,7 +19,9 @@ from app.ui.panes import DOCKS
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme, palette
 
-NOTICES_OPEN_HEIGHT = 120
+NOTICES_OPEN_HEIGHT = 110
+TITLE_ALLOWANCE = 26  # a dock's title bar above its pane
+CHART_MIN_HEIGHT = 230  # below this the JGB chart is a tab beside the positions instead
 
 if TYPE_CHECKING:
     from app.ui.window import MainWindow
@@ -87,10 +89,38 @@ class Workspace(QObject):
         window.notices.opened.connect(self.open_notices)
 
     def open_notices(self) -> None:
-        """The notices badge opens to a few lines, taken from the dock below it."""
-        dock = self.window.docks.get("noticesDock")
-        if dock is not None and not dock.isFloating():
-            self.window.resizeDocks([dock], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
+        """The notices badge opens to a few lines, taken from the chart below it (the totals keep theirs)."""
+        docks = self.window.docks
+        notices, totals, chart = docks.get("noticesDock"), docks.get("totalsDock"), docks.get("jgbLiquidationsDock")
+        if notices is None or notices.isFloating():
+            return
+        if totals is not None and chart is not None and chart.isVisible() and not chart.isFloating() \
+                and self.window.dockWidgetArea(chart) == self.window.dockWidgetArea(notices):
+            column = totals.height() + notices.height() + chart.height()
+            wanted = totals.widget().maximumHeight() + TITLE_ALLOWANCE
+            self.window.resizeDocks([totals, notices, chart],
+                                    [wanted, NOTICES_OPEN_HEIGHT, max(1, column - wanted - NOTICES_OPEN_HEIGHT)],
+                                    Qt.Orientation.Vertical)
+        else:
+            self.window.resizeDocks([notices], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
+
+    def fit_column(self) -> None:
+        """First start (no saved layout): the totals get all their rows. When the column has no room left
+        for a readable JGB chart under them (a small window), the chart becomes a tab beside the positions."""
+        window, docks = self.window, self.window.docks
+        totals, notices, chart = docks.get("totalsDock"), docks.get("noticesDock"), docks.get("jgbLiquidationsDock")
+        positions = docks.get("positionsDock")
+        if totals is None or notices is None or chart is None:
+            return
+        wanted = totals.widget().maximumHeight() + TITLE_ALLOWANCE
+        column = totals.height() + notices.height() + chart.height()
+        if column - wanted - notices.height() < CHART_MIN_HEIGHT and positions is not None:
+            window.tabifyDockWidget(positions, chart)
+            positions.raise_()
+            window.resizeDocks([totals], [wanted], Qt.Orientation.Vertical)
+        else:
+            window.resizeDocks([totals, chart], [wanted, column - wanted - notices.height()],
+                               Qt.Orientation.Vertical)
 
     # -- theme ----------------------------------------------------------------------------------------
 
