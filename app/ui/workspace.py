@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu
 
 from app.core.formatting import compact_usd
 from app.core.tape import TapeFilter
@@ -20,8 +20,14 @@ from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme, palette
 
 NOTICES_OPEN_HEIGHT = 110
-TITLE_ALLOWANCE = 26  # a dock's title bar above its pane
 CHART_MIN_HEIGHT = 230  # below this the JGB chart is a tab beside the positions instead
+
+
+
+def _title_height(dock: QDockWidget) -> int:
+    """What a dock adds above its pane (title bar, frame): measured, never less than a line."""
+    return max(dock.height() - dock.widget().height(), dock.fontMetrics().height() + 12)
+
 
 if TYPE_CHECKING:
     from app.ui.window import MainWindow
@@ -97,7 +103,7 @@ class Workspace(QObject):
         if totals is not None and chart is not None and chart.isVisible() and not chart.isFloating() \
                 and self.window.dockWidgetArea(chart) == self.window.dockWidgetArea(notices):
             column = totals.height() + notices.height() + chart.height()
-            wanted = totals.widget().maximumHeight() + TITLE_ALLOWANCE
+            wanted = totals.widget().maximumHeight() + _title_height(totals)
             self.window.resizeDocks([totals, notices, chart],
                                     [wanted, NOTICES_OPEN_HEIGHT, max(1, column - wanted - NOTICES_OPEN_HEIGHT)],
                                     Qt.Orientation.Vertical)
@@ -112,7 +118,7 @@ class Workspace(QObject):
         positions = docks.get("positionsDock")
         if totals is None or notices is None or chart is None:
             return
-        wanted = totals.widget().maximumHeight() + TITLE_ALLOWANCE
+        wanted = totals.widget().maximumHeight() + _title_height(totals)
         column = totals.height() + notices.height() + chart.height()
         if column - wanted - notices.height() < CHART_MIN_HEIGHT and positions is not None:
             window.tabifyDockWidget(positions, chart)

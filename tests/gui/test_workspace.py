@@ -285,3 +285,59 @@ def test_field_parsers() -> None:
         tenor_parser(None)(" , ")
     with pytest.raises(FieldError, match="not a tenor"):
         tenor_parser(None)("ten years")
+
+
+# --- the JGB chart and the right column ------------------------------------------------------------------
+
+
+def test_jgb_chart_sets_each_utc_days_liquidations_beside_that_days_move(qtbot) -> None:
+    from datetime import date
+
+    from app.core.macro.calendar import load_calendar
+    from app.core.macro.jgb import parse_mof_csv
+    from app.services.macro import MacroService
+    from app.store.db import HistoryDb
+    from app.ui.panes.jgb_chart import JgbChartPane
+    from tests.gui.test_window import ICS, MOF
+
+    class Session:
+        macro = MacroService(parse_mof_csv(MOF), load_calendar(ICS), hide_after=date(2026, 1, 20))
+        history = HistoryDb.open(":memory:")
+
+        def now_ms(self) -> int:
+            return NOW
+
+    session = Session()
+    try:
+        session.history.write_liquidations([liq("binance", NOW, 4_000), liq("bybit", NOW - 5, 2_000, "short")])
+        session.history.flush(5)
+        pane = JgbChartPane(session)
+        qtbot.addWidget(pane)
+        pane.reload(NOW)  # no running loop: read here
+        view = pane.view
+        assert view is not None and len(view.days) == 30 and view.days[-1].day == date(2026, 1, 20)
+        today = view.days[-1]
+        assert today.change_bp == pytest.approx(20.3)  # 3.562 -> 3.765, the close dated that UTC day
+        assert (today.liquidations.long_usd, today.liquidations.short_usd) == (4_000, 2_000)
+        assert "1 days with liquidations stored ($6.00K)" in pane.summary.text()
+        assert "needs 3+ days" in pane.summary.text()
+        assert len(pane.jgb_plot.getPlotItem().items) >= 1 and len(pane.liq_plot.getPlotItem().items) == 2
+    finally:
+        session.history.close()
+
+
+@pytest.mark.parametrize(("size", "chart_in_column"), [((1600, 1000), True), ((1100, 700), False)])
+def test_first_start_gives_the_totals_their_rows_and_the_chart_what_is_left(qtbot, size, chart_in_column) -> None:
+    from PySide6.QtCore import Qt
+
+    window = window_on(qtbot, SettingsStore(Settings(), None))
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    chart, positions = window.docks["jgbLiquidationsDock"], window.docks["positionsDock"]
+    tabbed = chart in window.tabifiedDockWidgets(positions)
+    assert tabbed is not chart_in_column
+    if chart_in_column:
+        assert window.dockWidgetArea(chart) == Qt.DockWidgetArea.RightDockWidgetArea
+    totals = window.totals_pane
+    assert totals.table.height() >= totals.table.maximumHeight() - 2  # every venue row and the total shown
