@@ -41,6 +41,19 @@ def format_price(price: float, tick_size: float | None = None) -> str:
     return f"{price:,.{decimals}f}"
 
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def compact_small_price(text: str) -> str:
+    """'0.0000048282' → '0.0₅48282': four or more zeros after the point written as a count (the
+    notation crypto screens use for sub-cent coins), so a per-coin PEPE price fits a price column."""
+    whole, dot, fraction = text.partition(".")
+    zeros = len(fraction) - len(fraction.lstrip("0"))
+    if not dot or whole.lstrip("-") != "0" or zeros < 4 or zeros == len(fraction):
+        return text
+    return f"{whole}.0{str(zeros).translate(_SUBSCRIPT)}{fraction[zeros:]}"
+
+
 def format_qty(qty: float) -> str:
     if not math.isfinite(qty):
         return "—"

@@ -107,6 +107,12 @@ class Workspace(QObject):
             self.window.resizeDocks([totals, notices, chart],
                                     [wanted, NOTICES_OPEN_HEIGHT, max(1, column - wanted - NOTICES_OPEN_HEIGHT)],
                                     Qt.Orientation.Vertical)
+        elif totals is not None and not totals.isFloating() \
+                and self.window.dockWidgetArea(totals) == self.window.dockWidgetArea(notices):
+            column = totals.height() + notices.height()
+            wanted = totals.widget().maximumHeight() + _title_height(totals)
+            self.window.resizeDocks([totals, notices], [wanted, max(NOTICES_OPEN_HEIGHT, column - wanted)],
+                                    Qt.Orientation.Vertical)
         else:
             self.window.resizeDocks([notices], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
 

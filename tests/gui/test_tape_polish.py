@@ -9,7 +9,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 
 from app.core.events import Liquidation
-from app.core.formatting import format_derived_qty
+from app.core.formatting import compact_small_price, format_derived_qty
 from app.core.macro.calendar import load_calendar
 from app.core.macro.jgb import parse_mof_csv
 from app.core.tape import TapeUpdate, coin_price, units_per_price
@@ -51,9 +51,11 @@ def test_multiplied_contract_shows_the_per_coin_price_and_the_contract_price_in_
     liq = pepe()
     assert units_per_price(liq) == 1000 and coin_price(liq) == liq.price / 1000
     model = model_with(liq, btc(5_000))
-    assert model.data(model.index(0, 4)) == "0.0000048282"  # PEPE's price, at the contract tick ÷ 1000
+    assert model.data(model.index(0, 4)) == "0.0₅48282"  # PEPE's price (0.0000048282), contract tick ÷ 1000
     tip = model.data(model.index(0, 4), Qt.ItemDataRole.ToolTipRole)
-    assert "price per PEPE 0.0000048282; contract price 0.0048282 per 1,000 PEPE" in tip
+    assert "price per PEPE 0.0₅48282; contract price 0.0048282 per 1,000 PEPE" in tip
+    assert compact_small_price("0.0012") == "0.0012" and compact_small_price("12.00001") == "12.00001"
+    assert compact_small_price("0.00000") == "0.00000" and compact_small_price("-0.000012") == "-0.0₄12"
     assert model.data(model.index(1, 4)) == "90,000.0"  # an ordinary contract is unchanged
     assert units_per_price(btc(5_000)) == 1.0 and units_per_price(inverse_eth()) == 1.0
 
