@@ -10,7 +10,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from app.core.events import Liquidation
-from app.core.formatting import compact_small_price, compact_usd, format_clock, format_derived_qty, format_price, format_qty
+from app.core.formatting import (
+    compact_small_price,
+    compact_usd,
+    format_clock,
+    format_derived_qty,
+    format_price,
+    format_qty,
+)
 from app.core.tape import TapeUpdate, units_per_price
 from app.core.venues import registry
 from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL
