@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu
 
@@ -93,27 +93,43 @@ class Workspace(QObject):
         self.actions = actions
         self.missing = shortcuts.install(window, self.table, actions)
         window.notices.opened.connect(self.open_notices)
+        self._fit_pending = False
+        window.installEventFilter(self)
+        window.alert_banner.installEventFilter(self)
 
-    def open_notices(self) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The window resized or a banner came or went above the docks: the totals keep all their rows."""
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide) and not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self.fit_totals)
+        return False
+
+    def fit_totals(self) -> None:
+        self._fit_pending = False
+        pane = self.window.totals_pane
+        if pane.isVisible() and pane.height() < pane.maximumHeight() - 1:
+            self.open_notices(opening=False)
+
+    def open_notices(self, opening: bool = True) -> None:
         """The notices badge opens to a few lines, taken from the chart below it (the totals keep theirs)."""
         docks = self.window.docks
         notices, totals, chart = docks.get("noticesDock"), docks.get("totalsDock"), docks.get("jgbLiquidationsDock")
         if notices is None or notices.isFloating():
             return
+        notices_height = NOTICES_OPEN_HEIGHT if opening else notices.height()  # refitting: the chart gives
         if totals is not None and chart is not None and chart.isVisible() and not chart.isFloating() \
                 and self.window.dockWidgetArea(chart) == self.window.dockWidgetArea(notices):
             column = totals.height() + notices.height() + chart.height()
             wanted = totals.widget().maximumHeight() + _title_height(totals)
             self.window.resizeDocks([totals, notices, chart],
-                                    [wanted, NOTICES_OPEN_HEIGHT, max(1, column - wanted - NOTICES_OPEN_HEIGHT)],
+                                    [wanted, notices_height, max(1, column - wanted - notices_height)],
                                     Qt.Orientation.Vertical)
         elif totals is not None and not totals.isFloating() \
                 and self.window.dockWidgetArea(totals) == self.window.dockWidgetArea(notices):
             column = totals.height() + notices.height()
             wanted = totals.widget().maximumHeight() + _title_height(totals)
-            self.window.resizeDocks([totals, notices], [wanted, max(NOTICES_OPEN_HEIGHT, column - wanted)],
-                                    Qt.Orientation.Vertical)
-        else:
+            self.window.resizeDocks([totals, notices], [wanted, max(1, column - wanted)], Qt.Orientation.Vertical)
+        elif opening:
             self.window.resizeDocks([notices], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
 
     def fit_column(self) -> None:

@@ -341,3 +341,8 @@ def test_first_start_gives_the_totals_their_rows_and_the_chart_what_is_left(qtbo
         assert window.dockWidgetArea(chart) == Qt.DockWidgetArea.RightDockWidgetArea
     totals = window.totals_pane
     assert totals.table.height() >= totals.table.maximumHeight() - 2  # every venue row and the total shown
+    window.notices.add_line("19:00:00  Bybit  10001: Invalid symbol")  # the badge opens...
+    window.alert_banner.setText("⚠ an alert")  # ...and a banner takes height above the docks
+    window.alert_banner.show()
+    qtbot.waitUntil(lambda: totals.table.height() >= totals.table.maximumHeight() - 2, timeout=3000)
+    assert window.docks["noticesDock"].height() > 60
