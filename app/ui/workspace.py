@@ -116,7 +116,10 @@ class Workspace(QObject):
         notices, totals, chart = docks.get("noticesDock"), docks.get("totalsDock"), docks.get("jgbLiquidationsDock")
         if notices is None or notices.isFloating():
             return
-        notices_height = NOTICES_OPEN_HEIGHT if opening else notices.height()  # refitting: the chart gives
+        # Refitting keeps the notices' height (the chart gives way), but an open pane is never a badge again.
+        notices_height = notices.height()
+        if opening or (not self.window.notices.collapsed and notices_height < NOTICES_OPEN_HEIGHT):
+            notices_height = NOTICES_OPEN_HEIGHT
         if totals is not None and chart is not None and chart.isVisible() and not chart.isFloating() \
                 and self.window.dockWidgetArea(chart) == self.window.dockWidgetArea(notices):
             column = totals.height() + notices.height() + chart.height()
