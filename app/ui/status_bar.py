@@ -30,7 +30,7 @@ def venue_status_text(view: VenueRecord, compact: bool = False) -> str:
     if view.bad_frames:
         text += f" · {view.bad_frames} bad"
     if view.lag_ms is not None and view.lag_ms > LAG_WARNING_MS:
-        text += " · ⚠ lag" if compact else f" · ⚠ lag {view.lag_ms / 1000:.1f}s"  # the figure is in the tooltip
+        text += " ⚠" if compact else f" · ⚠ lag {view.lag_ms / 1000:.1f}s"  # compact: the tooltip says it
     if view.possibly_silent:
         text += " · ⚠ possibly silent"
     return text
