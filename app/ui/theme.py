@@ -95,7 +95,8 @@ QMenuBar {{ background: {p.panel}; color: {p.text}; }}
 QMenuBar::item:selected, QMenu::item:selected {{ background: {p.accent}; color: #ffffff; }}
 QMenu {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}; }}
 QMenu::item:disabled {{ color: {p.muted}; }}
-QComboBox, QPushButton, QLineEdit, QSpinBox, QDoubleSpinBox, QPlainTextEdit, QDateTimeEdit {{ background: {p.control}; color: {p.text};
+QComboBox, QPushButton, QLineEdit, QSpinBox, QDoubleSpinBox, QPlainTextEdit, QDateTimeEdit {{
+             background: {p.control}; color: {p.text};
              border: 1px solid {p.border}; border-radius: 4px; padding: 2px 8px; }}
 QComboBox QAbstractItemView {{ background: {p.panel}; color: {p.text}; selection-background-color: {p.accent}; }}
 QPushButton:default {{ border-color: {p.accent}; }}
