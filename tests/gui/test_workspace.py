@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.tape import Tape
 from app.feeds.sink import FeedSink
+from app.services.layouts import layout_name_problem, with_layout, without_layout
+from app.services.settings_form import FieldError, number, parse_endpoints, parse_proxy, tenor_parser
 from app.services.settings_store import SettingsStore
 from app.store.settings import Settings, load_settings
 from app.ui import shortcuts
-from app.ui.layouts import layout_name_problem, with_layout, without_layout
-from app.ui.settings_dialog import FieldError, number, parse_endpoints, parse_proxy, tenor_parser
 from app.ui.theme import DARK, LIGHT, LONG_COLOR, apply_theme, palette
 from app.ui.window import MainWindow
 from tests.gui.test_window import NOW, StubSession, liq
