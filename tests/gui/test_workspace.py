@@ -322,6 +322,16 @@ def test_jgb_chart_sets_each_utc_days_liquidations_beside_that_days_move(qtbot) 
         assert "1 days with liquidations stored ($6.00K)" in pane.summary.text()
         assert "needs 3+ days" in pane.summary.text()
         assert len(pane.jgb_plot.getPlotItem().items) >= 1 and len(pane.liq_plot.getPlotItem().items) == 2
+        pane.view = None
+
+        async def on_the_loop() -> None:  # with a running loop the store is read off the loop thread
+            pane.reload(NOW)
+            assert pane._reading is not None
+            await pane._reading
+            await asyncio.sleep(0)  # the done callback
+
+        asyncio.run(on_the_loop())
+        assert pane.view is not None and pane.view.days[-1].liquidations.count == 2
     finally:
         session.history.close()
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.formatting import compact_usd
@@ -108,9 +109,16 @@ class JgbChartPane(QWidget):
         if self._reading is not None and not self._reading.done():
             return
         self._reading = loop.create_task(asyncio.to_thread(load_day_totals, store, since, now + 1))
-        self._reading.add_done_callback(
-            lambda task: None if task.cancelled() or task.exception() is not None
-            else self._show(task.result(), first, last))
+        self._reading.add_done_callback(lambda task: self._read_done(task, first, last))
+
+    def _read_done(self, task: asyncio.Task[list[DayTotals]], first: date, last: date) -> None:
+        if task.cancelled() or not shiboken6.isValid(self):  # the window closed meanwhile
+            return
+        if task.exception() is not None:
+            self.summary.setText(self.tr("Liquidation history could not be read: {error}").format(
+                error=task.exception()))
+            return
+        self._show(task.result(), first, last)
 
     def _show(self, totals: list[DayTotals], first: date, last: date) -> None:
         macro = getattr(self.session, "macro", None)
