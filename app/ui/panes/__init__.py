@@ -42,7 +42,7 @@ DOCKS: tuple[DockPane, ...] = (
     # Totals list only venues with a public liquidation feed (Hyperliquid's marks would be a row of zeros).
     DockPane("totalsDock", "Session totals",
              lambda session: TotalsPane(registry.publishing_liquidations(session.venues), session.completeness),
-             height=300, width=650),
+             height=300, width=680),
     # A one-line badge until the first notice (then it opens); the JGB chart takes the column's remaining
     # height, so neither the totals nor the notices leave a blank band.
     DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=40),

@@ -158,5 +158,7 @@ class JgbChartPane(QWidget):
         corr = (self.tr("r = {r:+.2f} over {n} days").format(r=view.correlation, n=view.paired_days)
                 if view.correlation is not None else
                 self.tr("correlation needs 3+ days with both ({n} so far)").format(n=view.paired_days))
-        self.summary.setText(self.tr("{days} days with liquidations stored ({total}) · ▼ longs ▲ shorts · {corr}")
-                             .format(days=len(stored), total=compact_usd(total), corr=corr))
+        source = (self.tr("the replayed day's liquidations") if getattr(self.session, "demo", False)
+                  else self.tr("{days} days with liquidations stored").format(days=len(stored)))
+        self.summary.setText(self.tr("{source} ({total}) · ▼ longs ▲ shorts · {corr}")
+                             .format(source=source, total=compact_usd(total), corr=corr))
