@@ -67,7 +67,7 @@ def format_qty(qty: float) -> str:
 
 def format_derived_qty(qty: float) -> str:
     """A size computed from USD contracts ÷ price (inverse contracts): approximate by nature, so marked
-    ≈ and given to three decimals (four significant digits below 0.1) like the linear sizes beside it."""
+    ≈ and given to three decimals (three significant digits below 0.1) like the linear sizes beside it."""
     if not math.isfinite(qty):
         return "—"
     magnitude = abs(qty)
@@ -77,7 +77,7 @@ def format_derived_qty(qty: float) -> str:
         return "≈" + (f"{qty:,.3f}".rstrip("0").rstrip(".") or "0")
     if magnitude == 0:
         return "0"
-    digits = min(8, 3 - math.floor(math.log10(magnitude)))
+    digits = min(8, 2 - math.floor(math.log10(magnitude)))
     return "≈" + f"{qty:.{digits}f}".rstrip("0").rstrip(".")
 
 

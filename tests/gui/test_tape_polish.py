@@ -64,7 +64,8 @@ def test_inverse_sizes_are_approximate_and_three_decimals_like_the_rest(qtbot) -
     model = model_with(inverse_eth())
     assert model.data(model.index(0, 5)) == "≈0.955"  # was 0.954942
     assert "from USD contracts ÷ price" in model.data(model.index(0, 5), Qt.ItemDataRole.ToolTipRole)
-    assert format_derived_qty(0.0123456) == "≈0.01235"
+    assert format_derived_qty(0.0123456) == "≈0.0123"
+    assert format_derived_qty(0.006457) == "≈0.00646"
     assert format_derived_qty(2500.4) == "≈2,500"
 
 

@@ -85,7 +85,7 @@ class TapePane(QWidget):
         # Time, Symbol and Side keep their widths; the spare width is shared by the others, so the columns
         # always end at the scroll bar: no empty band, and no Notional floating far from the rest of its row.
         horizontal.setMinimumSectionSize(56)
-        for column, width in enumerate((70, 84, 140, 84, 110, 100, 90)):
+        for column, width in enumerate((64, 84, 130, 78, 110, 100, 90)):
             self.view.setColumnWidth(column, width)
             fixed = column in (0, 2, 3)
             horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive if fixed
