@@ -42,6 +42,10 @@ def gui_parser() -> argparse.ArgumentParser:
         "--screenshot", default=None, metavar="PNG",
         help="save a picture of the window when it shuts down (with --exit-after: README pictures, checks)",
     )
+    parser.add_argument("--theme", choices=("dark", "light"), default=None,
+                        help="use this theme for this run (default: the saved one)")
+    parser.add_argument("--window-size", default=None, metavar="WxH",
+                        help="open the window at this size, e.g. 1600x1000 (screenshots, checks)")
     return parser
 
 
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     options = gui_parser().parse_args(args)
     if options.speed <= 0:
         gui_parser().error("--speed must be positive")
+    if options.window_size is not None:
+        width, _, height = options.window_size.lower().partition("x")
+        if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+            gui_parser().error("--window-size takes WIDTHxHEIGHT, e.g. 1600x1000")
     from app.main import run_gui  # Qt is imported only here
 
     return run_gui(options)

@@ -29,7 +29,7 @@ from app.store.logs import setup_logging
 from app.store.paths import ProfilePaths, profile_paths
 from app.ui.crash import CrashReporter
 from app.ui.notifier import DesktopNotifier, SoundNotifier
-from app.ui.theme import STYLE_SHEET
+from app.ui.theme import apply_theme
 from app.ui.window import MainWindow, WindowOptions
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ def run_gui(options: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)  # closing the window quits through our orderly shutdown, not Qt's
     app.setDesktopFileName("cascade")  # maps the window to cascade.desktop (Wayland, task bars)
     app.setWindowIcon(_app_icon())
-    app.setStyleSheet(STYLE_SHEET)
     profile = profile_paths(options.profile).ensure()
     setup_logging(profile.log_dir)
     crash_reporter = CrashReporter()  # lives in the GUI thread; hooks may fire in any thread
@@ -104,6 +103,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     session: Session = DemoSession(options.speed) if options.demo else LiveSession(profile)
     await session.open()
     settings = session.settings
+    apply_theme(getattr(options, "theme", None) or settings.theme)  # before any widget: plots take its colours
     # The window paints first; the replay (≈1 s to load) and the feeds start behind it.
     window = MainWindow(session, WindowOptions(repaint_hz=settings.repaint_hz,
                                                local_time=settings.time_zone == "local",
@@ -115,6 +115,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     window.resize(min(1500, screen.width()), min(900, screen.height()))
     if not session.demo:
         window.restore_layout(settings.window_geometry, settings.window_state)
+    if getattr(options, "window_size", None):
+        width, _, height = options.window_size.lower().partition("x")
+        window.resize(int(width), int(height))
     window.closing.connect(quit_event.set)
     window.show()
     window.start()

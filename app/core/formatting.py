@@ -41,6 +41,19 @@ def format_price(price: float, tick_size: float | None = None) -> str:
     return f"{price:,.{decimals}f}"
 
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def compact_small_price(text: str) -> str:
+    """'0.0000048282' → '0.0₅48282': four or more zeros after the point written as a count (the
+    notation crypto screens use for sub-cent coins), so a per-coin PEPE price fits a price column."""
+    whole, dot, fraction = text.partition(".")
+    zeros = len(fraction) - len(fraction.lstrip("0"))
+    if not dot or whole.lstrip("-") != "0" or zeros < 4 or zeros == len(fraction):
+        return text
+    return f"{whole}.0{str(zeros).translate(_SUBSCRIPT)}{fraction[zeros:]}"
+
+
 def format_qty(qty: float) -> str:
     if not math.isfinite(qty):
         return "—"
@@ -50,6 +63,22 @@ def format_qty(qty: float) -> str:
     if magnitude >= 1:
         return f"{qty:,.3f}".rstrip("0").rstrip(".")
     return f"{qty:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def format_derived_qty(qty: float) -> str:
+    """A size computed from USD contracts ÷ price (inverse contracts): approximate by nature, so marked
+    ≈ and given to three decimals (three significant digits below 0.1) like the linear sizes beside it."""
+    if not math.isfinite(qty):
+        return "—"
+    magnitude = abs(qty)
+    if magnitude >= 1000:
+        return f"≈{qty:,.0f}"
+    if magnitude >= 0.1:
+        return "≈" + (f"{qty:,.3f}".rstrip("0").rstrip(".") or "0")
+    if magnitude == 0:
+        return "0"
+    digits = min(8, 2 - math.floor(math.log10(magnitude)))
+    return "≈" + f"{qty:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def format_clock(ts_ms: int, local: bool = False, with_date: bool = False) -> str:

@@ -14,6 +14,22 @@ import msgspec
 from app.core.events import Liquidation
 
 
+def units_per_price(liq: Liquidation) -> float:
+    """Coins the quoted price is for: 1 for most contracts, 1000 for 1000PEPEUSDT-style multiplied ones
+    (Binance quotes those per 1000 coins; the notional says so: price × qty = multiplier × notional)."""
+    if liq.qty <= 0 or liq.notional_usd <= 0 or liq.kind.startswith("inverse"):
+        return 1.0
+    ratio = liq.price * liq.qty / liq.notional_usd
+    if ratio < 1.5:  # rounding noise, or a venue quoting per coin already
+        return 1.0
+    return float(round(ratio))
+
+
+def coin_price(liq: Liquidation) -> float:
+    """The price of one coin (per-coin for multiplied contracts)."""
+    return liq.price / units_per_price(liq)
+
+
 class TapeUpdate(msgspec.Struct, frozen=True):
     inserted: list[Liquidation]  # newest first, to go on top
     removed_from_bottom: int
@@ -75,6 +91,13 @@ class Tape:
         removed = max(0, total - self.max_rows)
         self._shown = total - removed
         return TapeUpdate(inserted=inserted, removed_from_bottom=removed)
+
+    def clear(self) -> None:
+        """The user's "clear": nothing shown, waiting or remembered (the view empties its rows too)."""
+        self._recent.clear()
+        self._pending = []
+        self._trimmed = 0
+        self._shown = 0
 
     def refilter(self, tape_filter: TapeFilter) -> list[Liquidation]:
         """A new filter: the rows to show from recent history (newest first). Resets the view."""

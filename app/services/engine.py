@@ -41,6 +41,7 @@ class SideTotals(msgspec.Struct):
     short_usd: float = 0.0
     count: int = 0
     largest_usd: float = 0.0
+    largest: Liquidation | None = None  # the order behind largest_usd (None: unknown, e.g. from history)
 
 
 class Engine:
@@ -97,6 +98,7 @@ class Engine:
                 totals.count += 1
                 if liq.completeness != "aggregated" and liq.notional_usd > totals.largest_usd:
                     totals.largest_usd = liq.notional_usd
+                    totals.largest = liq
             now = self._clock()
             for venue, count in Counter(liq.venue for liq in liquidations).items():
                 self.last_liquidation_ms[venue] = now
@@ -131,6 +133,10 @@ class Engine:
             side.short_usd += t.short_usd
             side.count += t.count
             side.largest_usd = max(side.largest_usd, t.largest_usd)
+        for row in rows:  # the largest order, when it is among the rows put back in the tape
+            side = self.totals.get(row.venue)
+            if side is not None and row.notional_usd == side.largest_usd and row.completeness != "aggregated":
+                side.largest = row
         if rows:
             for tape in self.tapes:
                 tape.push(rows)

@@ -30,11 +30,19 @@ MIGRATIONS: dict[int, Migration] = {}
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
 
+class SavedLayout(msgspec.Struct, frozen=True):
+    """A named window layout: base64 saveGeometry() and saveState()."""
+
+    geometry: str
+    state: str
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """User settings. Change one with `msgspec.structs.replace(settings, field=value)`."""
 
     endpoints: dict[str, str] = msgspec.field(default_factory=dict)  # stream -> URL; empty = real
     tape_min_usd: NonNegative = 0.0
+    tape_highlight_usd: NonNegative = 10_000.0  # prints this large are bold and tinted (0: none)
     tape_max_rows: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 500
     repaint_hz: Annotated[float, msgspec.Meta(gt=0, le=240)] = 10.0
     time_zone: Literal["utc", "local"] = "utc"
@@ -61,6 +69,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     hyperliquid_liquidations_key_mode: Literal["query", "bearer", "header", "none"] = "query"
     hyperliquid_liquidations_key_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64,
                                                                    pattern=r"^[A-Za-z0-9_.-]+$")] = "key"
+    theme: Literal["dark", "light"] = "dark"
+    # Layouts the user saved by name (View → Layouts), restored on request.
+    named_layouts: dict[str, SavedLayout] = msgspec.field(default_factory=dict)
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):

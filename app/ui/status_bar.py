@@ -14,17 +14,23 @@ LAG_WARNING_MS = 2000  # warn when the median received − exchange time exceeds
 _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
 
 
-def venue_status_text(view: VenueRecord) -> str:
+def venue_status_text(view: VenueRecord, compact: bool = False) -> str:
+    """`compact` (a narrow window): the state word only when not live (the glyph says it) and the coverage
+    in the tooltip only; the warnings (gaps, bad frames, lag, silence) are always said."""
     glyph = _STATE_GLYPH.get(view.state, "?")
     # A venue without a public liquidation feed (marks, watched accounts only) says so, not a completeness.
     coverage = "no liquidation feed" if view.liquidation_note else view.completeness
-    text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {coverage}"
+    if compact:
+        state = "" if view.state == "live" else f" {view.state}"
+        text = f"{glyph} {venue_name(view.venue)}{state} {view.msgs_per_s:.1f}/s"
+    else:
+        text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {coverage}"
     if view.gaps:
         text += f" · {view.gaps} gap{'s' if view.gaps != 1 else ''}"
     if view.bad_frames:
         text += f" · {view.bad_frames} bad"
     if view.lag_ms is not None and view.lag_ms > LAG_WARNING_MS:
-        text += f" · ⚠ lag {view.lag_ms / 1000:.1f}s"
+        text += " ⚠" if compact else f" · ⚠ lag {view.lag_ms / 1000:.1f}s"  # compact: the tooltip says it
     if view.possibly_silent:
         text += " · ⚠ possibly silent"
     return text
@@ -77,6 +83,7 @@ class VenueStatusBar(QStatusBar):
         if label is None:
             label = self._labels[venue] = QLabel()
             label.setFont(tabular_font(label.font()))
+            label.setMinimumWidth(24)  # never widens the window: a narrow one shows the compact text
             self.addWidget(label)
         return label
 
@@ -96,15 +103,26 @@ class VenueStatusBar(QStatusBar):
         return button
 
     def update_venues(self, views: list[VenueRecord]) -> None:
+        compact = self._needs_compact(views)
         for view in views:
             label = self._label(view.venue)
-            label.setText(venue_status_text(view))
+            label.setText(venue_status_text(view, compact))
             label.setToolTip(venue_status_tooltip(view))
             color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")
             label.setStyleSheet(f"color: {color};")
             refused = view.state == "refused"
             if refused or view.venue in self._retry:
                 self.retry_button(view.venue).setVisible(refused)
+
+    def _needs_compact(self, views: list[VenueRecord]) -> bool:
+        """Whether the full texts would overflow the bar's width (then every venue is compact)."""
+        if not views or not self.isVisible():
+            return False
+        metrics = self._label(views[0].venue).fontMetrics()
+        needed = sum(metrics.horizontalAdvance(venue_status_text(view)) + 20 for view in views)
+        spare = self.width() - self.clock_label.sizeHint().width() - 30
+        spare -= sum(button.sizeHint().width() for button in self._retry.values() if button.isVisible())
+        return needed > spare
 
     def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
         prefix = "Scenario time" if label != "live" else "Market time"

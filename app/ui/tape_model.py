@@ -7,10 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
 
 from app.core.events import Liquidation
-from app.core.formatting import compact_usd, format_clock, format_price, format_qty
-from app.core.tape import TapeUpdate
+from app.core.formatting import (
+    compact_small_price,
+    compact_usd,
+    format_clock,
+    format_derived_qty,
+    format_price,
+    format_qty,
+)
+from app.core.tape import TapeUpdate, units_per_price
 from app.core.venues import registry
 from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL
 
@@ -20,6 +28,8 @@ _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
+DEFAULT_HIGHLIGHT_USD = 10_000.0
+"""Prints at least this large are bold with a tinted notional; ten times this, the whole row is tinted."""
 
 
 def venue_name(venue: str) -> str:
@@ -35,6 +45,15 @@ class TapeModel(QAbstractTableModel):
         self._local_time = local_time
         self._rows: list[Liquidation] = []
         self._text: list[tuple[str, ...] | None] = []  # formatted lazily: only rows the view paints
+        self.highlight_usd = DEFAULT_HIGHLIGHT_USD
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_highlight(self, usd: float) -> None:
+        """Highlight prints from `usd` (0: none)."""
+        self.highlight_usd = usd
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
     # -- updates -------------------------------------------------------------------------------
     def apply(self, update: TapeUpdate) -> None:
@@ -77,10 +96,30 @@ class TapeModel(QAbstractTableModel):
             venue_name(liq.venue),
             liq.symbol,
             LONG_LABEL if liq.side == "long" else SHORT_LABEL,
-            format_price(liq.price, self._tick_size(liq.venue, liq.symbol)),
-            format_qty(liq.qty),
+            self._price_text(liq),
+            format_derived_qty(liq.qty) if liq.kind.startswith("inverse") else format_qty(liq.qty),
             compact_usd(liq.notional_usd),
         )
+
+    def _price_text(self, liq: Liquidation) -> str:
+        """Per coin: a 1000PEPEUSDT print shows PEPE's price (the contract's is in the tooltip)."""
+        units = units_per_price(liq)
+        tick = self._tick_size(liq.venue, liq.symbol)
+        if units == 1.0:
+            return format_price(liq.price, tick)
+        return compact_small_price(format_price(liq.price / units, tick / units if tick else None))
+
+    def _tooltip(self, liq: Liquidation) -> str:
+        units = units_per_price(liq)
+        price = ""
+        if units != 1.0:
+            price = (f"\nprice per {liq.coin} {self._price_text(liq)}; contract price "
+                     f"{format_price(liq.price, self._tick_size(liq.venue, liq.symbol))} per {units:,.0f} {liq.coin}")
+        size = f"\nsize {liq.qty:,.8g} {liq.coin}" + (" (from USD contracts ÷ price)"
+                                                      if liq.kind.startswith("inverse") else "")
+        return (f"{venue_name(liq.venue)} {liq.symbol} ({liq.kind}), {liq.side} position liquidated\n"
+                f"{format_clock(liq.ts_ms, with_date=True)} · completeness: {liq.completeness}\n"
+                f"notional ${liq.notional_usd:,.2f}{price}{size}")
 
     # -- Qt model API --------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -97,12 +136,25 @@ class TapeModel(QAbstractTableModel):
             return LONG_COLOR if self._rows[row].side == "long" else SHORT_COLOR
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _ALIGN_RIGHT if column in _NUMERIC else _ALIGN_LEFT
+        if role == Qt.ItemDataRole.FontRole and column in (5, 6) and self._big(row) >= 1:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole:
+            level = self._big(row)
+            if level >= 2 or (level == 1 and column == 6):
+                tint = QColor(LONG_COLOR if self._rows[row].side == "long" else SHORT_COLOR)
+                tint.setAlpha(70 if level >= 2 else 45)
+                return tint
+            return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            liq = self._rows[row]
-            return (f"{venue_name(liq.venue)} {liq.symbol} ({liq.kind}), {liq.side} position liquidated\n"
-                    f"{format_clock(liq.ts_ms, with_date=True)} · completeness: {liq.completeness}\n"
-                    f"notional ${liq.notional_usd:,.2f}")
+            return self._tooltip(self._rows[row])
         return None
+
+    def _big(self, row: int) -> int:
+        """0: an ordinary print; 1: at least the highlight size; 2: at least ten times it."""
+        usd, floor = self._rows[row].notional_usd, self.highlight_usd
+        if floor <= 0 or usd < floor:
+            return 0
+        return 2 if usd >= 10 * floor else 1
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -44,6 +44,7 @@ from app.ui.shock_dialog import ShockDialog
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
 from app.ui.watch_dialog import open_watch_dialog
+from app.ui.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,6 @@ class MainWindow(QMainWindow):
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
         self.alerts = AlertDispatcher()
-        self._curve_views: list[CurveView] = []
         self._background: set[asyncio.Task[str]] = set()
         self._ticks = 0
 
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.alert_log.rules_requested.connect(self.open_alert_rules)
         self.alert_log.alert_added.connect(self.docks["alertLogDock"].raise_)  # an alert brings its tab forward
         self.positions_pane: PositionsPane = self.panes["positionsDock"]  # type: ignore[assignment]
+        self.curve_view: CurveView = self.panes["curveDock"]  # type: ignore[assignment]
         self.positions_pane.add_requested.connect(lambda: self.open_position_form(None))
         self.positions_pane.edit_requested.connect(self.open_position_form)
         self.positions_pane.delete_requested.connect(self.delete_position)
@@ -172,17 +173,18 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(entry.area, dock)
-            if entry.tab_with is not None:
-                self.tabifyDockWidget(self.docks[entry.tab_with], dock)
-                self.panes[entry.name] = pane
-                self.docks[entry.name] = dock
-                continue
             above = last_in_area.get(entry.area)
-            if above is not None:
+            if entry.tab_with is not None and entry.tab_with in self.docks:
+                self.tabifyDockWidget(self.docks[entry.tab_with], dock)
+            elif above is not None:
                 self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
-            last_in_area[entry.area] = dock
+            if entry.tab_with is None:
+                last_in_area[entry.area] = dock
             self.panes[entry.name] = pane
             self.docks[entry.name] = dock
+        for entry in DOCKS:
+            if entry.tab_with is not None and entry.tab_with in self.docks:
+                self.docks[entry.tab_with].raise_()  # the first tab of a group is the one shown
         self._size_docks()
 
     def _size_docks(self) -> None:
@@ -206,6 +208,8 @@ class MainWindow(QMainWindow):
             self._shown_once = True
             if not self._layout_restored:
                 self._size_docks()
+                self.workspace.fit_column()
+            self.workspace.layouts.remember_default()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -243,6 +247,8 @@ class MainWindow(QMainWindow):
         self.local_time_action = QAction(self.tr("Local time (instead of UTC)"), self, checkable=True)
         self.local_time_action.toggled.connect(self.tape_pane.model.set_local_time)
         view_menu.addAction(self.local_time_action)
+        # Theme, named layouts, settings, the Tape and Help menus and the keyboard shortcuts.
+        self.workspace = Workspace(self, file_menu, view_menu, quit_action)
 
     def attach_macro(self, macro: MacroService, alert_minutes: float, extra_notifiers: tuple = ()) -> None:
         self.macro = macro
@@ -278,13 +284,14 @@ class MainWindow(QMainWindow):
             self.event_alerts.tick(now)
 
     def open_curve(self, tenor: str) -> None:
+        """A tenor clicked in the strip: the curve dock (a tab beside the positions) shows it."""
         if self.macro is None:
             return
         now = self._clock()
-        view = CurveView(self.macro.history, market_date(now), tenor, self, freshness=self.macro.freshness(now))
-        self._curve_views.append(view)
-        view.finished.connect(lambda _r: self._curve_views.remove(view) if view in self._curve_views else None)
-        view.open()  # never exec() inside the qasync loop
+        self.curve_view.show_data(self.macro.history, market_date(now), tenor, freshness=self.macro.freshness(now))
+        dock = self.docks["curveDock"]
+        dock.show()
+        dock.raise_()
 
     def choose_calendar(self) -> None:
         dialog = QFileDialog(self, self.tr("Import event calendar"), str(Path.home()), "iCalendar (*.ics)")
@@ -431,11 +438,17 @@ class MainWindow(QMainWindow):
         return (bytes(self.saveGeometry().toBase64().data()).decode(),
                 bytes(self.saveState().toBase64().data()).decode())
 
-    def restore_layout(self, geometry: str | None, state: str | None) -> None:
+    def restore_layout(self, geometry: str | None, state: str | None) -> bool:
+        """Geometry and dock state saved by layout_state(); False when Qt refused either."""
+        restored = True
+        if not self._shown_once:
+            self.workspace.layouts.remember_default()  # "Default layout": the docks as built
         if geometry:
-            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+            restored = self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
         if state:
             self._layout_restored = self.restoreState(QByteArray.fromBase64(state.encode()))
+            restored = restored and self._layout_restored
+        return restored
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()

@@ -125,7 +125,7 @@ def test_macro_strip_and_pre_event_alert(qtbot) -> None:
     assert "+20.3bp" in thirty.change.text()
     assert "RECORD" in thirty.flag.text()
     assert "4.000" not in thirty.level.text()  # the row after the replay date stays hidden
-    assert "BOJ meeting" in window.macro_strip.events.text()
+    assert "BOJ meeting" in window.macro_strip.events.text().replace("&nbsp;", " ")
     assert [alert.title for alert in recorder.alerts] == ["BOJ meeting"]  # 10 min before, lead 30 min
     assert not window.alert_banner.isHidden()
     now[0] += 60_000
@@ -265,11 +265,11 @@ def test_stale_closes_show_their_age_and_an_unreachable_source_in_the_strip_and_
     assert thirty.change.text() == "+23.5bp on 21 Jan"  # dated: not presented as today's move
     assert "▲" not in thirty.change.text() and "stale" in thirty.flag.text()
     window.open_curve("30Y")
-    view = window._curve_views[-1]
+    view = window.curve_view  # a dock tabbed beside the positions, not a window over the tape
     assert isinstance(view, CurveView)
+    assert window.docks["curveDock"].widget() is view and not window.docks["curveDock"].isFloating()
     assert view.freshness_label.text() == "⚠ last MOF close 2026-01-21 · 4 weeks old · source unreachable"
     assert "through 2026-01-21" in view.history_plot.plotItem.titleLabel.text  # the last close, not today
-    view.close()
 
 
 def test_current_closes_show_no_warning(qtbot) -> None:

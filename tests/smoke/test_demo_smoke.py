@@ -112,3 +112,18 @@ def test_closing_the_window_shuts_down_in_order() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "liquidations shown binance=" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_theme_and_window_size_for_one_run(tmp_path: Path) -> None:
+    """`--theme light --window-size 1280x800`: the screenshot is that size (nothing forces the window wider)."""
+    from PySide6.QtGui import QImage
+
+    shot = tmp_path / "light.png"
+    result = run_cascade("--demo", "--speed", "20", "--exit-after", "4", "--theme", "light",
+                         "--window-size", "1280x800", "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr[-3000:]
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800)
+    assert QImage(str(shot)).pixelColor(5, 300).lightness() > 200  # the light theme's background
+    bad = run_cascade("--window-size", "wide")
+    assert bad.returncode == 2 and "WIDTHxHEIGHT" in bad.stderr

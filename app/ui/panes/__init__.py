@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.venues import registry
 from app.services.snapshot import Snapshot
+from app.ui.curve_view import CurveView
 from app.ui.panes.alert_log import AlertLogPane
+from app.ui.panes.jgb_chart import JgbChartPane
 from app.ui.panes.notices import NoticesPane
 from app.ui.panes.positions import PositionsPane
 from app.ui.panes.stress_bars import StressBarsPane
@@ -54,15 +56,22 @@ DOCKS: tuple[DockPane, ...] = (
                  registry.publishing_liquidations(session.venues, _optional_on(session)),
                  session.completeness,
                  registry.missing_feed_notes(session.venues, _optional_on(session))),
-             height=300, width=560),
+             height=300, width=680),
     # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
     DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=290),
-    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=120),
+    # The JGB chart shares the stress table's place, as a tab: both read the market against the macro.
+    DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session),
+             tab_with="stressTableDock"),
+    # A one-line badge until the first notice (then it opens), so it never leaves a blank band.
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=40),
     # Every alert delivered; a live start shows the stored ones of the last 24 h (the session read them).
     DockPane("alertLogDock", "Alert log", lambda session: AlertLogPane(getattr(session, "restored_alerts", ())),
              tab_with="noticesDock"),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
+    # The curve is a tab beside the positions: a tenor click in the strip raises it.
+    DockPane("curveDock", "JGB curve", lambda _session: CurveView(),
+             area=Qt.DockWidgetArea.BottomDockWidgetArea, tab_with="positionsDock"),
     # Market stress (issue 12): the headline with the window selector the stress panes share, then charts.
     DockPane("stressSummaryDock", "Market stress", StressSummaryPane,
              area=Qt.DockWidgetArea.LeftDockWidgetArea, height=200, width=430),

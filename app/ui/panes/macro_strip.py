@@ -4,6 +4,7 @@ curve view. The widget only draws what app.services.macro computes."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -11,24 +12,22 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
+from app.core.formatting import format_clock
 from app.core.macro.freshness import Freshness, age_text
 from app.core.macro.jgb import TenorReading
 from app.services.macro import EventLine, MacroService
 from app.services.snapshot import Snapshot
-from app.ui.theme import tabular_font
+from app.ui.theme import palette, tabular_font
 
-UP_COLOR = "#E69F00"  # yields up (bond prices down): the risk-off direction, as in the tape's longs
-DOWN_COLOR = "#56B4E9"
-FLAG_COLOR = "#f85149"
-STALE_COLOR = "#d29922"
-MUTED_COLOR = "#8b949e"
+# Colours come from the theme at paint time: yields up (bond prices down) is the risk-off direction and
+# takes the tape's long colour; down the short colour; flags the error colour, stale the warning colour.
 
 
 class Sparkline(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values: tuple[float, ...] = ()
-        self.setMinimumSize(QSize(72, 26))
+        self.setMinimumSize(QSize(60, 26))
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_values(self, values: Sequence[float]) -> None:
@@ -36,7 +35,7 @@ class Sparkline(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(72, 26)
+        return QSize(60, 26)
 
     def paintEvent(self, _event: object) -> None:
         points = [(i, v) for i, v in enumerate(self._values) if not math.isnan(v)]
@@ -56,10 +55,10 @@ class Sparkline(QWidget):
             path.lineTo(at(i, v))
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#8b949e"), 1.2))
+        painter.setPen(QPen(QColor(palette().muted), 1.2))
         painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(UP_COLOR if points[-1][1] >= points[0][1] else DOWN_COLOR))
+        painter.setBrush(QColor(palette().long if points[-1][1] >= points[0][1] else palette().short))
         painter.drawEllipse(at(*points[-1]), 2.5, 2.5)
         painter.end()
 
@@ -72,15 +71,14 @@ class TenorTile(QFrame):
         self.tenor = tenor
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setObjectName("tenorTile")
-        self.setStyleSheet("QFrame#tenorTile { border: 1px solid #30363d; border-radius: 4px; }"
-                           "QFrame#tenorTile:hover { border-color: #8b949e; }")
         self.name = QLabel(tenor)
-        self.name.setStyleSheet("color: #8b949e; font-weight: bold;")
+        self.name.setStyleSheet("font-weight: bold;")
         self.level = QLabel("—")
         self.level.setFont(tabular_font(self.level.font()))
         self.change = QLabel("")
         self.change.setFont(tabular_font(self.change.font()))
         self.flag = QLabel("")
+        self.flag.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tile
         self.sparkline = Sparkline()
         text = QVBoxLayout()
         text.setSpacing(0)
@@ -107,22 +105,23 @@ class TenorTile(QFrame):
             self.sparkline.set_values(reading.sparkline)
             return
         self.level.setText(f"{reading.level:.3f}%")
-        self.level.setStyleSheet(f"color: {MUTED_COLOR};" if stale else "font-weight: bold;")
+        self.level.setStyleSheet(f"color: {palette().muted};" if stale else "font-weight: bold;")
         if reading.change_bp is None:
             self.change.setText("")
         elif stale and reading.data_date is not None:
             self.change.setText(self.tr("{change}bp on {day}").format(
                 change=f"{reading.change_bp:+.1f}", day=reading.data_date.strftime("%d %b")))
-            self.change.setStyleSheet(f"color: {MUTED_COLOR};")
+            self.change.setStyleSheet(f"color: {palette().muted};")
         else:
             arrow = "▲" if reading.change_bp > 0 else "▼" if reading.change_bp < 0 else "="
-            color = UP_COLOR if reading.change_bp > 0 else DOWN_COLOR if reading.change_bp < 0 else "#8b949e"
+            p = palette()
+            color = p.long if reading.change_bp > 0 else p.short if reading.change_bp < 0 else p.muted
             self.change.setText(f"{arrow} {reading.change_bp:+.1f}bp")
             self.change.setStyleSheet(f"color: {color}; font-weight: bold;")
         flags = []
         if stale and reading.data_date is not None and freshness is not None:
             self.flag.setText(self.tr("⚠ stale: {age}").format(age=age_text(freshness.age_days or 0)))
-            self.flag.setStyleSheet(f"color: {STALE_COLOR}; font-size: 11px;")
+            self.flag.setStyleSheet(f"color: {palette().warn}; font-size: 11px;")
             self.sparkline.set_values(reading.sparkline)
             self.setToolTip(self.tr("{tenor} JGB: the last official MOF close is from {day} ({age}); "
                                     "the change shown is that day's, not today's. {label}")
@@ -136,7 +135,8 @@ class TenorTile(QFrame):
         if reading.big_move:
             flags.append(self.tr("⚠ big move"))
         self.flag.setText(" · ".join(flags))
-        self.flag.setStyleSheet(f"color: {FLAG_COLOR if reading.record or reading.big_move else '#8b949e'};"
+        self.flag.setToolTip(self.flag.text())  # the tile may be too narrow for every flag
+        self.flag.setStyleSheet(f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
                                 "font-size: 11px;")
         self.sparkline.set_values(reading.sparkline)
         self.setToolTip(self.tr("{tenor} JGB, {label}; previous close {prev} on {prev_date}. "
@@ -152,6 +152,14 @@ class TenorTile(QFrame):
 
 
 THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
+EVENTS_SHOWN = 3
+EVENT_HORIZON_MS = 14 * 86_400_000
+"""Events further away than this are not counted down (a 323-day countdown is not news)."""
+
+
+def _unbroken(text: str) -> str:
+    """Rich text that wraps nowhere inside: spaces and hyphens made non-breaking."""
+    return text.replace(" ", "&nbsp;").replace("-", "&#8209;")
 SOURCE_WIDTH = 120
 SOURCE_WARN_WIDTH = 230  # room for "7 months old · source unreachable"
 
@@ -164,9 +172,8 @@ class MacroStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("macroStrip")
-        self.setStyleSheet("QFrame#macroStrip { background: #161b22; border-bottom: 1px solid #30363d; }")
         self.source = QLabel()
-        self.source.setStyleSheet("color: #8b949e;")
+        self.source.setProperty("muted", True)
         self.source.setWordWrap(True)
         self.source.setFixedWidth(SOURCE_WIDTH)
         self.freshness: Freshness | None = None
@@ -178,8 +185,8 @@ class MacroStrip(QFrame):
         self.tiles_row.setSpacing(6)
         self.events = QLabel()
         self.events.setTextFormat(Qt.TextFormat.RichText)
-        self.events.setWordWrap(True)
-        self.events.setMinimumWidth(200)
+        self.events.setWordWrap(False)  # one event per line, its countdown beside it; all in the tooltip
+        self.events.setMinimumWidth(160)
         self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
@@ -195,7 +202,13 @@ class MacroStrip(QFrame):
         self.available_tenors = list(macro.history.tenors)
         self.threshold_bp = macro.threshold_bp
         self.show_readings(macro.readings(now_ms), macro.freshness(now_ms))
-        self.show_events(macro.event_lines(now_ms))
+        under_way, coming = macro.events(now_ms, EVENTS_SHOWN)
+        lines = macro.event_lines(now_ms, EVENTS_SHOWN)  # the same events, in the same order
+        soon = len(under_way) + sum(1 for event in coming if event.start_ms - now_ms <= EVENT_HORIZON_MS)
+        later = None
+        if soon == len(under_way) and coming:  # nothing within the horizon: say when the next one is
+            later = (coming[0].title, coming[0].start_ms)
+        self.show_events(lines[:soon], later)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         """Right-click: choose the tenors shown and the big-move threshold. popup(), never exec():
@@ -242,14 +255,14 @@ class MacroStrip(QFrame):
         if freshness is None or not freshness.warn:
             label = readings[0].label if readings else self.tr("no MOF data")
             self.source.setFixedWidth(SOURCE_WIDTH)
-            self.source.setStyleSheet(f"color: {MUTED_COLOR};")
+            self.source.setStyleSheet(f"color: {palette().muted};")
             label = label.replace("MOF close, ", "MOF close\n")
             self.source.setText(self.tr("JGB yields\n{label}").format(label=label))
             self.source.setToolTip("")
             return
         first, _, rest = freshness.label.partition(" · ")
         self.source.setFixedWidth(SOURCE_WARN_WIDTH)
-        self.source.setStyleSheet(f"color: {STALE_COLOR};")
+        self.source.setStyleSheet(f"color: {palette().warn};")
         self.source.setText(self.tr("⚠ JGB yields, {first}\n{rest}").format(first=first, rest=rest))
         tip = [freshness.label,
                self.tr("MOF publishes closes on Japanese business days; a close more than 3 business days "
@@ -259,12 +272,23 @@ class MacroStrip(QFrame):
                        .format(detail=freshness.detail or self.tr("no detail")))
         self.source.setToolTip("\n".join(tip))
 
-    def show_events(self, lines: Sequence[EventLine]) -> None:
+    def show_events(self, lines: Sequence[EventLine], later: tuple[str, int] | None = None) -> None:
+        """Events under way and those starting within EVENT_HORIZON_MS, one per line; a countdown never
+        breaks from its event. `later`: (title, start) of the next one beyond the horizon."""
+        p = palette()
         if not lines:
-            self.events.setText(f"<span style='color:#8b949e'>{self.tr('No scheduled events')}</span>")
+            text = self.tr("No scheduled events in the next {days} days").format(days=EVENT_HORIZON_MS // 86_400_000)
+            if later is not None:
+                text += self.tr(" (next: {title}, {day})").format(
+                    title=html.escape(later[0]), day=format_clock(later[1], with_date=True)[:10])
+            self.events.setText(f"<span style='color:{p.muted}'>{_unbroken(text)}</span>")
             return
         parts = []
         for line in lines:
-            color = "#3fb950" if line.in_progress else "#f0b429" if line.impact == "high" else "#c9d1d9"
-            parts.append(f"<span style='color:{color}'><b>{line.title}</b> {line.when}</span>")
-        self.events.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts))
+            color = p.ok if line.in_progress else p.warn if line.impact == "high" else p.text
+            # A long title may wrap between its words, but its last word and the countdown stay together.
+            head, _, last = html.escape(line.title).rpartition(" ")
+            parts.append(f"<span style='color:{color}'><b>{head} {_unbroken(last)}</b>"
+                         f"&nbsp;{_unbroken(line.when)}</span>")
+        self.events.setText("<br>".join(parts))  # one event per line
+        self.events.setToolTip("\n".join(f"{line.title} {line.when}" for line in lines))

@@ -37,7 +37,16 @@ from PySide6.QtWidgets import (
 from app.services.position_rows import ACCOUNT_COLUMNS, COLUMNS, AccountRow, PositionRow, account_rows, rows
 from app.services.positions import PositionsFrame
 from app.services.snapshot import Snapshot
-from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL, STALE_TEXT, STRESS_COLORS, tabular_font
+from app.ui.theme import (
+    LONG_COLOR,
+    LONG_LABEL,
+    SHORT_COLOR,
+    SHORT_LABEL,
+    STALE_TEXT,
+    STRESS_COLORS,
+    TEXT_COLOR,
+    tabular_font,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -265,7 +274,7 @@ class PositionsPane(QWidget):
                     self.accounts.setItem(row, column, item)
                 item.setText(text)
                 item.setData(BAR_ROLE, (account.ratio_fraction, text, account.stress.value))
-                item.setForeground(QBrush(STALE_TEXT if account.stale else QColor("#e6edf3")))
+                item.setForeground(QBrush(STALE_TEXT if account.stale else TEXT_COLOR))  # the theme's text
         height = self.accounts.horizontalHeader().height() + 4 + sum(
             self.accounts.rowHeight(row) for row in range(len(account_list)))
         self.accounts.setFixedHeight(max(height, 40))

@@ -40,6 +40,7 @@ class TapePane(QWidget):
         self.venues = list(venues or [])
         self.model = TapeModel(tick_size, parent=self)
         self._hovered = False
+        self.held = False  # paused by the user (Tape → Pause) until resumed
         # Hover pauses while the pointer MOVES over the rows (the user is reading); a pointer that
         # merely rests there resumes the tape after a moment, so a parked mouse never freezes it.
         self._hover_idle = QTimer(self)
@@ -81,9 +82,14 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
-        horizontal.setStretchLastSection(True)  # Notional takes the spare width: no empty band on the right
-        for column, width in enumerate((78, 84, 150, 90, 110, 110, 100)):
+        # Time, Symbol and Side keep their widths; the spare width is shared by the others, so the columns
+        # always end at the scroll bar: no empty band, and no Notional floating far from the rest of its row.
+        horizontal.setMinimumSectionSize(56)
+        for column, width in enumerate((64, 84, 130, 78, 110, 100, 90)):
             self.view.setColumnWidth(column, width)
+            fixed = column in (0, 2, 3)
+            horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive if fixed
+                                            else QHeaderView.ResizeMode.Stretch)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
         self.view.setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
@@ -130,6 +136,7 @@ class TapePane(QWidget):
 
     def jump_to_newest(self) -> None:
         self._hovered = False
+        self.held = False
         self._hover_idle.stop()
         self.view.verticalScrollBar().setValue(0)
         self.tape.paused = False
@@ -143,7 +150,7 @@ class TapePane(QWidget):
         self.min_size_changed.emit(value)
 
     def _update_pause(self) -> None:
-        self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0
+        self.tape.paused = self.held or self._hovered or self.view.verticalScrollBar().value() > 0
 
     def _hover_ended(self) -> None:
         self._hovered = False

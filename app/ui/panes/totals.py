@@ -4,6 +4,7 @@ sampled and complete venues are never summed without saying so."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from app.core.formatting import compact_usd, format_clock
@@ -11,10 +12,31 @@ from app.core.macro.calendar import countdown_text
 from app.services.engine import SideTotals
 from app.services.snapshot import Snapshot
 from app.ui.tape_model import venue_name
-from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
+from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL, tabular_font, theme_changed
 
-_HEADERS = ("Venue", "Feed", "Observed", "Orders", "Longs ▼", "Shorts ▲", "Largest")
+# Plain words: "Longs ▼" read as a sort arrow. The tape's side glyphs stay in the cells' tooltips.
+_HEADERS = ("Venue", "Feed", "Observed", "Orders", "Longs liq.", "Shorts liq.", "Largest order")
+_HEADER_TIPS = ("", "How much of the venue's liquidations its public feed carries", "Time listened to, gaps excluded",
+                "Liquidation orders seen", "USD of long positions liquidated (▼ LONG in the tape)",
+                "USD of short positions liquidated (▲ SHORT in the tape)",
+                "The largest single order: size, symbol and time (venue in the total row)")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def largest_text(t: SideTotals, with_venue: bool = False) -> tuple[str, str]:
+    """("$36.2K BTCUSDT 18:52", tooltip) — the size with what and when; just the size when the order
+    itself is not known (a total refilled from history that is not among the rows put back)."""
+    if not t.largest_usd:
+        return "—", ""
+    size = compact_usd(t.largest_usd)
+    liq = t.largest
+    if liq is None:
+        return size, "From stored history; the order itself is older than the rows shown in the tape."
+    where = f"{venue_name(liq.venue)} {liq.symbol}" if with_venue else liq.symbol
+    side = LONG_LABEL if liq.side == "long" else SHORT_LABEL
+    tip = (f"{venue_name(liq.venue)} {liq.symbol} {side}: ${liq.notional_usd:,.0f} at {liq.price:,.8g}, "
+           f"{format_clock(liq.ts_ms, with_date=True)}")
+    return f"{size} {where} {format_clock(liq.ts_ms)[:5]}", tip
 
 
 class TotalsPane(QWidget):
@@ -27,6 +49,11 @@ class TotalsPane(QWidget):
         self._completeness = completeness
         self.table = QTableWidget(len(venues) + 1, len(_HEADERS))
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in _HEADERS])
+        for column, tip in enumerate(_HEADER_TIPS):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None and tip:
+                header_item.setToolTip(self.tr(tip))
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().hide()
         # Compact rows: eight venues and the total fit the dock without scrolling.
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
@@ -40,12 +67,37 @@ class TotalsPane(QWidget):
         self._history_since: int | None = None
         self.note = QLabel(self._with_missing(self._note_text))
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #8b949e; padding: 4px;")
+        self.note.setProperty("muted", True)
+        self.note.setStyleSheet("padding: 4px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.table)
         layout.addWidget(self.note)
         self.show_totals({})
+        self._fit_height()
+        theme_changed().connect(self._recolor)
+
+    def _recolor(self, _name: str) -> None:
+        """Items keep a copy of their colour: the new theme's long/short colours are set again."""
+        for row in range(self.table.rowCount()):
+            for column, color in ((4, LONG_COLOR), (5, SHORT_COLOR)):
+                item = self.table.item(row, column)
+                if item is not None:
+                    item.setForeground(color)
+
+    def _fit_height(self) -> None:
+        """The table is exactly as tall as its rows and the pane no taller than table and note: the dock
+        below (notices, the JGB chart) takes the rest of the column, not a blank band here."""
+        rows = self.table.verticalHeader().length()
+        header = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + 2
+        self.table.setMaximumHeight(rows + header)
+        self.table.setMinimumHeight(header + 3 * self.table.verticalHeader().defaultSectionSize())  # then scrolls
+        self.setMaximumHeight(rows + header + self.note.heightForWidth(max(self.width(), 300)) + 12)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
 
     def refresh(self, snapshot: Snapshot) -> None:
         self.show_totals(snapshot.totals, snapshot.observed_ms)
@@ -63,6 +115,7 @@ class TotalsPane(QWidget):
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
         observed_ms = observed_ms or {}
         grand = SideTotals()
+        grand_largest: SideTotals | None = None
         kinds: set[str] = set()
         for row, venue in enumerate(self._venues):
             t = totals.get(venue, SideTotals())
@@ -74,16 +127,21 @@ class TotalsPane(QWidget):
             kinds.add(completeness)
             seen = observed_ms.get(venue, 0)
             self._set_row(row, venue_name(venue), completeness, t, countdown_text(seen) if seen > 0 else "—")
+            if t.largest_usd > (grand_largest.largest_usd if grand_largest is not None else 0):
+                grand_largest = t
         mixed = self.tr("mixed ⚠") if len(kinds) > 1 else next(iter(kinds), "")
-        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, "", bold=True)
+        if grand_largest is not None:
+            grand.largest = grand_largest.largest
+        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, "", bold=True, with_venue=True)
         feed = self.table.item(len(self._venues), 1)
         if feed is not None and len(kinds) > 1:
             feed.setToolTip(self.tr("This total adds feeds of different completeness ({kinds}): it is a floor, "
                                     "not the market's total.").format(kinds=", ".join(sorted(kinds))))
 
-    def _set_row(self, row: int, name: str, feed: str, t: SideTotals, observed: str, bold: bool = False) -> None:
-        values = (name, feed, observed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd),
-                  compact_usd(t.largest_usd) if t.largest_usd else "—")
+    def _set_row(self, row: int, name: str, feed: str, t: SideTotals, observed: str, bold: bool = False,
+                 with_venue: bool = False) -> None:
+        largest, tip = largest_text(t, with_venue)
+        values = (name, feed, observed, f"{t.count:,}", compact_usd(t.long_usd), compact_usd(t.short_usd), largest)
         for column, text in enumerate(values):
             item = self.table.item(row, column)
             if item is None:
@@ -94,6 +152,8 @@ class TotalsPane(QWidget):
                     item.setForeground(LONG_COLOR)
                 elif column == 5:
                     item.setForeground(SHORT_COLOR)
+                elif column == 6:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
                 if bold:
                     font = item.font()
                     font.setBold(True)
@@ -101,3 +161,5 @@ class TotalsPane(QWidget):
                 self.table.setItem(row, column, item)
             if item.text() != text:
                 item.setText(text)
+                if column == 6:
+                    item.setToolTip(tip)
