@@ -63,10 +63,16 @@ class Engine:
         self._recent_counts: Counter[str] = Counter()  # their running sum: nothing re-summed per tick
         self.history_since_ms: int | None = None  # totals include stored history from here (a refill)
         self.history_gaps = 0  # gaps recorded in the refilled span (disconnects, Cascade not running)
+        # Told once per tick what was taken (liquidations, marks, market ms): the watchlists' statistics.
+        self.tick_listeners: list[Callable[[list[Liquidation], list[MarkPrice], int], None]] = []
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
         return tape
+
+    def remove_tape(self, tape: Tape) -> None:
+        if tape in self.tapes:
+            self.tapes.remove(tape)
 
     def tick(self) -> int:
         """Take everything the feeds delivered since the last tick. Returns liquidations taken."""
@@ -100,6 +106,8 @@ class Engine:
         for state in drained.accounts:
             self.accounts[(state.account.venue, state.account.account)] = state
         now = self._clock()
+        for listener in self.tick_listeners:
+            listener(liquidations, drained.marks, now)
         self.new_notices = [NoticeEntry(now, notice) for notice in drained.notices]
         for entry in self.new_notices:
             log.warning("venue notice: %s", entry.notice)

@@ -63,6 +63,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             change_bp REAL, source TEXT NOT NULL, UNIQUE (tenor, data_date))""",
         "CREATE INDEX macro_readings_shown_ms ON macro_readings (shown_ms)",
     ),
+    (
+        # Schema 6 (wip-watch; renumbered at merge if another step lands first): the user's watchlists,
+        # in their order. Read and written by app/store/watchlists.py (rare, whole-set transactions);
+        # `entries` is a JSON list of canonical entries ("BTC", "bybit:BTCUSDT").
+        """CREATE TABLE watchlists (
+            id INTEGER PRIMARY KEY, position INTEGER NOT NULL, name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            entries TEXT NOT NULL)""",
+    ),
 )
 
 _LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
@@ -78,7 +86,7 @@ _MARK_SQL = {"run": _INSERT_RUN, "alive": _MARK_ALIVE, "alert": _INSERT_ALERT, "
 _RETAINED: tuple[tuple[str, str], ...] = (
     ("liquidations", "ts_ms"), ("gaps", "end_ms"), ("alerts", "market_ms"), ("macro_readings", "shown_ms"),
     ("runs", "alive_ms"))
-TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings")
+TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings", "watchlists")
 
 
 class HistoryDbError(KnownError):

@@ -29,6 +29,16 @@ MIGRATIONS: dict[int, Migration] = {}
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
 
+class TapePaneSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """One tape pane's own filters: `name` is "tape" (the central tape, whose minimum size is
+    `Settings.tape_min_usd`) or an extra tape dock's object name ("tapeDock2", …)."""
+
+    name: str
+    min_usd: NonNegative = 0.0
+    venue: str | None = None  # None = every venue
+    coin: str | None = None  # None = every coin
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """User settings. Change one with `msgspec.structs.replace(settings, field=value)`."""
 
@@ -49,6 +59,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     watched_accounts: dict[str, list[str]] = msgspec.field(default_factory=dict)
     # API keys imported read-only: (venue, label) only; the secrets stay in the keyring.
     imported_accounts: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    # Workspace (issue 13). The theme field is shared with the workspace branch (the lead unions them).
+    theme: Literal["dark", "light"] = "dark"
+    # Per pane (its dock's object name, "tape" for the central tape): the watchlist id it is scoped to.
+    pane_scopes: dict[str, int] = msgspec.field(default_factory=dict)
+    # The central tape's venue/coin filter and every extra tape pane, in the order they were made.
+    tape_panes: list[TapePaneSettings] = msgspec.field(default_factory=list)
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):

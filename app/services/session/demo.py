@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.core.watchlist import Watchlist
 from app.services.clock import MarketClock
 from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
 from app.services.session.base import Session
@@ -44,6 +45,11 @@ class DemoSession(Session):
         self.completeness = venue_completeness(tuple(self.venues))
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
+
+    def sample_watchlists(self) -> list[Watchlist]:
+        """The demo keeps watchlists in memory (it writes nothing of the user's profile) and starts with
+        one, so scoping a pane can be tried at once."""
+        return [Watchlist(1, "Majors", ("BTC", "ETH", "SOL"))]
 
     def history_path(self) -> str:
         return ":memory:"  # synthetic events never reach the user's real history
