@@ -290,6 +290,7 @@ def parse_import(text: str, known: Known) -> ImportResult:
         lists, problems = _parse_csv(body, known)
     if not problems and not lists:
         problems = [ImportProblem(1, "no watchlist in the file")]
+    problems.sort(key=lambda problem: problem.line)  # stable: one line's problems keep their order
     return ImportResult([] if problems else lists, problems)
 
 
