@@ -54,6 +54,8 @@ class Engine:
         self.tapes: list[Tape] = []
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
+        # The same per (venue, symbol, coin): what a totals pane scoped to a watchlist adds up.
+        self.symbol_totals: dict[tuple[str, str, str], SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
         self.accounts: dict[tuple[str, str], AccountState] = {}  # latest reported state per (venue, account)
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
@@ -92,6 +94,17 @@ class Engine:
                 totals.count += 1
                 if liq.completeness != "aggregated" and liq.notional_usd > totals.largest_usd:
                     totals.largest_usd = liq.notional_usd
+                key = (liq.venue, liq.symbol, liq.coin)
+                per_symbol = self.symbol_totals.get(key)
+                if per_symbol is None:
+                    per_symbol = self.symbol_totals[key] = SideTotals()
+                if liq.side == "long":
+                    per_symbol.long_usd += liq.notional_usd
+                else:
+                    per_symbol.short_usd += liq.notional_usd
+                per_symbol.count += 1
+                if liq.completeness != "aggregated" and liq.notional_usd > per_symbol.largest_usd:
+                    per_symbol.largest_usd = liq.notional_usd
             now = self._clock()
             for venue, count in Counter(liq.venue for liq in liquidations).items():
                 self.last_liquidation_ms[venue] = now
@@ -113,7 +126,8 @@ class Engine:
             log.warning("venue notice: %s", entry.notice)
         return len(liquidations)
 
-    def refill(self, rows: list[Liquidation], totals: list[Any], since_ms: int, gaps: int = 0) -> None:
+    def refill(self, rows: list[Liquidation], totals: list[Any], since_ms: int, gaps: int = 0,
+               symbol_totals: list[Any] | None = None) -> None:
         """Before the feeds start: the stored history of [since_ms, now) in the tapes (`rows`, oldest
         first) and in the totals (`totals`: per-venue aggregates with venue, count, long_usd, short_usd,
         largest_usd). Never written back to the history; silence detection starts from live data."""
@@ -122,6 +136,15 @@ class Engine:
             side = self.totals.get(t.venue)
             if side is None:
                 side = self.totals[t.venue] = SideTotals()
+            side.long_usd += t.long_usd
+            side.short_usd += t.short_usd
+            side.count += t.count
+            side.largest_usd = max(side.largest_usd, t.largest_usd)
+        for t in symbol_totals or ():  # the same, per (venue, symbol, coin): scoped totals panes
+            key = (t.venue, t.symbol, t.coin)
+            side = self.symbol_totals.get(key)
+            if side is None:
+                side = self.symbol_totals[key] = SideTotals()
             side.long_usd += t.long_usd
             side.short_usd += t.short_usd
             side.count += t.count

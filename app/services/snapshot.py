@@ -53,6 +53,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     position_frame: PositionsFrame | None = None  # the book plus funding, manual keys and this tick's alerts
     history_since_ms: int | None = None  # the totals include stored history from here (live restart)
     history_gaps: int = 0  # gaps recorded in that refilled span
+    symbol_totals: dict[tuple[str, str, str], SideTotals] | None = None  # per (venue, symbol, coin)
 
 
 class MessageQueue:
@@ -116,4 +117,5 @@ class SnapshotBuilder:
             position_frame=frame,
             history_since_ms=self.engine.history_since_ms,
             history_gaps=self.engine.history_gaps,
+            symbol_totals=self.engine.symbol_totals,
         )

@@ -132,6 +132,18 @@ class MacroReading(msgspec.Struct, frozen=True):
     source: str
 
 
+class SymbolTotals(msgspec.Struct, frozen=True):
+    """Aggregates of stored liquidations for one (venue, symbol, coin) over a span (scoped totals)."""
+
+    venue: str
+    symbol: str
+    coin: str
+    count: int
+    long_usd: float
+    short_usd: float
+    largest_usd: float
+
+
 class VenueTotals(msgspec.Struct, frozen=True):
     """Aggregates of stored liquidations for one venue over a span (the session totals' figures)."""
 
@@ -363,6 +375,16 @@ class HistoryDb:
             (start_ms, end_ms))
         return [VenueTotals(str(v), int(c), float(lo), float(sh), float(mx))  # type: ignore[arg-type]
                 for v, c, lo, sh, mx in rows]
+
+    def symbol_totals(self, start_ms: int, end_ms: int) -> list[SymbolTotals]:
+        """As liquidation_totals, per (venue, symbol, coin): what a watchlist-scoped totals pane adds up."""
+        rows = self._read(
+            "SELECT venue, symbol, coin, count(*), total(CASE WHEN side = 'long' THEN notional_usd END), "
+            "total(CASE WHEN side = 'long' THEN 0 ELSE notional_usd END), "
+            "coalesce(max(CASE WHEN completeness != 'aggregated' THEN notional_usd END), 0) "
+            "FROM liquidations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY venue, symbol, coin", (start_ms, end_ms))
+        return [SymbolTotals(str(v), str(s), str(c), int(n), float(lo), float(sh), float(mx))  # type: ignore[arg-type]
+                for v, s, c, n, lo, sh, mx in rows]
 
     def alerts_between(self, start_ms: int, end_ms: int) -> list[AlertRecord]:
         rows = self._read("SELECT market_ms, key, level, title, body FROM alerts WHERE market_ms >= ? "

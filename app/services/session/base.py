@@ -654,12 +654,13 @@ class Session:
         now = self.clock.now_ms()
         start = now - window_ms
 
-        def load() -> tuple[list, list, int]:  # type: ignore[type-arg]
+        def load() -> tuple[list, list, int, list]:  # type: ignore[type-arg]
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
-                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)))
+                    history.liquidation_totals(start, now), len(history.gaps_between(start, now)),
+                    history.symbol_totals(start, now))
 
         try:
-            rows, totals, gaps = await asyncio.to_thread(load)
+            rows, totals, gaps, symbol_totals = await asyncio.to_thread(load)
         except Exception as error:  # a damaged file: run without the refill, say so
             log.warning("history refill failed: %s", error)
             self.messages.post(f"History could not be read back: {error}", notice="history")
@@ -669,8 +670,9 @@ class Session:
         downtime = 1 if self._downtime is not None and self._downtime[1] > start else 0
         oldest = await asyncio.to_thread(history.oldest_ms)
         since = max(start, oldest if oldest is not None else start)
-        self.engine.refill(rows, totals, since, gaps + downtime)
-        self.watchlists.on_refill(rows, since)
+        self.engine.refill(rows, totals, since, gaps + downtime, symbol_totals)
+        # The strip's 24 h sums count from the oldest row read back (the refill reads at most REFILL_TAPE_ROWS).
+        self.watchlists.on_refill(rows, rows[0].ts_ms if len(rows) >= REFILL_TAPE_ROWS else since)
         count = sum(t.count for t in totals)
         text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
                 f"({gaps + downtime} gaps recorded in that span)")

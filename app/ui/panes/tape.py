@@ -1,5 +1,6 @@
-"""The liquidation tape pane: a table, a minimum-size filter, and pause-while-scrolled with an
-"N new" badge. Refreshed by the window's repaint timer, never per message."""
+"""The liquidation tape pane: a table, its own filters (venue, coin, minimum size) and scope (a
+watchlist or everything), and pause-while-scrolled with an "N new" badge. Refreshed by the window's
+repaint timer, never per message. Several can be open, each over a tape of its own."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.tape import Tape, TapeFilter
+from app.core.watchlist import Watchlist
 from app.services.snapshot import Snapshot
 from app.services.waiting import tape_placeholder
 from app.ui.tape_model import TapeModel, venue_name
@@ -33,11 +35,17 @@ HOVER_PAUSE_MS = 2500
 
 class TapePane(QWidget):
     min_size_changed = Signal(float)  # USD, for the settings
+    filters_changed = Signal(float, str, str)  # min USD, venue ("" = all), coin ("" = all): for the settings
+    scope_chosen = Signal(object)  # watchlist id or None (everything): the window records and applies it
+    close_requested = Signal()
+
     def __init__(self, tape: Tape, tick_size: Callable[[str, str], float | None] | None = None,
-                 title: str = "Liquidations", parent: QWidget | None = None, venues: list[str] | None = None) -> None:
+                 title: str = "Liquidations", parent: QWidget | None = None, venues: list[str] | None = None,
+                 coins: list[str] | None = None, closable: bool = False) -> None:
         super().__init__(parent)
         self.tape = tape
         self.venues = list(venues or [])
+        self.scope: Watchlist | None = None
         self.model = TapeModel(tick_size, parent=self)
         self._hovered = False
         # Hover pauses while the pointer MOVES over the rows (the user is reading); a pointer that
@@ -55,6 +63,27 @@ class TapePane(QWidget):
         current = max(i for i, (_, v) in enumerate(MIN_SIZE_CHOICES) if v <= tape.filter.min_usd)
         self.min_size.setCurrentIndex(current)
         self.min_size.currentIndexChanged.connect(self._min_size_changed)
+        self.venue_filter = QComboBox()
+        self.venue_filter.setObjectName("tapeVenue")
+        self.venue_filter.addItem(self.tr("All venues"), "")
+        for venue in self.venues:
+            self.venue_filter.addItem(venue_name(venue), venue)
+        self.coin_filter = QComboBox()
+        self.coin_filter.setObjectName("tapeCoin")
+        self.coin_filter.addItem(self.tr("All coins"), "")
+        for coin in coins or []:
+            self.coin_filter.addItem(coin, coin)
+        self.coin_filter.setMaxVisibleItems(20)
+        self.scope_combo = QComboBox()
+        self.scope_combo.setObjectName("tapeScope")
+        self.scope_combo.setToolTip(self.tr("Show only a watchlist's coins and pairs, or everything"))
+        self.scope_combo.addItem(self.tr("Everything"), None)
+        for combo in (self.venue_filter, self.coin_filter, self.scope_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.venue_filter.currentIndexChanged.connect(lambda _i: self._filters_changed())
+        self.coin_filter.currentIndexChanged.connect(lambda _i: self._filters_changed())
+        self.scope_combo.currentIndexChanged.connect(self._scope_index_changed)
+        self._syncing = False
         self.new_badge = QPushButton()
         self.new_badge.setObjectName("newBadge")
         self.new_badge.setToolTip(self.tr("The tape is paused while you scroll or hover. Click to jump to the newest."))
@@ -66,8 +95,18 @@ class TapePane(QWidget):
         header.addWidget(self.title)
         header.addStretch(1)
         header.addWidget(self.new_badge)
+        header.addWidget(self.venue_filter)
+        header.addWidget(self.coin_filter)
         header.addWidget(QLabel(self.tr("Min size")))
         header.addWidget(self.min_size)
+        header.addWidget(QLabel(self.tr("Scope")))
+        header.addWidget(self.scope_combo)
+        self.close_button: QPushButton | None = None
+        if closable:
+            self.close_button = QPushButton(self.tr("Close"))
+            self.close_button.setToolTip(self.tr("Close this tape pane (its filters are forgotten)"))
+            self.close_button.clicked.connect(self.close_requested)
+            header.addWidget(self.close_button)
 
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -137,10 +176,81 @@ class TapePane(QWidget):
 
     def _min_size_changed(self, index: int) -> None:
         value = float(self.min_size.itemData(index))
-        old = self.tape.filter
-        rows = self.tape.refilter(TapeFilter(min_usd=value, venues=old.venues, coins=old.coins))
-        self.model.replace_rows(rows)
-        self.min_size_changed.emit(value)
+        self._refilter()
+        if not self._syncing:
+            self.min_size_changed.emit(value)
+            self._emit_filters()
+
+    def _filters_changed(self) -> None:
+        self._refilter()
+        if not self._syncing:
+            self._emit_filters()
+
+    def _emit_filters(self) -> None:
+        self.filters_changed.emit(float(self.min_size.currentData()), self.venue_filter.currentData() or "",
+                                  self.coin_filter.currentData() or "")
+
+    def current_filter(self) -> TapeFilter:
+        venue, coin = self.venue_filter.currentData(), self.coin_filter.currentData()
+        return TapeFilter(min_usd=float(self.min_size.currentData()),
+                          venues=frozenset((venue,)) if venue else None, coins=frozenset((coin,)) if coin else None,
+                          scope=self.scope.scope() if self.scope is not None else None)
+
+    def _refilter(self) -> None:
+        self.model.replace_rows(self.tape.refilter(self.current_filter()))
+
+    def set_filters(self, min_usd: float, venue: str | None, coin: str | None) -> None:
+        """Restore saved filters (no signal back to the settings). An unknown venue or coin is added to
+        its list rather than dropped silently."""
+        self._syncing = True
+        try:
+            self.min_size.setCurrentIndex(max(i for i, (_, v) in enumerate(MIN_SIZE_CHOICES) if v <= min_usd))
+            for combo, value, label in ((self.venue_filter, venue, venue_name(venue) if venue else ""),
+                                        (self.coin_filter, coin, coin or "")):
+                index = combo.findData(value or "")
+                if index < 0:
+                    combo.addItem(label, value)
+                    index = combo.count() - 1
+                combo.setCurrentIndex(index)
+        finally:
+            self._syncing = False
+        self._refilter()
+
+    # --- scope (Scoped) ---------------------------------------------------------------------------
+
+    def set_watchlists(self, lists: list[Watchlist]) -> None:
+        """The scope choices: Everything, then the user's watchlists in their order."""
+        self._syncing = True
+        try:
+            self.scope_combo.clear()
+            self.scope_combo.addItem(self.tr("Everything"), None)
+            for watchlist in lists:
+                self.scope_combo.addItem(watchlist.name, watchlist.id)
+            self._select_scope()
+        finally:
+            self._syncing = False
+
+    def set_scope(self, watchlist: Watchlist | None) -> None:
+        """Show only `watchlist`'s coins and pairs (None: everything); the rows are refiltered."""
+        self.scope = watchlist
+        self._syncing = True
+        try:
+            self._select_scope()
+        finally:
+            self._syncing = False
+        self._refilter()
+
+    def _select_scope(self) -> None:
+        wanted = self.scope.id if self.scope is not None else None
+        index = self.scope_combo.findData(wanted) if wanted is not None else 0
+        if index < 0 and self.scope is not None:
+            self.scope_combo.addItem(self.scope.name, self.scope.id)
+            index = self.scope_combo.count() - 1
+        self.scope_combo.setCurrentIndex(max(0, index))
+
+    def _scope_index_changed(self, index: int) -> None:
+        if not self._syncing and index >= 0:
+            self.scope_chosen.emit(self.scope_combo.itemData(index))
 
     def _update_pause(self) -> None:
         self.tape.paused = self._hovered or self.view.verticalScrollBar().value() > 0
