@@ -244,7 +244,12 @@ class WatchlistDialog(QDialog):
 
         task = loop.create_task(run())
         self._tasks.add(task)
-        task.add_done_callback(lambda t: (self._tasks.discard(t), done(t.result())))
+        task.add_done_callback(lambda t: (self._tasks.discard(t), t.cancelled() or done(t.result())))
+
+    async def settled(self) -> None:
+        """Until the file reads and writes started so far have finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
 
     def import_file(self, path: str) -> None:
         name = Path(path).name

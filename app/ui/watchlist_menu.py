@@ -21,6 +21,7 @@ from app.services.watchlists import CENTRAL_TAPE, WatchlistService
 from app.store.settings import TapePaneSettings
 from app.ui.panes.prices import PricesStrip
 from app.ui.panes.tape import TapePane
+from app.ui.watchlist_dialog import WatchlistDialog
 
 if TYPE_CHECKING:
     from app.ui.window import MainWindow
@@ -74,7 +75,7 @@ class WatchlistWorkspace(QObject):
         self.new_tape_action.triggered.connect(lambda: self.new_tape_pane())
         self.menu.addAction(self.new_tape_action)
         self.scope_menu = self.menu.addMenu(window.tr("Scope of…"))
-        self.dialog: QWidget | None = None
+        self.dialog: WatchlistDialog | None = None
         service.listeners.append(self.lists_changed)
         self.lists_changed()
 
@@ -193,9 +194,7 @@ class WatchlistWorkspace(QObject):
 
     # --- the dialog --------------------------------------------------------------------------------
 
-    def open_dialog(self) -> QWidget:
-        from app.ui.watchlist_dialog import WatchlistDialog
-
+    def open_dialog(self) -> WatchlistDialog:
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog

@@ -23,21 +23,25 @@ UP_COLOR = "#3fb950"
 DOWN_COLOR = "#f85149"
 
 
+def _since(ms: int | None) -> str:
+    return "24h" if ms is None else f"since {format_clock(ms)[:5]}"
+
+
 def price_cell_text(price: CoinPrice, tick: float | None) -> tuple[str, str]:
-    """(rich text, tooltip) of one coin's cell."""
+    """(rich text, tooltip) of one coin's cell, on one line."""
     mark = format_price(price.mark, tick) if price.mark is not None else "—"
+    grey = "<span style='color:#8b949e'>{}</span>"
     if price.change_pct is None:
-        change = "<span style='color:#8b949e'>24h —</span>"
+        change = grey.format("—")
     else:
         colour = UP_COLOR if price.change_pct >= 0 else DOWN_COLOR
         arrow = "▲" if price.change_pct >= 0 else "▼"
-        span = "24h" if price.full_day else f"since {format_clock(price.change_since_ms or 0)}"
-        change = (f"<span style='color:{colour}'>{arrow} {price.change_pct:+.2f}%</span> "
-                  f"<span style='color:#8b949e'>{span}</span>")
+        span = None if price.full_day else price.change_since_ms
+        change = f"<span style='color:{colour}'>{arrow}&nbsp;{price.change_pct:+.2f}%</span>&nbsp;" + grey.format(
+            _since(span))
     total = price.liq_long_usd + price.liq_short_usd
-    liq_span = "24h" if price.liq_since_ms is None else f"since {format_clock(price.liq_since_ms)}"
-    text = (f"<b>{price.coin}</b>&nbsp;&nbsp;{mark}<br>{change}<br>"
-            f"<span style='color:#8b949e'>liq {liq_span}</span> {compact_usd(total) if total else '$0'}")
+    text = (f"<b>{price.coin}</b>&nbsp;{mark}&nbsp;&nbsp;{change}&nbsp;&nbsp;"
+            + grey.format(f"liq&nbsp;{_since(price.liq_since_ms)}") + f"&nbsp;{compact_usd(total) if total else '$0'}")
     source = (f"Mark: {venue_name(price.venue)} {price.symbol}" if price.venue else
               "No mark yet (subscribed for watched coins; it arrives with the venue's next update)")
     change_note = ("" if price.change_pct is None or price.full_day else
@@ -65,7 +69,7 @@ class PricesStrip(QWidget):
         self.cells_widget = QWidget()
         self.cells = QHBoxLayout(self.cells_widget)
         self.cells.setContentsMargins(0, 0, 0, 0)
-        self.cells.setSpacing(18)
+        self.cells.setSpacing(28)
         self.cells.addStretch(1)
         self._labels: list[QLabel] = []
         self.hint = QLabel()
@@ -75,6 +79,10 @@ class PricesStrip(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # One line high: the strip never takes height from the panes below it.
+        line = self.fontMetrics().height()
+        scroll.setFixedHeight(line + 10)
+        self.setFixedHeight(line + 14)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.choice)

@@ -1,0 +1,117 @@
+"""Issue 13 acceptance, offscreen: create a watchlist, scope a tape pane to it, close and reopen the
+window: layout, scope and theme restored; a watchlist import with a bad row reports the row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.core.events import Liquidation
+from app.services.session import LiveSession
+from app.store.paths import profile_paths
+from app.ui.watchlist_menu import PRICES_DOCK
+from app.ui.window import MainWindow
+
+NOW = 1_768_935_600_000
+
+
+def liq(venue: str, symbol: str, coin: str, ts: int, usd: float = 5_000.0) -> Liquidation:
+    return Liquidation(venue, symbol, coin, "linear_perp", "long", 1.0, 1.0, usd, ts, "all", f"{venue}{symbol}{ts}")
+
+
+def _close(window: MainWindow, session: LiveSession) -> None:
+    """As app.main does on quit: the layout goes to the settings, then the window closes."""
+    session.save_layout(*window.layout_state())
+    window.close()
+
+
+async def test_a_scoped_tape_pane_its_layout_and_the_theme_come_back_after_a_restart(qtbot) -> None:  # type: ignore[no-untyped-def]
+    profile = profile_paths("gui-watchlists").ensure()
+    session = LiveSession(profile)
+    await session.open()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    workspace = window.workspace
+    assert workspace is not None
+
+    dialog = workspace.open_dialog()
+    assert dialog.create_list("Majors", "btc\neth")
+    majors = session.watchlists.all()[0]
+    pane = workspace.new_tape_pane()
+    name = next(n for n in window.docks if n.startswith("tapeDock"))
+    pane.scope_combo.setCurrentIndex(pane.scope_combo.findData(majors.id))  # the pane's own selector
+    pane.venue_filter.setCurrentIndex(pane.venue_filter.findData("bybit"))
+    assert window.docks[name].windowTitle().endswith("— Majors")
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.docks[name])  # the user moves it
+    session.store.update(theme="light")  # the workspace branch's theme switch writes this field
+
+    session.sink.offer("bybit", [liq("bybit", "BTCUSDT", "BTC", NOW), liq("bybit", "DOGEUSDT", "DOGE", NOW + 1),
+                                 liq("okx", "BTC-USDT-SWAP", "BTC", NOW + 2)])
+    window.tick()
+    assert [pane.model.liquidation(r).symbol for r in range(pane.model.rowCount())] == ["BTCUSDT"]
+    assert window.tape_pane.model.rowCount() == 3  # the central tape is not scoped
+    _close(window, session)
+    await session.stop()
+
+    again = LiveSession(profile)
+    await again.open()
+    assert again.settings.theme == "light"
+    restored = MainWindow(again)
+    qtbot.addWidget(restored)
+    restored.restore_layout(again.settings.window_geometry, again.settings.window_state)
+    restored.show()
+    assert restored._layout_restored
+    assert name in restored.docks and restored.docks[name].isVisible()
+    assert restored.dockWidgetArea(restored.docks[name]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert restored.workspace is not None
+    tape = restored.workspace.tapes[name]
+    assert tape.scope is not None and tape.scope.name == "Majors"
+    assert tape.scope_combo.currentText() == "Majors"
+    assert tape.venue_filter.currentData() == "bybit"
+    assert restored.docks[name].windowTitle().endswith("— Majors")
+    assert PRICES_DOCK in restored.docks
+    again.sink.offer("bybit", [liq("bybit", "ETHUSDT", "ETH", NOW + 10), liq("bybit", "SOLUSDT", "SOL", NOW + 11)])
+    restored.tick()
+    assert [tape.model.liquidation(r).symbol for r in range(tape.model.rowCount())] == ["ETHUSDT"]
+
+    restored.workspace.close_tape_pane(name)  # closing a pane forgets it: not rebuilt next time
+    _close(restored, again)
+    await again.stop()
+    third = LiveSession(profile)
+    await third.open()
+    assert third.watchlists.tape_panes() == [] and name not in third.settings.pane_scopes
+    await third.stop()
+
+
+async def test_a_watchlist_import_with_a_bad_row_reports_the_row_and_imports_nothing(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    profile = profile_paths("gui-watch-import").ensure()
+    session = LiveSession(profile)
+    await session.open()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    assert window.workspace is not None
+    dialog = window.workspace.open_dialog()
+    bad = tmp_path / "lists.csv"
+    bad.write_text("watchlist,entry\nMajors,BTC\nMajors,NOTACOIN\nAlts,SOL\n", encoding="utf-8")
+    dialog.import_file(str(bad))
+    await dialog.settled()  # read off the loop thread
+    report = dialog.report.toPlainText()
+    assert "Nothing imported" in report
+    assert "line 3: Majors: unknown coin 'NOTACOIN'" in report
+    assert session.watchlists.all() == [] and dialog.lists.count() == 0
+
+    good = tmp_path / "good.json"
+    good.write_text('{"version": 1, "watchlists": [{"name": "Alts", "entries": ["SOL", "bybit:SOLUSDT"]}]}',
+                    encoding="utf-8")
+    dialog.import_file(str(good))
+    await dialog.settled()
+    assert "1 added" in dialog.report.toPlainText()
+    assert dialog.lists.count() == 1
+    assert window.tape_pane.scope_combo.findText("Alts") > 0  # every pane's selector offers it at once
+    out = tmp_path / "out.csv"
+    dialog.export_file(str(out))
+    await dialog.settled()
+    assert out.read_text(encoding="utf-8") == "watchlist,entry\nAlts,SOL\nAlts,bybit:SOLUSDT\n"
+    window.close()
+    await session.stop()
