@@ -115,3 +115,53 @@ async def test_a_watchlist_import_with_a_bad_row_reports_the_row_and_imports_not
     assert out.read_text(encoding="utf-8") == "watchlist,entry\nAlts,SOL\nAlts,bybit:SOLUSDT\n"
     window.close()
     await session.stop()
+
+
+def test_totals_positions_and_the_prices_strip_follow_their_scope(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.core.events import MarkPrice
+    from app.core.positions import Position
+    from app.services.clock import MarketClock
+    from app.services.session.base import Session
+    from app.store.settings import Settings
+
+    class QuietSession(Session):
+        def history_path(self) -> str:
+            return ":memory:"
+
+    now = [NOW]
+    session = QuietSession(Settings(), None, MarketClock(lambda: now[0], label="replay"))
+    session.add_position(Position("binance", "manual", "ETHUSDT", "ETH", "long", 1.0, 3300.0, leverage=5.0))
+    session.add_position(Position("bybit", "manual", "SOLUSDT", "SOL", "long", 10.0, 130.0, leverage=5.0))
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    workspace = window.workspace
+    assert workspace is not None
+    eth = session.watchlists.create("ETH only", "ETH")
+    session.sink.offer("binance", [liq("binance", "ETHUSDT", "ETH", NOW, 7_000.0),
+                                   liq("binance", "BTCUSDT", "BTC", NOW + 1, 50_000.0),
+                                   MarkPrice("binance", "ETHUSDT", "ETH", 3_250.0, NOW)])
+    window.tick()
+    totals = window.totals_pane.table
+    last = totals.rowCount() - 1
+    assert totals.item(last, 0).text() == "All shown" and totals.item(last, 3).text() == "2"
+    positions = window.positions_pane
+    assert positions.model.rowCount() == 2
+
+    workspace.set_scope("totalsDock", eth.id)
+    workspace.set_scope("positionsDock", eth.id)
+    window.tick()
+    assert totals.item(last, 0).text() == "In ETH only" and totals.item(last, 3).text() == "1"
+    assert totals.item(last, 4).text() == "$7.00K"
+    assert [positions.model.rows[r].key[2] for r in range(positions.model.rowCount())] == ["ETHUSDT"]
+    assert "in ETH only" in positions.summary.text()
+    assert window.docks["totalsDock"].windowTitle() == "Session totals — ETH only"
+
+    strip = workspace.prices
+    strip.show_prices(NOW)
+    cells = [label.text() for label in strip._labels if not label.isHidden()]
+    assert len(cells) == 1 and "<b>ETH</b>" in cells[0] and "3,250" in cells[0] and "$7.00K" in cells[0]
+
+    session.watchlists.delete(eth.id)  # a deleted list: its panes show everything again
+    window.tick()
+    assert totals.item(last, 0).text() == "All shown" and positions.model.rowCount() == 2
+    assert window.docks["totalsDock"].windowTitle() == "Session totals"
