@@ -165,3 +165,22 @@ def test_totals_positions_and_the_prices_strip_follow_their_scope(qtbot) -> None
     window.tick()
     assert totals.item(last, 0).text() == "All shown" and positions.model.rowCount() == 2
     assert window.docks["totalsDock"].windowTitle() == "Session totals"
+
+
+def test_a_narrow_tape_pane_fits_its_columns_instead_of_hiding_the_notional(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.core.tape import Tape
+    from app.ui.panes.tape import COLUMN_WIDTHS, TapePane, fit_widths
+
+    assert fit_widths((100, 50), (60, 50), 200) == [100, 50]
+    assert fit_widths((100, 80), (60, 40), 140) == [80, 60]
+    assert fit_widths((100, 80), (60, 40), 10) == [60, 40]  # never below the least widths
+    pane = TapePane(Tape(), closable=True)
+    qtbot.addWidget(pane)
+    pane.resize(520, 300)
+    pane.show()
+    qtbot.waitUntil(lambda: pane.view.viewport().width() > 0)
+    header = pane.view.horizontalHeader()
+    qtbot.waitUntil(lambda: header.length() <= pane.view.viewport().width())
+    assert pane.view.columnWidth(2) < COLUMN_WIDTHS[2]
+    pane.resize(1400, 300)
+    qtbot.waitUntil(lambda: pane.view.columnWidth(2) == COLUMN_WIDTHS[2])  # wide again: the usual widths

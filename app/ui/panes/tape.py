@@ -4,6 +4,7 @@ repaint timer, never per message. Several can be open, each over a tape of its o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -31,6 +32,20 @@ MIN_SIZE_CHOICES = (("All sizes", 0.0), ("≥ $1K", 1e3), ("≥ $10K", 1e4), ("�
 
 
 HOVER_PAUSE_MS = 2500
+COLUMN_WIDTHS = (78, 84, 150, 90, 110, 110, 100)  # the last (Notional) stretches
+MIN_COLUMN_WIDTHS = (70, 54, 96, 70, 64, 56, 72)
+
+
+def fit_widths(preferred: tuple[int, ...], least: tuple[int, ...], available: int) -> list[int]:
+    """Column widths that fit `available`: each column gives up width in proportion to what it has
+    above its least width; never below it (then the view scrolls)."""
+    widths = list(preferred)
+    excess = sum(widths) - available
+    room = sum(w - m for w, m in zip(widths, least, strict=True))
+    if excess <= 0 or room <= 0:
+        return widths
+    take = min(1.0, excess / room)
+    return [w - math.ceil((w - m) * take) for w, m in zip(widths, least, strict=True)]
 
 
 class TapePane(QWidget):
@@ -78,8 +93,13 @@ class TapePane(QWidget):
         self.scope_combo.setObjectName("tapeScope")
         self.scope_combo.setToolTip(self.tr("Show only a watchlist's coins and pairs, or everything"))
         self.scope_combo.addItem(self.tr("Everything"), None)
-        for combo in (self.venue_filter, self.coin_filter, self.scope_combo):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Narrow by default (the text is elided, the popup is full width): several tape panes fit side by side.
+        for combo, chars in ((self.venue_filter, 6), (self.coin_filter, 5), (self.scope_combo, 7), (self.min_size, 6)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)
+        self.min_size.setToolTip(self.tr("Minimum size (USD notional)"))
+        self.venue_filter.setToolTip(self.tr("Venue"))
+        self.coin_filter.setToolTip(self.tr("Coin"))
         self.venue_filter.currentIndexChanged.connect(lambda _i: self._filters_changed())
         self.coin_filter.currentIndexChanged.connect(lambda _i: self._filters_changed())
         self.scope_combo.currentIndexChanged.connect(self._scope_index_changed)
@@ -97,13 +117,14 @@ class TapePane(QWidget):
         header.addWidget(self.new_badge)
         header.addWidget(self.venue_filter)
         header.addWidget(self.coin_filter)
-        header.addWidget(QLabel(self.tr("Min size")))
+        header.addWidget(QLabel(self.tr("Min")))
         header.addWidget(self.min_size)
         header.addWidget(QLabel(self.tr("Scope")))
         header.addWidget(self.scope_combo)
         self.close_button: QPushButton | None = None
         if closable:
-            self.close_button = QPushButton(self.tr("Close"))
+            self.close_button = QPushButton("✕")
+            self.close_button.setFixedWidth(self.close_button.fontMetrics().horizontalAdvance("✕") + 18)
             self.close_button.setToolTip(self.tr("Close this tape pane (its filters are forgotten)"))
             self.close_button.clicked.connect(self.close_requested)
             header.addWidget(self.close_button)
@@ -120,8 +141,10 @@ class TapePane(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
+        # The stretched last column (Notional) never narrows below its width when stretching starts.
+        self.view.setColumnWidth(len(COLUMN_WIDTHS) - 1, MIN_COLUMN_WIDTHS[-1])
         horizontal.setStretchLastSection(True)  # Notional takes the spare width: no empty band on the right
-        for column, width in enumerate((78, 84, 150, 90, 110, 110, 100)):
+        for column, width in enumerate(COLUMN_WIDTHS[:-1]):
             self.view.setColumnWidth(column, width)
         self.view.verticalScrollBar().valueChanged.connect(self._update_pause)
         self.view.setMouseTracking(True)
@@ -166,6 +189,14 @@ class TapePane(QWidget):
         hidden = not empty or not self.placeholder.text()
         if hidden != self.placeholder.isHidden():
             self.placeholder.setHidden(hidden)
+
+    def _fit_columns(self) -> None:
+        """A narrow pane (a second tape in a side dock) shrinks its columns in proportion rather than
+        scrolling sideways and hiding the notional; a wide one keeps the usual widths (the last stretches)."""
+        available = self.view.viewport().width() - MIN_COLUMN_WIDTHS[-1]
+        for column, wanted in enumerate(fit_widths(COLUMN_WIDTHS[:-1], MIN_COLUMN_WIDTHS[:-1], available)):
+            if self.view.columnWidth(column) != wanted:
+                self.view.setColumnWidth(column, wanted)
 
     def jump_to_newest(self) -> None:
         self._hovered = False
@@ -270,4 +301,5 @@ class TapePane(QWidget):
             self._hover_ended()
         elif kind == QEvent.Type.Resize:
             self.placeholder.setGeometry(self.view.viewport().rect())
+            self._fit_columns()
         return super().eventFilter(watched, event)
