@@ -17,8 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from app.core.watchlist import Watchlist
-from app.services.watchlists import CENTRAL_TAPE, WatchlistService
-from app.store.settings import TapePaneSettings
+from app.services.watchlists import CENTRAL_TAPE, TapePaneSettings, WatchlistService
 from app.ui.panes.prices import PricesStrip
 from app.ui.panes.tape import TapePane
 from app.ui.watchlist_dialog import WatchlistDialog
