@@ -75,6 +75,8 @@ class WatchStats:
             if not buckets or buckets[-1][0] < bucket:
                 buckets.append([bucket, 0.0, 0.0])
                 row = buckets[-1]
+                while buckets[0][0] + DAY_MS + BUCKET_MS <= bucket:  # bounded even for a coin nobody shows
+                    buckets.popleft()
             else:  # a late event: its own bucket if still kept (events are nearly in order)
                 row = next((b for b in reversed(buckets) if b[0] <= bucket), buckets[0])
             row[1 if liq.side == "long" else 2] += liq.notional_usd

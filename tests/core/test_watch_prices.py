@@ -47,3 +47,10 @@ def test_liquidations_are_summed_over_the_last_24_hours_only() -> None:
     after = stats.price("BTC", [], T0 + DAY_MS + BUCKET_MS)
     assert (after.liq_long_usd, after.liq_short_usd) == (200.0, 0.0)  # the first bucket left the window
     assert after.liq_since_ms is None
+
+
+def test_liquidation_buckets_stay_bounded_for_a_coin_never_shown() -> None:
+    stats = WatchStats()
+    for day in range(3):
+        stats.add_liquidations([liq(1.0, T0 + day * DAY_MS + k * BUCKET_MS, coin="XRP") for k in range(288)])
+    assert len(stats._liqs["XRP"]) <= DAY_MS // BUCKET_MS + 2
