@@ -50,6 +50,9 @@ class WatchStats:
         for key in list(self._samples):
             if key not in self._tracked:
                 del self._samples[key]
+        for key in list(self._marks):
+            if key not in self._tracked:
+                del self._marks[key]
 
     def add_marks(self, marks: Iterable[MarkPrice]) -> None:
         tracked = self._tracked
