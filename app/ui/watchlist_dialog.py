@@ -204,9 +204,11 @@ class WatchlistDialog(QDialog):
             self._try(lambda: self.service.move(wid, self.lists.currentRow() + step))
 
     def delete_selected(self) -> None:
-        wid = self.selected_id()
-        if wid is not None:
-            self._try(lambda: self.service.delete(wid))
+        """Deleted at once; the report names it and its entries, so it can be typed back."""
+        watchlist = self.service.get(self.selected_id())
+        if watchlist is not None and self._try(lambda: self.service.delete(watchlist.id)):
+            self.say(self.tr("Deleted {name} ({entries}); panes scoped to it show everything.").format(
+                name=watchlist.name, entries=", ".join(watchlist.entries) or self.tr("empty")))
 
     # --- files -------------------------------------------------------------------------------------
 

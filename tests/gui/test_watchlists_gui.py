@@ -184,3 +184,56 @@ def test_a_narrow_tape_pane_fits_its_columns_instead_of_hiding_the_notional(qtbo
     assert pane.view.columnWidth(2) < COLUMN_WIDTHS[2]
     pane.resize(1400, 300)
     qtbot.waitUntil(lambda: pane.view.columnWidth(2) == COLUMN_WIDTHS[2])  # wide again: the usual widths
+
+
+def test_a_tape_panes_venue_and_coin_filters_and_the_dialogs_edits(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.core.tape import Tape
+    from app.ui.panes.tape import TapePane
+
+    tape = Tape()
+    pane = TapePane(tape, venues=["binance", "bybit"], coins=["BTC", "ETH"])
+    qtbot.addWidget(pane)
+    tape.push([liq("binance", "BTCUSDT", "BTC", NOW), liq("bybit", "BTCUSDT", "BTC", NOW + 1),
+               liq("bybit", "ETHUSDT", "ETH", NOW + 2)])
+    pane.refresh()
+    assert pane.model.rowCount() == 3
+    saved: list[tuple[float, str, str]] = []
+    pane.filters_changed.connect(lambda usd, venue, coin: saved.append((usd, venue, coin)))
+    pane.venue_filter.setCurrentIndex(pane.venue_filter.findData("bybit"))
+    assert pane.model.rowCount() == 2
+    pane.coin_filter.setCurrentIndex(pane.coin_filter.findData("ETH"))
+    assert [pane.model.liquidation(r).symbol for r in range(pane.model.rowCount())] == ["ETHUSDT"]
+    assert saved[-1] == (0.0, "bybit", "ETH")
+    pane.set_filters(0.0, None, None)  # restoring saved filters says nothing back to the settings
+    assert pane.model.rowCount() == 3 and len(saved) == 2
+
+
+async def test_the_dialog_refuses_bad_entries_and_names_and_reorders(qtbot) -> None:  # type: ignore[no-untyped-def]
+    profile = profile_paths("gui-watch-dialog").ensure()
+    session = LiveSession(profile)
+    await session.open()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    assert window.workspace is not None
+    dialog = window.workspace.open_dialog()
+    assert not dialog.create_list("Majors", "BTC kraken:XBTUSD")
+    assert "unknown venue 'kraken'" in dialog.report.toPlainText()
+    assert dialog.create_list("Majors", "BTC")
+    assert dialog.create_list()  # a default name
+    assert not dialog.create_list("majors")
+    assert "already exists" in dialog.report.toPlainText()
+    dialog.lists.setCurrentRow(1)
+    dialog.move_selected(-1)
+    assert [w.name for w in session.watchlists.all()] == ["Watchlist 2", "Majors"]
+    dialog.lists.setCurrentRow(1)
+    dialog.entries.setPlainText("btc\nETH\nbybit:solusdt")
+    assert dialog.save_entries()
+    assert session.watchlists.all()[1].entries == ("BTC", "ETH", "bybit:SOLUSDT")
+    dialog.name.setText("Big")
+    assert dialog.rename_selected()
+    assert window.tape_pane.scope_combo.findText("Big") > 0
+    dialog.delete_selected()
+    assert "Deleted Big (BTC, ETH, bybit:SOLUSDT)" in dialog.report.toPlainText()
+    assert [w.name for w in session.watchlists.all()] == ["Watchlist 2"]
+    window.close()
+    await session.stop()
