@@ -158,10 +158,13 @@ class WatchlistWorkspace(QObject):
             return
         watchlist = self.service.scope_of(pane)
         target.set_scope(watchlist)
+        title = self.titles.get(pane, "")
+        scoped_title = title if watchlist is None else f"{title} — {watchlist.name}"
         dock = self.window.docks.get(pane)
-        if dock is not None and pane in self.titles and pane != PRICES_DOCK:
-            title = self.titles[pane]
-            dock.setWindowTitle(title if watchlist is None else f"{title} — {watchlist.name}")
+        if dock is not None and pane != PRICES_DOCK:
+            dock.setWindowTitle(scoped_title)
+        elif pane == CENTRAL_TAPE:  # the central tape has no dock: its own title says it
+            self.window.tape_pane.title.setText(scoped_title)
 
     def lists_changed(self) -> None:
         """A list was created, renamed, moved, deleted or imported: every selector and scope follows."""

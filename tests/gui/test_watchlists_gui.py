@@ -43,6 +43,10 @@ async def test_a_scoped_tape_pane_its_layout_and_the_theme_come_back_after_a_res
     pane.scope_combo.setCurrentIndex(pane.scope_combo.findData(majors.id))  # the pane's own selector
     pane.venue_filter.setCurrentIndex(pane.venue_filter.findData("bybit"))
     assert window.docks[name].windowTitle().endswith("— Majors")
+    workspace.set_scope("tape", majors.id)
+    assert window.tape_pane.title.text() == "Liquidation tape — Majors"
+    workspace.set_scope("tape", None)
+    assert window.tape_pane.title.text() == "Liquidation tape"
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.docks[name])  # the user moves it
     session.store.update(theme="light")  # the workspace branch's theme switch writes this field
 
