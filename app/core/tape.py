@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import msgspec
 
 from app.core.events import Liquidation
+from app.core.watchlist import Scope
 
 
 def units_per_price(liq: Liquidation) -> float:
@@ -39,12 +40,14 @@ class TapeFilter(msgspec.Struct, frozen=True):
     min_usd: float = 0.0
     venues: frozenset[str] | None = None  # None = every venue
     coins: frozenset[str] | None = None
+    scope: Scope | None = None  # a watchlist's: None = everything
 
     def accepts(self, liq: Liquidation) -> bool:
         return (
             liq.notional_usd >= self.min_usd
             and (self.venues is None or liq.venue in self.venues)
             and (self.coins is None or liq.coin in self.coins)
+            and (self.scope is None or self.scope.matches(liq.venue, liq.symbol, liq.coin))
         )
 
 
@@ -98,6 +101,10 @@ class Tape:
         self._pending = []
         self._trimmed = 0
         self._shown = 0
+
+    def recent(self) -> list[Liquidation]:
+        """What this tape remembers, unfiltered, oldest first (a new tape pane starts from it)."""
+        return list(self._recent)
 
     def refilter(self, tape_filter: TapeFilter) -> list[Liquidation]:
         """A new filter: the rows to show from recent history (newest first). Resets the view."""

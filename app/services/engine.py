@@ -58,6 +58,8 @@ class Engine:
         self.listeners: list[Callable[[list[Liquidation]], None]] = []  # each tick's batch (alert rules)
         self.counts: Counter[str] = Counter()
         self.totals: dict[str, SideTotals] = {}
+        # The same per (venue, symbol, coin): what a totals pane scoped to a watchlist adds up.
+        self.symbol_totals: dict[tuple[str, str, str], SideTotals] = {}
         self.marks: dict[tuple[str, str], MarkPrice] = {}
         self.accounts: dict[tuple[str, str], AccountState] = {}  # latest reported state per (venue, account)
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
@@ -71,10 +73,16 @@ class Engine:
         self.history_gaps = 0  # gaps recorded in the refilled span (disconnects, Cascade not running)
         self.stress = StressAggregator()  # rolling windows on market time (app.core.stress)
         self.stress_history: Any = None  # HistoryCoverage of a refill (app.services.stress), else None
+        # Told once per tick what was taken (liquidations, marks, market ms): the watchlists' statistics.
+        self.tick_listeners: list[Callable[[list[Liquidation], list[MarkPrice], int], None]] = []
 
     def add_tape(self, tape: Tape) -> Tape:
         self.tapes.append(tape)
         return tape
+
+    def remove_tape(self, tape: Tape) -> None:
+        if tape in self.tapes:
+            self.tapes.remove(tape)
 
     def tick(self) -> int:
         """Take everything the feeds delivered since the last tick. Returns liquidations taken."""
@@ -99,6 +107,17 @@ class Engine:
                 if liq.completeness != "aggregated" and liq.notional_usd > totals.largest_usd:
                     totals.largest_usd = liq.notional_usd
                     totals.largest = liq
+                key = (liq.venue, liq.symbol, liq.coin)
+                per_symbol = self.symbol_totals.get(key)
+                if per_symbol is None:
+                    per_symbol = self.symbol_totals[key] = SideTotals()
+                if liq.side == "long":
+                    per_symbol.long_usd += liq.notional_usd
+                else:
+                    per_symbol.short_usd += liq.notional_usd
+                per_symbol.count += 1
+                if liq.completeness != "aggregated" and liq.notional_usd > per_symbol.largest_usd:
+                    per_symbol.largest_usd = liq.notional_usd
             now = self._clock()
             for venue, count in Counter(liq.venue for liq in liquidations).items():
                 self.last_liquidation_ms[venue] = now
@@ -115,12 +134,15 @@ class Engine:
         for state in drained.accounts:
             self.accounts[(state.account.venue, state.account.account)] = state
         now = self._clock()
+        for listener in self.tick_listeners:
+            listener(liquidations, drained.marks, now)
         self.new_notices = [NoticeEntry(now, notice) for notice in drained.notices]
         for entry in self.new_notices:
             log.warning("venue notice: %s", entry.notice)
         return len(liquidations)
 
-    def refill(self, rows: list[Liquidation], totals: list[Any], since_ms: int, gaps: int = 0) -> None:
+    def refill(self, rows: list[Liquidation], totals: list[Any], since_ms: int, gaps: int = 0,
+               symbol_totals: list[Any] | None = None) -> None:
         """Before the feeds start: the stored history of [since_ms, now) in the tapes (`rows`, oldest
         first) and in the totals (`totals`: per-venue aggregates with venue, count, long_usd, short_usd,
         largest_usd). Never written back to the history; silence detection starts from live data."""
@@ -137,6 +159,15 @@ class Engine:
             side = self.totals.get(row.venue)
             if side is not None and row.notional_usd == side.largest_usd and row.completeness != "aggregated":
                 side.largest = row
+        for t in symbol_totals or ():  # the same, per (venue, symbol, coin): scoped totals panes
+            key = (t.venue, t.symbol, t.coin)
+            side = self.symbol_totals.get(key)
+            if side is None:
+                side = self.symbol_totals[key] = SideTotals()
+            side.long_usd += t.long_usd
+            side.short_usd += t.short_usd
+            side.count += t.count
+            side.largest_usd = max(side.largest_usd, t.largest_usd)
         if rows:
             for tape in self.tapes:
                 tape.push(rows)

@@ -61,6 +61,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     stress: StressView | None = None  # rolling 5m..24h liquidation figures (app.core.stress), all windows
     liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
     market: MarketView | None = None  # the stress table: OI, liq/OI, RSI-14, 24 h change (None: no service)
+    symbol_totals: dict[tuple[str, str, str], SideTotals] | None = None  # per (venue, symbol, coin)
 
 
 class MessageQueue:
@@ -141,6 +142,7 @@ class SnapshotBuilder:
             stress=stress,
             liquidation_alerts=() if self.alerts is None else self.alerts.tick(stress, market),
             market=market,
+            symbol_totals=self.engine.symbol_totals,
         )
 
     def _market(self, now_ms: int) -> MarketView | None:

@@ -71,6 +71,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             rule_id TEXT PRIMARY KEY, position INTEGER NOT NULL, body TEXT NOT NULL,
             updated_ms INTEGER NOT NULL)""",
     ),
+    # --- watchlists (issue 13) ------------------------------------------------------------------------
+    (
+        # Schema 7: the user's watchlists, in their order. Read and written by app/store/watchlists.py
+        # (rare, whole-set transactions); `entries` is a JSON list of canonical entries ("BTC", "bybit:BTCUSDT").
+        """CREATE TABLE watchlists (
+            id INTEGER PRIMARY KEY, position INTEGER NOT NULL, name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            entries TEXT NOT NULL)""",
+    ),
 )
 
 _LIQUIDATION_COLUMNS = "venue, symbol, coin, kind, side, price, qty, notional_usd, ts_ms, completeness, id"
@@ -89,7 +97,7 @@ _MARK_SQL = {"run": _INSERT_RUN, "alive": _MARK_ALIVE, "alert": _INSERT_ALERT, "
 _RETAINED: tuple[tuple[str, str], ...] = (
     ("liquidations", "ts_ms"), ("gaps", "end_ms"), ("alerts", "market_ms"), ("macro_readings", "shown_ms"),
     ("runs", "alive_ms"))
-TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings", "alert_rules")
+TABLES = ("liquidations", "gaps", "runs", "alerts", "macro_readings", "alert_rules", "watchlists")
 
 
 class HistoryDbError(KnownError):
@@ -133,6 +141,18 @@ class MacroReading(msgspec.Struct, frozen=True):
     level: float | None
     change_bp: float | None
     source: str
+
+
+class SymbolTotals(msgspec.Struct, frozen=True):
+    """Aggregates of stored liquidations for one (venue, symbol, coin) over a span (scoped totals)."""
+
+    venue: str
+    symbol: str
+    coin: str
+    count: int
+    long_usd: float
+    short_usd: float
+    largest_usd: float
 
 
 class VenueTotals(msgspec.Struct, frozen=True):
@@ -378,6 +398,16 @@ class HistoryDb:
             (start_ms, end_ms))
         return [VenueTotals(str(v), int(c), float(lo), float(sh), float(mx))  # type: ignore[arg-type]
                 for v, c, lo, sh, mx in rows]
+
+    def symbol_totals(self, start_ms: int, end_ms: int) -> list[SymbolTotals]:
+        """As liquidation_totals, per (venue, symbol, coin): what a watchlist-scoped totals pane adds up."""
+        rows = self._read(
+            "SELECT venue, symbol, coin, count(*), total(CASE WHEN side = 'long' THEN notional_usd END), "
+            "total(CASE WHEN side = 'long' THEN 0 ELSE notional_usd END), "
+            "coalesce(max(CASE WHEN completeness != 'aggregated' THEN notional_usd END), 0) "
+            "FROM liquidations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY venue, symbol, coin", (start_ms, end_ms))
+        return [SymbolTotals(str(v), str(s), str(c), int(n), float(lo), float(sh), float(mx))  # type: ignore[arg-type]
+                for v, s, c, n, lo, sh, mx in rows]
 
     def alerts_between(self, start_ms: int, end_ms: int) -> list[AlertRecord]:
         rows = self._read("SELECT market_ms, key, level, title, body FROM alerts WHERE market_ms >= ? "

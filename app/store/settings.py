@@ -37,6 +37,16 @@ class SavedLayout(msgspec.Struct, frozen=True):
     state: str
 
 
+class TapePaneSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """One tape pane's own filters: `name` is "tape" (the central tape, whose minimum size is
+    `Settings.tape_min_usd`) or an extra tape dock's object name ("tapeDock2", …)."""
+
+    name: str
+    min_usd: NonNegative = 0.0
+    venue: str | None = None  # None = every venue
+    coin: str | None = None  # None = every coin
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """User settings. Change one with `msgspec.structs.replace(settings, field=value)`."""
 
@@ -72,6 +82,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     theme: Literal["dark", "light"] = "dark"
     # Layouts the user saved by name (View → Layouts), restored on request.
     named_layouts: dict[str, SavedLayout] = msgspec.field(default_factory=dict)
+    # Per pane (its dock's object name, "tape" for the central tape): the watchlist id it is scoped to.
+    pane_scopes: dict[str, int] = msgspec.field(default_factory=dict)
+    # The central tape's venue/coin filter and every extra tape pane, in the order they were made.
+    tape_panes: list[TapePaneSettings] = msgspec.field(default_factory=list)
 
 
 class LoadedSettings(msgspec.Struct, frozen=True):

@@ -44,6 +44,7 @@ from app.ui.shock_dialog import ShockDialog
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
 from app.ui.watch_dialog import open_watch_dialog
+from app.ui.watchlist_menu import attach_watchlists
 from app.ui.workspace import Workspace
 
 
@@ -135,6 +136,8 @@ class MainWindow(QMainWindow):
         self.board_ms = lambda: int(time.monotonic() * 1000)  # tests step it
         self.alerts.add(InAppNotifier(self.alert_banner, self.alert_log))
         self._build_menus()
+        # Watchlists: the Watchlists menu, extra tape docks, the prices strip, each pane's saved scope.
+        self.workspace = attach_watchlists(self)
         if options.local_time:
             self.local_time_action.setChecked(True)
         self.local_time_action.toggled.connect(session.set_time_zone)

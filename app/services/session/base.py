@@ -22,6 +22,7 @@ from app.core.tape import Tape, TapeFilter
 from app.core.timing import Timing
 from app.core.venues import registry
 from app.core.venues.descriptor import LiquidationSource
+from app.core.watchlist import Watchlist
 from app.feeds import http
 from app.feeds.sink import FeedSink
 from app.services import optional_liquidations as optional_sources
@@ -45,10 +46,12 @@ from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.stress import coverage_inputs, load_from_history, stored_liquidations
 from app.services.venue_status import VenueRecord, summary_suffix
+from app.services.watchlists import WatchlistService
 from app.store.db import AlertRecord, HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
 from app.store.positions import PositionStore, PositionStoreError
 from app.store.settings import Settings
+from app.store.watchlists import WatchlistStore, WatchlistStoreError
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,13 @@ class Session:
         self.market = MarketService(venue_completeness(DEFAULT_VENUES), aggregator=lambda: self.engine.stress,
                                     coins=lambda: [position.coin for position in self.positions.positions])
         self.position_store: PositionStore | None = None
+        # Watchlists: the lists (live: the profile's store; demo: memory), pane scopes, tape panes, prices.
+        self.watchlists = WatchlistService(self.store, lambda: self.venues, lambda: self.instruments,
+                                           persist=self._save_watchlists, add_tape=self.engine.add_tape,
+                                           remove_tape=self.engine.remove_tape, recent=self.tape.recent)
+        self.engine.tick_listeners.append(self.watchlists.on_tick)
+        self.watchlists.marks_wanted = self._want_watch_marks
+        self.watchlist_store: WatchlistStore | None = None
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
@@ -398,6 +408,19 @@ class Session:
         """Where manual positions persist (None: in memory only, as in the demo)."""
         return None
 
+    def open_watchlist_store(self) -> WatchlistStore | None:
+        """Where watchlists persist (None: in memory only, as in the demo)."""
+        return None
+
+    def sample_watchlists(self) -> list[Watchlist]:
+        """The lists a session without a store starts with."""
+        return []
+
+    def _save_watchlists(self, lists: list[Watchlist]) -> None:
+        store = self.watchlist_store
+        if store is not None:
+            self._persist(lambda: store.save_all(lists), notice="watchlists")
+
     # --- the window's side -----------------------------------------------------------------------
 
     def now_ms(self) -> int:
@@ -493,6 +516,7 @@ class Session:
             self.positions.accounts.update({account.key: account for account in accounts})
             for position in positions:
                 self.positions.add(position)
+        await self._open_watchlists()
         if not self.demo:
             await self._open_alerts()
             await self.refill_from_history()
@@ -530,6 +554,22 @@ class Session:
 
     def test_alert(self, rule: object = None) -> Alert:
         return self.liquidation_alerts.test_alert(rule)  # type: ignore[arg-type]
+
+    async def _open_watchlists(self) -> None:
+        """After the history (whose migrations create the table); a failure is told, and the session
+        runs with the lists in memory (not saved) rather than not at all."""
+        try:
+            self.watchlist_store = await asyncio.to_thread(self.open_watchlist_store)
+            lists = (await asyncio.to_thread(self.watchlist_store.load) if self.watchlist_store is not None
+                     else self.sample_watchlists())
+        except WatchlistStoreError as error:
+            log.warning("%s", error)
+            self.messages.post(f"Watchlists not loaded (changes will not be saved): {error}", notice="watchlists")
+            if self.watchlist_store is not None:
+                await asyncio.to_thread(self.watchlist_store.close)
+            self.watchlist_store = None
+            lists = []
+        self.watchlists.load(lists)
 
     def open_history(self, **options: object) -> HistoryDb:
         return HistoryDb.open(self.history_path(), on_error=self._history_failed, **options)  # type: ignore[arg-type]
@@ -598,6 +638,8 @@ class Session:
             await asyncio.wait(self._tasks, timeout=5)
         if self.position_store is not None:
             await asyncio.to_thread(self.position_store.close)
+        if self.watchlist_store is not None:
+            await asyncio.to_thread(self.watchlist_store.close)
         await self.store.flush()
         self.shutdown_steps.append("settings")
 
@@ -622,7 +664,15 @@ class Session:
     def _want_mark(self, position: Position) -> None:
         """A manual position added while running whose symbol has no mark stream: its venue's connections
         restart once with it, MARK_COALESCE_S after the first such add (several adds, one restart)."""
-        venue, symbol = position.venue, position.symbol
+        self._want_symbol_mark(position.venue, position.symbol)
+
+    def _want_watch_marks(self, wanted: dict[str, list[str]]) -> None:
+        """The watchlists changed: marks for their coins' price symbols, as for a position's."""
+        for venue, symbols in wanted.items():
+            for symbol in symbols:
+                self._want_symbol_mark(venue, symbol)
+
+    def _want_symbol_mark(self, venue: str, symbol: str) -> None:
         if (self.runtime is None or venue not in self.venues or self.instruments.get(venue, symbol) is None
                 or symbol in self._mark_symbols(venue)):
             return
@@ -649,6 +699,8 @@ class Session:
         venue = position.venue
         if any(held.venue == venue and held.symbol == position.symbol for held in self.positions.positions):
             return
+        if position.symbol in self.watchlists.watched_symbols().get(venue, ()):
+            return  # a watchlist still wants its mark
         self._marks_pending.get(venue, set()).discard(position.symbol)
         if self.runtime is not None and venue in self.runtime.held_symbols:
             self.runtime.held_symbols[venue] = [s for s in self.runtime.held_symbols[venue] if s != position.symbol]
@@ -659,6 +711,11 @@ class Session:
         for position in self.positions.positions:
             if position.venue in self.venues and self.instruments.get(position.venue, position.symbol) is not None:
                 held.setdefault(position.venue, []).append(position.symbol)
+        for venue, symbols in self.watchlists.watched_symbols().items():  # and the watched coins' marks
+            for symbol in symbols:
+                if (venue in self.venues and self.instruments.get(venue, symbol) is not None
+                        and symbol not in held.get(venue, ())):
+                    held.setdefault(venue, []).append(symbol)
         return held
 
     def _mark_symbols(self, venue: str) -> frozenset[str]:
@@ -666,15 +723,15 @@ class Session:
             self._mark_symbol_cache[venue] = frozenset(load_bundled().symbols(venue))
         return self._mark_symbol_cache[venue]
 
-    def _persist(self, write: Callable[[], None]) -> None:
-        """Run a positions-store write off the loop thread (directly when no loop runs: tests)."""
+    def _persist(self, write: Callable[[], None], notice: str = "positions") -> None:
+        """Run a positions- or watchlist-store write off the loop thread (directly when no loop runs: tests)."""
 
         def guarded() -> None:
             try:
                 write()
-            except PositionStoreError as error:
+            except (PositionStoreError, WatchlistStoreError) as error:
                 log.warning("%s", error)
-                self.messages.post(str(error), notice="positions")
+                self.messages.post(str(error), notice=notice)
 
         try:
             loop = asyncio.get_running_loop()
@@ -705,16 +762,17 @@ class Session:
 
         resume = self._downtime[0] if self._downtime is not None else now
 
-        def load() -> tuple[list, list, int, tuple]:  # type: ignore[type-arg]
+        def load() -> tuple[list, list, int, tuple, list]:  # type: ignore[type-arg]
             stored_gaps = history.gaps_between(start, now)
             oldest = history.oldest_ms()
             stress = load_from_history(stored_liquidations(history, start, now), stored_gaps,
                                        max(start, oldest if oldest is not None else start), now, resume)
             return (history.latest_liquidations(start, now, REFILL_TAPE_ROWS),
-                    history.liquidation_totals(start, now), len(stored_gaps), stress)
+                    history.liquidation_totals(start, now), len(stored_gaps), stress,
+                    history.symbol_totals(start, now))
 
         try:
-            rows, totals, gaps, stress = await asyncio.to_thread(load)
+            rows, totals, gaps, stress, symbol_totals = await asyncio.to_thread(load)
         except Exception as error:  # a damaged file: run without the refill, say so
             log.warning("history refill failed: %s", error)
             self.messages.post(f"History could not be read back: {error}", notice="history")
@@ -724,8 +782,10 @@ class Session:
         downtime = 1 if self._downtime is not None and self._downtime[1] > start else 0
         oldest = await asyncio.to_thread(history.oldest_ms)
         since = max(start, oldest if oldest is not None else start)
-        self.engine.refill(rows, totals, since, gaps + downtime)
+        self.engine.refill(rows, totals, since, gaps + downtime, symbol_totals)
         self.engine.refill_stress(*stress)  # the rolling windows show the last 24 h again
+        # The strip's 24 h sums count from the oldest row read back (the refill reads at most REFILL_TAPE_ROWS).
+        self.watchlists.on_refill(rows, rows[0].ts_ms if len(rows) >= REFILL_TAPE_ROWS else since)
         count = sum(t.count for t in totals)
         text = (f"Restored {count:,} liquidations since {format_clock(since, with_date=True)} from history "
                 f"({gaps + downtime} gaps recorded in that span)")

@@ -8,6 +8,7 @@ from datetime import date
 
 from app.core.venues import registry
 from app.core.venues.descriptor import LiquidationSource
+from app.core.watchlist import Watchlist
 from app.services import optional_liquidations as optional_sources
 from app.services.clock import MarketClock
 from app.services.runtime import DEMO_SCENARIO, demo_recording, recorded_venues, venue_completeness
@@ -53,6 +54,11 @@ class DemoSession(Session):
         self.completeness = venue_completeness(tuple(self.venues), self.optional_liquidations)
         self.banner = (f"REPLAY {DEMO_SCENARIO} ×{speed:g}  —  a calibrated reconstruction replayed through "
                        "the real feed code; not live data")
+
+    def sample_watchlists(self) -> list[Watchlist]:
+        """The demo keeps watchlists in memory (it writes nothing of the user's profile) and starts with
+        one, so scoping a pane can be tried at once."""
+        return [Watchlist(1, "Majors", ("BTC", "ETH", "SOL"))]
 
     def history_path(self) -> str:
         return ":memory:"  # synthetic events never reach the user's real history

@@ -18,6 +18,7 @@ from app.services.venue_status import VenueRecord
 from app.store.paths import ProfilePaths
 from app.store.positions import PositionStore
 from app.store.settings import load_settings
+from app.store.watchlists import WatchlistStore
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ class LiveSession(Session):
 
     def open_position_store(self) -> PositionStore:
         return PositionStore.open(self.profile.history_db)  # the profile's SQLite file, its own tables
+
+    def open_watchlist_store(self) -> WatchlistStore:
+        return WatchlistStore.open(self.profile.history_db)  # the table comes with the history's migrations
 
     async def endpoints(self) -> dict[str, str]:
         return dict(self.settings.endpoints)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.watchlist import Scope, Watchlist
 from app.services.position_rows import ACCOUNT_COLUMNS, COLUMNS, AccountRow, PositionRow, account_rows, rows
 from app.services.positions import PositionsFrame
 from app.services.snapshot import Snapshot
@@ -166,6 +167,7 @@ class PositionsPane(QWidget):
         self.session = session
         self._tick_size = tick_size
         self.frame: PositionsFrame | None = None
+        self._scope: Scope | None = None
         self.model = PositionsModel(self)
         self.proxy = SortProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -246,7 +248,13 @@ class PositionsPane(QWidget):
             return
         self.frame = frame
         selected = self.selected_key()
-        self.model.set_rows(rows(frame, snapshot.now_ms, self._tick_size))
+        shown = rows(frame, snapshot.now_ms, self._tick_size)
+        scope = self._scope
+        if scope is not None:  # scoped to a watchlist: its coins and venue:symbol pairs only
+            keep = {view.key for view in frame.book.positions
+                    if scope.matches(view.position.venue, view.position.symbol, view.coin)}
+            shown = [row for row in shown if row.key in keep]
+        self.model.set_rows(shown)
         if selected is not None and selected != self.selected_key():
             self.select(selected)
         self._refresh_accounts(account_rows(frame))
@@ -255,11 +263,17 @@ class PositionsPane(QWidget):
             self.placeholder.setVisible(empty)
         nearest = frame.book.nearest
         text = self.tr("{n} position(s)").format(n=len(self.model.rows))
+        if scope is not None:
+            text += self.tr(" in {name}").format(name=scope.name)
         if nearest is not None and nearest.distance_pct is not None:
             text += self.tr(" · nearest: {label} at {pct:.2f}%").format(label=nearest.label, pct=nearest.distance_pct)
         if self.summary.text() != text:
             self.summary.setText(text)
         self._update_buttons()
+
+    def set_scope(self, watchlist: Watchlist | None) -> None:
+        """Only positions on the watchlist's coins and pairs are listed (None: every position)."""
+        self._scope = watchlist.scope() if watchlist is not None else None
 
     def _refresh_accounts(self, account_list: list[AccountRow]) -> None:
         if account_list == self._account_rows:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetIte
 
 from app.core.formatting import compact_usd, format_clock
 from app.core.macro.calendar import countdown_text
+from app.core.watchlist import Scope, Watchlist
 from app.services.engine import SideTotals
 from app.services.snapshot import Snapshot
 from app.ui.tape_model import venue_name
@@ -65,6 +66,7 @@ class TotalsPane(QWidget):
         self._note_text = self.tr("Seen since start, from public feeds, over the time each venue was observed "
                                   "(disconnections excluded). Sampled and partial feeds undercount.")
         self._history_since: int | None = None
+        self._scope: Scope | None = None
         self.note = QLabel(self._with_missing(self._note_text))
         self.note.setWordWrap(True)
         self.note.setProperty("muted", True)
@@ -99,8 +101,30 @@ class TotalsPane(QWidget):
         super().resizeEvent(event)
         self._fit_height()
 
+    def set_scope(self, watchlist: Watchlist | None) -> None:
+        """Only the watchlist's coins and pairs are added up (None: everything)."""
+        self._scope = watchlist.scope() if watchlist is not None else None
+        self._set_row(len(self._venues), self._total_label(), "", SideTotals(), "", bold=True)
+
+    def _total_label(self) -> str:
+        return self.tr("All shown") if self._scope is None else self.tr("In {name}").format(name=self._scope.name)
+
+    def scoped_totals(self, snapshot: Snapshot) -> dict[str, SideTotals]:
+        scope = self._scope
+        if scope is None:
+            return snapshot.totals
+        totals: dict[str, SideTotals] = {}
+        for (venue, symbol, coin), part in (snapshot.symbol_totals or {}).items():
+            if scope.matches(venue, symbol, coin):
+                sum_ = totals.setdefault(venue, SideTotals())
+                sum_.long_usd += part.long_usd
+                sum_.short_usd += part.short_usd
+                sum_.count += part.count
+                sum_.largest_usd = max(sum_.largest_usd, part.largest_usd)
+        return totals
+
     def refresh(self, snapshot: Snapshot) -> None:
-        self.show_totals(snapshot.totals, snapshot.observed_ms)
+        self.show_totals(self.scoped_totals(snapshot), snapshot.observed_ms)
         if snapshot.history_since_ms != self._history_since:
             self._history_since = snapshot.history_since_ms
             self.note.setText(self._with_missing(self._note_text if snapshot.history_since_ms is None else self.tr(
@@ -132,7 +156,7 @@ class TotalsPane(QWidget):
         mixed = self.tr("mixed ⚠") if len(kinds) > 1 else next(iter(kinds), "")
         if grand_largest is not None:
             grand.largest = grand_largest.largest
-        self._set_row(len(self._venues), self.tr("All shown"), mixed, grand, "", bold=True, with_venue=True)
+        self._set_row(len(self._venues), self._total_label(), mixed, grand, "", bold=True, with_venue=True)
         feed = self.table.item(len(self._venues), 1)
         if feed is not None and len(kinds) > 1:
             feed.setToolTip(self.tr("This total adds feeds of different completeness ({kinds}): it is a floor, "
