@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.alerts.add(InAppNotifier(self.alert_banner, self.alert_log))
         self._build_menus()
         # Watchlists: the Watchlists menu, extra tape docks, the prices strip, each pane's saved scope.
-        self.workspace = attach_watchlists(self)
+        self.watchlists = attach_watchlists(self)
         if options.local_time:
             self.local_time_action.setChecked(True)
         self.local_time_action.toggled.connect(session.set_time_zone)
@@ -177,14 +177,16 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(entry.area, dock)
             above = last_in_area.get(entry.area)
-            if entry.tab_with is not None and entry.tab_with in self.docks:
-                self.tabifyDockWidget(self.docks[entry.tab_with], dock)
-            elif above is not None:
+            if entry.tab_with is None and above is not None:
                 self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
             if entry.tab_with is None:
                 last_in_area[entry.area] = dock
             self.panes[entry.name] = pane
             self.docks[entry.name] = dock
+        # Tabs only once every column is split: Qt adds a dock split off a tabbed one as one more tab.
+        for entry in DOCKS:
+            if entry.tab_with is not None and entry.tab_with in self.docks:
+                self.tabifyDockWidget(self.docks[entry.tab_with], self.docks[entry.name])
         for entry in DOCKS:
             if entry.tab_with is not None and entry.tab_with in self.docks:
                 self.docks[entry.tab_with].raise_()  # the first tab of a group is the one shown

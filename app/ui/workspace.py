@@ -136,21 +136,28 @@ class Workspace(QObject):
             self.window.resizeDocks([notices], [NOTICES_OPEN_HEIGHT], Qt.Orientation.Vertical)
 
     def fit_column(self) -> None:
-        """First start (no saved layout): the totals get all their rows. When the column has no room left
-        for a readable JGB chart under them (a small window), the chart becomes a tab beside the positions."""
+        """First start (no saved layout): the totals get all their rows, the stress table (with the JGB
+        chart as its tab) what is left of the right column. When that is too little to read (a small
+        window), the table and the chart become tabs beside the positions."""
         window, docks = self.window, self.window.docks
-        totals, notices, chart = docks.get("totalsDock"), docks.get("noticesDock"), docks.get("jgbLiquidationsDock")
-        positions = docks.get("positionsDock")
-        if totals is None or notices is None or chart is None:
+        totals, notices = docks.get("totalsDock"), docks.get("noticesDock")
+        chart, positions = docks.get("jgbLiquidationsDock"), docks.get("positionsDock")
+        flexible = docks.get("stressTableDock") or chart
+        if totals is None or notices is None or flexible is None:
             return
         wanted = totals.widget().maximumHeight() + _title_height(totals)
-        column = totals.height() + notices.height() + chart.height()
+        column = totals.height() + notices.height() + flexible.height()
         if column - wanted - notices.height() < CHART_MIN_HEIGHT and positions is not None:
-            window.tabifyDockWidget(positions, chart)
+            for dock in dict.fromkeys((flexible, chart)):
+                if dock is not None:  # out of its tab group first: Qt will not re-tabify a tabbed dock
+                    window.removeDockWidget(dock)
+                    window.addDockWidget(window.dockWidgetArea(positions), dock)
+                    window.tabifyDockWidget(positions, dock)
+                    dock.show()
             positions.raise_()
             window.resizeDocks([totals], [wanted], Qt.Orientation.Vertical)
         else:
-            window.resizeDocks([totals, chart], [wanted, column - wanted - notices.height()],
+            window.resizeDocks([totals, flexible], [wanted, column - wanted - notices.height()],
                                Qt.Orientation.Vertical)
 
     # -- theme ----------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ async def test_a_scoped_tape_pane_its_layout_and_the_theme_come_back_after_a_res
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
-    workspace = window.workspace
+    workspace = window.watchlists
     assert workspace is not None
 
     dialog = workspace.open_dialog()
@@ -68,8 +68,8 @@ async def test_a_scoped_tape_pane_its_layout_and_the_theme_come_back_after_a_res
     assert restored._layout_restored
     assert name in restored.docks and restored.docks[name].isVisible()
     assert restored.dockWidgetArea(restored.docks[name]) == Qt.DockWidgetArea.RightDockWidgetArea
-    assert restored.workspace is not None
-    tape = restored.workspace.tapes[name]
+    assert restored.watchlists is not None
+    tape = restored.watchlists.tapes[name]
     assert tape.scope is not None and tape.scope.name == "Majors"
     assert tape.scope_combo.currentText() == "Majors"
     assert tape.venue_filter.currentData() == "bybit"
@@ -79,7 +79,7 @@ async def test_a_scoped_tape_pane_its_layout_and_the_theme_come_back_after_a_res
     restored.tick()
     assert [tape.model.liquidation(r).symbol for r in range(tape.model.rowCount())] == ["ETHUSDT"]
 
-    restored.workspace.close_tape_pane(name)  # closing a pane forgets it: not rebuilt next time
+    restored.watchlists.close_tape_pane(name)  # closing a pane forgets it: not rebuilt next time
     _close(restored, again)
     await again.stop()
     third = LiveSession(profile)
@@ -94,8 +94,8 @@ async def test_a_watchlist_import_with_a_bad_row_reports_the_row_and_imports_not
     await session.open()
     window = MainWindow(session)
     qtbot.addWidget(window)
-    assert window.workspace is not None
-    dialog = window.workspace.open_dialog()
+    assert window.watchlists is not None
+    dialog = window.watchlists.open_dialog()
     bad = tmp_path / "lists.csv"
     bad.write_text("watchlist,entry\nMajors,BTC\nMajors,NOTACOIN\nAlts,SOL\n", encoding="utf-8")
     dialog.import_file(str(bad))
@@ -138,7 +138,7 @@ def test_totals_positions_and_the_prices_strip_follow_their_scope(qtbot) -> None
     session.add_position(Position("bybit", "manual", "SOLUSDT", "SOL", "long", 10.0, 130.0, leverage=5.0))
     window = MainWindow(session)
     qtbot.addWidget(window)
-    workspace = window.workspace
+    workspace = window.watchlists
     assert workspace is not None
     eth = session.watchlists.create("ETH only", "ETH")
     session.sink.offer("binance", [liq("binance", "ETHUSDT", "ETH", NOW, 7_000.0),
@@ -218,8 +218,8 @@ async def test_the_dialog_refuses_bad_entries_and_names_and_reorders(qtbot) -> N
     await session.open()
     window = MainWindow(session)
     qtbot.addWidget(window)
-    assert window.workspace is not None
-    dialog = window.workspace.open_dialog()
+    assert window.watchlists is not None
+    dialog = window.watchlists.open_dialog()
     assert not dialog.create_list("Majors", "BTC kraken:XBTUSD")
     assert "unknown venue 'kraken'" in dialog.report.toPlainText()
     assert dialog.create_list("Majors", "BTC")
