@@ -187,6 +187,9 @@ class MainWindow(QMainWindow):
         for entry in DOCKS:
             if entry.tab_with is not None and entry.tab_with in self.docks:
                 self.tabifyDockWidget(self.docks[entry.tab_with], self.docks[entry.name])
+        notices = self.panes.get("noticesDock")
+        if isinstance(notices, NoticesPane) and self.tabifiedDockWidgets(self.docks["noticesDock"]):
+            notices.never_collapse()
         for entry in DOCKS:
             if entry.tab_with is not None and entry.tab_with in self.docks:
                 self.docks[entry.tab_with].raise_()  # the first tab of a group is the one shown

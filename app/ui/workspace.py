@@ -116,6 +116,13 @@ class Workspace(QObject):
         notices, totals, chart = docks.get("noticesDock"), docks.get("totalsDock"), docks.get("jgbLiquidationsDock")
         if notices is None or notices.isFloating():
             return
+        if self.window.tabifiedDockWidgets(notices):  # a tab is never a badge: only the totals keep their rows
+            if totals is not None and not totals.isFloating() \
+                    and self.window.dockWidgetArea(totals) == self.window.dockWidgetArea(notices):
+                column = totals.height() + notices.height()
+                wanted = totals.widget().maximumHeight() + _title_height(totals)
+                self.window.resizeDocks([totals, notices], [wanted, max(1, column - wanted)], Qt.Orientation.Vertical)
+            return
         # Refitting keeps the notices' height (the chart gives way), but an open pane is never a badge again.
         notices_height = notices.height()
         if opening or (not self.window.notices.collapsed and notices_height < NOTICES_OPEN_HEIGHT):
@@ -146,8 +153,9 @@ class Workspace(QObject):
         if totals is None or notices is None or flexible is None:
             return
         wanted = totals.widget().maximumHeight() + _title_height(totals)
-        column = totals.height() + notices.height() + flexible.height()
-        if column - wanted - notices.height() < CHART_MIN_HEIGHT and positions is not None:
+        beside = 0 if notices in window.tabifiedDockWidgets(flexible) else notices.height()  # stacked, not a tab
+        column = totals.height() + beside + flexible.height()
+        if column - wanted - beside < CHART_MIN_HEIGHT and positions is not None:
             for dock in dict.fromkeys((flexible, chart)):
                 if dock is not None:  # out of its tab group first: Qt will not re-tabify a tabbed dock
                     window.removeDockWidget(dock)
@@ -157,8 +165,7 @@ class Workspace(QObject):
             positions.raise_()
             window.resizeDocks([totals], [wanted], Qt.Orientation.Vertical)
         else:
-            window.resizeDocks([totals, flexible], [wanted, column - wanted - notices.height()],
-                               Qt.Orientation.Vertical)
+            window.resizeDocks([totals, flexible], [wanted, column - wanted - beside], Qt.Orientation.Vertical)
 
     # -- theme ----------------------------------------------------------------------------------------
 

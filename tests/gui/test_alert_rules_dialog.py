@@ -105,7 +105,9 @@ def test_the_menu_opens_the_dialog_and_saved_rules_reach_the_session(qtbot) -> N
     session = RulesSession(FeedSink(), [NOW])
     window = MainWindow(session)
     qtbot.addWidget(window)
-    assert window.tabifiedDockWidgets(window.docks["noticesDock"]) == [window.docks["alertLogDock"]]
+    # The alert log is a tab of the right column's group (stress table, JGB chart, notices, alert log).
+    assert window.docks["alertLogDock"] in window.tabifiedDockWidgets(window.docks["noticesDock"])
+    assert window.docks["alertLogDock"] in window.tabifiedDockWidgets(window.docks["stressTableDock"])
     (stored,) = window.alert_log.rows()
     assert stored[2] == "$13.52M long liquidated: BTCUSDT" and "2026-01-20" in stored[0]
     assert "1 stored from before" in window.alert_log.count_label.text()

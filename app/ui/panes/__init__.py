@@ -57,16 +57,15 @@ DOCKS: tuple[DockPane, ...] = (
                  session.completeness,
                  registry.missing_feed_notes(session.venues, _optional_on(session))),
              height=300, width=680),
-    # Per coin: window liquidations, OI, liq / OI, RSI-14, 24 h change (the stress panes' window).
+    # The rest of the right column is one tab group: the stress table (per coin: window liquidations, OI,
+    # liq / OI, RSI-14, 24 h change), the JGB chart, the venue notices and the alert log.
     DockPane("stressTableDock", "Stress table", lambda _session: StressTablePane(), height=290),
-    # The JGB chart shares the stress table's place, as a tab: both read the market against the macro.
     DockPane("jgbLiquidationsDock", "JGB vs liquidations", lambda session: JgbChartPane(session),
              tab_with="stressTableDock"),
-    # A one-line badge until the first notice (then it opens), so it never leaves a blank band.
-    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), height=40),
+    DockPane("noticesDock", "Venue notices", lambda _session: NoticesPane(), tab_with="stressTableDock"),
     # Every alert delivered; a live start shows the stored ones of the last 24 h (the session read them).
     DockPane("alertLogDock", "Alert log", lambda session: AlertLogPane(getattr(session, "restored_alerts", ())),
-             tab_with="noticesDock"),
+             tab_with="stressTableDock"),
     DockPane("positionsDock", "Positions", lambda session: PositionsPane(session, session.tick_size),
              area=Qt.DockWidgetArea.BottomDockWidgetArea, height=230),
     # The curve is a tab beside the positions: a tenor click in the strip raises it.

@@ -44,7 +44,7 @@ class StoredAlert(Protocol):
 class AlertLogPane(QWidget):
     test_requested = Signal()
     rules_requested = Signal()
-    alert_added = Signal()
+    alert_added = Signal()  # a critical alert arrived (its tab comes forward)
 
     def __init__(self, restored: Iterable[StoredAlert] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +95,8 @@ class AlertLogPane(QWidget):
         self.fired += 1
         self._insert(alert.market_ms, alert.level, alert.title, alert.body)
         self._update_count()
-        self.alert_added.emit()
+        if alert.level == "critical":  # the most severe bring the log forward; the banner shows every one
+            self.alert_added.emit()
 
     def rows(self) -> list[tuple[str, ...]]:
         """The visible text, newest first (tests and diagnostics)."""

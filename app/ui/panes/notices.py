@@ -28,14 +28,22 @@ class NoticesPane(QListWidget):
                                        "appear here, newest first."))
         self.addItem(self._empty)
         # Collapsed to a one-line badge until the first notice: the column's space goes to the panes below.
+        self._badge = True
         self.setMaximumHeight(self.collapsed_height())
+
+    def never_collapse(self) -> None:
+        """In a tab group there is no column space to give back: the pane keeps its full height."""
+        if self._empty is not None:
+            self.setMaximumHeight(UNLIMITED)
+            self._badge = False
+            self.updateGeometry()
 
     def collapsed_height(self) -> int:
         return self.fontMetrics().height() + 2 * self.frameWidth() + 8
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        return QSize(hint.width(), self.collapsed_height()) if self._empty is not None else hint
+        return QSize(hint.width(), self.collapsed_height()) if self._empty is not None and self._badge else hint
 
     @property
     def collapsed(self) -> bool:
