@@ -15,14 +15,15 @@ _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline":
 
 
 def venue_status_text(view: VenueRecord, compact: bool = False) -> str:
-    """`compact` (a narrow window): the state word only when not live (the glyph says it) and the coverage
-    in the tooltip only; the warnings (gaps, bad frames, lag, silence) are always said."""
+    """`compact` (a narrow window): the state word only when not live (the glyph says it), the coverage
+    always, the message rate in the tooltip only; the warnings (gaps, bad frames, lag, silence) are always said."""
     glyph = _STATE_GLYPH.get(view.state, "?")
     # A venue without a public liquidation feed (marks, watched accounts only) says so, not a completeness.
     coverage = "no liquidation feed" if view.liquidation_note else view.completeness
-    if compact:
+    if compact:  # the coverage stays (how complete a venue's figures are must always be visible); rate in the tooltip
         state = "" if view.state == "live" else f" {view.state}"
-        text = f"{glyph} {venue_name(view.venue)}{state} {view.msgs_per_s:.1f}/s"
+        short = "no liq. feed" if view.liquidation_note else view.completeness
+        text = f"{glyph} {venue_name(view.venue)}{state} · {short}"
     else:
         text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {coverage}"
     if view.gaps:

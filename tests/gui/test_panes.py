@@ -66,6 +66,17 @@ def test_a_venue_without_a_liquidation_feed_has_no_totals_row_and_says_so_in_the
     assert "no liquidation feed" in text and "partial" not in text
 
 
+def test_the_compact_status_text_of_a_narrow_window_still_says_each_venues_completeness() -> None:
+    from app.services.venue_status import VenueRecord
+    from app.ui.status_bar import venue_status_text
+
+    for completeness in ("all", "sampled", "partial"):
+        record = VenueRecord("binance", "live", 41.3, completeness)  # type: ignore[arg-type]
+        assert venue_status_text(record, compact=True).endswith(f"· {completeness}")
+        assert completeness in venue_status_text(record)
+    assert "41.3/s" not in venue_status_text(VenueRecord("binance", "live", 41.3, "all"), compact=True)
+
+
 def test_an_alert_goes_to_the_alert_log_and_replaces_its_placeholder(qtbot) -> None:
     from app.services.alerts import Alert
     from app.ui.panes.notices import EMPTY_TEXT
