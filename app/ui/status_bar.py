@@ -23,7 +23,7 @@ def venue_status_text(view: VenueRecord, compact: bool = False) -> str:
     if compact:  # the coverage stays (how complete a venue's figures are must always be visible); rate in the tooltip
         state = "" if view.state == "live" else f" {view.state}"
         short = "no liq. feed" if view.liquidation_note else view.completeness
-        text = f"{glyph} {venue_name(view.venue)}{state} · {short}"
+        text = f"{glyph} {venue_name(view.venue)}{state} {short}"
     else:
         text = f"{glyph} {venue_name(view.venue)} {view.state} {view.msgs_per_s:5.1f}/s · {coverage}"
     if view.gaps:

@@ -72,7 +72,7 @@ def test_the_compact_status_text_of_a_narrow_window_still_says_each_venues_compl
 
     for completeness in ("all", "sampled", "partial"):
         record = VenueRecord("binance", "live", 41.3, completeness)  # type: ignore[arg-type]
-        assert venue_status_text(record, compact=True).endswith(f"· {completeness}")
+        assert venue_status_text(record, compact=True).endswith(f" {completeness}")
         assert completeness in venue_status_text(record)
     assert "41.3/s" not in venue_status_text(VenueRecord("binance", "live", 41.3, "all"), compact=True)
 
