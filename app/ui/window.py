@@ -57,6 +57,10 @@ class WindowOptions:
     event_alert_minutes: float = 30.0
 
 
+DOCK_MIN_HEIGHT = 48
+"""Least height of a docked pane (px): the window's size is the user's, never the panes' sum."""
+
+
 class MainWindow(QMainWindow):
     closing = Signal()
     calendar_chosen = Signal(str)
@@ -170,6 +174,9 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         for entry in DOCKS:
             pane = entry.build(self.session)
+            # A pane may be squeezed (its content clipped) rather than force the window past the size the
+            # user gave it: wrapped text and tables otherwise add up to more than a 1280×800 screen.
+            pane.setMinimumHeight(DOCK_MIN_HEIGHT)
             dock = QDockWidget(self.tr(entry.title), self)
             dock.setObjectName(entry.name)
             dock.setWidget(pane)

@@ -11,7 +11,7 @@ from app.core.formatting import compact_usd
 from app.services.snapshot import Snapshot
 from app.services.stress import BarRow, bar_rows
 from app.ui.panes.stress_charts import UsdAxis, plot_widget
-from app.ui.theme import LONG_COLOR, SHORT_COLOR
+from app.ui.theme import LONG_COLOR, SHORT_COLOR, theme_changed
 
 MAX_VENUES = 10
 MAX_COINS = 8
@@ -37,6 +37,11 @@ class StackedBars(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         self.rows: list[BarRow] = []
+        theme_changed().connect(self._recolor)  # a bound slot: disconnected when the chart is deleted
+
+    def _recolor(self, _name: str) -> None:
+        self.longs.setOpts(brush=LONG_COLOR)  # the shared colours were changed in place by apply_theme
+        self.shorts.setOpts(brush=SHORT_COLOR)
 
     def show_rows(self, rows: list[BarRow]) -> None:
         if rows == self.rows:
@@ -59,8 +64,9 @@ class StackedBars(QWidget):
 class StressBarsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.legend = QLabel(f"<span style='color:{LONG_COLOR.name()}'>■ ▼ longs liquidated</span>  "
-                             f"<span style='color:{SHORT_COLOR.name()}'>■ ▲ shorts liquidated</span>")
+        self.legend = QLabel()
+        self._recolor("")
+        theme_changed().connect(self._recolor)
         self.venues = StackedBars(self.tr("By venue"))
         self.coins = StackedBars(self.tr("By coin"))
         layout = QVBoxLayout(self)
@@ -68,6 +74,10 @@ class StressBarsPane(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.venues, 1)
         layout.addWidget(self.coins, 1)
+
+    def _recolor(self, _name: str) -> None:
+        self.legend.setText(f"<span style='color:{LONG_COLOR.name()}'>■ ▼ longs liquidated</span>  "
+                            f"<span style='color:{SHORT_COLOR.name()}'>■ ▲ shorts liquidated</span>")
         self._key: tuple[object, ...] | None = None
 
     def refresh(self, snapshot: Snapshot) -> None:

@@ -1,13 +1,11 @@
-"""Shared pieces of the stress charts (pyqtgraph): the dark plot style and a USD axis ($1.2M ticks)."""
+"""Shared pieces of the stress charts (pyqtgraph): the theme's plot style and a USD axis ($1.2M ticks)."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
 
 from app.core.formatting import compact_usd
-
-BACKGROUND = "#0d1117"
-FOREGROUND = "#c9d1d9"
+from app.ui.theme import style_plot
 
 
 class UsdAxis(pg.AxisItem):
@@ -18,13 +16,11 @@ class UsdAxis(pg.AxisItem):
 
 
 def plot_widget(**axes: pg.AxisItem) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background=BACKGROUND, axisItems=axes or None)
+    """A chart in the current theme (apply_theme restyles it, and every other plot, on a switch)."""
+    plot = pg.PlotWidget(axisItems=axes or None)
+    style_plot(plot)
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setTextPen(FOREGROUND)
-        axis.setPen("#30363d")
     return plot

@@ -11,7 +11,7 @@ from app.core.formatting import compact_usd
 from app.core.stress import CumulativeSeries
 from app.services.snapshot import Snapshot
 from app.ui.panes.stress_charts import UsdAxis, plot_widget
-from app.ui.theme import LONG_COLOR, SHORT_COLOR
+from app.ui.theme import LONG_COLOR, SHORT_COLOR, theme_changed
 
 
 class StressLinePane(QWidget):
@@ -31,12 +31,23 @@ class StressLinePane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         self.series: CumulativeSeries | None = None
+        theme_changed().connect(self._recolor)  # a bound slot: disconnected when the pane is deleted
+
+    def _recolor(self, _name: str) -> None:
+        self.longs.setPen(pg.mkPen(LONG_COLOR, width=2))
+        self.shorts.setPen(pg.mkPen(SHORT_COLOR, width=2))
+        series, self.series = self.series, None
+        if series is not None:  # the title's colours too
+            self.refresh_series(series)
 
     def refresh(self, snapshot: Snapshot) -> None:
         view = snapshot.stress
         if view is None or view.series is None or view.series == self.series:
             return
-        series = self.series = view.series
+        self.refresh_series(view.series)
+
+    def refresh_series(self, series: CumulativeSeries) -> None:
+        self.series = series
         seconds = [t / 1000 for t in series.t_ms]
         self.longs.setData(seconds, list(series.long_usd))
         self.shorts.setData(seconds, list(series.short_usd))
