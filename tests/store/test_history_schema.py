@@ -1,4 +1,5 @@
-"""History schema 4-5 (alerts, macro readings), migrations from every earlier schema, retention."""
+"""History schema 4-7 (alerts, macro readings, alert rules, watchlists), migrations from every earlier schema,
+retention."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def build_old(path: Path, version: int) -> None:
         conn.execute("INSERT INTO runs VALUES (5, 30)")
     if "alerts" in tables:
         conn.execute("INSERT INTO alerts VALUES (40, 'k', 'warning', 'FOMC', 'starts in 15m')")
+    if "alert_rules" in tables:
+        conn.execute("INSERT INTO alert_rules VALUES ('big', 0, '{\"id\": \"big\"}', 45)")
     conn.close()
 
 
@@ -56,6 +59,8 @@ def test_every_earlier_schema_migrates_with_its_data(tmp_path: Path, version: in
             assert db.runs() == [(5, 30)]
         if version >= 4:
             assert [a.title for a in db.alerts_between(0, 100)] == ["FOMC"]
+        if version >= 6:
+            assert db.alert_rules() == [("big", '{"id": "big"}')]
         # the new tables work after the migration
         db.write_alert(50, "k2", "info", "t", "b")
         db.write_macro_reading(MacroReading(60, "10Y", "2026-01-20", 2.3, 5.0, "ok"))
@@ -63,7 +68,7 @@ def test_every_earlier_schema_migrates_with_its_data(tmp_path: Path, version: in
         assert db.count("alerts") == (2 if version >= 4 else 1)
         assert db.count("macro_readings") == 1
     names = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
-    assert {"liquidations", "gaps", "runs", "alerts", "macro_readings"} <= names
+    assert {"liquidations", "gaps", "runs", "alerts", "macro_readings", "alert_rules", "watchlists"} <= names
 
 
 def test_alerts_and_macro_readings_round_trip_and_a_close_is_kept_once(tmp_path: Path) -> None:
