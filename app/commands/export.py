@@ -15,7 +15,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
+
 from app.core.venues import registry
+from app.core.watchlist import Scope
 from app.services.export import export_csv
 from app.store.db import HistoryDbError
 from app.store.history_query import HistoryQuery
@@ -52,11 +55,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--until", help="up to this time (exclusive)")
     parser.add_argument("--venue", choices=registry.names(), help="only this venue")
     parser.add_argument("--coin", help="only this coin (canonical base, e.g. BTC, PEPE)")
+    parser.add_argument("--watchlist", metavar="NAME",
+                        help="only the coins and venue:symbol pairs of this watchlist (of the same profile)")
     parser.add_argument("--alerts", action="store_true", help="export the alerts fired instead of liquidations")
     parser.add_argument("--profile", default="default", help="the profile whose history to read")
     parser.add_argument("--db", help="a history database file (instead of the profile's)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
+
+
+def _watchlist_scope(db_path: Path, name: str) -> Scope | str:
+    """The named watchlist's scope from the history file's watchlists, or the reason it cannot be had."""
+    from app.store.watchlists import WatchlistStore, WatchlistStoreError
+
+    if not db_path.is_file():
+        return f"no history database at {db_path}"
+    try:
+        store = WatchlistStore.open(db_path)
+        try:
+            lists = store.load()
+        finally:
+            store.close()
+    except WatchlistStoreError as error:
+        return str(error)
+    for watchlist in lists:
+        if watchlist.name.casefold() == name.casefold():
+            return watchlist.scope()
+    known = ", ".join(w.name for w in lists) or "none"
+    return f"no watchlist named {name!r} (watchlists: {known})"
 
 
 def main(argv: list[str]) -> int:
@@ -70,8 +96,8 @@ def main(argv: list[str]) -> int:
         parser.error(str(error))
     if since is not None and until is not None and until <= since:
         parser.error("--until must be later than --since")
-    if options.alerts and (options.venue or options.coin):
-        parser.error("--venue and --coin filter liquidations, not alerts")
+    if options.alerts and (options.venue or options.coin or options.watchlist):
+        parser.error("--venue, --coin and --watchlist filter liquidations, not alerts")
     if options.db:
         db_path = Path(options.db)
     else:
@@ -82,6 +108,13 @@ def main(argv: list[str]) -> int:
         except ValueError as error:
             parser.error(str(error))
     query = HistoryQuery(since, until, options.venue, options.coin.upper() if options.coin else None)
+    if options.watchlist:
+        scope = _watchlist_scope(db_path, options.watchlist)
+        if isinstance(scope, str):
+            print(f"cascade export: {scope}", file=sys.stderr)
+            return 2
+        query = msgspec.structs.replace(query, scope_coins=tuple(sorted(scope.coins)),
+                                        scope_pairs=tuple(sorted(scope.pairs)))
     started = time.monotonic()
     last_shown = [0.0]
 

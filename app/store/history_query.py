@@ -21,12 +21,16 @@ ALERT_FIELDS = ("market_ms", "level", "key", "title", "body")
 
 
 class HistoryQuery(msgspec.Struct, frozen=True):
-    """[since_ms, until_ms) in market time; None = unbounded. `venue`/`coin`: exact match or None."""
+    """[since_ms, until_ms) in market time; None = unbounded. `venue`/`coin`: exact match or None.
+    `scope_coins`/`scope_pairs`: a watchlist's scope (a row in any of its coins or (venue, symbol) pairs);
+    both empty = no watchlist."""
 
     since_ms: int | None = None
     until_ms: int | None = None
     venue: str | None = None
     coin: str | None = None
+    scope_coins: tuple[str, ...] = ()
+    scope_pairs: tuple[tuple[str, str], ...] = ()
 
     def where(self, time_column: str, alerts: bool = False) -> tuple[str, tuple[object, ...]]:
         clauses: list[str] = []
@@ -44,6 +48,13 @@ class HistoryQuery(msgspec.Struct, frozen=True):
             if self.coin is not None:
                 clauses.append("coin = ?")
                 params.append(self.coin)
+            if self.scope_coins or self.scope_pairs:
+                either = [f"coin IN ({','.join('?' * len(self.scope_coins))})"] if self.scope_coins else []
+                params.extend(self.scope_coins)
+                for venue, symbol in self.scope_pairs:
+                    either.append("(venue = ? AND symbol = ?)")
+                    params.extend((venue, symbol))
+                clauses.append("(" + " OR ".join(either) + ")")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
 
 

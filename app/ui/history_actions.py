@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
+from app.core.watchlist import Watchlist
 from app.services.export import HistoryQuery
 from app.ui.tape_model import venue_name
 
@@ -40,9 +41,11 @@ PROGRESS_STEPS = 1000
 
 
 class ExportFilter(QDialog):
-    """What to export: [since, until) in UTC, a venue or all, a coin or all, or the alerts instead."""
+    """What to export: [since, until) in UTC, a venue or all, a coin or all, a watchlist or none, or the
+    alerts instead."""
 
-    def __init__(self, venues: list[str], now_ms: int, parent: Any = None) -> None:
+    def __init__(self, venues: list[str], now_ms: int, parent: Any = None,
+                 watchlists: Sequence[Watchlist] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export CSV"))
         form = QFormLayout(self)
@@ -59,11 +62,16 @@ class ExportFilter(QDialog):
             self.venue.addItem(venue_name(venue), venue)
         self.coin = QLineEdit()
         self.coin.setPlaceholderText(self.tr("all coins (or e.g. BTC)"))
+        self.watchlist = QComboBox()
+        self.watchlist.addItem(self.tr("No watchlist"), None)
+        for watchlist in watchlists:
+            self.watchlist.addItem(watchlist.name, watchlist)
         self.alerts = QCheckBox(self.tr("Export the alerts fired instead of liquidations"))
         form.addRow(self.tr("From"), self.since)
         form.addRow(self.tr("Until"), self.until)
         form.addRow(self.tr("Venue"), self.venue)
         form.addRow(self.tr("Coin"), self.coin)
+        form.addRow(self.tr("Watchlist"), self.watchlist)
         form.addRow(self.alerts)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -72,8 +80,12 @@ class ExportFilter(QDialog):
 
     def query(self) -> HistoryQuery:
         coin = self.coin.text().strip().upper() or None
+        watchlist: Watchlist | None = self.watchlist.currentData()
+        scope = watchlist.scope() if watchlist is not None else None
         return HistoryQuery(self.since.dateTime().toMSecsSinceEpoch(), self.until.dateTime().toMSecsSinceEpoch(),
-                            self.venue.currentData(), coin)
+                            self.venue.currentData(), coin,
+                            tuple(sorted(scope.coins)) if scope is not None else (),
+                            tuple(sorted(scope.pairs)) if scope is not None else ())
 
 
 class HistoryActions(QObject):
@@ -143,7 +155,9 @@ class HistoryActions(QObject):
         dialog.open()
 
     def choose_filter(self, path: str) -> None:
-        dialog = ExportFilter(list(self.session.venues), self.session.now_ms(), self.window)
+        service = getattr(self.session, "watchlists", None)
+        dialog = ExportFilter(list(self.session.venues), self.session.now_ms(), self.window,
+                              service.all() if service is not None else ())
         dialog.accepted.connect(lambda: self.start_export(path, dialog.query(), dialog.alerts.isChecked()))
         dialog.open()
 

@@ -52,3 +52,26 @@ def test_reads_the_profile_history_by_default(tmp_path: Path, capsys: pytest.Cap
     build_history(profile_paths("default").ensure().history_db, 7)
     assert export_cli.main(["--out", str(tmp_path / "p.csv"), "--quiet"]) == 0
     assert "exported 7 liquidations" in capsys.readouterr().out
+
+
+def test_a_watchlist_scopes_the_export_to_its_coins_and_pairs(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from app.core.watchlist import Watchlist
+    from app.store.watchlists import WatchlistStore
+    from tests.services.test_export import COINS, VENUES, row
+
+    db = tmp_path / "h.sqlite3"
+    build_history(db, 1200)
+    store = WatchlistStore.open(db)
+    # One whole coin, plus one venue's contract of another coin.
+    store.save_all([Watchlist(1, "Mine", (COINS[0], f"{VENUES[1]}:{COINS[1]}USDT"))])
+    store.close()
+    out = tmp_path / "w.csv"
+    assert export_cli.main(["--db", str(db), "--out", str(out), "--watchlist", "mine", "--quiet"]) == 0
+    expected = [r for r in map(row, range(1200)) if r[2] == COINS[0] or (r[0], r[1]) == (VENUES[1], f"{COINS[1]}USDT")]
+    rows = read_csv(out)[1:]
+    assert len(rows) == len(expected) > 0
+    assert {(r[2], r[3]) for r in rows} == {(str(e[0]), str(e[1])) for e in expected}  # venue, symbol
+    assert f"exported {len(expected)} liquidations" in capsys.readouterr().out
+    assert export_cli.main(["--db", str(db), "--out", str(out), "--watchlist", "Nope", "--quiet"]) == 2
+    assert "no watchlist named 'Nope' (watchlists: Mine)" in capsys.readouterr().err

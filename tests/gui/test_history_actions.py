@@ -107,3 +107,16 @@ def test_record_feeds_action_shows_size_and_duration_then_saves(qtbot, tmp_path:
     assert meta["streams"] == [STREAM]
     frames = [r.frame for r in records if r.frame.startswith('{"topic":"allLiquidation')]
     assert len(frames) == 40
+
+
+def test_the_export_dialog_scopes_to_a_chosen_watchlist(qtbot) -> None:
+    from app.core.watchlist import Watchlist
+    from app.ui.history_actions import ExportFilter
+
+    mine = Watchlist(3, "Mine", ("BTC", "bybit:ETHUSDT"))
+    dialog = ExportFilter(["bybit"], 1_768_900_000_000, None, [mine])
+    qtbot.addWidget(dialog)
+    assert dialog.query().scope_coins == () and dialog.query().scope_pairs == ()  # "No watchlist" first
+    dialog.watchlist.setCurrentIndex(1)
+    query = dialog.query()
+    assert (query.scope_coins, query.scope_pairs) == (("BTC",), (("bybit", "ETHUSDT"),))
