@@ -42,3 +42,48 @@ class LoopLagMonitor:
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
         return (f"event loop lag: median {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms, "
                 f"max {self.worst_ms:.1f} ms over {len(ordered)} samples")
+
+
+class LatencyMonitor:
+    """Time from a frame's arrival (the feed sink's offer, right after the websocket client parsed it)
+    to its liquidations reaching the tape model (the window's tick, after the tape pane took the
+    snapshot). The sink keeps (perf_counter, liquidations) per millisecond of arrivals, bounded; each
+    tick reports its batch here. O(1) per frame, a few entries per tick: cheap enough to leave on."""
+
+    def __init__(self, keep: int = 50_000) -> None:
+        self.samples: deque[tuple[float, int]] = deque(maxlen=keep)  # (latency ms, liquidations)
+        self.liquidations = 0
+        self.worst_ms = 0.0
+
+    def reached(self, arrivals: list[list[float]], now: float | None = None) -> None:
+        """`arrivals`: [perf_counter, count] of the liquidations that just reached the model."""
+        now = time.perf_counter() if now is None else now
+        append = self.samples.append
+        worst = self.worst_ms
+        for at, count in arrivals:
+            ms = (now - at) * 1000
+            append((ms, int(count)))
+            self.liquidations += int(count)
+            if ms > worst:
+                worst = ms
+        self.worst_ms = worst
+
+    def percentile(self, q: float) -> float | None:
+        """The latency `q` (0-1) of the liquidations kept (weighted by count); None without samples."""
+        if not self.samples:
+            return None
+        ordered = sorted(self.samples)
+        target = q * sum(count for _, count in ordered)
+        seen = 0
+        for ms, count in ordered:
+            seen += count
+            if seen >= target:
+                return ms
+        return ordered[-1][0]
+
+    def summary(self) -> str:
+        p50, p99 = self.percentile(0.5), self.percentile(0.99)
+        if p50 is None or p99 is None:
+            return "arrival to model: no samples"
+        return (f"arrival to model: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {self.worst_ms:.1f} ms "
+                f"over {self.liquidations} liquidations")
