@@ -5,17 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import time
 from collections import deque
 
+PROBE_ENV = "CASCADE_LAG_PROBE"
+"""`INTERVAL_MS[:SKIP_S]`: the benchmarks' probe (tests/bench/bench_app.py: 10 ms, skipping the start-up)."""
+
 
 class LoopLagMonitor:
-    def __init__(self, interval_s: float = 0.02, keep: int = 50_000) -> None:
+    def __init__(self, interval_s: float = 0.02, keep: int = 50_000, skip_s: float = 0.0) -> None:
         self.interval_s = interval_s
+        self.skip_s = skip_s  # samples in the first skip_s seconds after start() are not kept
         self.lags_ms: deque[float] = deque(maxlen=keep)
         self.worst_ms = 0.0
         self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_env(cls) -> LoopLagMonitor:
+        """20 ms probe by default; CASCADE_LAG_PROBE=`10:3` probes every 10 ms and skips the first 3 s."""
+        spec = os.environ.get(PROBE_ENV, "")
+        try:
+            interval, _, skip = spec.partition(":")
+            return cls(float(interval) / 1000 if interval else 0.02, skip_s=float(skip) if skip else 0.0)
+        except ValueError:
+            return cls()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="loop lag monitor")
@@ -28,12 +43,14 @@ class LoopLagMonitor:
             self._task = None
 
     async def _run(self) -> None:
+        keep_from = time.perf_counter() + self.skip_s
         while True:
             before = time.perf_counter()
             await asyncio.sleep(self.interval_s)
             lag = (time.perf_counter() - before - self.interval_s) * 1000
-            self.lags_ms.append(lag)
-            self.worst_ms = max(self.worst_ms, lag)
+            if before >= keep_from:
+                self.lags_ms.append(lag)
+                self.worst_ms = max(self.worst_ms, lag)
 
     def summary(self) -> str:
         if not self.lags_ms:

@@ -137,7 +137,7 @@ class Session:
                                           positions=self.positions, coverage=self._stress_coverage,
                                           alerts=self.liquidation_alerts, market=self.market,
                                           latency=self.latency)
-        self._lag_monitor = LoopLagMonitor()
+        self._lag_monitor = LoopLagMonitor.from_env()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
         self._mark_symbol_cache: dict[str, frozenset[str]] = {}
