@@ -149,6 +149,10 @@ class Server:
             self.proc.kill()
 
 
+PY_SPY: Path | None = None
+"""--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
+
+
 def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEAD_S,
         rss_marks: int = 0) -> dict[str, Any]:
     """Serve `recording` at `speed` to a GUI; measure over [lead_s + 1, lead_s + seconds - 0.5] (wall)."""
@@ -172,6 +176,12 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
 
             at(lead_s + 1.0)
             t0, sent0, cpu0 = time.perf_counter(), server.frames_sent(), proc.cpu_s()
+            spy = None
+            if PY_SPY is not None:
+                out = PY_SPY.with_name(f"{PY_SPY.name}.{int(time.time())}.txt")
+                spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(gui.pid),
+                                        "-d", str(int(seconds - 2)), "-r", "200", "-f", "raw", "-o", str(out)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss: list[float] = [proc.rss_mb()]
             end = lead_s + seconds - 0.5
             for i in range(1, rss_marks):
@@ -180,6 +190,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             at(end)
             t1, sent1, cpu1 = time.perf_counter(), server.frames_sent(), proc.cpu_s()
             rss.append(proc.rss_mb())
+            if spy is not None:
+                spy.wait(30)
             _, err = gui.communicate(timeout=120)
         finally:
             if gui is not None and gui.poll() is None:
@@ -214,7 +226,11 @@ def main() -> None:
     parser.add_argument("mode", choices=("rates", "profile", "quiet", "soak"))
     parser.add_argument("values", nargs="*", type=float)
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run (default 6)")
+    parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
+                        help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     options = parser.parse_args()
+    global PY_SPY
+    PY_SPY = options.py_spy
     speed_s = machine_speed()
     held: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

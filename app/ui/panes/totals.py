@@ -113,7 +113,17 @@ class TotalsPane(QWidget):
 
     def show_totals(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
-        observed_ms = observed_ms or {}
+        # One model notification for the whole table, not one per cell: with the columns sized to their
+        # contents, each cell's own notification re-measured and re-laid the table (~1 ms a cell).
+        model = self.table.model()
+        blocked = model.blockSignals(True)
+        try:
+            self._fill(totals, observed_ms or {})
+        finally:
+            model.blockSignals(blocked)
+        model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
+
+    def _fill(self, totals: dict[str, SideTotals], observed_ms: dict[str, int]) -> None:
         grand = SideTotals()
         grand_largest: SideTotals | None = None
         kinds: set[str] = set()
