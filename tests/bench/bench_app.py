@@ -180,7 +180,7 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             if PY_SPY is not None:
                 out = PY_SPY.with_name(f"{PY_SPY.name}.{int(time.time())}.txt")
                 spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(gui.pid),
-                                        "-d", str(int(seconds - 2)), "-r", "200", "-f", "raw", "-o", str(out)],
+                                        "-d", str(int(seconds - 2)), "-r", "200", "--nonblocking", "-f", "raw", "-o", str(out)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss: list[float] = [proc.rss_mb()]
             end = lead_s + seconds - 0.5
