@@ -180,7 +180,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             if PY_SPY is not None:
                 out = PY_SPY.with_name(f"{PY_SPY.name}.{int(time.time())}.txt")
                 spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(gui.pid),
-                                        "-d", str(int(seconds - 2)), "-r", "200", "--nonblocking", "-f", "raw", "-o", str(out)],
+                                        "-d", str(int(seconds - 2)), "-r", "200", "--nonblocking", "-f", "raw",
+                                        "-o", str(out)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss: list[float] = [proc.rss_mb()]
             end = lead_s + seconds - 0.5
@@ -251,8 +252,9 @@ def main() -> None:
                 seconds = options.seconds + 1
                 info = stress_profile.write(recording, int(seconds * speed) + 1, lead_s=LEAD_S * speed)
                 r = run(recording, seconds, speed=speed)
-                print(line(f"2025-10-10 profile ×{speed:g} ({info['frames']:,} frames, "
-                           f"{info['liquidations_planned'] / (seconds * speed):,.0f} liq./s planned)", r, speed_s),
+                planned = info["liquidations_planned"] / (int(seconds * speed) + 1)
+                print(line(f"2025-10-10 profile ×{speed:g} ({info['frames']:,} frames, {planned:,.0f} liq. planned "
+                           f"a scenario second = {planned * speed:,.0f}/s)", r, speed_s),
                       flush=True)
         elif options.mode == "quiet":
             seconds = options.seconds if options.seconds > 6 else 20.0
