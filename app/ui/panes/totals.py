@@ -65,6 +65,7 @@ class TotalsPane(QWidget):
         self._note_text = self.tr("Seen since start, from public feeds, over the time each venue was observed "
                                   "(disconnections excluded). Sampled and partial feeds undercount.")
         self._history_since: int | None = None
+        self._changed = False  # a cell changed in this refresh
         self.note = QLabel(self._with_missing(self._note_text))
         self.note.setWordWrap(True)
         self.note.setProperty("muted", True)
@@ -117,11 +118,13 @@ class TotalsPane(QWidget):
         # contents, each cell's own notification re-measured and re-laid the table (~1 ms a cell).
         model = self.table.model()
         blocked = model.blockSignals(True)
+        self._changed = False
         try:
             self._fill(totals, observed_ms or {})
         finally:
             model.blockSignals(blocked)
-        model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
+        if self._changed:  # nothing changed (most ticks of a quiet day): no re-measure, no repaint
+            model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
 
     def _fill(self, totals: dict[str, SideTotals], observed_ms: dict[str, int]) -> None:
         grand = SideTotals()
@@ -169,7 +172,9 @@ class TotalsPane(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, column, item)
+                self._changed = True
             if item.text() != text:
                 item.setText(text)
+                self._changed = True
                 if column == 6:
                     item.setToolTip(tip)
