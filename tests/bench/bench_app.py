@@ -150,6 +150,8 @@ class Server:
 
 
 PY_SPY: Path | None = None
+SETTINGS: dict[str, Any] = {}
+"""--repaint-hz: settings of the GUI besides the endpoints."""
 """--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
 
 
@@ -166,7 +168,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             config = Path(tmp) / "Cascade" / "default"
             config.mkdir(parents=True)
             rest = {"mof/rest": "http://127.0.0.1:9"}  # closed (the JGB closes come from the bundled cache)
-            (config / "settings.json").write_text(json.dumps({"version": 1, "endpoints": {**server.endpoints, **rest}}))
+            (config / "settings.json").write_text(json.dumps({"version": 1, **SETTINGS,
+                                                                 "endpoints": {**server.endpoints, **rest}}))
             gui = subprocess.Popen([sys.executable, "-m", "app.cli", "--exit-after", str(total)], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             proc = Proc(gui.pid)
@@ -229,9 +232,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run (default 6)")
     parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
+    parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
     options = parser.parse_args()
     global PY_SPY
     PY_SPY = options.py_spy
+    if options.repaint_hz is not None:
+        SETTINGS["repaint_hz"] = options.repaint_hz
     speed_s = machine_speed()
     held: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
