@@ -150,6 +150,8 @@ class Server:
 
 
 PY_SPY: Path | None = None
+PROBE_TICKS = False
+"""--probe-ticks: the GUI runs under gui_probe.py (each repaint tick timed, per pane)."""
 SETTINGS: dict[str, Any] = {}
 """--repaint-hz: settings of the GUI besides the endpoints."""
 """--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
@@ -170,7 +172,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             rest = {"mof/rest": "http://127.0.0.1:9"}  # closed (the JGB closes come from the bundled cache)
             (config / "settings.json").write_text(json.dumps({"version": 1, **SETTINGS,
                                                                  "endpoints": {**server.endpoints, **rest}}))
-            gui = subprocess.Popen([sys.executable, "-m", "app.cli", "--exit-after", str(total)], cwd=ROOT, env=env,
+            entry = [str(ROOT / "tests/bench/gui_probe.py")] if PROBE_TICKS else ["-m", "app.cli"]
+            gui = subprocess.Popen([sys.executable, *entry, "--exit-after", str(total)], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             proc = Proc(gui.pid)
 
@@ -206,6 +209,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
     lag, latency, frames = LAG.findall(log), LATENCY.findall(log), FRAMES.findall(log)
     if not lag:
         raise RuntimeError(f"no lag line in the GUI's log (exit {gui.returncode}): {err[-2000:]}")
+    if PROBE_TICKS:
+        print("\n".join(x for x in err.splitlines() if x.startswith(("tick", "slow tick"))), flush=True)
     result: dict[str, Any] = {
         "rate": (sent1 - sent0) / (t1 - t0), "cpu": 100 * (cpu1 - cpu0) / (t1 - t0), "rss": rss,
         "lag_median": float(lag[-1][0]), "lag_p99": float(lag[-1][1]), "lag_max": float(lag[-1][2]),
@@ -233,9 +238,12 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
+    parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
     global PY_SPY
     PY_SPY = options.py_spy
+    global PROBE_TICKS
+    PROBE_TICKS = options.probe_ticks
     if options.repaint_hz is not None:
         SETTINGS["repaint_hz"] = options.repaint_hz
     speed_s = machine_speed()
