@@ -81,7 +81,28 @@ def install() -> None:
             top = ", ".join(f"{n} {ms:.0f}" for n, ms in sorted(parts.items(), key=lambda x: -x[1])[:3])
             print(f"slow tick {duration:.0f} ms: {top}", file=sys.stderr)
 
+    import gc
+
+    collections: list[tuple[int, float]] = []  # (generation, ms)
+    started: list[float] = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections.append((info["generation"], (time.perf_counter() - started[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
+
+    def report_gc() -> None:
+        for generation in (0, 1, 2):
+            times = sorted(ms for g, ms in collections if g == generation)
+            if times:
+                print(f"tick gc gen{generation}: {len(times)} collections, max {times[-1]:.1f} ms, "
+                      f"{sum(times):.0f} ms in all", file=sys.stderr)
+
     atexit.register(report)
+    atexit.register(report_gc)
 
 
 if __name__ == "__main__":
