@@ -8,6 +8,7 @@ is reported once per (venue, symbol).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 
 import msgspec
@@ -23,6 +24,9 @@ class Drained(msgspec.Struct, frozen=True):
     overflow: dict[str, int] = {}
     """Liquidations dropped per venue since the previous drain."""
     accounts: list[AccountState] = []
+    arrivals: list[list[float]] = []
+    """[perf_counter, liquidations] of the offers that carried liquidations, per millisecond (the
+    arrival-to-model latency: app.services.loop_lag.LatencyMonitor)."""
 
 
 class FeedSink:
@@ -41,15 +45,21 @@ class FeedSink:
         self.overflow_total: dict[str, int] = {}
         """Liquidations dropped per venue since start (never reset)."""
         self.notices_dropped = 0
+        self._arrivals: list[list[float]] = []
+
+    ARRIVAL_CAPACITY = 20_000
+    """Arrival entries kept between two drains (one per millisecond with liquidations); past it, the
+    last entry takes the count (bounded memory when no window drains)."""
 
     def offer(self, venue: str, events: list[Event]) -> int:
         """Take a parsed frame's events; return how many liquidations did not fit (overflow)."""
-        dropped = 0
+        dropped = taken = 0
         for event in events:
             cls = type(event)
             if cls is Liquidation:
                 if len(self._liquidations) < self.liquidation_capacity:
                     self._liquidations.append(event)  # type: ignore[arg-type]
+                    taken += 1
                 else:
                     dropped += 1
             elif cls is MarkPrice:
@@ -66,10 +76,20 @@ class FeedSink:
                 self._keep_notice(event)  # type: ignore[arg-type]
             elif cls is AccountState:
                 self._accounts[(event.account.venue, event.account.account)] = event  # type: ignore[union-attr]
+        if taken:
+            self._arrived(taken)
         if dropped:
             self._overflow[venue] = self._overflow.get(venue, 0) + dropped
             self.overflow_total[venue] = self.overflow_total.get(venue, 0) + dropped
         return dropped
+
+    def _arrived(self, count: int) -> None:
+        now = time.perf_counter()
+        arrivals = self._arrivals
+        if arrivals and (now - arrivals[-1][0] < 0.001 or len(arrivals) >= self.ARRIVAL_CAPACITY):
+            arrivals[-1][1] += count
+        else:
+            arrivals.append([now, count])
 
     def _keep_notice(self, notice: VenueNotice | Unconvertible) -> None:
         if len(self._notices) == self._notices.maxlen:
@@ -85,7 +105,9 @@ class FeedSink:
             open_interest=list(self._open_interest.values()),
             overflow=self._overflow,
             accounts=list(self._accounts.values()),
+            arrivals=self._arrivals,
         )
+        self._arrivals = []
         self._liquidations.clear()
         self._marks = {}
         self._open_interest = {}

@@ -65,6 +65,7 @@ class Engine:
         self.new_notices: list[NoticeEntry] = []  # this tick's; the window keeps the visible log
         self.new_liquidations: list[Liquidation] = []  # this tick's (the stress table's aggregator reads them)
         self.new_open_interest: list[OpenInterest] = []  # this tick's OI samples, latest per (venue, symbol)
+        self.new_arrivals: list[list[float]] = []  # this tick's [perf_counter, liquidations] (FeedSink)
         self.started_ms = clock()
         self.last_liquidation_ms: dict[str, int] = {}  # market time each venue last delivered one
         self._recent: deque[tuple[int, str, int]] = deque()  # (market ms, venue, count) for the last hour
@@ -91,6 +92,7 @@ class Engine:
         self.stress.advance(self._clock())
         self.new_liquidations = liquidations
         self.new_open_interest = drained.open_interest
+        self.new_arrivals = getattr(drained, "arrivals", [])  # when they arrived (latency)
         if liquidations:
             self.stress.add_many(liquidations)
             counts = self.counts

@@ -3,6 +3,7 @@ panes read plain data and nothing is patched after the fact."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from app.core.positions import BookView
 from app.core.stress import StressView
 from app.services.alerts import Alert
 from app.services.engine import Engine, SideTotals
+from app.services.loop_lag import LatencyMonitor
 from app.services.macro import MacroService
 from app.services.market import MarketService, MarketView
 from app.services.positions import PositionService, PositionsFrame
@@ -62,6 +64,9 @@ class Snapshot(msgspec.Struct, frozen=True):
     liquidation_alerts: tuple[Alert, ...] = ()  # fired by the liquidation alert rules this tick
     market: MarketView | None = None  # the stress table: OI, liq/OI, RSI-14, 24 h change (None: no service)
     symbol_totals: dict[tuple[str, str, str], SideTotals] | None = None  # per (venue, symbol, coin)
+    tape_reached: Callable[[], None] | None = None
+    """The window calls it once the tape pane took this snapshot: this tick's liquidations reached the
+    model (the arrival-to-model latency); None when none arrived or nothing measures it."""
 
 
 class MessageQueue:
@@ -97,8 +102,9 @@ class SnapshotBuilder:
                  clock_label: str = "live", messages: MessageQueue | None = None,
                  positions: PositionService | None = None,
                  coverage: Callable[[], CoverageInputs] | None = None, alerts: AlertSource | None = None,
-                 market: MarketService | None = None) -> None:
+                 market: MarketService | None = None, latency: LatencyMonitor | None = None) -> None:
         self.engine = engine
+        self.latency = latency
         self.alerts = alerts
         self.stress = StressService(lambda: engine.stress)
         self._coverage = coverage or (lambda: coverage_inputs((), engine.stress_history))
@@ -125,6 +131,8 @@ class SnapshotBuilder:
         frame = None if self.positions is None else self.positions.tick(now_ms, venues)
         stress = self.stress.view(now_ms, self._coverage(), {venue.venue: venue.completeness for venue in venues})
         market = self._market(now_ms)
+        arrivals, latency = self.engine.new_arrivals, self.latency
+        reached = None if latency is None or not arrivals else functools.partial(latency.reached, arrivals)
         return Snapshot(
             now_ms=now_ms,
             clock_label=self.clock_label,
@@ -143,6 +151,7 @@ class SnapshotBuilder:
             liquidation_alerts=() if self.alerts is None else self.alerts.tick(stress, market),
             market=market,
             symbol_totals=self.engine.symbol_totals,
+            tape_reached=reached,
         )
 
     def _market(self, now_ms: int) -> MarketView | None:

@@ -107,10 +107,16 @@ class VenueStatusBar(QStatusBar):
         compact = self._needs_compact(views)
         for view in views:
             label = self._label(view.venue)
-            label.setText(venue_status_text(view, compact))
-            label.setToolTip(venue_status_tooltip(view))
+            text = venue_status_text(view, compact)
+            if label.text() != text:
+                label.setText(text)
+            tip = venue_status_tooltip(view)
+            if label.toolTip() != tip:
+                label.setToolTip(tip)
             color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")
-            label.setStyleSheet(f"color: {color};")
+            style = f"color: {color};"
+            if label.styleSheet() != style:  # a style sheet set again re-polishes the label every tick
+                label.setStyleSheet(style)
             refused = view.state == "refused"
             if refused or view.venue in self._retry:
                 self.retry_button(view.venue).setVisible(refused)

@@ -433,6 +433,8 @@ class MainWindow(QMainWindow):
             self._take_macro(snapshot.macro)
             self._macro_version = snapshot.macro_version
         self.tape_pane.refresh(snapshot)
+        if snapshot.tape_reached is not None:
+            snapshot.tape_reached()  # this tick's liquidations are in the tape model (latency)
         if snapshot.position_frame is not None:
             for alert in snapshot.position_frame.alerts:
                 self.alerts.dispatch(alert)  # banner, alert log, desktop notification, sound

@@ -31,7 +31,7 @@ from app.services.clock import MarketClock
 from app.services.engine import Engine
 from app.services.export import ExportResult, ExportUnavailable, export_csv_async
 from app.services.liquidation_alerts import LiquidationAlertService
-from app.services.loop_lag import LoopLagMonitor
+from app.services.loop_lag import LatencyMonitor, LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.market import MarketService
 from app.services.positions import PositionService
@@ -142,10 +142,12 @@ class Session:
         self.macro: MacroService | None = None
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
+        self.latency = LatencyMonitor()  # frame arrival to the tape model, logged at shutdown
         self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
                                           positions=self.positions, coverage=self._stress_coverage,
-                                          alerts=self.liquidation_alerts, market=self.market)
-        self._lag_monitor = LoopLagMonitor()
+                                          alerts=self.liquidation_alerts, market=self.market,
+                                          latency=self.latency)
+        self._lag_monitor = LoopLagMonitor.from_env()
         self._tasks: set[asyncio.Task[None]] = set()  # calendar imports, position writes: awaited at shutdown
         self._last_position_write: asyncio.Task[None] | None = None
         self._mark_symbol_cache: dict[str, frozenset[str]] = {}
@@ -613,7 +615,8 @@ class Session:
         runtime = self.runtime
         if runtime is not None:
             frames = sum(status.frames for status in runtime.statuses)
-            log.info("%s; %d frames received, %.0f frames/s", self._lag_monitor.summary(), frames,
+            log.info("%s; %s; %d frames received, %.0f frames/s", self._lag_monitor.summary(),
+                     self.latency.summary(), frames,
                      frames / max(time.perf_counter() - self._feeds_started, 1e-9))
             await runtime.stop()
             self.shutdown_steps.append("feeds")

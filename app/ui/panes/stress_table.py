@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.formatting import format_clock
 from app.core.stress import SELECTABLE_WINDOWS
-from app.services.market import HEADERS, LATE_OI_MARK, MarketView, table_rows
+from app.services.market import HEADERS, LATE_OI_MARK, Cell, MarketView, table_rows
 from app.services.snapshot import Snapshot
 from app.ui.tape_model import venue_name
 from app.ui.theme import STALE_TEXT, tabular_font
@@ -105,6 +105,18 @@ class StressTablePane(QWidget):
         self._shown = key
         if self.table.rowCount() != len(rows):
             self.table.setRowCount(len(rows))
+        # One model notification for the table, not one per cell (each re-measured the columns sized to
+        # their contents): see TotalsPane.show_totals.
+        model = self.table.model()
+        blocked = model.blockSignals(True)
+        try:
+            self._fill(rows)
+        finally:
+            model.blockSignals(blocked)
+        if rows:
+            model.dataChanged.emit(model.index(0, 0), model.index(len(rows) - 1, model.columnCount() - 1))
+
+    def _fill(self, rows: list[list[Cell]]) -> None:
         last = len(rows) - 1
         for r, cells in enumerate(rows):
             for c, cell in enumerate(cells):

@@ -67,6 +67,7 @@ class TotalsPane(QWidget):
                                   "(disconnections excluded). Sampled and partial feeds undercount.")
         self._history_since: int | None = None
         self._scope: Scope | None = None
+        self._changed = False  # a cell changed in this refresh
         self.note = QLabel(self._with_missing(self._note_text))
         self.note.setWordWrap(True)
         self.note.setProperty("muted", True)
@@ -137,7 +138,19 @@ class TotalsPane(QWidget):
 
     def show_totals(self, totals: dict[str, SideTotals], observed_ms: dict[str, int] | None = None) -> None:
         """`observed_ms`: per venue, how long it has been listened to (gaps excluded)."""
-        observed_ms = observed_ms or {}
+        # One model notification for the whole table, not one per cell: with the columns sized to their
+        # contents, each cell's own notification re-measured and re-laid the table (~1 ms a cell).
+        model = self.table.model()
+        blocked = model.blockSignals(True)
+        self._changed = False
+        try:
+            self._fill(totals, observed_ms or {})
+        finally:
+            model.blockSignals(blocked)
+        if self._changed:  # nothing changed (most ticks of a quiet day): no re-measure, no repaint
+            model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
+
+    def _fill(self, totals: dict[str, SideTotals], observed_ms: dict[str, int]) -> None:
         grand = SideTotals()
         grand_largest: SideTotals | None = None
         kinds: set[str] = set()
@@ -183,7 +196,9 @@ class TotalsPane(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, column, item)
+                self._changed = True
             if item.text() != text:
                 item.setText(text)
+                self._changed = True
                 if column == 6:
                     item.setToolTip(tip)

@@ -1,0 +1,112 @@
+"""`cascade` with the window's repaint tick timed (figures only): each tick's duration and, for the
+slowest, which pane's refresh took it. Printed to stderr at exit. Used by bench_app.py --probe-ticks.
+
+Run: .venv/bin/python tests/bench/gui_probe.py [cascade options]
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def install() -> None:
+    from app.ui import window as window_module
+
+    ticks: list[tuple[float, dict[str, float]]] = []
+    original_tick = window_module.MainWindow.tick
+
+    def timed_tick(self) -> None:  # type: ignore[no-untyped-def]
+        parts: dict[str, float] = {}
+        panes = {"tape": self.tape_pane, **self.panes}
+        saved = {}
+        for name, pane in panes.items():
+            refresh = pane.refresh
+
+            def wrapped(snapshot, _refresh=refresh, _name=name):  # type: ignore[no-untyped-def]
+                start = time.perf_counter()
+                _refresh(snapshot)
+                parts[_name] = (time.perf_counter() - start) * 1000
+
+            saved[name] = pane
+            pane.refresh = wrapped
+        start = time.perf_counter()
+        try:
+            original_tick(self)
+        finally:
+            for pane in saved.values():
+                del pane.refresh
+        ticks.append(((time.perf_counter() - start) * 1000, parts))
+
+    window_module.MainWindow.tick = timed_tick  # type: ignore[method-assign]
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QMainWindow
+
+    paints: list[float] = []
+
+    def timed_event(self, event) -> bool:  # type: ignore[no-untyped-def]
+        if event.type() != QEvent.Type.UpdateRequest:
+            return QMainWindow.event(self, event)
+        start = time.perf_counter()
+        handled = QMainWindow.event(self, event)  # the window's repaint: every dirty widget painted
+        paints.append((time.perf_counter() - start) * 1000)
+        return handled
+
+    window_module.MainWindow.event = timed_event  # type: ignore[method-assign]
+
+    def report() -> None:
+        if not ticks:
+            return
+        ordered = sorted(t for t, _ in ticks)
+        p50, p99 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        totals: dict[str, float] = {}
+        for _, parts in ticks:
+            for name, ms in parts.items():
+                totals[name] = totals.get(name, 0.0) + ms
+        print(f"tick: {len(ticks)} ticks, p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1]:.1f} ms",
+              file=sys.stderr)
+        if paints:
+            done = sorted(paints)
+            print(f"tick paint: {len(done)} window repaints, p50 {done[len(done) // 2]:.1f} ms, "
+                  f"p99 {done[min(len(done) - 1, int(len(done) * 0.99))]:.1f} ms, max {done[-1]:.1f} ms, "
+                  f"{sum(done):.0f} ms in all", file=sys.stderr)
+        print("tick time by pane (ms, summed): " + ", ".join(
+            f"{name} {ms:.0f}" for name, ms in sorted(totals.items(), key=lambda x: -x[1])[:8]), file=sys.stderr)
+        for duration, parts in sorted(ticks, key=lambda x: -x[0])[:5]:
+            top = ", ".join(f"{n} {ms:.0f}" for n, ms in sorted(parts.items(), key=lambda x: -x[1])[:3])
+            print(f"slow tick {duration:.0f} ms: {top}", file=sys.stderr)
+
+    import gc
+
+    collections: list[tuple[int, float]] = []  # (generation, ms)
+    started: list[float] = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections.append((info["generation"], (time.perf_counter() - started[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
+
+    def report_gc() -> None:
+        for generation in (0, 1, 2):
+            times = sorted(ms for g, ms in collections if g == generation)
+            if times:
+                print(f"tick gc gen{generation}: {len(times)} collections, max {times[-1]:.1f} ms, "
+                      f"{sum(times):.0f} ms in all", file=sys.stderr)
+
+    atexit.register(report)
+    atexit.register(report_gc)
+
+
+if __name__ == "__main__":
+    install()
+    from app.cli import main
+
+    sys.exit(main(sys.argv[1:]))
