@@ -3,6 +3,7 @@ request recorded (method, path, query, headers), unknown paths 404. Runs in a th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -57,7 +58,8 @@ def serve(routes: dict[str, Answer]) -> Iterator[FakeVenue]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up first
+                self.wfile.write(data)
 
         do_GET = do_POST = do_DELETE = _answer
 
