@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from typing import Any
 
 import pytest
@@ -39,11 +38,9 @@ def test_hostile_json_is_a_one_line_error_exit_2(text: str) -> None:
 
 
 def test_a_tiny_step_is_refused_before_building_the_table() -> None:
-    started = time.monotonic()
     code, out, _ = run(json.dumps(POSITION), "--shock", "-20..20", "--step", "1e-300")  # was ~10^301 rows
     assert code == 2 and out["field"] == "--step"
     assert f"{MAX_SHOCK_ROWS:,} rows" in out["error"]
-    assert time.monotonic() - started < 1
 
 
 def test_a_fine_step_over_a_wide_span_is_capped() -> None:
