@@ -189,21 +189,9 @@ def instrument_of(symbol: str) -> Instrument | None:
 
 
 def connections(endpoints: dict[str, str] | None = None) -> list[ConnectionSpec]:
-    seen = SeenPositions()  # one per spec: survives reconnects, so repeated rows are not counted twice
-    return [
-        ConnectionSpec(
-            venue=VENUE,
-            stream=STREAM,
-            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
-            subscribe=(SUBSCRIBE,),
-            heartbeat=RULES.heartbeat,
-            heartbeat_interval_s=RULES.heartbeat_interval_s,
-            stall_after_s=RULES.stall_after_s,
-            completeness=COMPLETENESS,
-            parse=parse,
-            new_state=lambda: seen,
-        )
-    ]
+    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    return [RULES.spec(VENUE, STREAM, url, (SUBSCRIBE,), COMPLETENESS, parse,
+                       state=SeenPositions())]  # the memory survives reconnects: repeated rows count once
 
 
 def _connect(request: ConnectRequest) -> list[ConnectionSpec]:

@@ -232,21 +232,9 @@ def _liquidation(row: _Row, ts: int, instruments: Instruments, ids: FrameIds) ->
 
 
 def connections(endpoints: dict[str, str] | None = None) -> list[ConnectionSpec]:
-    seen = SeenOrders()  # one per spec: survives reconnects, so a resubscribe's partial is not counted twice
-    return [
-        ConnectionSpec(
-            venue=VENUE,
-            stream=STREAM,
-            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
-            subscribe=(SUBSCRIBE,),
-            heartbeat=RULES.heartbeat,
-            heartbeat_interval_s=RULES.heartbeat_interval_s,
-            stall_after_s=RULES.stall_after_s,
-            completeness=COMPLETENESS,
-            parse=parse,
-            new_state=lambda: seen,
-        )
-    ]
+    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    return [RULES.spec(VENUE, STREAM, url, (SUBSCRIBE,), COMPLETENESS, parse,
+                       state=SeenOrders())]  # survives reconnects: a resubscribe's partial is not counted twice
 
 
 def _connect(request: ConnectRequest) -> list[ConnectionSpec]:

@@ -51,6 +51,16 @@ class ConnectionRules:
     heartbeat_interval_s: float | None = None
     max_lifetime_s: float | None = None  # None: the venue never cuts a connection for its age
 
+    def spec(self, venue: str, stream: str, url: str, subscribe: tuple[str, ...], completeness: Completeness,
+             parse: Any, state: object = None, **extra: Any) -> ConnectionSpec:
+        """One connection under these rules. `state` (a venue's memory of ids already counted) is shared by
+        every reconnect of it, so a resubscription's snapshot is not counted twice."""
+        if state is not None:
+            extra["new_state"] = lambda: state
+        return ConnectionSpec(venue=venue, stream=stream, url=url, subscribe=subscribe, heartbeat=self.heartbeat,
+                              heartbeat_interval_s=self.heartbeat_interval_s, stall_after_s=self.stall_after_s,
+                              completeness=completeness, parse=parse, **extra)
+
 
 class ListingPage(NamedTuple):
     instruments: list[Instrument]

@@ -166,21 +166,10 @@ def subscribe_message(market: str) -> str:
 
 
 def connections(endpoints: dict[str, str] | None = None, markets: list[str] | None = None) -> list[ConnectionSpec]:
-    seen = SeenTrades()  # one per spec: survives reconnects, so a resubscription's snapshot is not counted twice
-    return [
-        ConnectionSpec(
-            venue=VENUE,
-            stream=STREAM,
-            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
-            subscribe=tuple(subscribe_message(market) for market in (markets or DEFAULT_MARKETS)),
-            heartbeat=None,
-            heartbeat_interval_s=None,
-            stall_after_s=RULES.stall_after_s,
-            completeness=COMPLETENESS,
-            parse=parse,
-            new_state=lambda: seen,
-        )
-    ]
+    subscribe = tuple(subscribe_message(market) for market in (markets or DEFAULT_MARKETS))
+    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    return [RULES.spec(VENUE, STREAM, url, subscribe, COMPLETENESS, parse,
+                       state=SeenTrades())]  # survives reconnects: a resubscription's snapshot counts once
 
 
 def _connect(request: ConnectRequest) -> list[ConnectionSpec]:

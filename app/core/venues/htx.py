@@ -158,20 +158,8 @@ def reply(frame: str | bytes) -> str | None:
 
 
 def connections(endpoints: dict[str, str] | None = None) -> list[ConnectionSpec]:
-    return [
-        ConnectionSpec(
-            venue=VENUE,
-            stream=STREAM,
-            url=(endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM]),
-            subscribe=(SUBSCRIBE,),
-            heartbeat=None,
-            heartbeat_interval_s=None,
-            stall_after_s=RULES.stall_after_s,
-            completeness=COMPLETENESS,
-            parse=parse,
-            reply=reply,
-        )
-    ]
+    url = (endpoints or {}).get(STREAM, DEFAULT_ENDPOINTS[STREAM])
+    return [RULES.spec(VENUE, STREAM, url, (SUBSCRIBE,), COMPLETENESS, parse, reply=reply)]
 
 
 def _connect(request: ConnectRequest) -> list[ConnectionSpec]:
