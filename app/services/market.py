@@ -58,9 +58,11 @@ class MarketService:
     def __init__(self, completeness: Mapping[str, str], aggregator: Callable[[], StressAggregator] | None = None,
                  coins: Callable[[], Iterable[str]] = lambda: ()) -> None:
         self.completeness = dict(completeness)
-        own = StressAggregator()
-        self._aggregator = aggregator if aggregator is not None else (lambda: own)
         self._owns_aggregator = aggregator is None
+        if aggregator is None:  # built only when no aggregator is shared (the session shares the engine's)
+            own = StressAggregator()
+            aggregator = lambda: own  # noqa: E731
+        self._aggregator = aggregator
         self.extra_coins = coins
         self.oi = OiHistory()
         self.candles: dict[str, CandleSet] = {}
