@@ -2,7 +2,7 @@
 tray and notifiers. The session (demo or live, chosen once) owns everything else.
 
 PySide6 is imported before qasync so qasync binds to it; the loop runs via
-`asyncio.run(main(), loop_factory=qasync.QEventLoop)` (Python >= 3.12).
+`asyncio.run(main(), loop_factory=BatchedQEventLoop)` (Python >= 3.12).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import sys
 import time
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon  # before qasync, on purpose
@@ -29,6 +28,7 @@ from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import setup_logging
 from app.store.paths import ProfilePaths, profile_paths
 from app.ui.crash import CrashReporter
+from app.ui.event_loop import BatchedQEventLoop
 from app.ui.notifier import DesktopNotifier, SoundNotifier
 from app.ui.theme import apply_theme
 from app.ui.window import MainWindow, WindowOptions
@@ -59,7 +59,7 @@ def run_gui(options: argparse.Namespace) -> int:
             _tell_user(app, str(locked))
             return 3
     try:
-        return asyncio.run(_main(app, options, profile), loop_factory=qasync.QEventLoop)
+        return asyncio.run(_main(app, options, profile), loop_factory=BatchedQEventLoop)
     except KeyboardInterrupt:
         return 130
     finally:
@@ -110,11 +110,12 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     quit_event = asyncio.Event()
 
     session: Session = DemoSession(options.speed) if options.demo else LiveSession(profile)
+    session.network_thread = True  # the connections never wake the GUI's loop (issue 14)
     await session.open()
     settings = session.settings
     apply_theme(getattr(options, "theme", None) or settings.theme)  # before any widget: plots take its colours
     # The window paints first; the replay (≈1 s to load) and the feeds start behind it.
-    window = MainWindow(session, WindowOptions(repaint_hz=settings.repaint_hz,
+    window = MainWindow(session, WindowOptions(repaint_hz=settings.repaint_hz, paced=True,
                                                local_time=settings.time_zone == "local",
                                                event_alert_minutes=settings.event_alert_minutes))
     desktop = DesktopNotifier(_tray_icon(window))

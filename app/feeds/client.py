@@ -129,6 +129,7 @@ async def run_connection(
     """Run one venue connection forever (until cancelled), reconnecting on every failure.
 
     `wall` is the wall clock, compared with monotonic time to notice sleep/resume (tests inject it)."""
+    status.loop = asyncio.get_running_loop()  # retry_now() wakes this loop, from whichever thread asks
     problem = _url_problem(spec.url)
     if problem is not None:
         # No retry can fix the URL (settings are checked when read; this guards every other way in):

@@ -3,11 +3,13 @@
 O(1) per event. Liquidations are never silently dropped: past capacity they are counted per venue
 (the client records the overflow as a gap). Marks and open interest conflate (latest per (venue,
 symbol) wins), as do account states (latest per (venue, account)). Notices are bounded; Unconvertible
-is reported once per (venue, symbol).
+is reported once per (venue, symbol). Offers may come from the network thread
+(app.services.network_thread) while the GUI drains: both hold the sink's lock.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -46,6 +48,7 @@ class FeedSink:
         """Liquidations dropped per venue since start (never reset)."""
         self.notices_dropped = 0
         self._arrivals: list[list[float]] = []
+        self._lock = threading.Lock()
 
     ARRIVAL_CAPACITY = 20_000
     """Arrival entries kept between two drains (one per millisecond with liquidations); past it, the
@@ -53,6 +56,10 @@ class FeedSink:
 
     def offer(self, venue: str, events: list[Event]) -> int:
         """Take a parsed frame's events; return how many liquidations did not fit (overflow)."""
+        with self._lock:
+            return self._offer(venue, events)
+
+    def _offer(self, venue: str, events: list[Event]) -> int:
         dropped = taken = 0
         for event in events:
             cls = type(event)
@@ -98,6 +105,10 @@ class FeedSink:
 
     def drain(self) -> Drained:
         """Everything offered since the last drain, exactly once."""
+        with self._lock:
+            return self._drain()
+
+    def _drain(self) -> Drained:
         drained = Drained(
             liquidations=list(self._liquidations),
             marks=list(self._marks.values()),

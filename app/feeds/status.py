@@ -63,6 +63,8 @@ class ConnectionStatus:
         self._lags: deque[int] = deque(maxlen=_LAG_SAMPLES)
         self._rate_samples: deque[tuple[float, int]] = deque()
         self.wake = asyncio.Event()  # set by retry_now(): the client's wait after a refusal ends at once
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop the connection runs on (the network thread's, or the caller's): `wake` is set there."""
 
     # --- called by the client -------------------------------------------------------------
 
@@ -146,7 +148,15 @@ class ConnectionStatus:
         (15 min). Returns whether it was refused, i.e. waiting; otherwise nothing changes."""
         if self.state != "refused":
             return False
-        self.wake.set()
+        loop = self.loop
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if loop is not None and loop is not here and not loop.is_closed():
+            loop.call_soon_threadsafe(self.wake.set)  # asyncio.Event is not thread-safe
+        else:
+            self.wake.set()
         return True
 
     # --- read by the UI -------------------------------------------------------------------
@@ -166,4 +176,5 @@ class ConnectionStatus:
         return (self.frames - first_n) / (now - first_t) if now > first_t else 0.0
 
     def median_lag_ms(self) -> float | None:
-        return statistics.median(self._lags) if self._lags else None
+        lags = list(self._lags)  # one copy: the network thread may append meanwhile
+        return statistics.median(lags) if lags else None

@@ -5,7 +5,7 @@ headless tools use it directly."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from pathlib import Path
 
 from app.core.instruments import Instruments, load_bundled
@@ -18,6 +18,7 @@ from app.feeds.client import run_connection
 from app.feeds.sink import FeedSink
 from app.feeds.status import OVERFLOW_MERGE_MS, ConnectionStatus
 from app.resources import resource_path
+from app.services.network_thread import NetworkThread
 from app.services.supervisor import Supervisor
 from app.services.venue_status import VenueRecord, venue_record
 
@@ -86,8 +87,11 @@ class FeedRuntime:
         held_symbols: dict[str, list[str]] | None = None,
         streams: Collection[str] | None = None,
         liquidation_sources: dict[str, LiquidationSource] | None = None,
+        network: NetworkThread | None = None,
     ) -> None:
+        """`network`: run the websocket connections on that thread's loop (the app does; tests may not)."""
         self.clock = clock
+        self.network = network
         self.endpoints = dict(endpoints or {})
         self.watched = {venue: list(addresses) for venue, addresses in (watched or {}).items() if venue in venues}
         self.venues = venues
@@ -107,16 +111,27 @@ class FeedRuntime:
         self.restarts: dict[str, int] = {}  # venue -> times restart_venue ran (tests, diagnostics)
 
     def start(self) -> None:
+        if self.network is not None and not self.network.running:
+            self.network.start()
         for spec, status in zip(self.specs, self.statuses, strict=True):
             self._start_connection(spec, status)
         for poller in self.pollers:
             self.supervisor.start(f"{poller.venue} watched accounts", poller.run)
 
     def _start_connection(self, spec: ConnectionSpec, status: ConnectionStatus) -> None:
-        self.supervisor.start(
-            spec.stream,
-            lambda: run_connection(spec, self.sink, status, self.timing, self.clock, self.instruments),
-        )
+        def connection() -> Awaitable[None]:  # the latest instruments at every (re)start
+            return run_connection(spec, self.sink, status, self.timing, self.clock, self.instruments)
+
+        if self.network is not None:
+            self.network.start_task(spec.stream, connection)
+        else:
+            self.supervisor.start(spec.stream, connection)
+
+    async def _cancel_connection(self, stream: str) -> None:
+        if self.network is not None:
+            await self.network.cancel(stream)
+        else:
+            await self.supervisor.cancel(stream)
 
     async def restart_venue(self, venue: str, *, watched: list[str] | None = None,
                             held_symbols: list[str] | None = None) -> None:
@@ -132,7 +147,7 @@ class FeedRuntime:
         old = [(spec, status) for spec, status in zip(self.specs, self.statuses, strict=True)
                if spec.venue == venue]
         for spec, _ in old:
-            await self.supervisor.cancel(spec.stream)
+            await self._cancel_connection(spec.stream)
         for poller in [p for p in self.pollers if p.venue == venue]:
             await self.supervisor.cancel(f"{venue} watched accounts")
             self.pollers.remove(poller)
@@ -177,6 +192,8 @@ class FeedRuntime:
         return pollers
 
     async def stop(self) -> None:
+        if self.network is not None:
+            await self.network.stop()
         await self.supervisor.stop()
 
     def venue_records(self) -> list[VenueRecord]:

@@ -55,7 +55,14 @@ class WindowOptions:
     repaint_hz: float = 10.0
     local_time: bool = False
     event_alert_minutes: float = 30.0
+    paced: bool = False
+    """Panes of rolling figures refresh at their own pace (a pane's `refresh_every_s`), the status bar's
+    rates once a second, the tape every tick: what a quiet day costs is what changed (issue 14). The app
+    sets it; tests that tick a window by hand leave it off and see every tick."""
 
+
+STATUS_EVERY_S = 1.0
+"""Paced: the status bar's rates and clock refresh this often (a venue's state changes show at once)."""
 
 DOCK_MIN_HEIGHT = 48
 """Least height of a docked pane (px): the window's size is the user's, never the panes' sum."""
@@ -149,6 +156,12 @@ class MainWindow(QMainWindow):
         self.macro_view_changed.connect(session.set_macro_view)
         self.calendar_chosen.connect(session.import_calendar)
 
+        self._paced = options.paced
+        self._monotonic = time.monotonic  # tests step it
+        self._refreshed: dict[str, float] = {}  # pane name -> when it last refreshed (paced)
+        self._venues_shown: tuple[tuple[str, str], ...] = ()
+        self._venues_at = float("-inf")
+        self._clock_second = -1
         self.timer = QTimer(self)
         self.timer.setInterval(max(16, int(1000 / max(options.repaint_hz, 0.1))))
         self.timer.timeout.connect(self.tick)
@@ -440,13 +453,24 @@ class MainWindow(QMainWindow):
                 self.alerts.dispatch(alert)  # banner, alert log, desktop notification, sound
         for alert in snapshot.liquidation_alerts:
             self.alerts.dispatch(alert)
-        for pane in self.panes.values():
+        now = self._monotonic()
+        for name, pane in self.panes.items():
+            every = getattr(pane, "refresh_every_s", 0.0) if self._paced else 0.0
+            if every and now - self._refreshed.get(name, float("-inf")) < every:
+                continue  # its rolling figures refresh at its own pace
+            self._refreshed[name] = now
             pane.refresh(snapshot)  # type: ignore[attr-defined]
         if snapshot.messages:
             self.board.add(snapshot.messages, self.board_ms())
         self._show_board()
-        self.status.update_venues(list(snapshot.venues))
-        self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
+        states = tuple((view.venue, view.state) for view in snapshot.venues)
+        if not self._paced or states != self._venues_shown or now - self._venues_at >= STATUS_EVERY_S:
+            self._venues_shown, self._venues_at = states, now  # a venue's state at once, its rate every second
+            self.status.update_venues(list(snapshot.venues))
+        second = snapshot.now_ms // 1000
+        if not self._paced or second != self._clock_second:
+            self._clock_second = second  # the clock shows seconds: repainted when one changes
+            self.status.update_clock(snapshot.now_ms, snapshot.clock_label, local=self.local_time_action.isChecked())
         self._ticks += 1
         if self._ticks % max(1, round(1000 / max(self.timer.interval(), 1))) == 0:
             self._refresh_macro()  # countdowns and closes change at most once a second

@@ -149,6 +149,9 @@ class Server:
             self.proc.kill()
 
 
+PROBE_MS = 10.0
+"""--probe-ms: the GUI's loop-lag probe interval (the probe's own wake-ups cost CPU: the quiet day's figure is
+also given with the app's default probe)."""
 PY_SPY: Path | None = None
 PROBE_TICKS = False
 """--probe-ticks: the GUI runs under gui_probe.py (each repaint tick timed, per pane)."""
@@ -160,9 +163,10 @@ SETTINGS: dict[str, Any] = {}
 def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEAD_S,
         rss_marks: int = 0) -> dict[str, Any]:
     """Serve `recording` at `speed` to a GUI; measure over [lead_s + 1, lead_s + seconds - 0.5] (wall)."""
+    probe = (f"{PROBE_MS:g}" if PROBE_MS else "") + f":{SKIP_S}"  # "" = the app's own interval
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp,
-               "XDG_DATA_HOME": tmp, "XDG_CACHE_HOME": tmp, "CASCADE_LAG_PROBE": f"10:{SKIP_S}"}
+               "XDG_DATA_HOME": tmp, "XDG_CACHE_HOME": tmp, "CASCADE_LAG_PROBE": probe}
         total = lead_s + seconds
         server = Server(recording, speed, env, total + 20)
         gui = None
@@ -238,11 +242,14 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
+    parser.add_argument("--probe-ms", type=float, default=None,
+                        help="the GUI's lag probe interval (default 10; quiet: 0 = the app's own, 100 ms)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
     global PY_SPY
     PY_SPY = options.py_spy
-    global PROBE_TICKS
+    global PROBE_TICKS, PROBE_MS
+    PROBE_MS = options.probe_ms if options.probe_ms is not None else (0.0 if options.mode == "quiet" else 10.0)
     PROBE_TICKS = options.probe_ticks
     if options.repaint_hz is not None:
         SETTINGS["repaint_hz"] = options.repaint_hz

@@ -59,6 +59,44 @@ def install() -> None:
 
     window_module.MainWindow.event = timed_event  # type: ignore[method-assign]
 
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication
+
+    painted: dict[str, int] = {}
+
+    class PaintCounter(QObject):
+        """Which widgets repaint (by class and the dock they sit in): the quiet day's cost is what changes."""
+
+        def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]
+            if event.type() == QEvent.Type.LayoutRequest:
+                key = f"layout:{watched.objectName() or '-'}:{type(watched).__name__}"
+                painted[key] = painted.get(key, 0) + 1
+            elif event.type() == QEvent.Type.Paint:
+                dock, widget = "", watched
+                while widget is not None and not dock:
+                    dock = widget.objectName() if widget.objectName().endswith("Dock") else ""
+                    widget = widget.parent()
+                parent = watched.parent()
+                where = dock or (type(parent).__name__ if parent is not None else "-")
+                key = f"{where}:{type(watched).__name__}"
+                painted[key] = painted.get(key, 0) + 1
+            return False
+
+    counter = PaintCounter()
+    original_start = window_module.MainWindow.start
+
+    def start(self) -> None:  # type: ignore[no-untyped-def]
+        QApplication.instance().installEventFilter(counter)
+        original_start(self)
+
+    window_module.MainWindow.start = start  # type: ignore[method-assign]
+
+    def report_paints() -> None:
+        top = sorted(painted.items(), key=lambda x: -x[1])[:25]
+        print("tick paints by widget: " + ", ".join(f"{k} {n}" for k, n in top), file=sys.stderr)
+
+    atexit.register(report_paints)
+
     def report() -> None:
         if not ticks:
             return

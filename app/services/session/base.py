@@ -34,6 +34,7 @@ from app.services.liquidation_alerts import LiquidationAlertService
 from app.services.loop_lag import LatencyMonitor, LoopLagMonitor
 from app.services.macro import MacroService
 from app.services.market import MarketService
+from app.services.network_thread import NetworkThread
 from app.services.positions import PositionService
 from app.services.recorder import FeedRecording
 from app.services.runtime import (
@@ -100,6 +101,9 @@ class Session:
 
     demo = False
     banner: str | None = None
+    network_thread = False
+    """Run the websocket connections on a thread of their own (app.services.network_thread): the app
+    does; tests that drive a session on their own loop may leave them on it."""
 
     def __init__(self, settings: Settings, store_path: Path | None, clock: MarketClock,
                  warnings: list[str] | None = None) -> None:
@@ -587,7 +591,8 @@ class Session:
                                    instruments=self.instruments,
                                    sink=self.sink, liquidation_symbols=symbols,
                                    watched=self.watched_accounts(), held_symbols=held, streams=self.streams,
-                                   liquidation_sources=sources)
+                                   liquidation_sources=sources,
+                                   network=NetworkThread(self.timing) if self.network_thread else None)
         for venue, venue_symbols in held.items():
             self._mark_symbol_cache[venue] = self._mark_symbols(venue) | frozenset(venue_symbols)
         self._record_downtime()

@@ -157,6 +157,10 @@ class BarDelegate(QStyledItemDelegate):
 
 
 class PositionsPane(QWidget):
+    refresh_every_s = 0.25
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    distance to liquidation follows the marks four times a second."""
+
     add_requested = Signal()
     edit_requested = Signal(tuple)  # the position key
     delete_requested = Signal(tuple)

@@ -52,6 +52,10 @@ def price_cell_text(price: CoinPrice, tick: float | None) -> tuple[str, str]:
 
 
 class PricesStrip(QWidget):
+    refresh_every_s = 1.0
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    marks, once a second."""
+
     watchlist_chosen = Signal(object)  # watchlist id or None: the window records the strip's scope
 
     def __init__(self, service: WatchlistService, tick_size: Callable[[str, str], float | None] | None = None,

@@ -62,6 +62,10 @@ class StackedBars(QWidget):
 
 
 class StressBarsPane(QWidget):
+    refresh_every_s = 1.0
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    rolling windows of an hour and more."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.legend = QLabel()

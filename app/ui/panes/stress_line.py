@@ -15,6 +15,10 @@ from app.ui.theme import LONG_COLOR, SHORT_COLOR, theme_changed
 
 
 class StressLinePane(QWidget):
+    refresh_every_s = 1.0
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    rolling windows of an hour and more."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel(self.tr("Cumulative longs vs shorts: no liquidation in this window yet"))

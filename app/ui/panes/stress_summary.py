@@ -51,6 +51,10 @@ class WindowSelector(QWidget):
 
 
 class StressSummaryPane(QWidget):
+    refresh_every_s = 1.0
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    rolling windows of an hour and more."""
+
     def __init__(self, session, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self._session = session

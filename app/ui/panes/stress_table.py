@@ -30,6 +30,10 @@ DEFAULT_WINDOW = "4h"
 
 
 class StressTablePane(QWidget):
+    refresh_every_s = 1.0
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    rolling windows of an hour and more."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.window_box = QComboBox()

@@ -41,6 +41,10 @@ def largest_text(t: SideTotals, with_venue: bool = False) -> tuple[str, str]:
 
 
 class TotalsPane(QWidget):
+    refresh_every_s = 0.5
+    """Paced windows (WindowOptions.paced) refresh it this often:
+    rolling sums: twice a second is as fast as anyone reads them."""
+
     def __init__(self, venues: list[str], completeness: dict[str, str], missing: list[str] | None = None,
                  parent: QWidget | None = None) -> None:
         """`missing`: what to say of the connected venues left out for lack of a liquidation feed."""

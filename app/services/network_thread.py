@@ -1,0 +1,93 @@
+"""The websocket connections' own thread: a plain asyncio loop beside the GUI's.
+
+Measured (issue 14, `tests/bench/bench_app.py`): on the GUI's qasync loop every frame woke the Qt event
+loop, and each wake-up went through Qt's socket notifier and a Qt timer per ready callback, so a quiet
+day's 200 frames/s cost more CPU than the frames themselves, and a burst of frames delayed painting for
+as long as it took to read them. Here the connections run on an asyncio loop of their own; they touch
+nothing but the FeedSink (locked) and their ConnectionStatus (counters the GUI only reads), and the GUI
+drains the sink on its tick. The GIL is still shared, but the interpreter hands it over every few
+milliseconds, so the GUI waits for a burst at most that long, not for the whole burst.
+
+Called from the GUI's loop; whatever must run on the network loop is sent there thread-safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+
+from app.core.timing import Timing
+from app.services.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_S = 0.002
+"""How long a thread holding the GIL keeps it while another waits (Python's default is 5 ms): the GUI
+thread's worst wait behind a burst on the network thread."""
+
+
+class NetworkThread:
+    def __init__(self, timing: Timing | None = None, name: str = "cascade network") -> None:
+        self.loop = asyncio.new_event_loop()
+        self.supervisor = Supervisor(timing)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._stopped = False
+
+    def start(self) -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            try:
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            finally:
+                self.loop.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._stopped
+
+    def call(self, callback: Callable[..., object], *args: object) -> None:
+        """Run `callback(*args)` on the network loop (fire and forget)."""
+        if not self._stopped:
+            self.loop.call_soon_threadsafe(callback, *args)
+
+    def start_task(self, name: str, factory: Callable[[], Awaitable[None]]) -> None:
+        """Supervise `factory()` on the network loop (restarted when it raises), as Supervisor.start."""
+        self.call(self._start_task, name, factory)
+
+    def _start_task(self, name: str, factory: Callable[[], Awaitable[None]]) -> None:
+        if not self.supervisor.stopping:
+            self.supervisor.start(name, factory)
+
+    async def run(self, coroutine: Awaitable[object]) -> object:
+        """Await `coroutine` on the network loop from the caller's loop."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)  # type: ignore[arg-type]
+        return await asyncio.wrap_future(future)
+
+    async def cancel(self, name: str) -> bool:
+        if self._stopped:
+            return False
+        return bool(await self.run(self.supervisor.cancel(name)))
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        """Cancel every connection, wait for them to end, then end the thread."""
+        if self._stopped or not self._thread.is_alive():
+            self._stopped = True
+            return
+        try:
+            await asyncio.wait_for(self.run(self.supervisor.stop()), timeout_s)
+        except TimeoutError:
+            log.error("network thread: connections did not stop within %.0f s", timeout_s)
+        finally:
+            self._stopped = True
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        await asyncio.to_thread(self._thread.join, timeout_s)  # ends as soon as the loop stops
