@@ -32,7 +32,8 @@ class LoopLagMonitor:
         spec = os.environ.get(PROBE_ENV, "")
         try:
             interval, _, skip = spec.partition(":")
-            return cls(float(interval) / 1000 if interval else cls.DEFAULT_INTERVAL_S, skip_s=float(skip) if skip else 0.0)
+            return cls(float(interval) / 1000 if interval else cls.DEFAULT_INTERVAL_S,
+                       skip_s=float(skip) if skip else 0.0)
         except ValueError:
             return cls()
 

@@ -39,10 +39,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from app.core.venues import registry  # noqa: E402
 from app.replay.recording import Record, RecordingWriter, read_recording  # noqa: E402
 from app.resources import resource_path  # noqa: E402
 
-LAG = re.compile(r"event loop lag: median ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms")
+LAG = re.compile(r"event loop lag: median (-?[\d.]+) ms, p99 (-?[\d.]+) ms, max (-?[\d.]+) ms")
 LATENCY = re.compile(r"arrival to model: p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms over (\d+) liquidations")
 FRAMES = re.compile(r"; (\d+) frames received, (\d+) frames/s")
 BUNDLED = resource_path("scenarios", "2026-01-20.jsonl.gz")
@@ -173,9 +174,12 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
         try:
             config = Path(tmp) / "Cascade" / "default"
             config.mkdir(parents=True)
+            closed = {stream: ("ws://" if url.startswith("ws") else "http://") + "127.0.0.1:9"
+                      for venue in registry.names()  # streams the recording lacks: a closed port, never a real host
+                      for stream, url in registry.by_name(venue).default_endpoints.items()}
             rest = {"mof/rest": "http://127.0.0.1:9"}  # closed (the JGB closes come from the bundled cache)
             (config / "settings.json").write_text(json.dumps({"version": 1, **SETTINGS,
-                                                                 "endpoints": {**server.endpoints, **rest}}))
+                                                                 "endpoints": {**closed, **server.endpoints, **rest}}))
             entry = [str(ROOT / "tests/bench/gui_probe.py")] if PROBE_TICKS else ["-m", "app.cli"]
             gui = subprocess.Popen([sys.executable, *entry, "--exit-after", str(total)], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -212,7 +216,7 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
         log = log_path.read_text() if log_path.exists() else ""
     lag, latency, frames = LAG.findall(log), LATENCY.findall(log), FRAMES.findall(log)
     if not lag:
-        raise RuntimeError(f"no lag line in the GUI's log (exit {gui.returncode}): {err[-2000:]}")
+        raise RuntimeError(f"no lag line in the GUI's log (exit {gui.returncode}): {err[-1500:]}\n{log[-1500:]}")
     if PROBE_TICKS:
         print("\n".join(x for x in err.splitlines() if x.startswith(("tick", "slow tick"))), flush=True)
     result: dict[str, Any] = {

@@ -69,6 +69,7 @@ class TenorTile(QFrame):
     def __init__(self, tenor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tenor = tenor
+        self._shown: tuple[object, ...] | None = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setObjectName("tenorTile")
         self.name = QLabel(tenor)
@@ -97,6 +98,10 @@ class TenorTile(QFrame):
     def show_reading(self, reading: TenorReading, freshness: Freshness | None = None) -> None:
         """`freshness` stale: the level and change are shown muted, dated, with the close's age, never
         as today's move."""
+        shown = (reading, freshness, palette())  # a theme switch restyles
+        if shown == self._shown:
+            return  # called every second: unchanged text and style sheets are not set again (each costs a relayout)
+        self._shown = shown
         stale = freshness is not None and freshness.stale
         if reading.level is None:
             self.level.setText("—")
