@@ -3,6 +3,7 @@ the macro strip and a pre-event alert through the Notifier path."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from app.core.events import Liquidation, VenueNotice
@@ -322,3 +323,30 @@ def test_the_empty_tape_says_what_it_is_waiting_for_until_the_first_row(qtbot) -
     sink.offer("okx", [liq("okx", NOW, 5_000)])
     window.tick()
     assert placeholder.isHidden()
+
+
+def test_a_paced_window_refreshes_the_tape_every_tick_and_rolling_figures_at_their_pace(qtbot) -> None:
+    sink = FeedSink()
+    views = [VenueRecord("binance", "live", 12.5, "sampled", observed_ms=60_000)]
+    session = StubSession(sink, [NOW], {"binance": "sampled"}, views)
+    window = MainWindow(session, WindowOptions(paced=True))
+    qtbot.addWidget(window)
+    wall = [time.monotonic() + 10]  # after the tick the window ran when built
+    window._monotonic = lambda: wall[0]
+    count = lambda: window.totals_pane.table.item(0, 3).text()  # noqa: E731
+    sink.offer("binance", [liq("binance", NOW, 5_000)])
+    window.tick()
+    assert window.tape_pane.model.rowCount() == 1 and count() == "1"
+    sink.offer("binance", [liq("binance", NOW + 1, 6_000)])
+    wall[0] += 0.1
+    window.tick()
+    assert window.tape_pane.model.rowCount() == 2  # the tape: every tick
+    assert count() == "1"  # the totals: not yet (twice a second)
+    wall[0] += 0.5
+    window.tick()
+    assert count() == "2"
+    views[0] = VenueRecord("binance", "offline", 0.0, "sampled", detail="connect failed")
+    wall[0] += 0.1
+    window.tick()
+    label = window.status.venue_label("binance")
+    assert label is not None and "offline" in label.text()  # a venue's state shows at once, not a second later
