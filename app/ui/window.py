@@ -454,12 +454,18 @@ class MainWindow(QMainWindow):
         for alert in snapshot.liquidation_alerts:
             self.alerts.dispatch(alert)
         now = self._monotonic()
-        for name, pane in self.panes.items():
+        turn, overdue = None, 0.0  # paced: at most one pane of rolling figures a tick, the most overdue,
+        for name, pane in self.panes.items():  # so their refreshes and repaints never pile into one tick
             every = getattr(pane, "refresh_every_s", 0.0) if self._paced else 0.0
-            if every and now - self._refreshed.get(name, float("-inf")) < every:
-                continue  # its rolling figures refresh at its own pace
-            self._refreshed[name] = now
-            pane.refresh(snapshot)  # type: ignore[attr-defined]
+            if not every:
+                pane.refresh(snapshot)  # type: ignore[attr-defined]
+                continue
+            late = now - self._refreshed.get(name, float("-inf")) - every
+            if late >= 0 and (turn is None or late > overdue):
+                turn, overdue = name, late
+        if turn is not None:
+            self._refreshed[turn] = now
+            self.panes[turn].refresh(snapshot)  # type: ignore[attr-defined]
         if snapshot.messages:
             self.board.add(snapshot.messages, self.board_ms())
         self._show_board()

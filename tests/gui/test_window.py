@@ -334,19 +334,28 @@ def test_a_paced_window_refreshes_the_tape_every_tick_and_rolling_figures_at_the
     wall = [time.monotonic() + 10]  # after the tick the window ran when built
     window._monotonic = lambda: wall[0]
     count = lambda: window.totals_pane.table.item(0, 3).text()  # noqa: E731
+    paced = [name for name, pane in window.panes.items() if getattr(pane, "refresh_every_s", 0)]
+    assert "totalsDock" in paced and len(paced) >= 5
+
+    def tick(seconds: float) -> None:
+        wall[0] += seconds
+        window.tick()
+        assert sum(at == wall[0] for at in window._refreshed.values()) <= 1  # one paced pane a tick at most
+
     sink.offer("binance", [liq("binance", NOW, 5_000)])
-    window.tick()
-    assert window.tape_pane.model.rowCount() == 1 and count() == "1"
+    tick(0.01)
+    assert window.tape_pane.model.rowCount() == 1
+    for _ in paced:  # every paced pane is due: they take turns, one a tick
+        tick(0.01)
+    assert count() == "1"
     sink.offer("binance", [liq("binance", NOW + 1, 6_000)])
-    wall[0] += 0.1
-    window.tick()
+    tick(0.1)
     assert window.tape_pane.model.rowCount() == 2  # the tape: every tick
     assert count() == "1"  # the totals: not yet (twice a second)
-    wall[0] += 0.5
-    window.tick()
+    for _ in paced:
+        tick(0.1)
     assert count() == "2"
     views[0] = VenueRecord("binance", "offline", 0.0, "sampled", detail="connect failed")
-    wall[0] += 0.1
-    window.tick()
+    tick(0.1)
     label = window.status.venue_label("binance")
     assert label is not None and "offline" in label.text()  # a venue's state shows at once, not a second later
