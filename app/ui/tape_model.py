@@ -23,13 +23,25 @@ from app.core.venues import registry
 from app.ui.theme import LONG_COLOR, LONG_LABEL, SHORT_COLOR, SHORT_LABEL
 
 COLUMNS = ("Time", "Venue", "Symbol", "Side", "Price", "Size", "Notional")
-_NUMERIC = {4, 5, 6}
+NUMERIC_COLUMNS = frozenset({4, 5, 6})
+_NUMERIC = NUMERIC_COLUMNS
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
 DEFAULT_HIGHLIGHT_USD = 10_000.0
 """Prints at least this large are bold with a tinted notional; ten times this, the whole row is tinted."""
+
+
+def _tint(color: object, alpha: int) -> QColor:
+    tint = QColor(color)  # type: ignore[call-overload]
+    tint.setAlpha(alpha)
+    return tint
+
+
+_TINTS = {(long, whole_row): _tint(LONG_COLOR if long else SHORT_COLOR, 70 if whole_row else 45)
+          for long in (True, False) for whole_row in (True, False)}
+"""Background of a large print: (long, the whole row) -> tint."""
 
 
 def venue_name(venue: str) -> str:
@@ -141,13 +153,24 @@ class TapeModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             level = self._big(row)
             if level >= 2 or (level == 1 and column == 6):
-                tint = QColor(LONG_COLOR if self._rows[row].side == "long" else SHORT_COLOR)
-                tint.setAlpha(70 if level >= 2 else 45)
-                return tint
+                return _TINTS[(self._rows[row].side == "long", level >= 2)]
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(self._rows[row])
         return None
+
+    def cell(self, row: int, column: int) -> tuple[str, QColor | None, QColor | None, bool]:
+        """What data() answers for a painted cell, in one call (TapeDelegate): text, foreground,
+        background tint, bold."""
+        text = self._display(row)[column]
+        liq = self._rows[row]
+        long = liq.side == "long"
+        fg = (LONG_COLOR if long else SHORT_COLOR) if column in (3, 6) else None
+        level = self._big(row)
+        bg = None
+        if level >= 2 or (level == 1 and column == 6):
+            bg = _TINTS[(long, level >= 2)]
+        return text, fg, bg, level >= 1 and column in (5, 6)
 
     def _big(self, row: int) -> int:
         """0: an ordinary print; 1: at least the highlight size; 2: at least ten times it."""

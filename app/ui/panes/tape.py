@@ -24,6 +24,7 @@ from app.core.tape import Tape, TapeFilter
 from app.core.watchlist import Watchlist
 from app.services.snapshot import Snapshot
 from app.services.waiting import tape_placeholder
+from app.ui.tape_delegate import TapeDelegate
 from app.ui.tape_model import TapeModel, venue_name
 from app.ui.theme import tabular_font
 
@@ -132,6 +133,7 @@ class TapePane(QWidget):
 
         self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(TapeDelegate(self.model, self.view))  # one Python call a painted cell
         self.view.setFont(tabular_font(self.view.font()))
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
