@@ -8,7 +8,9 @@ Modes (each prints one line per run, with the machine's speed beside it):
                      second of snapshots, then its cascade) re-timed evenly at R frames/s; played ×1.
   profile [S ...]    the 2025-10-10 stress profile (app/scenario/stress_profile.py: ~500 liquidations/s,
                      bursts ×5) at speeds S (default 1 10).
-  quiet              ~200 frames/s of the scenario's calm minutes (marks, 1-3 liquidations/s): CPU and RSS.
+  quiet              a normal day, ~200 frames/s: the scenario's calm minutes at their own pace (their
+                     liquidations as they happened), padded with their mark frames: CPU and RSS. (Before
+                     2026-12-04 it re-timed the calm minutes to 200 frames/s, ×9 their pace: 15 liq./s.)
   soak [SECONDS]     a long run at 10k frames/s of the cycled scenario: RSS at start, middle and end.
 
 Per run: the rate the server sustained (its frames sent over the measuring window: it waits for a
@@ -100,6 +102,25 @@ def dense_recording(path: Path, rate: float, frames: int, lead_s: float, calm: b
             yield int(lead_s * 1000 + i * 1000 / rate), record
 
     return _write(path, {**meta, "scenario": f"dense {rate:g}/s"}, http, timed())
+
+
+def quiet_recording(path: Path, rate: float, seconds: float, lead_s: float) -> tuple[int, int]:
+    """A normal day: the scenario's calm minutes at their own pace (~21 frames/s, their liquidations at
+    the rate they happened), the rest of `rate` frames/s made of its mark frames repeated evenly (marks
+    conflate: a repeat costs the network path, never a tape row). Returns (frames, liquidation frames)."""
+    meta, http, ws = _bundled()
+    head = [r for r in ws if r.offset_ms < 1000]
+    calm = [r for r in ws if 1000 <= r.offset_ms < CASCADE_OFFSET_MS]
+    marks = [r for r in calm if "liquidat" not in r.frame.lower() and "forceorder" not in r.frame.lower()]
+    timed: list[tuple[int, Record]] = [(int(lead_s * 1000) + i, r) for i, r in enumerate(head)]
+    start = int(lead_s * 1000) + len(head)
+    natural = [(start + r.offset_ms - 1000, r) for r in calm if r.offset_ms - 1000 < seconds * 1000]
+    filler = max(0, int(rate * seconds) - len(natural))
+    timed += natural + [(start + int(i * 1000 / max(rate - len(natural) / seconds, 1.0)), marks[i % len(marks)])
+                        for i in range(filler)]
+    timed.sort(key=lambda pair: pair[0])
+    liquidation_frames = sum(1 for _, r in natural if r not in marks)
+    return _write(path, {**meta, "scenario": f"quiet {rate:g}/s"}, http, iter(timed)), liquidation_frames
 
 
 # --- one run --------------------------------------------------------------------------------------
@@ -283,9 +304,10 @@ def main() -> None:
                       flush=True)
         elif options.mode == "quiet":
             seconds = options.seconds if options.seconds > 6 else 20.0
-            dense_recording(recording, 200, int(200 * (seconds + 1)), LEAD_S, calm=True)
+            _, liquidation_frames = quiet_recording(recording, 200, seconds + 1, LEAD_S)
             r = run(recording, seconds + 1)
-            print(line("quiet day (200 frames/s, calm minutes)", r, speed_s))
+            print(line(f"quiet day (200 frames/s: the calm minutes at their own pace, {liquidation_frames} frames "
+                       "of liquidations, padded with their marks)", r, speed_s))
         else:
             seconds = options.values[0] if options.values else 60.0
             rate = 10_000
