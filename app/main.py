@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 import time
@@ -110,7 +111,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     quit_event = asyncio.Event()
 
     session: Session = DemoSession(options.speed) if options.demo else LiveSession(profile)
-    session.network_thread = True  # the connections never wake the GUI's loop (issue 14)
+    # The connections never wake the GUI's loop (issue 14); CASCADE_NETWORK_THREAD=0 keeps them on it (the
+    # benchmarks' A/B: tests/bench/bench_app.py --same-thread).
+    session.network_thread = os.environ.get("CASCADE_NETWORK_THREAD", "1") != "0"
     await session.open()
     settings = session.settings
     apply_theme(getattr(options, "theme", None) or settings.theme)  # before any widget: plots take its colours
