@@ -49,7 +49,14 @@ def install() -> None:
 
     paints: list[float] = []
 
+    layouts: list[float] = []
+
     def timed_event(self, event) -> bool:  # type: ignore[no-untyped-def]
+        if event.type() == QEvent.Type.LayoutRequest:  # the whole window laid out again
+            start = time.perf_counter()
+            handled = QMainWindow.event(self, event)
+            layouts.append((time.perf_counter() - start) * 1000)
+            return handled
         if event.type() != QEvent.Type.UpdateRequest:
             return QMainWindow.event(self, event)
         start = time.perf_counter()
@@ -113,6 +120,10 @@ def install() -> None:
             print(f"tick paint: {len(done)} window repaints, p50 {done[len(done) // 2]:.1f} ms, "
                   f"p99 {done[min(len(done) - 1, int(len(done) * 0.99))]:.1f} ms, max {done[-1]:.1f} ms, "
                   f"{sum(done):.0f} ms in all", file=sys.stderr)
+        if layouts:
+            done = sorted(layouts)
+            print(f"tick layout: {len(done)} window relayouts, p50 {done[len(done) // 2]:.1f} ms, "
+                  f"max {done[-1]:.1f} ms, {sum(done):.0f} ms in all", file=sys.stderr)
         print("tick time by pane (ms, summed): " + ", ".join(
             f"{name} {ms:.0f}" for name, ms in sorted(totals.items(), key=lambda x: -x[1])[:8]), file=sys.stderr)
         for duration, parts in sorted(ticks, key=lambda x: -x[0])[:5]:
