@@ -48,6 +48,8 @@ def install() -> None:
     from PySide6.QtWidgets import QMainWindow
 
     paints: list[float] = []
+    current: list[str] = []  # the widgets painted in the repaint under way
+    slowest: list[tuple[float, list[str]]] = []
 
     layouts: list[float] = []
 
@@ -60,8 +62,12 @@ def install() -> None:
         if event.type() != QEvent.Type.UpdateRequest:
             return QMainWindow.event(self, event)
         start = time.perf_counter()
+        current.clear()
         handled = QMainWindow.event(self, event)  # the window's repaint: every dirty widget painted
         paints.append((time.perf_counter() - start) * 1000)
+        slowest.append((paints[-1], sorted(set(current))))
+        slowest.sort(key=lambda x: -x[0])
+        del slowest[5:]
         return handled
 
     window_module.MainWindow.event = timed_event  # type: ignore[method-assign]
@@ -87,6 +93,7 @@ def install() -> None:
                 where = dock or (type(parent).__name__ if parent is not None else "-")
                 key = f"{where}:{type(watched).__name__}"
                 painted[key] = painted.get(key, 0) + 1
+                current.append(key)
             return False
 
     counter = PaintCounter()
@@ -99,6 +106,9 @@ def install() -> None:
     window_module.MainWindow.start = start  # type: ignore[method-assign]
 
     def report_paints() -> None:
+        for ms, widgets in slowest:
+            print(f"tick slow paint {ms:.0f} ms: {', '.join(w for w in widgets if not w.startswith('-'))[:400]}",
+                  file=sys.stderr)
         top = sorted(painted.items(), key=lambda x: -x[1])[:25]
         print("tick paints by widget: " + ", ".join(f"{k} {n}" for k, n in top), file=sys.stderr)
 
