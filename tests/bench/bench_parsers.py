@@ -39,7 +39,7 @@ from app.core.instruments import canonical_coin, load_bundled
 from app.core.venues import binance, bybit, okx
 from app.core.venues.binance import BinanceState
 from app.core.venues.bybit import BybitState
-from app.core.venues.common import MASK_64, TOP_BIT, liquidation_id
+from app.core.venues.common import ID_BYTES, liquidation_id
 
 try:
     import orjson
@@ -542,7 +542,7 @@ def _ceiling(kind: str) -> Callable[[str], list[Any]]:
                 qty = filled * factor
                 usd = filled * price
             return [Liquidation("binance", symbol, coin, kind_, "long" if long else "short", price, qty, usd, ts,
-                                "sampled", hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+                                "sampled", ID_BYTES(hash((key, ts, long, qty, price))).hex())]
 
         return binance_frame
     if kind == "bybit/liquidation":
@@ -564,7 +564,7 @@ def _ceiling(kind: str) -> Callable[[str], list[Any]]:
                 qty = size * factor
                 usd = size * price
             return [Liquidation("bybit", symbol, coin, kind_, "long" if long else "short", price, qty, usd, ts,
-                                "sampled", hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+                                "sampled", ID_BYTES(hash((key, ts, long, qty, price))).hex())]
 
         return bybit_legacy_frame
     if kind == "bybit/allLiquidation":
@@ -587,7 +587,7 @@ def _ceiling(kind: str) -> Callable[[str], list[Any]]:
                     qty = size * factor
                     usd = size * price
                 events.append(Liquidation("bybit", symbol, coin, kind_, "long" if long else "short", price, qty, usd,
-                                          ts, "all", hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]))
+                                          ts, "all", ID_BYTES(hash((key, ts, long, qty, price))).hex()))
             return events
 
         return bybit_all_frame
@@ -617,7 +617,7 @@ def _ceiling(kind: str) -> Callable[[str], list[Any]]:
                         usd = qty * price
                     events.append(Liquidation("okx", inst_id, coin, kind_, "long" if long else "short", price, qty,
                                               usd, ts, "partial",
-                                              hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]))
+                                              ID_BYTES(hash((key, ts, long, qty, price))).hex()))
             return events
 
         return okx_frame

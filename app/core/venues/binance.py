@@ -38,8 +38,7 @@ from app.core.instruments import (
 from app.core.venues.binance_market import MARKET
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     NonNegative,
     PerSymbol,
     Positive,
@@ -174,7 +173,7 @@ def parse(
             qty = filled * factor
             usd = filled * price
         return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                            COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+                            COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
     message = decode(_DECODER, frame)  # everything else: the general shape (BadFrame says why)
     marks_wanted = state.mark_symbols if state is not None else None
     if type(message) is list:
@@ -250,7 +249,7 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
         qty = filled * factor
         usd = filled * price
     return Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts, COMPLETENESS,
-                       hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])  # = common.liquidation_id
+                       ID_BYTES(hash((key, ts, long, qty, price))).hex())  # = common.liquidation_id
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:

@@ -29,8 +29,7 @@ from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -249,7 +248,7 @@ def parse(
         qty = size * factor
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                        LEGACY_COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+                        LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
 
 
 def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
@@ -273,7 +272,7 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
         else:
             qty = size * factor
             usd = size * price
-        ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+        ident = ID_BYTES(hash((key, ts, long, qty, price))).hex()  # = common.liquidation_id
         ids.append(ident)
         events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
                                   COMPLETENESS, ident))

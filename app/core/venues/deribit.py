@@ -36,8 +36,7 @@ from app.core.errors import BadFrame
 from app.core.events import Completeness, Event, Kind, Liquidation, Side, VenueNotice
 from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled
 from app.core.venues.common import (
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -162,7 +161,7 @@ def parse(
         trade_id = trade.trade_id
         for side in sides:
             if trade_id is None:
-                ident = hex(hash((key, ts, side == 'long', qty, price)) & MASK_64 | TOP_BIT)[3:]
+                ident = ID_BYTES(hash((key, ts, side == 'long', qty, price))).hex()
             else:
                 ident = trade_id if len(sides) == 1 else f"{trade_id}-{side}"
             events.append(Liquidation(VENUE, name, coin, kind, side, price, qty, usd, ts, COMPLETENESS, ident))

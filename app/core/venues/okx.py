@@ -23,8 +23,7 @@ from app.core.instruments import (
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -185,7 +184,7 @@ def parse(
                 else:
                     qty = contracts * size
                     usd = qty * price  # bkPx is per coin
-                ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
+                ident = ID_BYTES(hash((key, ts, long, qty, price))).hex()  # = common.liquidation_id
                 ids.append(ident)
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
                                           ts, COMPLETENESS, ident))
