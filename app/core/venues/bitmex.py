@@ -145,30 +145,37 @@ def parse(
 ) -> list[Event]:
     """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
     deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
-    if frame == "pong" or frame == b"pong":
-        return []
     try:
         message = _TYPED_FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
+            return []
         return _parse_two_step(frame, received_ms, instruments, state)
-    if message.error is not None or not message.data:
+    rows = message.data
+    if message.error is not None or not rows:
         return _parse_two_step(frame, received_ms, instruments, state)
     if message.table != "liquidation" or message.action not in _COUNTED:
         return []  # welcome, acks, updates and deletes of orders already counted
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
-    expiry_of = seen._expiry.get
+    # SeenIds.remember, inline: an id already counted and not yet expired is skipped; an expired one is
+    # dropped here and re-added (last) with the new ones after the loop, so a repeat WITHIN this frame is
+    # never mistaken for a known order.
+    remembered = seen._expiry
+    expiry_of = remembered.get
     known = _FACTS.facts if instruments is _FACTS.owner else None
     events: list[Event] = []
     counted: list[str] = []
-    for row in message.data:
+    for row in rows:
         order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
         if symbol is None or side is None or price is None or contracts is None:
             return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
         expiry = expiry_of(order_id)
-        if expiry is not None and expiry > received_ms:
-            continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
+        if expiry is not None:
+            if expiry > received_ms:
+                continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
+            del remembered[order_id]
         counted.append(order_id)
         facts = known.get(symbol) if known is not None else None
         if facts is None:
@@ -183,11 +190,15 @@ def parse(
         else:
             qty = contracts * size
             usd = qty * price
-        events.append(Liquidation(VENUE, symbol, coin, kind, _SIDES[side], price, qty, usd, received_ms,
-                                  COMPLETENESS, order_id))
-    seen.remember(counted, received_ms)
-    if len(counted) > 1 and len(set(counted)) != len(counted):
-        number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if side == "Sell" else "short", price, qty, usd,
+                                  received_ms, COMPLETENESS, order_id))
+    if counted:
+        before = len(remembered)
+        remembered.update(dict.fromkeys(counted, received_ms + seen.ttl_ms))
+        if len(remembered) - before != len(counted):
+            number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
+        if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
+            seen.prune(received_ms)
     return events
 
 

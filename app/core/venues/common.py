@@ -261,6 +261,12 @@ class SeenIds:
             expiry[key] = expires
         if now_ms < self._prune_at and len(expiry) <= self.max_size:
             return  # nothing has expired yet and there is room: O(1) per frame
+        self.prune(now_ms)
+
+    def prune(self, now_ms: int) -> None:
+        """Drop the expired and the overflow, oldest first (hot paths that fill `_expiry` themselves call
+        it when `now_ms >= _prune_at` or the size is over `max_size`, as `remember` does)."""
+        expiry = self._expiry
         while expiry:  # drop the expired and the overflow, oldest first
             oldest, when = next(iter(expiry.items()))
             if when > now_ms and len(expiry) <= self.max_size:
