@@ -258,7 +258,6 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
     cache = _FACTS[category]
     known = cache.facts if instruments is cache.owner else None
     events: list[Event] = []
-    ids: list[str] = []
     for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
         symbol, size, price, ts = row.s, row.v, row.p, row.T
         facts = known.get(symbol) if known is not None else None
@@ -272,11 +271,9 @@ def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category
         else:
             qty = size * factor
             usd = size * price
-        ident = ID_BYTES(hash((key, ts, long, qty, price))).hex()  # = common.liquidation_id
-        ids.append(ident)
         events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                  COMPLETENESS, ident))
-    if len(ids) > 1 and len(set(ids)) != len(ids):
+                                  COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+    if len(events) > 1:
         number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
     return events
 

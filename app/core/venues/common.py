@@ -87,9 +87,13 @@ def fast_id(key: int, ts_ms: int, long: bool, qty: float, price: float) -> str:
 def number_repeats(events: list[Any]) -> None:
     """Identical orders in one frame keep their own ids (`-2`, `-3`…, as FrameIds numbers them): never
     deduplicated within a frame. One set build when the ids are distinct (the usual case)."""
-    ids = [event.id for event in events if type(event) is Liquidation]
-    if len(set(ids)) == len(ids):
-        return
+    try:
+        if len({event.id for event in events}) == len(events):
+            return  # all distinct (the usual case), every event a Liquidation
+    except AttributeError:  # an Unconvertible (no id) among them: count the liquidations alone
+        ids = [event.id for event in events if type(event) is Liquidation]
+        if len(set(ids)) == len(ids):
+            return
     seen: dict[str, int] = {}
     for index, event in enumerate(events):
         if type(event) is Liquidation:

@@ -145,11 +145,11 @@ def parse(
 ) -> list[Event]:
     """One typed decode of the whole push; anything that does not fit (events, odd rows) goes the
     two-step way (envelope, then rows), which says precisely what is wrong."""
-    if frame == "pong" or frame == b"pong":
-        return []
     try:
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
+            return []
         return _parse_two_step(frame, received_ms, instruments, state)
     rows, arg = message.data, message.arg
     if message.event is not None or not rows or arg is None:
@@ -160,7 +160,6 @@ def parse(
     if channel == "liquidation-orders":
         events: list[Event] = []
         known = _FACTS.facts if instruments is _FACTS.owner else None
-        ids: list[str] = []
         for row in rows:
             details = row.details
             if details is None:
@@ -184,11 +183,9 @@ def parse(
                 else:
                     qty = contracts * size
                     usd = qty * price  # bkPx is per coin
-                ident = ID_BYTES(hash((key, ts, long, qty, price))).hex()  # = common.liquidation_id
-                ids.append(ident)
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
-                                          ts, COMPLETENESS, ident))
-        if len(ids) > 1 and len(set(ids)) != len(ids):
+                                          ts, COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+        if len(events) > 1:
             number_repeats(events)  # identical orders in one push: both kept, `-2` on the second
         return events
     if channel == "mark-price":
