@@ -159,23 +159,30 @@ def parse(
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
-    # SeenIds.remember, inline: an id already counted and not yet expired is skipped; an expired one is
-    # dropped here and re-added (last) with the new ones after the loop, so a repeat WITHIN this frame is
-    # never mistaken for a known order.
+    # SeenIds.known + remember, inline, in one probe: `setdefault` adds a new id (the dict grows) or
+    # returns a known one's expiry; an id counted earlier and not yet expired is skipped, an expired one
+    # is counted again and moves last; a repeat WITHIN this frame is never mistaken for a known order.
     remembered = seen._expiry
-    expiry_of = remembered.get
+    remember = remembered.setdefault
+    expires = received_ms + seen.ttl_ms
     known = _FACTS.facts if instruments is _FACTS.owner else None
     events: list[Event] = []
     counted: list[str] = []
+    repeated = False
     for row in rows:
         order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
         if symbol is None or side is None or price is None or contracts is None:
             return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-        expiry = expiry_of(order_id)
-        if expiry is not None:
-            if expiry > received_ms:
+        size = len(remembered)
+        expiry = remember(order_id, expires)
+        if len(remembered) == size:  # known before this row
+            if order_id in counted:
+                repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
+            elif expiry > received_ms:
                 continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
-            del remembered[order_id]
+            else:
+                del remembered[order_id]  # expired: counted again, remembered afresh (last)
+                remembered[order_id] = expires
         counted.append(order_id)
         facts = known.get(symbol) if known is not None else None
         if facts is None:
@@ -192,13 +199,10 @@ def parse(
             usd = qty * price
         events.append(Liquidation(VENUE, symbol, coin, kind, "long" if side == "Sell" else "short", price, qty, usd,
                                   received_ms, COMPLETENESS, order_id))
-    if counted:
-        before = len(remembered)
-        remembered.update(dict.fromkeys(counted, received_ms + seen.ttl_ms))
-        if len(remembered) - before != len(counted):
-            number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
-        if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
-            seen.prune(received_ms)
+    if repeated:
+        number_repeats(events)
+    if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
+        seen.prune(received_ms)
     return events
 
 

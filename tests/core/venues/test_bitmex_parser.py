@@ -65,6 +65,18 @@ def test_the_cache_is_bounded_in_time_and_size() -> None:
     assert len(seen) == 0
 
 
+def test_parse_counts_an_expired_order_again_and_keeps_the_cache_bounded() -> None:
+    seen = bitmex.SeenOrders(ttl_ms=1_000, max_size=2)
+    assert len(bitmex.parse(_frame("insert", BITMEX_ROW), 0, None, seen)) == 1
+    assert bitmex.parse(_frame("partial", BITMEX_ROW), 999, None, seen) == []  # still known
+    twice = bitmex.parse(_frame("partial", BITMEX_ROW, BITMEX_ROW), 1_000, None, seen)  # expired: counted again
+    assert [e.id for e in twice] == ["9513c849-ca0d-4e11-8190-9d221972288c", "9513c849-ca0d-4e11-8190-9d221972288c-2"]
+    assert bitmex.parse(_frame("partial", BITMEX_ROW), 1_500, None, seen) == []  # remembered afresh at 1,000
+    others = [BITMEX_ROW.replace("9513c849", f"0000000{n}") for n in range(3)]
+    assert len(bitmex.parse(_frame("insert", *others), 1_600, None, seen)) == 3
+    assert len(seen) == 2 and seen.known(others[2].split('"')[3], 1_600)  # the oldest dropped past max_size
+
+
 def test_linear_contracts_use_the_underlying_multiplier() -> None:
     row = '{"orderID":"x","symbol":"XBTUSDT","side":"Sell","price":90000,"leavesQty":200000}'
     (event,) = bitmex.parse(_frame("insert", row), RECEIVED)
