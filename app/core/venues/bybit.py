@@ -158,11 +158,12 @@ class _MergedTicker:
 class BybitState:
     """Per-connection state: the connection's category and the merged tickers per symbol."""
 
-    __slots__ = ("category", "tickers")
+    __slots__ = ("category", "facts", "tickers")
 
     def __init__(self, category: Category | None = None) -> None:
         self.category = category
         self.tickers: dict[str, _MergedTicker] = {}
+        self.facts: PerSymbol = _FACTS[category]  # the category's per-symbol facts (one lookup per frame saved)
 
 
 class _Facts(NamedTuple):
@@ -217,8 +218,7 @@ def parse(
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         return _parse_two_step(frame, received_ms, instruments, state)
-    topic = message.topic
-    data = message.data
+    topic, data = message.topic, message.data
     if topic is None or data is None:
         return _parse_two_step(frame, received_ms, instruments, state)
     kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
@@ -235,7 +235,7 @@ def parse(
     symbol, size, price, ts, side = data.symbol, data.size, data.price, data.updatedTime, data.side
     if symbol is None or side is None or size is None or price is None or ts is None:
         return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-    cache = _FACTS[state.category if state is not None else None]
+    cache = state.facts if state is not None else _FACTS[None]
     facts = cache.facts.get(symbol) if instruments is cache.owner else None
     if facts is None:
         facts = cache.get(instruments, symbol)
