@@ -824,8 +824,9 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
             print(f"cryptofeed peer skipped: no {peers_python} (tests/bench/install_peers.sh makes it)")
         ours = {kind: _ours(kind) for kind in frames}
         ceilings: dict[str, Callable[[list[str]], int]] = {}
+        events_made: dict[str, int] = {}
         for kind, run in ours.items():  # warm-up, and a check that every frame gives events
-            made = run(frames[kind])
+            made = events_made[kind] = run(frames[kind])
             assert made >= len(frames[kind]), f"{kind}: {made} events from {len(frames[kind])} frames"
             if with_ceiling:
                 normalise = _ceiling(kind)
@@ -869,6 +870,11 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
             over = [f"{top / rate:.2f}x" if rate else "-" for rate in cells]
             line += f" {top:14,.0f} {over[0]:>8} {over[1]:>9} {ours_rate / top:10.0%}"
         print(line)
+    if peer is not None:  # the same frames, and (but for Deribit's MT trades) the same events out
+        print("events per pass, Cascade / cryptofeed: " + ", ".join(
+            f"{kind} {events_made[kind]:,} / {peer.liquidations[kind]:,}" for kind in frames if kind in peer.kinds()))
+        print("(a Deribit `MT` trade liquidated both sides: two records here, one in cryptofeed; ccxt's OKX handler "
+              "reads only details[0], so `okx/liquidation-orders x1` is the like-for-like row)")
     return 0
 
 
