@@ -224,10 +224,31 @@ def parse(
     kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
-    if type(data) is list:
+    if type(data) is list:  # allLiquidation rows (the hot path, inline): coin, kind and id key per symbol from the
+        # cache, the id a cheap hash of the row (`common.liquidation_id`'s value: Bybit gives none)
         if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
-        return _liquidations(data, instruments, state.category if state is not None else None)
+        cache = state.facts if state is not None else _FACTS[None]
+        known = cache.facts if instruments is cache.owner else None
+        events: list[Event] = []
+        for row in data:  # S is the POSITION side here: Buy = a long was liquidated
+            symbol, size, price, ts = row.s, row.v, row.p, row.T
+            facts = known.get(symbol) if known is not None else None
+            if facts is None:
+                facts = cache.get(instruments, symbol)
+            coin, kind_of, inverse, factor, key = facts
+            long = row.S == "Buy"
+            if inverse:
+                usd = size * factor
+                qty = usd / price
+            else:
+                qty = size * factor
+                usd = size * price
+            events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                      COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+        if len(events) > 1 and len({event.id for event in events}) != len(events):
+            number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
+        return events
     if kind != _LEGACY_TOPIC:
         if kind == _TICKERS:
             return _ticker_row(message, data, state if state is not None else BybitState())
@@ -249,33 +270,6 @@ def parse(
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
                         LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
-
-
-def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
-    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the
-    row (`common.liquidation_id`'s value: Bybit gives none); identical rows in one batch get `-2`, `-3`…
-    (never deduplicated)."""
-    cache = _FACTS[category]
-    known = cache.facts if instruments is cache.owner else None
-    events: list[Event] = []
-    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
-        symbol, size, price, ts = row.s, row.v, row.p, row.T
-        facts = known.get(symbol) if known is not None else None
-        if facts is None:
-            facts = cache.get(instruments, symbol)
-        coin, kind, inverse, factor, key = facts
-        long = row.S == "Buy"
-        if inverse:
-            usd = size * factor
-            qty = usd / price
-        else:
-            qty = size * factor
-            usd = size * price
-        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                  COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
-    if len(events) > 1:
-        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
-    return events
 
 
 def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:

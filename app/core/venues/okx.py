@@ -185,8 +185,8 @@ def parse(
                     usd = qty * price  # bkPx is per coin
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
                                           ts, COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
-        if len(events) > 1:
-            number_repeats(events)  # identical orders in one push: both kept, `-2` on the second
+        if len(events) > 1:  # identical orders in one push: both kept, `-2` on the second
+            number_repeats(events)  # (not inline: an Unconvertible row among them has no id)
         return events
     if channel == "mark-price":
         marks: list[Event] = []
