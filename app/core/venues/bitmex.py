@@ -170,7 +170,11 @@ def parse(
     counted: list[str] = []
     repeated = False
     for row in rows:
-        order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
+        order_id = row.orderID  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+        symbol = row.symbol
+        side = row.side
+        price = row.price
+        contracts = row.leavesQty
         if symbol is None or side is None or price is None or contracts is None:
             return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
         size = len(remembered)

@@ -232,7 +232,10 @@ def parse(
         known = cache.facts if instruments is cache.owner else None
         events: list[Event] = []
         for row in data:  # S is the POSITION side here: Buy = a long was liquidated
-            symbol, size, price, ts = row.s, row.v, row.p, row.T
+            symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+            size = row.v
+            price = row.p
+            ts = row.T
             facts = known.get(symbol) if known is not None else None
             if facts is None:
                 facts = cache.get(instruments, symbol)
@@ -253,7 +256,11 @@ def parse(
         if kind == _TICKERS:
             return _ticker_row(message, data, state if state is not None else BybitState())
         return _parse_two_step(frame, received_ms, instruments, state)
-    symbol, size, price, ts, side = data.symbol, data.size, data.price, data.updatedTime, data.side
+    symbol = data.symbol
+    size = data.size
+    price = data.price
+    ts = data.updatedTime
+    side = data.side
     if symbol is None or side is None or size is None or price is None or ts is None:
         return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
     cache = state.facts if state is not None else _FACTS[None]

@@ -145,12 +145,19 @@ def parse(
     if instruments is None:
         instruments = load_bundled()
     events: list[Event] = []
+    known = _FACTS.facts if instruments is _FACTS.owner else None
     for trade in params.data:
         flag = trade.liquidation
         if flag is None:
             continue
-        name, amount, price, ts = trade.instrument_name, trade.amount, trade.price, trade.timestamp
-        coin, kind, inverse, key = _FACTS.get(instruments, name)
+        name = trade.instrument_name
+        amount = trade.amount
+        price = trade.price
+        ts = trade.timestamp
+        facts = known.get(name) if known is not None else None
+        if facts is None:
+            facts = _FACTS.get(instruments, name)
+        coin, kind, inverse, key = facts
         if inverse:  # amount in USD
             usd = amount
             qty = amount / price
