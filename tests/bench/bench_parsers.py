@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers-python", default=str(DEFAULT_PEERS_PYTHON),
                         help="the python of the virtual environment holding cryptofeed (install_peers.sh)")
     parser.add_argument("--frames", type=int, default=2_000, help="corpus frames per kind (--peers)")
-    parser.add_argument("--passes", type=int, default=7, help="passes per peer, median taken (--peers, >= 5)")
+    parser.add_argument("--passes", type=int, default=9, help="passes per peer, median taken (--peers, >= 5)")
     parser.add_argument("--ceiling", action="store_true",
                         help="with --peers: also the measured ceiling (one typed decode + the same records)")
     args = parser.parse_args(argv)
@@ -853,7 +853,8 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
           f"median of {passes} passes")
     print(f"machine speed: sum(range(10**8)) = {speed[0]:.2f} s wall, {speed[1]:.2f} s CPU; "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    print("figures: messages per CPU-second of the measuring thread (median of the passes)")
+    print("figures: messages per CPU-second of the measuring thread (median of the passes); ratios: the median "
+          "of each round's ratio (a round's passes run back to back, so they share the machine's state)")
     header = (f"{'venue/frames':26} {'cascade msg/s':>14} {'cryptofeed':>12} {'ccxt':>12} "
               f"{'vs cryptofeed':>14} {'vs ccxt':>8}")
     if with_ceiling:
@@ -862,13 +863,15 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
     for kind, by_peer in rates.items():
         ours_rate = statistics.median(by_peer["ours"])
         cells = [statistics.median(by_peer[name]) if by_peer[name] else None for name in ("cryptofeed", "ccxt")]
-        ratios = [f"{ours_rate / rate:.2f}x" if rate else "-" for rate in cells]
+        ratios = [f"{_paired(by_peer['ours'], by_peer[name]):.2f}x" if by_peer[name] else "-"
+                  for name in ("cryptofeed", "ccxt")]
         shown = [f"{rate:,.0f}" if rate else "-" for rate in cells]
         line = f"{kind:26} {ours_rate:14,.0f} {shown[0]:>12} {shown[1]:>12} {ratios[0]:>14} {ratios[1]:>8}"
         if with_ceiling and by_peer["ceiling"]:
             top = statistics.median(by_peer["ceiling"])
-            over = [f"{top / rate:.2f}x" if rate else "-" for rate in cells]
-            line += f" {top:14,.0f} {over[0]:>8} {over[1]:>9} {ours_rate / top:10.0%}"
+            over = [f"{_paired(by_peer['ceiling'], by_peer[name]):.2f}x" if by_peer[name] else "-"
+                    for name in ("cryptofeed", "ccxt")]
+            line += f" {top:14,.0f} {over[0]:>8} {over[1]:>9} {_paired(by_peer['ours'], by_peer['ceiling']):10.0%}"
         print(line)
     if peer is not None:  # the same frames, and (but for Deribit's MT trades) the same events out
         print("events per pass, Cascade / cryptofeed: " + ", ".join(
@@ -876,6 +879,12 @@ def bench_peers(peers_python: str, frames_per_kind: int, passes: int, ccxt_path:
         print("(a Deribit `MT` trade liquidated both sides: two records here, one in cryptofeed; ccxt's OKX handler "
               "reads only details[0], so `okx/liquidation-orders x1` is the like-for-like row)")
     return 0
+
+
+def _paired(ours: list[float], theirs: list[float]) -> float:
+    """The median of the per-round ratios: each round's two passes ran back to back, so a burst of load on
+    a shared machine hits both (the ratio of the two medians mixes passes from different moments)."""
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 
 def _parse_one(kind: str) -> Callable[[str], list[Any]]:
