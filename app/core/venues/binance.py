@@ -120,8 +120,7 @@ _DECODER = decoder(_Frame | list[_Payload])
 
 class _ForcePayload(msgspec.Struct, gc=False):
     e: Literal["forceOrder"]
-    o: _Order
-    E: TimestampMs | None = None
+    o: _Order  # `E` is read only when `o.T` is missing, by the general path
 
 
 class _ForceFrame(msgspec.Struct, gc=False):
