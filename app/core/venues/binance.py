@@ -118,9 +118,21 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
+class _HotOrder(msgspec.Struct, gc=False):
+    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`)."""
+
+    s: str
+    S: Literal["SELL", "BUY"]
+    q: Positive
+    p: Positive
+    T: TimestampMs
+    ap: NonNegative = 0.0
+    z: NonNegative = 0.0
+
+
 class _ForcePayload(msgspec.Struct, gc=False):
     e: Literal["forceOrder"]
-    o: _Order  # `E` is read only when `o.T` is missing, by the general path
+    o: _HotOrder  # `E` is read only when `o.T` is missing, by the general path
 
 
 class _ForceFrame(msgspec.Struct, gc=False):
@@ -154,7 +166,7 @@ def parse(
         order = None
     if instruments is None:
         instruments = load_bundled()
-    if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
+    if order is not None:  # the hot path, inline: one forceOrder
         symbol = order.s
         facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
         if facts is None:
