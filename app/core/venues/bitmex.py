@@ -177,9 +177,9 @@ def parse(
         contracts = row.leavesQty
         if symbol is None or side is None or price is None or contracts is None:
             return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-        size = len(remembered)
+        before = len(remembered)
         expiry = remember(order_id, expires)
-        if len(remembered) == size:  # known before this row
+        if len(remembered) == before:  # known before this row
             if order_id in counted:
                 repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
             elif expiry > received_ms:
