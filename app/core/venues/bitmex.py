@@ -99,27 +99,31 @@ class _Frame(msgspec.Struct, gc=False):
     status: int | None = None
 
 
-class _AnyRow(msgspec.Struct, gc=False):
-    """A row of any action: an update or a delete carries only some fields."""
+class _Insert(msgspec.Struct, gc=False, tag_field="action", tag="insert"):
+    """The counted actions, told apart by `action` while decoding: their rows complete (`_Row`)."""
 
-    orderID: str
-    symbol: str | None = None
-    side: Literal["Buy", "Sell"] | None = None
-    price: Positive | None = None
-    leavesQty: Positive | None = None
-
-
-class _TypedFrame(msgspec.Struct, gc=False):
+    data: list[_Row]
     table: str | None = None
-    action: str | None = None
-    data: list[_AnyRow] | None = None
-    error: str | None = None
+
+
+class _Partial(_Insert, tag="partial"):
+    pass
+
+
+class _Update(msgspec.Struct, gc=False, tag_field="action", tag="update"):
+    """Updates and deletes add nothing: their rows are skipped unread."""
+
+    table: str | None = None
+
+
+class _Delete(_Update, tag="delete"):
+    pass
 
 
 _FRAME = decoder(_Frame)
 _ROWS = decoder(list[_Row])
-_TYPED_FRAME = decoder(_TypedFrame)
-_COUNTED = frozenset({"partial", "insert"})
+_ACTION_FRAME = decoder(_Insert | _Partial | _Update | _Delete)
+_COUNTED = frozenset({"partial", "insert"})  # the two-step path; the typed one tells them by class
 
 
 def _symbol_facts(instruments: Instruments, symbol: str) -> tuple[str, Kind, bool, float, Unconvertible | None]:
@@ -145,17 +149,17 @@ def parse(
 ) -> list[Event]:
     """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
     deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
-    try:
-        message = _TYPED_FRAME.decode(frame)
+    try:  # one typed decode, the action telling the shape; anything else (welcome, acks, errors, rows
+        message = _ACTION_FRAME.decode(frame)  # that do not fit) goes the two-step way
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
             return []
         return _parse_two_step(frame, received_ms, instruments, state)
+    if type(message) is _Update or type(message) is _Delete or message.table != "liquidation":
+        return []  # updates and deletes of orders already counted
     rows = message.data
-    if message.error is not None or not rows:
+    if not rows:
         return _parse_two_step(frame, received_ms, instruments, state)
-    if message.table != "liquidation" or message.action not in _COUNTED:
-        return []  # welcome, acks, updates and deletes of orders already counted
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
@@ -172,11 +176,6 @@ def parse(
     for row in rows:
         order_id = row.orderID  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
         symbol = row.symbol
-        side = row.side
-        price = row.price
-        contracts = row.leavesQty
-        if symbol is None or side is None or price is None or contracts is None:
-            return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
         before = len(remembered)
         expiry = remember(order_id, expires)
         if len(remembered) == before:  # known before this row
@@ -195,14 +194,15 @@ def parse(
         if unconvertible is not None:
             events.append(unconvertible)
             continue
+        price = row.price
         if inverse:
-            usd = contracts * size
+            usd = row.leavesQty * size
             qty = usd / price
         else:
-            qty = contracts * size
+            qty = row.leavesQty * size
             usd = qty * price
-        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if side == "Sell" else "short", price, qty, usd,
-                                  received_ms, COMPLETENESS, order_id))
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if row.side == "Sell" else "short", price, qty,
+                                  usd, received_ms, COMPLETENESS, order_id))
     if repeated:
         number_repeats(events)
     if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
