@@ -129,10 +129,7 @@ class _Frame(msgspec.Struct, gc=False):
     topic: str | None = None
     type: str | None = None
     ts: TimestampMs | None = None
-    data: list[_Liq] | _Row | None = None
-    success: bool | None = None
-    ret_msg: str | None = None
-    op: str | None = None
+    data: list[_Liq] | _Row | None = None  # (acks and errors have no topic: the two-step way reads them)
 
 
 _KNOWN_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
