@@ -171,22 +171,27 @@ def parse(
     expires = received_ms + seen.ttl_ms
     known = _FACTS.facts if instruments is _FACTS.owner else None
     events: list[Event] = []
-    counted: list[str] = []
     repeated = False
+    skipped: tuple[str, ...] = ()  # known ids skipped in this frame that carry this frame's expiry
     for row in rows:
         order_id = row.orderID  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
         symbol = row.symbol
         before = len(remembered)
         expiry = remember(order_id, expires)
         if len(remembered) == before:  # known before this row
-            if order_id in counted:
+            # This frame's expiry on a known id: counted earlier in this frame (a repeat, counted again),
+            # or by an earlier frame received in the same millisecond (skipped, as any known id).
+            if expiry == expires and order_id not in skipped and _earlier_in_frame(rows, row, order_id):
                 repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
+                del remembered[order_id]  # and it moves last, as SeenIds.remember would move it
+                remembered[order_id] = expires
             elif expiry > received_ms:
+                if expiry == expires:
+                    skipped = (*skipped, order_id)
                 continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
             else:
                 del remembered[order_id]  # expired: counted again, remembered afresh (last)
                 remembered[order_id] = expires
-        counted.append(order_id)
         facts = known.get(symbol) if known is not None else None
         if facts is None:
             facts = _FACTS.get(instruments, symbol)
@@ -208,6 +213,17 @@ def parse(
     if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
         seen.prune(received_ms)
     return events
+
+
+def _earlier_in_frame(rows: list[_Row], row: _Row, order_id: str) -> bool:
+    """Whether a row before `row` in this frame has `order_id` (asked only of an id remembered with this
+    frame's expiry and not skipped in this frame as known: then that earlier row counted it)."""
+    for earlier in rows:
+        if earlier is row:
+            return False
+        if earlier.orderID == order_id:
+            return True
+    return False
 
 
 def _parse_two_step(
