@@ -38,8 +38,7 @@ from app.core.instruments import (
 from app.core.venues.binance_market import MARKET
 from app.core.venues.binance_replay import REPLAY
 from app.core.venues.common import (
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     NonNegative,
     PerSymbol,
     Positive,
@@ -119,10 +118,21 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
+class _HotOrder(msgspec.Struct, gc=False):
+    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`)."""
+
+    s: str
+    S: Literal["SELL", "BUY"]
+    q: Positive
+    p: Positive
+    T: TimestampMs
+    ap: NonNegative = 0.0
+    z: NonNegative = 0.0
+
+
 class _ForcePayload(msgspec.Struct, gc=False):
     e: Literal["forceOrder"]
-    o: _Order
-    E: TimestampMs | None = None
+    o: _HotOrder  # `E` is read only when `o.T` is missing, by the general path
 
 
 class _ForceFrame(msgspec.Struct, gc=False):
@@ -156,7 +166,7 @@ def parse(
         order = None
     if instruments is None:
         instruments = load_bundled()
-    if order is not None and order.T is not None:  # the hot path, inline: one forceOrder
+    if order is not None:  # the hot path, inline: one forceOrder
         symbol = order.s
         facts = _FACTS.facts.get(symbol) if instruments is _FACTS.owner else None
         if facts is None:
@@ -174,7 +184,7 @@ def parse(
             qty = filled * factor
             usd = filled * price
         return [Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                            COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
+                            COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
     message = decode(_DECODER, frame)  # everything else: the general shape (BadFrame says why)
     marks_wanted = state.mark_symbols if state is not None else None
     if type(message) is list:
@@ -250,7 +260,7 @@ def _liquidation(payload: _Payload, instruments: Instruments) -> Event:
         qty = filled * factor
         usd = filled * price
     return Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts, COMPLETENESS,
-                       hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])  # = common.liquidation_id
+                       ID_BYTES(hash((key, ts, long, qty, price))).hex())  # = common.liquidation_id
 
 
 def _marks(payloads: list[_Payload], wanted: frozenset[str] | None) -> list[Event]:

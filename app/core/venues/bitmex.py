@@ -99,27 +99,31 @@ class _Frame(msgspec.Struct, gc=False):
     status: int | None = None
 
 
-class _AnyRow(msgspec.Struct, gc=False):
-    """A row of any action: an update or a delete carries only some fields."""
+class _Insert(msgspec.Struct, gc=False, tag_field="action", tag="insert"):
+    """The counted actions, told apart by `action` while decoding: their rows complete (`_Row`)."""
 
-    orderID: str
-    symbol: str | None = None
-    side: Literal["Buy", "Sell"] | None = None
-    price: Positive | None = None
-    leavesQty: Positive | None = None
-
-
-class _TypedFrame(msgspec.Struct, gc=False):
+    data: list[_Row]
     table: str | None = None
-    action: str | None = None
-    data: list[_AnyRow] | None = None
-    error: str | None = None
+
+
+class _Partial(_Insert, tag="partial"):
+    pass
+
+
+class _Update(msgspec.Struct, gc=False, tag_field="action", tag="update"):
+    """Updates and deletes add nothing: their rows are skipped unread."""
+
+    table: str | None = None
+
+
+class _Delete(_Update, tag="delete"):
+    pass
 
 
 _FRAME = decoder(_Frame)
 _ROWS = decoder(list[_Row])
-_TYPED_FRAME = decoder(_TypedFrame)
-_COUNTED = frozenset({"partial", "insert"})
+_ACTION_FRAME = decoder(_Insert | _Partial | _Update | _Delete)
+_COUNTED = frozenset({"partial", "insert"})  # the two-step path; the typed one tells them by class
 
 
 def _symbol_facts(instruments: Instruments, symbol: str) -> tuple[str, Kind, bool, float, Unconvertible | None]:
@@ -145,31 +149,49 @@ def parse(
 ) -> list[Event]:
     """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
     deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
-    if frame == "pong" or frame == b"pong":
-        return []
-    try:
-        message = _TYPED_FRAME.decode(frame)
+    try:  # one typed decode, the action telling the shape; anything else (welcome, acks, errors, rows
+        message = _ACTION_FRAME.decode(frame)  # that do not fit) goes the two-step way
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
+            return []
         return _parse_two_step(frame, received_ms, instruments, state)
-    if message.error is not None or not message.data:
+    if type(message) is _Update or type(message) is _Delete or message.table != "liquidation":
+        return []  # updates and deletes of orders already counted
+    rows = message.data
+    if not rows:
         return _parse_two_step(frame, received_ms, instruments, state)
-    if message.table != "liquidation" or message.action not in _COUNTED:
-        return []  # welcome, acks, updates and deletes of orders already counted
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
-    expiry_of = seen._expiry.get
+    # SeenIds.known + remember, inline, in one probe: `setdefault` adds a new id (the dict grows) or
+    # returns a known one's expiry; an id counted earlier and not yet expired is skipped, an expired one
+    # is counted again and moves last; a repeat WITHIN this frame is never mistaken for a known order.
+    remembered = seen._expiry
+    remember = remembered.setdefault
+    expires = received_ms + seen.ttl_ms
     known = _FACTS.facts if instruments is _FACTS.owner else None
     events: list[Event] = []
-    counted: list[str] = []
-    for row in message.data:
-        order_id, symbol, side, price, contracts = row.orderID, row.symbol, row.side, row.price, row.leavesQty
-        if symbol is None or side is None or price is None or contracts is None:
-            return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-        expiry = expiry_of(order_id)
-        if expiry is not None and expiry > received_ms:
-            continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
-        counted.append(order_id)
+    repeated = False
+    skipped: tuple[str, ...] = ()  # known ids skipped in this frame that carry this frame's expiry
+    for row in rows:
+        order_id = row.orderID  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+        symbol = row.symbol
+        before = len(remembered)
+        expiry = remember(order_id, expires)
+        if len(remembered) == before:  # known before this row
+            # This frame's expiry on a known id: counted earlier in this frame (a repeat, counted again),
+            # or by an earlier frame received in the same millisecond (skipped, as any known id).
+            if expiry == expires and order_id not in skipped and _earlier_in_frame(rows, row, order_id):
+                repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
+                del remembered[order_id]  # and it moves last, as SeenIds.remember would move it
+                remembered[order_id] = expires
+            elif expiry > received_ms:
+                if expiry == expires:
+                    skipped = (*skipped, order_id)
+                continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
+            else:
+                del remembered[order_id]  # expired: counted again, remembered afresh (last)
+                remembered[order_id] = expires
         facts = known.get(symbol) if known is not None else None
         if facts is None:
             facts = _FACTS.get(instruments, symbol)
@@ -177,18 +199,31 @@ def parse(
         if unconvertible is not None:
             events.append(unconvertible)
             continue
+        price = row.price
         if inverse:
-            usd = contracts * size
+            usd = row.leavesQty * size
             qty = usd / price
         else:
-            qty = contracts * size
+            qty = row.leavesQty * size
             usd = qty * price
-        events.append(Liquidation(VENUE, symbol, coin, kind, _SIDES[side], price, qty, usd, received_ms,
-                                  COMPLETENESS, order_id))
-    seen.remember(counted, received_ms)
-    if len(counted) > 1 and len(set(counted)) != len(counted):
-        number_repeats(events)  # the same orderID twice in one frame: both kept, `-2` on the second
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if row.side == "Sell" else "short", price, qty,
+                                  usd, received_ms, COMPLETENESS, order_id))
+    if repeated:
+        number_repeats(events)
+    if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
+        seen.prune(received_ms)
     return events
+
+
+def _earlier_in_frame(rows: list[_Row], row: _Row, order_id: str) -> bool:
+    """Whether a row before `row` in this frame has `order_id` (asked only of an id remembered with this
+    frame's expiry and not skipped in this frame as known: then that earlier row counted it)."""
+    for earlier in rows:
+        if earlier is row:
+            return False
+        if earlier.orderID == order_id:
+            return True
+    return False
 
 
 def _parse_two_step(

@@ -29,8 +29,7 @@ from app.core.venues.bybit_replay import REPLAY
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -130,10 +129,7 @@ class _Frame(msgspec.Struct, gc=False):
     topic: str | None = None
     type: str | None = None
     ts: TimestampMs | None = None
-    data: list[_Liq] | _Row | None = None
-    success: bool | None = None
-    ret_msg: str | None = None
-    op: str | None = None
+    data: list[_Liq] | _Row | None = None  # (acks and errors have no topic: the two-step way reads them)
 
 
 _KNOWN_TOPICS = ("allLiquidation.", "tickers.", "liquidation.")
@@ -159,11 +155,12 @@ class _MergedTicker:
 class BybitState:
     """Per-connection state: the connection's category and the merged tickers per symbol."""
 
-    __slots__ = ("category", "tickers")
+    __slots__ = ("category", "facts", "tickers")
 
     def __init__(self, category: Category | None = None) -> None:
         self.category = category
         self.tickers: dict[str, _MergedTicker] = {}
+        self.facts: PerSymbol = _FACTS[category]  # the category's per-symbol facts (one lookup per frame saved)
 
 
 class _Facts(NamedTuple):
@@ -218,25 +215,52 @@ def parse(
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         return _parse_two_step(frame, received_ms, instruments, state)
-    topic = message.topic
-    data = message.data
+    topic, data = message.topic, message.data
     if topic is None or data is None:
         return _parse_two_step(frame, received_ms, instruments, state)
     kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
-    if type(data) is list:
+    if type(data) is list:  # allLiquidation rows (the hot path, inline): coin, kind and id key per symbol from the
+        # cache, the id a cheap hash of the row (`common.liquidation_id`'s value: Bybit gives none)
         if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
-        return _liquidations(data, instruments, state.category if state is not None else None)
+        cache = state.facts if state is not None else _FACTS[None]
+        known = cache.facts if instruments is cache.owner else None
+        events: list[Event] = []
+        for row in data:  # S is the POSITION side here: Buy = a long was liquidated
+            symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+            size = row.v
+            price = row.p
+            ts = row.T
+            facts = known.get(symbol) if known is not None else None
+            if facts is None:
+                facts = cache.get(instruments, symbol)
+            coin, kind_of, inverse, factor, key = facts
+            long = row.S == "Buy"
+            if inverse:
+                usd = size * factor
+                qty = usd / price
+            else:
+                qty = size * factor
+                usd = size * price
+            events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                      COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+        if len(events) > 1 and len({event.id for event in events}) != len(events):
+            number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
+        return events
     if kind != _LEGACY_TOPIC:
         if kind == _TICKERS:
             return _ticker_row(message, data, state if state is not None else BybitState())
         return _parse_two_step(frame, received_ms, instruments, state)
-    symbol, size, price, ts, side = data.symbol, data.size, data.price, data.updatedTime, data.side
+    symbol = data.symbol
+    size = data.size
+    price = data.price
+    ts = data.updatedTime
+    side = data.side
     if symbol is None or side is None or size is None or price is None or ts is None:
         return _parse_two_step(frame, received_ms, instruments, state)  # says which field is missing
-    cache = _FACTS[state.category if state is not None else None]
+    cache = state.facts if state is not None else _FACTS[None]
     facts = cache.facts.get(symbol) if instruments is cache.owner else None
     if facts is None:
         facts = cache.get(instruments, symbol)
@@ -249,37 +273,7 @@ def parse(
         qty = size * factor
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                        LEGACY_COMPLETENESS, hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:])]
-
-
-def _liquidations(rows: list[_Liq], instruments: Instruments, category: Category | None) -> list[Event]:
-    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the
-    row (`common.liquidation_id`'s value: Bybit gives none); identical rows in one batch get `-2`, `-3`…
-    (never deduplicated)."""
-    cache = _FACTS[category]
-    known = cache.facts if instruments is cache.owner else None
-    events: list[Event] = []
-    ids: list[str] = []
-    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
-        symbol, size, price, ts = row.s, row.v, row.p, row.T
-        facts = known.get(symbol) if known is not None else None
-        if facts is None:
-            facts = cache.get(instruments, symbol)
-        coin, kind, inverse, factor, key = facts
-        long = row.S == "Buy"
-        if inverse:
-            usd = size * factor
-            qty = usd / price
-        else:
-            qty = size * factor
-            usd = size * price
-        ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
-        ids.append(ident)
-        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if long else "short", price, qty, usd, ts,
-                                  COMPLETENESS, ident))
-    if len(ids) > 1 and len(set(ids)) != len(ids):
-        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
-    return events
+                        LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
 
 
 def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:

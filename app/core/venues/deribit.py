@@ -36,8 +36,7 @@ from app.core.errors import BadFrame
 from app.core.events import Completeness, Event, Kind, Liquidation, Side, VenueNotice
 from app.core.instruments import Instrument, Instruments, canonical_coin, load_bundled
 from app.core.venues.common import (
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -146,12 +145,19 @@ def parse(
     if instruments is None:
         instruments = load_bundled()
     events: list[Event] = []
+    known = _FACTS.facts if instruments is _FACTS.owner else None
     for trade in params.data:
         flag = trade.liquidation
         if flag is None:
             continue
-        name, amount, price, ts = trade.instrument_name, trade.amount, trade.price, trade.timestamp
-        coin, kind, inverse, key = _FACTS.get(instruments, name)
+        name = trade.instrument_name
+        amount = trade.amount
+        price = trade.price
+        ts = trade.timestamp
+        facts = known.get(name) if known is not None else None
+        if facts is None:
+            facts = _FACTS.get(instruments, name)
+        coin, kind, inverse, key = facts
         if inverse:  # amount in USD
             usd = amount
             qty = amount / price
@@ -162,7 +168,7 @@ def parse(
         trade_id = trade.trade_id
         for side in sides:
             if trade_id is None:
-                ident = hex(hash((key, ts, side == 'long', qty, price)) & MASK_64 | TOP_BIT)[3:]
+                ident = ID_BYTES(hash((key, ts, side == 'long', qty, price))).hex()
             else:
                 ident = trade_id if len(sides) == 1 else f"{trade_id}-{side}"
             events.append(Liquidation(VENUE, name, coin, kind, side, price, qty, usd, ts, COMPLETENESS, ident))

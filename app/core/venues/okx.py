@@ -23,8 +23,7 @@ from app.core.instruments import (
 from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
-    MASK_64,
-    TOP_BIT,
+    ID_BYTES,
     FrameIds,
     PerSymbol,
     Positive,
@@ -146,11 +145,11 @@ def parse(
 ) -> list[Event]:
     """One typed decode of the whole push; anything that does not fit (events, odd rows) goes the
     two-step way (envelope, then rows), which says precisely what is wrong."""
-    if frame == "pong" or frame == b"pong":
-        return []
     try:
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
+        if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
+            return []
         return _parse_two_step(frame, received_ms, instruments, state)
     rows, arg = message.data, message.arg
     if message.event is not None or not rows or arg is None:
@@ -161,7 +160,6 @@ def parse(
     if channel == "liquidation-orders":
         events: list[Event] = []
         known = _FACTS.facts if instruments is _FACTS.owner else None
-        ids: list[str] = []
         for row in rows:
             details = row.details
             if details is None:
@@ -185,12 +183,10 @@ def parse(
                 else:
                     qty = contracts * size
                     usd = qty * price  # bkPx is per coin
-                ident = hex(hash((key, ts, long, qty, price)) & MASK_64 | TOP_BIT)[3:]  # = common.liquidation_id
-                ids.append(ident)
                 events.append(Liquidation(VENUE, inst_id, coin, kind, "long" if long else "short", price, qty, usd,
-                                          ts, COMPLETENESS, ident))
-        if len(ids) > 1 and len(set(ids)) != len(ids):
-            number_repeats(events)  # identical orders in one push: both kept, `-2` on the second
+                                          ts, COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+        if len(events) > 1:  # identical orders in one push: both kept, `-2` on the second
+            number_repeats(events)  # (not inline: an Unconvertible row among them has no id)
         return events
     if channel == "mark-price":
         marks: list[Event] = []

@@ -65,6 +65,26 @@ def test_the_cache_is_bounded_in_time_and_size() -> None:
     assert len(seen) == 0
 
 
+def test_parse_counts_an_expired_order_again_and_keeps_the_cache_bounded() -> None:
+    seen = bitmex.SeenOrders(ttl_ms=1_000, max_size=2)
+    assert len(bitmex.parse(_frame("insert", BITMEX_ROW), 0, None, seen)) == 1
+    assert bitmex.parse(_frame("partial", BITMEX_ROW), 999, None, seen) == []  # still known
+    twice = bitmex.parse(_frame("partial", BITMEX_ROW, BITMEX_ROW), 1_000, None, seen)  # expired: counted again
+    assert [e.id for e in twice] == ["9513c849-ca0d-4e11-8190-9d221972288c", "9513c849-ca0d-4e11-8190-9d221972288c-2"]
+    assert bitmex.parse(_frame("partial", BITMEX_ROW), 1_500, None, seen) == []  # remembered afresh at 1,000
+    others = [BITMEX_ROW.replace("9513c849", f"0000000{n}") for n in range(3)]
+    assert len(bitmex.parse(_frame("insert", *others), 1_600, None, seen)) == 3
+    assert len(seen) == 2 and seen.known(others[2].split('"')[3], 1_600)  # the oldest dropped past max_size
+
+
+def test_an_order_of_an_earlier_frame_in_the_same_millisecond_is_known_but_a_repeat_in_frame_is_not() -> None:
+    seen = bitmex.SeenOrders()
+    other = BITMEX_ROW.replace("9513c849", "00000000")
+    assert len(bitmex.parse(_frame("insert", BITMEX_ROW), RECEIVED, None, seen)) == 1
+    again = bitmex.parse(_frame("partial", BITMEX_ROW, other, other, BITMEX_ROW), RECEIVED, None, seen)
+    assert [e.id for e in again] == ["00000000-ca0d-4e11-8190-9d221972288c", "00000000-ca0d-4e11-8190-9d221972288c-2"]
+
+
 def test_linear_contracts_use_the_underlying_multiplier() -> None:
     row = '{"orderID":"x","symbol":"XBTUSDT","side":"Sell","price":90000,"leavesQty":200000}'
     (event,) = bitmex.parse(_frame("insert", row), RECEIVED)
@@ -126,3 +146,34 @@ def test_instrument_listing() -> None:
     row = '{"orderID":"s","symbol":"SOLUSDT","side":"Buy","price":150,"leavesQty":20000}'
     (event,) = bitmex.parse(_frame("insert", row), RECEIVED, live)
     assert (event.side, event.qty, event.notional_usd) == ("short", pytest.approx(2.0), pytest.approx(300.0))
+
+
+def _reference(frames: list[tuple[str, list[str]]], ttl_ms: int, max_size: int) -> tuple[list[list[str]], list[str]]:
+    """The orderID rule spelt out with SeenIds.known / remember: what parse's inline probe must match."""
+    seen, out = bitmex.SeenOrders(ttl_ms, max_size), []
+    for received, ids in frames:
+        counted = [order_id for order_id in ids if not seen.known(order_id, received)]
+        seen.remember(counted, received)
+        numbered, times = [], {}  # type: ignore[var-annotated]
+        for order_id in counted:
+            times[order_id] = times.get(order_id, 0) + 1
+            numbered.append(order_id if times[order_id] == 1 else f"{order_id}-{times[order_id]}")
+        out.append(numbered)
+    return out, list(seen._expiry)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_inline_order_memory_matches_the_plain_rule(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    ttl_ms, max_size = rng.choice([5, 50, 1_000]), rng.choice([2, 5, 100])
+    frames, now = [], 0
+    for _ in range(rng.randint(1, 15)):
+        now += rng.choice([0, 0, 1, 3, 10, 60])  # frames often share a millisecond
+        frames.append((now, [f"id{rng.randint(0, 6)}" for _ in range(rng.randint(1, 5))]))
+    seen, got = bitmex.SeenOrders(ttl_ms, max_size), []
+    for received, ids in frames:
+        rows = [BITMEX_ROW.replace("9513c849-ca0d-4e11-8190-9d221972288c", order_id) for order_id in ids]
+        got.append([event.id for event in bitmex.parse(_frame("partial", *rows), received, None, seen)])
+    assert (got, list(seen._expiry)) == _reference(frames, ttl_ms, max_size)
