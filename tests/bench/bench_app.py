@@ -157,6 +157,8 @@ class Server:
 PY_SPY: Path | None = None
 PROBE_TICKS = False
 """--probe-ticks: the GUI runs under gui_probe.py (each repaint tick timed, per pane)."""
+SHUTDOWN_WAIT_S = 120.0
+"""How long the GUI gets to exit after its --exit-after."""
 SETTINGS: dict[str, Any] = {}
 """--repaint-hz: settings of the GUI besides the endpoints."""
 """--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
@@ -206,6 +208,7 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
                 rss.append(proc.rss_mb())
                 rss_at.append(time.perf_counter() - server.started)
                 market_at.append(int(server.status()["market_ms"]))
+                print(f"  {rss_at[-1]:4.0f} s: RSS {rss[-1]:.0f} MB, CPU {proc.cpu_s() - cpu0:.0f} s", flush=True)
             at(end)
             t1, status1, cpu1 = time.perf_counter(), server.status(), proc.cpu_s()
             sent1 = int(status1["frames_sent"])
@@ -214,7 +217,21 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             market_at.append(int(status1["market_ms"]))
             if spy is not None:
                 spy.wait(30)
-            _, err = gui.communicate(timeout=120)
+            stopping = time.perf_counter()
+            try:
+                _, err = gui.communicate(timeout=SHUTDOWN_WAIT_S)
+            except subprocess.TimeoutExpired:  # figures so far are kept; the log has no closing line
+                spy = Path(sys.executable).with_name("py-spy")
+                if spy.exists():  # where it is stuck
+                    dump = subprocess.run([str(spy), "dump", "--pid", str(gui.pid)], capture_output=True, text=True)
+                    print(f"  the GUI is still running; py-spy dump:\n{dump.stdout[-6000:]}{dump.stderr[-500:]}")
+                log_path = Path(tmp) / "Cascade/log/default/cascade.log"
+                if log_path.exists():
+                    print("  its log's last lines:\n" + "\n".join(log_path.read_text().splitlines()[-25:]))
+                gui.terminate()
+                _, err = gui.communicate(timeout=30)
+                err = f"the GUI had not exited {SHUTDOWN_WAIT_S:.0f} s after --exit-after\n{err}"
+            shutdown_s = time.perf_counter() - stopping
         finally:
             if gui is not None and gui.poll() is None:
                 gui.kill()
@@ -222,13 +239,16 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
         log_path = Path(tmp) / "Cascade/log/default/cascade.log"
         log = log_path.read_text() if log_path.exists() else ""
     lag, latency, frames = LAG.findall(log), LATENCY.findall(log), FRAMES.findall(log)
+    if not lag and rss_marks:
+        lag = [("nan", "nan", "nan")]
+        print(f"  no closing line in the GUI's log: {err[-1500:]}", flush=True)
     if not lag:
         raise RuntimeError(f"no lag line in the GUI's log (exit {gui.returncode}): {err[-2000:]}")
     if PROBE_TICKS:
         print("\n".join(x for x in err.splitlines() if x.startswith(("tick", "slow tick"))), flush=True)
     result: dict[str, Any] = {
         "rate": (sent1 - sent0) / (t1 - t0), "cpu": 100 * (cpu1 - cpu0) / (t1 - t0), "rss": rss,
-        "rss_at": rss_at, "market_at": market_at, "frames_sent": sent1,
+        "rss_at": rss_at, "market_at": market_at, "frames_sent": sent1, "shutdown_s": shutdown_s,
         "lag_median": float(lag[-1][0]), "lag_p99": float(lag[-1][1]), "lag_max": float(lag[-1][2]),
         "frames_received": int(frames[-1][0]) if frames else 0,
     }
@@ -254,6 +274,7 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
+    parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
     global PY_SPY
@@ -292,15 +313,16 @@ def main() -> None:
             r = run(recording, seconds + 1)
             print(line("quiet day (200 frames/s, calm minutes)", r, speed_s))
         else:
-            soak(recording, options.values[0] if options.values else 480.0, speed_s)
+            soak(recording, options.values[0] if options.values else 480.0, speed_s, options.hours)
 
 
 SOAK_HOURS = 24.0
 
 
-def soak(recording: Path, seconds: float, speed_s: float) -> None:
+def soak(recording: Path, seconds: float, speed_s: float, hours: float = SOAK_HOURS) -> None:
     """A day of event time (tests/bench/soak_recording.py: the scenario in re-stamped laps, distinct ids,
-    exchange timestamps from now on) played in `seconds` wall seconds (24 h in 480 s: ×180). The GUI is
+    exchange timestamps from now on) played in `seconds` wall seconds (24 h in 480 s: ×180; `--hours 48`
+    shows the part after every window is full, the stress ring's 24 h filling being growth by design). The GUI is
     live (its real history file, settings, every pane) but its market clock follows the replay's
     (app.services.clock CASCADE_REPLAY_CLOCK), so the day's events age out of its windows as they would
     over a real day; without it every timestamp past a few minutes ahead of the wall clock is refused as
@@ -308,10 +330,10 @@ def soak(recording: Path, seconds: float, speed_s: float) -> None:
     sys.path.insert(0, str(ROOT / "tests/bench"))
     import soak_recording
 
-    speed = SOAK_HOURS * 3600 / seconds
+    speed = hours * 3600 / seconds
     day_start = (int(time.time()) + 60) * 1000
     t = time.perf_counter()
-    info = soak_recording.write(recording, day_start, SOAK_HOURS, lead_s=LEAD_S * speed)
+    info = soak_recording.write(recording, day_start, hours, lead_s=LEAD_S * speed)
     print(f"soak recording: {info['frames']:,} frames, {info['hours']:g} h of event time "
           f"({info['laps']:.2f} laps of the 2026-01-20 scenario), written in {time.perf_counter() - t:.0f} s; "
           f"played at ×{speed:g}", flush=True)
@@ -326,13 +348,14 @@ def soak(recording: Path, seconds: float, speed_s: float) -> None:
     rss, at, market = r["rss"], r["rss_at"], r["market_at"]
     middle = rss[len(rss) // 2]
     end = rss[-1]
-    print(line(f"soak {SOAK_HOURS:g} h of event time in {seconds:.0f} s (×{speed:g})", r, speed_s))
+    print(line(f"soak {hours:g} h of event time in {seconds:.0f} s (×{speed:g})", r, speed_s))
     print("soak RSS: " + ", ".join(f"{mb:.0f} MB at {(ms - day_start) / 3_600_000:+.1f} h" for mb, ms in
                                    zip(rss, market, strict=True)))
     print(f"soak: start {rss[0]:.0f} MB, middle {middle:.0f} MB, end {end:.0f} MB (middle→end "
           f"{100 * (end - middle) / middle:+.1f}%, target < 10%); {r['frames_sent']:,} frames sent, "
           f"{r['frames_received']:,} received; {r.get('liquidations', 0):,} distinct liquidations reached the "
-          f"tape; event time covered {(market[-1] - day_start) / 3_600_000:.1f} h; wall {at[-1] - at[0]:.0f} s")
+          f"tape; event time covered {(market[-1] - day_start) / 3_600_000:.1f} h; wall {at[-1] - at[0]:.0f} s; "
+          f"the GUI exited {r['shutdown_s']:.0f} s after its --exit-after")
 
 if __name__ == "__main__":
     main()
