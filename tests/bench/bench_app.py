@@ -208,7 +208,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
                 rss.append(proc.rss_mb())
                 rss_at.append(time.perf_counter() - server.started)
                 market_at.append(int(server.status()["market_ms"]))
-                print(f"  {rss_at[-1]:4.0f} s: RSS {rss[-1]:.0f} MB, CPU {proc.cpu_s() - cpu0:.0f} s", flush=True)
+                print(f"  {rss_at[-1]:4.0f} s: RSS {rss[-1]:.0f} MB, CPU {proc.cpu_s() - cpu0:.0f} s, replay clock "
+                      f"{(market_at[-1] - market_at[0]) / 3_600_000:.1f} h after the first mark", flush=True)
             at(end)
             t1, status1, cpu1 = time.perf_counter(), server.status(), proc.cpu_s()
             sent1 = int(status1["frames_sent"])
@@ -229,7 +230,11 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
                 if log_path.exists():
                     print("  its log's last lines:\n" + "\n".join(log_path.read_text().splitlines()[-25:]))
                 gui.terminate()
-                _, err = gui.communicate(timeout=30)
+                try:
+                    _, err = gui.communicate(timeout=10)
+                except subprocess.TimeoutExpired:  # SIGTERM did not end it either
+                    gui.kill()
+                    _, err = gui.communicate(timeout=30)
                 err = f"the GUI had not exited {SHUTDOWN_WAIT_S:.0f} s after --exit-after\n{err}"
             shutdown_s = time.perf_counter() - stopping
         finally:
@@ -344,6 +349,8 @@ def soak(recording: Path, seconds: float, speed_s: float, hours: float = SOAK_HO
         wall_ms = time.time() * 1000 - (int(status["market_ms"]) - first_ms) / speed
         return {"CASCADE_REPLAY_CLOCK": f"{first_ms},{wall_ms:.0f},{speed}"}
 
+    global SHUTDOWN_WAIT_S
+    SHUTDOWN_WAIT_S = 30.0  # the figures are taken; a GUI that hangs at exit is reported, not waited for
     r = run(recording, seconds + 1, speed=speed, rss_marks=8, gui_env=clock)
     rss, at, market = r["rss"], r["rss_at"], r["market_at"]
     middle = rss[len(rss) // 2]
