@@ -249,6 +249,7 @@ class StressAggregator:
         self._by_name = {w.name: w for w in self._windows}
         self._size = self._windows[-1].n  # ring slots: the longest window's buckets
         self._ring: list[_Bucket | None] = [None] * self._size
+        self._keys: dict[_Key, _Key] = {}  # the cells' keys, shared by every bucket (soak: bounded memory)
         self._head: int | None = None  # bucket index of market time
         self._now_ms: int | None = None  # latest market time seen (advance or an event)
         self._clock_ms: int | None = None  # latest advance(): the reference for too_new
@@ -319,8 +320,8 @@ class StressAggregator:
         long = liq.side == "long"
         key = (venue, coin, long)
         cell = bucket.cells.get(key)
-        if cell is None:
-            bucket.cells[key] = [1, usd]
+        if cell is None:  # one key tuple per (venue, coin, side) for every bucket: 8,640 buckets hold a day
+            bucket.cells[self._keys.setdefault(key, key)] = [1, usd]
         else:
             cell[0] += 1
             cell[1] += usd

@@ -11,7 +11,8 @@ Modes (each prints one line per run, with the machine's speed beside it):
   quiet              a normal day, ~200 frames/s: the scenario's calm minutes at their own pace (their
                      liquidations as they happened), padded with their mark frames: CPU and RSS. (Before
                      2026-12-04 it re-timed the calm minutes to 200 frames/s, ×9 their pace: 15 liq./s.)
-  soak [SECONDS]     a long run at 10k frames/s of the cycled scenario: RSS at start, middle and end.
+  soak [SECONDS]     24 h of event time (tests/bench/soak_recording.py) played in SECONDS (default 480,
+                     ×180) with the GUI's market clock on the replay's: RSS at 9 points, start to end.
 
 Per run: the rate the server sustained (its frames sent over the measuring window: it waits for a
 client that falls behind, so this is what the app took), the event-loop lag of a 10 ms probe (p99, max;
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,10 @@ class Server:
         self._lock = threading.Lock()
 
     def frames_sent(self) -> int:
+        return int(self.status()["frames_sent"])
+
+    def status(self) -> dict[str, Any]:
+        """The control channel's status: frames_sent, market_ms (the replay clock)…"""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         with self._lock:
             self.proc.stdin.write("status\n")
@@ -161,7 +166,7 @@ class Server:
             while True:
                 answer = json.loads(self.proc.stdout.readline())
                 if "status" in answer:
-                    return int(answer["status"]["frames_sent"])
+                    return dict(answer["status"])
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -177,14 +182,18 @@ also given with the app's default probe)."""
 PY_SPY: Path | None = None
 PROBE_TICKS = False
 """--probe-ticks: the GUI runs under gui_probe.py (each repaint tick timed, per pane)."""
+SHUTDOWN_WAIT_S = 120.0
+"""How long the GUI gets to exit after its --exit-after."""
 SETTINGS: dict[str, Any] = {}
 """--repaint-hz: settings of the GUI besides the endpoints."""
 """--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
 
 
 def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEAD_S,
-        rss_marks: int = 0) -> dict[str, Any]:
-    """Serve `recording` at `speed` to a GUI; measure over [lead_s + 1, lead_s + seconds - 0.5] (wall)."""
+        rss_marks: int = 0, gui_env: Callable[[Server], dict[str, str]] | None = None) -> dict[str, Any]:
+    """Serve `recording` at `speed` to a GUI; measure over [lead_s + 1, lead_s + seconds - 0.5] (wall).
+    `rss_marks` > 1: RSS at that many evenly spaced points (`rss`, with wall seconds in `rss_at` and the
+    replay clock in `market_at`); `gui_env`: more of the GUI's environment, once the server runs."""
     probe = (f"{PROBE_MS:g}" if PROBE_MS else "") + f":{SKIP_S}"  # "" = the app's own interval
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp,
@@ -202,7 +211,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             (config / "settings.json").write_text(json.dumps({"version": 1, **SETTINGS,
                                                                  "endpoints": {**closed, **server.endpoints, **rest}}))
             entry = [str(ROOT / "tests/bench/gui_probe.py")] if PROBE_TICKS else ["-m", "app.cli"]
-            gui = subprocess.Popen([sys.executable, *entry, "--exit-after", str(total)], cwd=ROOT, env=env,
+            gui_environ = {**env, **gui_env(server)} if gui_env is not None else env
+            gui = subprocess.Popen([sys.executable, *entry, "--exit-after", str(total)], cwd=ROOT, env=gui_environ,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             proc = Proc(gui.pid)
 
@@ -219,16 +229,43 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
                                         "-o", str(out)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss: list[float] = [proc.rss_mb()]
+            rss_at: list[float] = [t0 - server.started]
+            market_at: list[int] = [int(server.status()["market_ms"])] if rss_marks else []
             end = lead_s + seconds - 0.5
             for i in range(1, rss_marks):
                 at(lead_s + 1.0 + (end - lead_s - 1.0) * i / rss_marks)
                 rss.append(proc.rss_mb())
+                rss_at.append(time.perf_counter() - server.started)
+                market_at.append(int(server.status()["market_ms"]))
+                print(f"  {rss_at[-1]:4.0f} s: RSS {rss[-1]:.0f} MB, CPU {proc.cpu_s() - cpu0:.0f} s, replay clock "
+                      f"{(market_at[-1] - market_at[0]) / 3_600_000:.1f} h after the first mark", flush=True)
             at(end)
-            t1, sent1, cpu1 = time.perf_counter(), server.frames_sent(), proc.cpu_s()
+            t1, status1, cpu1 = time.perf_counter(), server.status(), proc.cpu_s()
+            sent1 = int(status1["frames_sent"])
             rss.append(proc.rss_mb())
+            rss_at.append(t1 - server.started)
+            market_at.append(int(status1["market_ms"]))
             if spy is not None:
                 spy.wait(30)
-            _, err = gui.communicate(timeout=120)
+            stopping = time.perf_counter()
+            try:
+                _, err = gui.communicate(timeout=SHUTDOWN_WAIT_S)
+            except subprocess.TimeoutExpired:  # figures so far are kept; the log has no closing line
+                spy = Path(sys.executable).with_name("py-spy")
+                if spy.exists():  # where it is stuck
+                    dump = subprocess.run([str(spy), "dump", "--pid", str(gui.pid)], capture_output=True, text=True)
+                    print(f"  the GUI is still running; py-spy dump:\n{dump.stdout[-6000:]}{dump.stderr[-500:]}")
+                log_path = Path(tmp) / "Cascade/log/default/cascade.log"
+                if log_path.exists():
+                    print("  its log's last lines:\n" + "\n".join(log_path.read_text().splitlines()[-25:]))
+                gui.terminate()
+                try:
+                    _, err = gui.communicate(timeout=10)
+                except subprocess.TimeoutExpired:  # SIGTERM did not end it either
+                    gui.kill()
+                    _, err = gui.communicate(timeout=30)
+                err = f"the GUI had not exited {SHUTDOWN_WAIT_S:.0f} s after --exit-after\n{err}"
+            shutdown_s = time.perf_counter() - stopping
         finally:
             if gui is not None and gui.poll() is None:
                 gui.kill()
@@ -236,12 +273,16 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
         log_path = Path(tmp) / "Cascade/log/default/cascade.log"
         log = log_path.read_text() if log_path.exists() else ""
     lag, latency, frames = LAG.findall(log), LATENCY.findall(log), FRAMES.findall(log)
+    if not lag and rss_marks:
+        lag = [("nan", "nan", "nan")]
+        print(f"  no closing line in the GUI's log: {err[-1500:]}", flush=True)
     if not lag:
         raise RuntimeError(f"no lag line in the GUI's log (exit {gui.returncode}): {err[-1500:]}\n{log[-1500:]}")
     if PROBE_TICKS:
         print("\n".join(x for x in err.splitlines() if x.startswith(("tick", "slow tick"))), flush=True)
     result: dict[str, Any] = {
         "rate": (sent1 - sent0) / (t1 - t0), "cpu": 100 * (cpu1 - cpu0) / (t1 - t0), "rss": rss,
+        "rss_at": rss_at, "market_at": market_at, "frames_sent": sent1, "shutdown_s": shutdown_s,
         "lag_median": float(lag[-1][0]), "lag_p99": float(lag[-1][1]), "lag_max": float(lag[-1][2]),
         "frames_received": int(frames[-1][0]) if frames else 0,
     }
@@ -271,6 +312,7 @@ def main() -> None:
                         help="the GUI's lag probe interval (default 10; quiet: 0 = the app's own, 100 ms)")
     parser.add_argument("--same-thread", action="store_true",
                         help="the connections on the GUI's loop, as before 2026-12-04 (CASCADE_NETWORK_THREAD=0)")
+    parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
     global PY_SPY
@@ -313,16 +355,51 @@ def main() -> None:
             print(line(f"quiet day (200 frames/s: the calm minutes at their own pace, {liquidation_frames} frames "
                        "of liquidations, padded with their marks)", r, speed_s))
         else:
-            seconds = options.values[0] if options.values else 60.0
-            rate = 10_000
-            dense_recording(recording, rate, int(rate * (seconds + 1)), LEAD_S)
-            r = run(recording, seconds + 1, rss_marks=2)
-            start, middle, end = r["rss"]
-            print(line(f"soak {seconds:.0f} s at {rate:,} frames/s", r, speed_s))
-            print(f"soak RSS: start {start:.0f} MB, middle {middle:.0f} MB, end {end:.0f} MB "
-                  f"(middle→end {100 * (end - middle) / middle:+.1f}%); {r['frames_received']:,} frames "
-                  f"= {r['frames_received'] / 200 / 3600:.1f} h of a 200 frames/s day")
+            soak(recording, options.values[0] if options.values else 480.0, speed_s, options.hours)
 
+
+SOAK_HOURS = 24.0
+
+
+def soak(recording: Path, seconds: float, speed_s: float, hours: float = SOAK_HOURS) -> None:
+    """A day of event time (tests/bench/soak_recording.py: the scenario in re-stamped laps, distinct ids,
+    exchange timestamps from now on) played in `seconds` wall seconds (24 h in 480 s: ×180; `--hours 48`
+    shows the part after every window is full, the stress ring's 24 h filling being growth by design). The GUI is
+    live (its real history file, settings, every pane) but its market clock follows the replay's
+    (app.services.clock CASCADE_REPLAY_CLOCK), so the day's events age out of its windows as they would
+    over a real day; without it every timestamp past a few minutes ahead of the wall clock is refused as
+    too new (the stress aggregator's `future_ms`), or, with timestamps at wall time, nothing ages."""
+    sys.path.insert(0, str(ROOT / "tests/bench"))
+    import soak_recording
+
+    speed = hours * 3600 / seconds
+    day_start = (int(time.time()) + 60) * 1000
+    t = time.perf_counter()
+    info = soak_recording.write(recording, day_start, hours, lead_s=LEAD_S * speed)
+    print(f"soak recording: {info['frames']:,} frames, {info['hours']:g} h of event time "
+          f"({info['laps']:.2f} laps of the 2026-01-20 scenario), written in {time.perf_counter() - t:.0f} s; "
+          f"played at ×{speed:g}", flush=True)
+    first_ms = day_start - int(LEAD_S * speed * 1000)  # the recording's clock starts lead_s wall before
+
+    def clock(server: Server) -> dict[str, str]:
+        status = server.status()  # the replay clock now, read back to the wall time it started at
+        wall_ms = time.time() * 1000 - (int(status["market_ms"]) - first_ms) / speed
+        return {"CASCADE_REPLAY_CLOCK": f"{first_ms},{wall_ms:.0f},{speed}"}
+
+    global SHUTDOWN_WAIT_S
+    SHUTDOWN_WAIT_S = 30.0  # the figures are taken; a GUI that hangs at exit is reported, not waited for
+    r = run(recording, seconds + 1, speed=speed, rss_marks=8, gui_env=clock)
+    rss, at, market = r["rss"], r["rss_at"], r["market_at"]
+    middle = rss[len(rss) // 2]
+    end = rss[-1]
+    print(line(f"soak {hours:g} h of event time in {seconds:.0f} s (×{speed:g})", r, speed_s))
+    print("soak RSS: " + ", ".join(f"{mb:.0f} MB at {(ms - day_start) / 3_600_000:+.1f} h" for mb, ms in
+                                   zip(rss, market, strict=True)))
+    print(f"soak: start {rss[0]:.0f} MB, middle {middle:.0f} MB, end {end:.0f} MB (middle→end "
+          f"{100 * (end - middle) / middle:+.1f}%, target < 10%); {r['frames_sent']:,} frames sent, "
+          f"{r['frames_received']:,} received; {r.get('liquidations', 0):,} distinct liquidations reached the "
+          f"tape; event time covered {(market[-1] - day_start) / 3_600_000:.1f} h; wall {at[-1] - at[0]:.0f} s; "
+          f"the GUI exited {r['shutdown_s']:.0f} s after its --exit-after")
 
 if __name__ == "__main__":
     main()

@@ -271,3 +271,17 @@ def test_window_names_parse() -> None:
             parse_window(bad)
     with pytest.raises(ValueError):
         StressAggregator({"odd": 15_001})
+
+
+def test_a_full_day_of_buckets_shares_one_key_per_venue_coin_and_side() -> None:
+    """Soak (issue 14): the ring holds 8,640 buckets a day; each bucket's cells must not carry a key tuple
+    of their own (a day of a cascade's density grew ~1.5 MB per 12 h of such tuples)."""
+    agg = StressAggregator()
+    start = 1_800_000_000_000
+    for i in range(2_000):  # one liquidation per (venue, side) every 10 s bucket, fresh tuples each time
+        for venue in ("v1", "v2"):
+            for side in ("long", "short"):
+                agg.add(liq(start + i * 10_000, 1_000.0, venue=venue, side=side))
+    buckets = [bucket for bucket in agg._ring if bucket is not None]
+    assert len(buckets) == 2_000 and all(len(bucket.cells) == 4 for bucket in buckets)
+    assert len({id(key) for bucket in buckets for key in bucket.cells}) == 4
