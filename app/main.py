@@ -166,7 +166,10 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     print(nearest, flush=True)
     log.info(nearest.removeprefix("cascade: "))
     window.close()
-    app.processEvents()
+    # Yield to the loop rather than app.processEvents(): that would run other tasks' steps (a chart's
+    # history read finishing) inside this one, and asyncio refuses ("Cannot enter into task …") and the
+    # process never exits (found by the soak bench).
+    await asyncio.sleep(0)
     if starting.done() and not starting.cancelled() and (error := starting.exception()) is not None:
         raise error
     return 0
