@@ -111,9 +111,11 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     quit_event = asyncio.Event()
 
     session: Session = DemoSession(options.speed) if options.demo else LiveSession(profile)
-    # The connections never wake the GUI's loop (issue 14); CASCADE_NETWORK_THREAD=0 keeps them on it (the
-    # benchmarks' A/B: tests/bench/bench_app.py --same-thread).
-    session.network_thread = os.environ.get("CASCADE_NETWORK_THREAD", "1") != "0"
+    # The connections run on the GUI's (batched) loop: measured, a network thread lowers a quiet day's CPU a
+    # little (7% vs 10% of a core) but doubles the loop lag under load, the GIL shared (at 30k frames/s: p99
+    # 44-51 vs 15-20 ms, max 114-130 vs 53-79 ms; tests/bench/bench_app.py rates 30000 [--network-thread]).
+    # CASCADE_NETWORK_THREAD=1 runs them on one (the benchmarks' A/B).
+    session.network_thread = os.environ.get("CASCADE_NETWORK_THREAD") == "1"
     await session.open()
     settings = session.settings
     apply_theme(getattr(options, "theme", None) or settings.theme)  # before any widget: plots take its colours

@@ -1,14 +1,13 @@
-"""The websocket connections' own thread: a plain asyncio loop beside the GUI's.
+"""The websocket connections' own thread: a plain asyncio loop beside the GUI's. Opt-in
+(`CASCADE_NETWORK_THREAD=1`, `Session.network_thread`), off by default: measured (issue 14,
+`tests/bench/bench_app.py rates 30000 [--network-thread]`), it lowers a quiet day's CPU a little but
+doubles the GUI loop's lag under load, because the GIL is shared and the GUI's Python work (painting the
+tape, the engine's tick) waits for it while the connections are busy (`tests/bench/bench_convoy.py`).
+It stays as the A/B and as the seam a network process would use.
 
-Measured (issue 14, `tests/bench/bench_app.py`): on the GUI's qasync loop every frame woke the Qt event
-loop, and each wake-up went through Qt's socket notifier and a Qt timer per ready callback, so a quiet
-day's 200 frames/s cost more CPU than the frames themselves, and a burst of frames delayed painting for
-as long as it took to read them. Here the connections run on an asyncio loop of their own; they touch
-nothing but the FeedSink (locked) and their ConnectionStatus (counters the GUI only reads), and the GUI
-drains the sink on its tick. The GIL is still shared, but the interpreter hands it over every few
-milliseconds, so the GUI waits for a burst at most that long, not for the whole burst.
-
-Called from the GUI's loop; whatever must run on the network loop is sent there thread-safely.
+The connections touch nothing but the FeedSink (locked) and their ConnectionStatus (counters the GUI only
+reads; `retry_now` wakes the connection's own loop). Called from the GUI's loop; whatever must run on the
+network loop is sent there thread-safely.
 """
 
 from __future__ import annotations

@@ -310,8 +310,8 @@ def main() -> None:
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
     parser.add_argument("--probe-ms", type=float, default=None,
                         help="the GUI's lag probe interval (default 10; quiet: 0 = the app's own, 100 ms)")
-    parser.add_argument("--same-thread", action="store_true",
-                        help="the connections on the GUI's loop, as before 2026-12-04 (CASCADE_NETWORK_THREAD=0)")
+    parser.add_argument("--network-thread", action="store_true",
+                        help="the connections on a network thread of their own (CASCADE_NETWORK_THREAD=1)")
     parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
@@ -320,8 +320,8 @@ def main() -> None:
     global PROBE_TICKS, PROBE_MS
     PROBE_MS = options.probe_ms if options.probe_ms is not None else (0.0 if options.mode == "quiet" else 10.0)
     PROBE_TICKS = options.probe_ticks
-    if options.same_thread:
-        os.environ["CASCADE_NETWORK_THREAD"] = "0"  # the GUI inherits the bench's environment
+    if options.network_thread:
+        os.environ["CASCADE_NETWORK_THREAD"] = "1"  # the GUI inherits the bench's environment
     if options.repaint_hz is not None:
         SETTINGS["repaint_hz"] = options.repaint_hz
     speed_s = machine_speed()
