@@ -13,6 +13,7 @@ timers.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from contextvars import Context
@@ -20,6 +21,10 @@ from typing import Any
 
 import PySide6.QtCore  # noqa: F401 - before qasync, so qasync binds to PySide6
 import qasync
+
+BATCH_BUDGET_S = 0.008
+"""A batch stops after this long and goes on after Qt has had its turn (a burst of frames at 30k/s held the
+loop for tens of milliseconds in one batch)."""
 
 
 class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
@@ -41,10 +46,13 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     def _run_soon(self) -> None:
         self._soon_due = False
         ready = self._soon
+        deadline = time.perf_counter() + BATCH_BUDGET_S
         for _ in range(len(ready)):  # only what was ready when the batch began
             handle = ready.popleft()
             if not handle._cancelled:
                 handle._run()  # asyncio.Handle reports a callback's exception to the loop's handler
+            if time.perf_counter() > deadline:
+                break  # the rest after Qt's turn: painting and timers are not held up behind a burst
         if ready and not self._soon_due:
             self._soon_due = True
             self._timer.add_callback(asyncio.Handle(self._run_soon, (), self), 0)
