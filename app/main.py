@@ -29,7 +29,7 @@ from app.store.lock import ProfileLock, ProfileLocked
 from app.store.logs import setup_logging
 from app.store.paths import ProfilePaths, profile_paths
 from app.ui.crash import CrashReporter
-from app.ui.event_loop import BatchedQEventLoop
+from app.ui.event_loop import READ_PACING_S, BatchedQEventLoop
 from app.ui.notifier import DesktopNotifier, SoundNotifier
 from app.ui.theme import apply_theme
 from app.ui.window import MainWindow, WindowOptions
@@ -116,6 +116,11 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     # 44-51 vs 15-20 ms, max 114-130 vs 53-79 ms; tests/bench/bench_app.py rates 30000 [--network-thread]).
     # CASCADE_NETWORK_THREAD=1 runs them on one (the benchmarks' A/B).
     session.network_thread = os.environ.get("CASCADE_NETWORK_THREAD") == "1"
+    if isinstance(loop, BatchedQEventLoop) and not session.network_thread:
+        # Socket reads paced: a quiet day's frames arrive one per wake-up, and in this VM-like machine a
+        # wake-up costs more than the frame (tests/bench/bench_app.py quiet: 11% → 7% of a core at 50 ms).
+        loop.read_pacing_s = float(os.environ.get("CASCADE_READ_PACING_MS", READ_PACING_S * 1000)) / 1000  # A/B
+        session.sink.arrival_clock = loop.arrival_clock  # the latency figure counts the wait
     await session.open()
     settings = session.settings
     apply_theme(getattr(options, "theme", None) or settings.theme)  # before any widget: plots take its colours

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 import msgspec
 
@@ -49,6 +50,10 @@ class FeedSink:
         self.notices_dropped = 0
         self._arrivals: list[list[float]] = []
         self._lock = threading.Lock()
+        self.arrival_clock: Callable[[], float] = time.perf_counter
+        """When an offered frame arrived (perf_counter seconds). The GUI's loop paces its socket reads and
+        gives the moment the read bytes can first have been waiting (app.ui.event_loop), so the latency
+        figure counts that wait."""
 
     ARRIVAL_CAPACITY = 20_000
     """Arrival entries kept between two drains (one per millisecond with liquidations); past it, the
@@ -91,7 +96,7 @@ class FeedSink:
         return dropped
 
     def _arrived(self, count: int) -> None:
-        now = time.perf_counter()
+        now = self.arrival_clock()
         arrivals = self._arrivals
         if arrivals and (now - arrivals[-1][0] < 0.001 or len(arrivals) >= self.ARRIVAL_CAPACITY):
             arrivals[-1][1] += count

@@ -8,30 +8,113 @@ ready callbacks wait in one FIFO and one zero timer runs them in a batch, as asy
 `_run_once`: the callbacks that were ready when the batch started run, the ones they schedule run in the
 next batch, so sockets and painting still get their turn in between. Delayed callbacks keep qasync's
 timers.
+
+Socket reads can be paced (`read_pacing_s`, the app sets READ_PACING_S): after a read, every socket's
+notifier stays off until the pacing interval has passed, then all that have data are read in one wake-up.
+On a quiet day frames come one per wake-up, and on these (virtual) machines a wake-up costs ~80 µs of CPU
+before any work, more than the frame (`tests/bench/bench_app.py quiet`: 11% → 7% of a core at 40-50 ms).
+The loop works on the raw sockets, so TLS and proxied connections are paced alike. Bytes that waited
+behind the closed gate are dated from its closing (`read_floor`, FeedSink.arrival_clock), so the
+arrival-to-model figure includes the wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import time
 from collections import deque
 from collections.abc import Callable
 from contextvars import Context
 from typing import Any
 
-import PySide6.QtCore  # noqa: F401 - before qasync, so qasync binds to PySide6
+import PySide6.QtCore  # before qasync, so qasync binds to PySide6
 import qasync
 
 BATCH_BUDGET_S = 0.008
 """A batch stops after this long and goes on after Qt has had its turn (a burst of frames at 30k/s held the
 loop for tens of milliseconds in one batch)."""
 
+READ_PACING_S = 0.04
+"""The app's read pacing: frames wait at most this long in the kernel, well inside the 250 ms
+arrival-to-model budget (the 10 Hz repaint adds up to 100 ms)."""
+
 
 class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
+    read_pacing_s = 0.0
+    """Read pacing (0 = off; the app sets READ_PACING_S): after a socket is read, every socket waits until
+    this long has passed, then all that have data are read in one wake-up."""
+    _gate_open = True  # class attribute: asyncio's self-pipe reader is added inside super().__init__
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._soon: deque[asyncio.Handle] = deque()
         self._soon_due = False
+        self._gate_closed_at = 0.0
+        self._waited: dict[int, float] = {}  # fd → since when its data waited behind the closed gate
+        self.read_floor = time.perf_counter()
+        """The earliest moment the bytes of the latest read can have arrived (perf_counter): the gate's
+        closing when they waited behind it, else the read itself (arrival-to-model latency counts the wait)."""
+
+    # --- read pacing: qasync's reader notifiers, gated -------------------------------------------------
+
+    def _gated(self, fd: Any) -> bool:
+        ssock = getattr(self, "_ssock", None)  # asyncio's self-pipe (signals) is never held back
+        return ssock is None or qasync._fileno(fd) != ssock.fileno()
+
+    def _add_reader(self, fd: Any, callback: Callable[..., object], *args: Any) -> None:
+        self._check_closed()
+        existing = self._read_notifiers.get(fd)
+        if existing is not None:
+            existing.setEnabled(False)
+            existing.activated["int"].disconnect()
+        notifier = PySide6.QtCore.QSocketNotifier(qasync._fileno(fd), PySide6.QtCore.QSocketNotifier.Type.Read)
+        notifier.activated["int"].connect(lambda *_: self._reader_ready(notifier, fd, callback, args))
+        self._read_notifiers[fd] = notifier
+        notifier.setEnabled(self._gate_open or not self._gated(fd))
+
+    def _reader_ready(self, notifier: Any, fd: Any, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
+        notifier.setEnabled(False)  # as qasync: off until its callback has run
+        if self._read_notifiers.get(fd) is notifier:
+            self.call_soon(self._run_reader, notifier, fd, callback, args)
+
+    def _run_reader(self, notifier: Any, fd: Any, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
+        if self._read_notifiers.get(fd) is not notifier:
+            return
+        self.read_floor = self._waited.pop(qasync._fileno(fd), None) or time.perf_counter()
+        try:
+            callback(*args)
+        finally:
+            if self._read_notifiers.get(fd) is notifier:
+                if self.read_pacing_s <= 0 or not self._gated(fd):
+                    notifier.setEnabled(True)
+                elif self._gate_open:
+                    self._close_gate()
+
+    def _close_gate(self) -> None:
+        self._gate_open = False
+        self._gate_closed_at = time.perf_counter()
+        for fd, notifier in self._read_notifiers.items():
+            if self._gated(fd):
+                notifier.setEnabled(False)
+        self.call_later(self.read_pacing_s, self._open_gate)
+
+    def _open_gate(self) -> None:
+        if self.is_closed():
+            return
+        self._gate_open = True
+        fds = [qasync._fileno(fd) for fd in self._read_notifiers]
+        try:
+            waiting = select.select(fds, [], [], 0)[0] if fds else []
+        except (OSError, ValueError):
+            waiting = []  # a socket closed meanwhile: its notifier is gone with it
+        self._waited = dict.fromkeys(waiting, self._gate_closed_at)
+        for notifier in self._read_notifiers.values():
+            notifier.setEnabled(True)
+
+    def arrival_clock(self) -> float:
+        """For FeedSink.arrival_clock: the read's floor, never later than now."""
+        return min(self.read_floor, time.perf_counter())
 
     def call_soon(self, callback: Callable[..., object], *args: Any,
                   context: Context | None = None) -> asyncio.Handle:

@@ -180,6 +180,7 @@ PROBE_MS = 10.0
 """--probe-ms: the GUI's loop-lag probe interval (the probe's own wake-ups cost CPU: the quiet day's figure is
 also given with the app's default probe)."""
 PY_SPY: Path | None = None
+PY_SPY_NATIVE = False
 PROBE_TICKS = False
 """--probe-ticks: the GUI runs under gui_probe.py (each repaint tick timed, per pane)."""
 SHUTDOWN_WAIT_S = 120.0
@@ -225,8 +226,8 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             if PY_SPY is not None:
                 out = PY_SPY.with_name(f"{PY_SPY.name}.{int(time.time())}.txt")
                 spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(gui.pid),
-                                        "-d", str(int(seconds - 2)), "-r", "200", "--nonblocking", "-f", "raw",
-                                        "-o", str(out)],
+                                        "-d", str(int(seconds - 2)), "-r", "200", "-f", "raw", "-o", str(out),
+                                        *(["--native", "--idle"] if PY_SPY_NATIVE else ["--nonblocking"])],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss: list[float] = [proc.rss_mb()]
             rss_at: list[float] = [t0 - server.started]
@@ -305,6 +306,8 @@ def main() -> None:
     parser.add_argument("mode", choices=("rates", "profile", "quiet", "soak"))
     parser.add_argument("values", nargs="*", type=float)
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run (default 6)")
+    parser.add_argument("--py-spy-native", action="store_true",
+                        help="with --py-spy: native (Qt, C) frames too, idle samples kept (pauses the GUI per sample)")
     parser.add_argument("--py-spy", type=Path, default=None, metavar="OUT",
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
@@ -315,8 +318,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
     options = parser.parse_args()
-    global PY_SPY
+    global PY_SPY, PY_SPY_NATIVE
     PY_SPY = options.py_spy
+    PY_SPY_NATIVE = options.py_spy_native
     global PROBE_TICKS, PROBE_MS
     PROBE_MS = options.probe_ms if options.probe_ms is not None else (0.0 if options.mode == "quiet" else 10.0)
     PROBE_TICKS = options.probe_ticks
@@ -350,9 +354,10 @@ def main() -> None:
                       flush=True)
         elif options.mode == "quiet":
             seconds = options.seconds if options.seconds > 6 else 20.0
-            _, liquidation_frames = quiet_recording(recording, 200, seconds + 1, LEAD_S)
+            rate = options.values[0] if options.values else 200.0
+            _, liquidation_frames = quiet_recording(recording, rate, seconds + 1, LEAD_S)
             r = run(recording, seconds + 1)
-            print(line(f"quiet day (200 frames/s: the calm minutes at their own pace, {liquidation_frames} frames "
+            print(line(f"quiet day ({rate:g} frames/s: the calm minutes at their own pace, {liquidation_frames} frames "
                        "of liquidations, padded with their marks)", r, speed_s))
         else:
             soak(recording, options.values[0] if options.values else 480.0, speed_s, options.hours)
