@@ -312,3 +312,36 @@ async def test_the_same_refusal_twice_keeps_the_connection_and_says_what_is_not_
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await server.stop()
+
+
+async def test_a_burst_is_handed_over_in_steps_that_let_the_loop_run(tmp_path: Path) -> None:
+    """websockets hands queued frames to the receive loop without suspending: a burst read at once must
+    still reach the parser in steps of at most YIELD_EVERY frames, with the loop's other work between."""
+    from collections import Counter
+
+    from app.feeds.client import YIELD_EVERY
+    from tests.feeds.conftest import write_recording
+
+    turns = 0
+
+    async def turning() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    seen_at: list[int] = []
+
+    def parse(frame, received_ms, instruments=None, state=None):  # type: ignore[no-untyped-def]
+        if frame.startswith('{"topic":"allLiquidation'):
+            seen_at.append(turns)
+        return bybit.parse(frame, received_ms, instruments, state)
+
+    ticker = asyncio.create_task(turning())
+    try:
+        async with running_pair(write_recording(tmp_path / "burst.jsonl.gz", 600, 0), parse=parse) as pair:
+            await wait_until(lambda: len(seen_at) == 600, what="the burst")
+            assert len(_liquidations(pair.sink)) == 600
+    finally:
+        ticker.cancel()
+    assert max(Counter(seen_at).values()) <= YIELD_EVERY
