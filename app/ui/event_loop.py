@@ -13,7 +13,8 @@ Socket reads can be paced (`read_pacing_s`, the app sets READ_PACING_S): after a
 notifier stays off until the pacing interval has passed, then all that have data are read in one wake-up.
 On a quiet day frames come one per wake-up, and on these (virtual) machines a wake-up costs ~80 µs of CPU
 before any work, more than the frame (`tests/bench/bench_app.py quiet`: 11% → 7% of a core at 40-50 ms).
-The loop works on the raw sockets, so TLS and proxied connections are paced alike. Bytes that waited
+The loop works on the raw sockets, so TLS and proxied connections are paced alike. A socket that still
+has data after its read is never held (pacing caps no rate: under load reads go on as before). Bytes that waited
 behind the closed gate are dated from its closing (`read_floor`, FeedSink.arrival_clock), so the
 arrival-to-model figure includes the wait.
 """
@@ -52,6 +53,7 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         self._soon_due = False
         self._gate_closed_at = 0.0
         self._waited: dict[int, float] = {}  # fd → since when its data waited behind the closed gate
+        self._busy: set[Any] = set()  # sockets that had more waiting after their last read
         self.read_floor = time.perf_counter()
         """The earliest moment the bytes of the latest read can have arrived (perf_counter): the gate's
         closing when they waited behind it, else the read itself (arrival-to-model latency counts the wait)."""
@@ -71,7 +73,7 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         notifier = PySide6.QtCore.QSocketNotifier(qasync._fileno(fd), PySide6.QtCore.QSocketNotifier.Type.Read)
         notifier.activated["int"].connect(lambda *_: self._reader_ready(notifier, fd, callback, args))
         self._read_notifiers[fd] = notifier
-        notifier.setEnabled(self._gate_open or not self._gated(fd))
+        notifier.setEnabled(self._gate_open or not self._gated(fd) or fd in self._busy)
 
     def _reader_ready(self, notifier: Any, fd: Any, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
         notifier.setEnabled(False)  # as qasync: off until its callback has run
@@ -88,14 +90,30 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             if self._read_notifiers.get(fd) is notifier:
                 if self.read_pacing_s <= 0 or not self._gated(fd):
                     notifier.setEnabled(True)
-                elif self._gate_open:
-                    self._close_gate()
+                elif self._readable(fd):
+                    self._busy.add(fd)  # more is waiting already: never held back (pacing caps no rate)
+                    notifier.setEnabled(True)
+                else:
+                    self._busy.discard(fd)
+                    if self._gate_open:
+                        self._close_gate()
+
+    def _remove_reader(self, fd: Any) -> bool:
+        self._busy.discard(fd)
+        return bool(super()._remove_reader(fd))
+
+    @staticmethod
+    def _readable(fd: Any) -> bool:
+        try:
+            return bool(select.select([qasync._fileno(fd)], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def _close_gate(self) -> None:
         self._gate_open = False
         self._gate_closed_at = time.perf_counter()
         for fd, notifier in self._read_notifiers.items():
-            if self._gated(fd):
+            if self._gated(fd) and fd not in self._busy:
                 notifier.setEnabled(False)
         self.call_later(self.read_pacing_s, self._open_gate)
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+STARTED = time.perf_counter()
 
 
 def install() -> None:
@@ -52,6 +53,7 @@ def install() -> None:
     slowest: list[tuple[float, list[str]]] = []
 
     layouts: list[float] = []
+    moved: list[str] = []  # widgets resized or moved since the last repaint (what made a repaint whole)
 
     def timed_event(self, event) -> bool:  # type: ignore[no-untyped-def]
         if event.type() == QEvent.Type.LayoutRequest:  # the whole window laid out again
@@ -65,7 +67,9 @@ def install() -> None:
         current.clear()
         handled = QMainWindow.event(self, event)  # the window's repaint: every dirty widget painted
         paints.append((time.perf_counter() - start) * 1000)
-        slowest.append((paints[-1], sorted(set(current))))
+        at = f"at {time.perf_counter() - STARTED:.1f} s"
+        slowest.append((paints[-1], [at, *sorted(set(current)), *sorted(set(moved))]))
+        moved.clear()
         slowest.sort(key=lambda x: -x[0])
         del slowest[5:]
         return handled
@@ -84,6 +88,11 @@ def install() -> None:
             if event.type() == QEvent.Type.LayoutRequest:
                 key = f"layout:{watched.objectName() or '-'}:{type(watched).__name__}"
                 painted[key] = painted.get(key, 0) + 1
+            elif event.type() in (QEvent.Type.Resize, QEvent.Type.Move) and watched.isWidgetType():
+                kind = "resize" if event.type() == QEvent.Type.Resize else "move"
+                key = f"{kind}:{watched.objectName() or '-'}:{type(watched).__name__}"
+                painted[key] = painted.get(key, 0) + 1
+                moved.append(key)
             elif event.type() == QEvent.Type.Paint:
                 dock, widget = "", watched
                 while widget is not None and not dock:
@@ -107,7 +116,9 @@ def install() -> None:
 
     def report_paints() -> None:
         for ms, widgets in slowest:
-            print(f"tick slow paint {ms:.0f} ms: {', '.join(w for w in widgets if not w.startswith('-'))[:400]}",
+            shown = [w for w in widgets if w.startswith(("at ", "resize:"))] + [
+                w for w in widgets if not w.startswith(("-", "at ", "resize:"))]
+            print(f"tick slow paint {ms:.0f} ms: {', '.join(shown)[:600]}",
                   file=sys.stderr)
         top = sorted(painted.items(), key=lambda x: -x[1])[:25]
         print("tick paints by widget: " + ", ".join(f"{k} {n}" for k, n in top), file=sys.stderr)

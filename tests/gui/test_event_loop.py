@@ -101,3 +101,40 @@ def test_unpaced_reads_follow_each_write(qapp) -> None:  # type: ignore[no-untyp
     protocol, _ = _paced_reads(qapp, 0.0, 10, 0.03)
     assert len(protocol.reads) == 10  # 30 ms apart: each write is its own read
     assert b"".join(protocol.reads) == b"".join(b"%04d" % i for i in range(10))
+
+
+def test_a_socket_with_more_waiting_is_read_on_without_waiting_for_the_gate(qapp) -> None:  # type: ignore[no-untyped-def]
+    loop = BatchedQEventLoop(qapp)
+    loop.read_pacing_s = 0.5
+    opened: list[float] = []
+    original = loop._open_gate
+    loop._open_gate = lambda: (opened.append(time.perf_counter()), original())  # type: ignore[method-assign]
+    ours, theirs = socket.socketpair()
+    theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    protocol = _Counting()
+    protocol.loop = loop
+    payload = bytes(range(256)) * 4096  # 1 MiB: several reads of asyncio's 256 KiB
+
+    async def main() -> None:
+        transport, _ = await loop.create_connection(lambda: protocol, sock=ours)
+        theirs.sendall(payload[:1024])
+        await asyncio.sleep(0.05)  # a first small read closes the gate
+        view = memoryview(payload)[1024:]
+        while view:
+            sent = theirs.send(view)
+            view = view[sent:]
+            await asyncio.sleep(0)
+        async with asyncio.timeout(5):
+            while sum(map(len, protocol.reads)) < len(payload):
+                await asyncio.sleep(0.01)
+        transport.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+    assert b"".join(protocol.reads) == payload
+    # it waited for one opening, then was read on and on: 256 KiB a read, no further opening between
+    assert len(protocol.reads) >= 4 and len(opened) == 1
