@@ -120,7 +120,7 @@ def install() -> None:
                 w for w in widgets if not w.startswith(("-", "at ", "resize:"))]
             print(f"tick slow paint {ms:.0f} ms: {', '.join(shown)[:600]}",
                   file=sys.stderr)
-        top = sorted(painted.items(), key=lambda x: -x[1])[:25]
+        top = sorted(painted.items(), key=lambda x: -x[1])[:80]
         print("tick paints by widget: " + ", ".join(f"{k} {n}" for k, n in top), file=sys.stderr)
 
     atexit.register(report_paints)

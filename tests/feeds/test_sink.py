@@ -112,3 +112,15 @@ def test_unconvertible_events_are_counted_every_time_and_shown_in_the_venue_deta
     status = ConnectionStatus("okx/public", "okx", "partial", lambda: 0)
     record = venue_record("okx", [status], 0, sink.unconvertible_total["okx"])
     assert "3 events not converted (instrument unknown to every source)" in record.detail
+
+
+def test_arrivals_are_dated_by_the_arrival_clock() -> None:
+    """The GUI's loop dates paced reads from when their bytes could first have waited (app.ui.event_loop)."""
+    sink = FeedSink()
+    moments = iter([10.0, 10.0005, 12.0])
+    sink.arrival_clock = lambda: next(moments)
+    sink.offer("bybit", [liq(1)])
+    sink.offer("bybit", [liq(2), liq(3)])  # within a millisecond: one entry
+    sink.offer("bybit", [mark(1.0)])  # marks are not timed
+    sink.offer("bybit", [liq(4)])
+    assert sink.drain().arrivals == [[10.0, 3], [12.0, 1]]
