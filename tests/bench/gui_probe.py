@@ -175,8 +175,32 @@ def install() -> None:
     atexit.register(report_gc)
 
 
+def profile_ticks(out: str) -> None:
+    """CASCADE_PROBE_PROFILE=OUT: cProfile over the window's ticks only (pstats file at exit)."""
+    import cProfile
+
+    from app.ui import window as window_module
+
+    profiler = cProfile.Profile()
+    inner = window_module.MainWindow.tick
+
+    def tick(self) -> None:  # type: ignore[no-untyped-def]
+        profiler.enable()
+        try:
+            inner(self)
+        finally:
+            profiler.disable()
+
+    window_module.MainWindow.tick = tick  # type: ignore[method-assign]
+    atexit.register(lambda: profiler.dump_stats(out))
+
+
 if __name__ == "__main__":
+    import os
+
     install()
+    if os.environ.get("CASCADE_PROBE_PROFILE"):
+        profile_ticks(os.environ["CASCADE_PROBE_PROFILE"])
     from app.cli import main
 
     sys.exit(main(sys.argv[1:]))

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from app.services.snapshot import Snapshot
 from app.services.waiting import tape_placeholder
 from app.ui.tape_delegate import TapeDelegate
 from app.ui.tape_model import TapeModel, venue_name
+from app.ui.tape_view import TapeView
 from app.ui.theme import tabular_font
 
 MIN_SIZE_CHOICES = (("All sizes", 0.0), ("≥ $1K", 1e3), ("≥ $10K", 1e4), ("≥ $50K", 5e4),
@@ -131,9 +131,8 @@ class TapePane(QWidget):
             self.close_button.clicked.connect(self.close_requested)
             header.addWidget(self.close_button)
 
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(TapeDelegate(self.model, self.view))  # one Python call a painted cell
+        self.view = TapeView(self.model)  # one Python call a repaint (tests/bench/bench_tape_paint.py)
+        self.view.setItemDelegate(TapeDelegate(self.model, self.view))  # sizes and anything else asking one
         self.view.setFont(tabular_font(self.view.font()))
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
