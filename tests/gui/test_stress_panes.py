@@ -100,7 +100,14 @@ async def play_demo(speed: float) -> Snapshot:
         while not session.server.finished:
             session.snapshot()
             await asyncio.sleep(0.05)
-        for _ in range(SLOW_REBUILD_TICKS + 2):  # the last frames on the wire, and a fresh view
+        # The last frames on the wire: everything sent has been received (a loaded machine can leave
+        # hundreds queued in the client when the server finishes), then a fresh view.
+        statuses = session.runtime.statuses
+        async with asyncio.timeout(30):
+            while sum(status.frames for status in statuses) < session.server.frames_sent:
+                session.snapshot()
+                await asyncio.sleep(0.05)
+        for _ in range(SLOW_REBUILD_TICKS + 2):
             await asyncio.sleep(0.05)
             session.snapshot()
         return session.snapshot()
