@@ -75,7 +75,9 @@ class WatchStats:
             buckets = self._liqs.get(liq.coin)
             if buckets is None:
                 buckets = self._liqs[liq.coin] = deque()
-            if not buckets or buckets[-1][0] < bucket:
+            if buckets and buckets[-1][0] == bucket:
+                row = buckets[-1]  # the usual case: the latest bucket
+            elif not buckets or buckets[-1][0] < bucket:
                 buckets.append([bucket, 0.0, 0.0])
                 row = buckets[-1]
                 while buckets[0][0] + DAY_MS + BUCKET_MS <= bucket:  # bounded even for a coin nobody shows
