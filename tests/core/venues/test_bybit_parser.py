@@ -49,6 +49,23 @@ def test_deprecated_liquidation_topics_are_sampled() -> None:
     ]
 
 
+def test_deprecated_topic_read_alike_however_the_frame_is_laid_out() -> None:
+    """The compact frame takes its own decoder (told by two characters of the topic); spaced, reordered or
+    bytes frames go the general way: the same events either way."""
+    expected = bybit.parse(BYBIT_LEGACY, 0)
+    message = json.loads(BYBIT_LEGACY)
+    spaced = json.dumps(message)
+    reordered = json.dumps({"data": message["data"], **message}, separators=(",", ":"))
+    assert BYBIT_LEGACY.startswith('{"topic":"liquidation.') and not spaced.startswith('{"topic":"liquidation.')
+    for frame in (spaced, reordered, BYBIT_LEGACY.encode()):
+        assert bybit.parse(frame, 0, state=BybitState("linear")) == expected
+    bad = BYBIT_LEGACY.replace('"Sell"', '"Short"').replace('"Buy"', '"Short"')
+    with pytest.raises(BadFrame):
+        bybit.parse(bad, 0)
+    tokens = '{"topic":"lt.BTC3LUSDT","ts":1,"data":{"symbol":"BTC3LUSDT","updatedTime":1,"side":"Buy","size":"1","price":"1"}}'  # noqa: E501
+    assert bybit.parse(tokens, 0) == []  # another topic that starts with `l`: ignored, as every unknown topic
+
+
 def _batch(*rows: dict) -> str:
     return json.dumps({"topic": f"allLiquidation.{rows[0]['s']}", "type": "snapshot", "ts": 5, "data": list(rows)})
 
