@@ -30,6 +30,7 @@ from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
     ID_BYTES,
+    Finite,
     FrameIds,
     PerSymbol,
     Positive,
@@ -117,12 +118,15 @@ class _Ticker(msgspec.Struct, gc=False):
 
 
 class _Row(msgspec.Struct, gc=False):
-    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path."""
+    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path. The
+    prices are numbers here (the venue's text read in C, as `_positive` / `optional_number` would read it:
+    msgspec takes a subset of what `float()` takes, and the same value); an empty one ("" = no value, dated
+    futures' funding) or one out of bounds fails this decode, and the two-step way reads it as before."""
 
     symbol: str | None = None
-    markPrice: float | str | None = None
-    indexPrice: float | str | None = None
-    fundingRate: float | str | None = None
+    markPrice: Positive | None = None
+    indexPrice: Finite | None = None
+    fundingRate: Finite | None = None
     nextFundingTime: int | str | None = None
     updatedTime: TimestampMs | None = None
     side: Literal["Buy", "Sell"] | None = None
@@ -155,11 +159,12 @@ a frame laid out otherwise goes the general way."""
 
 
 class _MergedTicker:
-    """The fields of one symbol's ticker we use, as merged from snapshot + deltas."""
+    """The fields of one symbol's ticker we use, as merged from snapshot + deltas (and its coin)."""
 
-    __slots__ = ("funding", "index", "mark", "next_funding")
+    __slots__ = ("coin", "funding", "index", "mark", "next_funding")
 
-    def __init__(self) -> None:
+    def __init__(self, coin: str) -> None:
+        self.coin = coin
         self.mark: float | None = None
         self.index: float | None = None
         self.funding: float | None = None
@@ -290,9 +295,34 @@ def parse(
         if len(events) > 1 and len({event.id for event in events}) != len(events):
             number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
         return events
+    if kind == _TICKERS:  # marks, the most frequent frame: merged inline (see `_merge_ticker`)
+        symbol = data.symbol
+        ts = message.ts
+        if symbol is None:
+            raise BadFrame("tickers row without symbol")
+        if ts is None:
+            raise BadFrame("tickers frame without ts")
+        tickers = (state if state is not None else BybitState()).tickers
+        merged = tickers.get(symbol)
+        if merged is None or message.type == "snapshot":
+            merged = tickers[symbol] = _MergedTicker(canonical_coin(VENUE, symbol))
+        value = data.markPrice  # deltas leave out unchanged fields
+        if value is not None:
+            merged.mark = value
+        value = data.indexPrice
+        if value is not None:
+            merged.index = value
+        value = data.fundingRate
+        if value is not None:
+            merged.funding = value
+        next_funding = data.nextFundingTime
+        if next_funding is not None:
+            merged.next_funding = _timestamp(next_funding)
+        mark = merged.mark
+        if mark is None:
+            return []  # a delta before any snapshot: nothing to show yet
+        return [MarkPrice(VENUE, symbol, merged.coin, mark, ts, merged.index, merged.funding, merged.next_funding)]
     if kind != _LEGACY_TOPIC:
-        if kind == _TICKERS:
-            return _ticker_row(message, data, state if state is not None else BybitState())
         return _parse_two_step(frame, received_ms, instruments, state)
     symbol = data.symbol
     size = data.size
@@ -315,13 +345,6 @@ def parse(
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
                         LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
-
-
-def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:
-    if row.symbol is None:
-        raise BadFrame("tickers row without symbol")
-    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
-                         row.nextFundingTime, state)
 
 
 def _parse_two_step(
@@ -403,7 +426,7 @@ def _merge_ticker(
     if ts is None:
         raise BadFrame("tickers frame without ts")
     if kind == "snapshot" or symbol not in state.tickers:
-        merged = state.tickers[symbol] = _MergedTicker()
+        merged = state.tickers[symbol] = _MergedTicker(canonical_coin(VENUE, symbol))
     else:
         merged = state.tickers[symbol]
     # Deltas leave out unchanged fields; "" also means "no value" (funding of dated futures).
@@ -421,7 +444,7 @@ def _merge_ticker(
         MarkPrice(
             VENUE,
             symbol,
-            canonical_coin(VENUE, symbol),
+            merged.coin,
             merged.mark,
             ts,
             merged.index,

@@ -119,6 +119,22 @@ def test_ticker_snapshot_then_deltas_merge_per_connection_state() -> None:
     ]
 
 
+def test_ticker_values_the_typed_decode_leaves_to_the_two_step_way_merge_alike() -> None:
+    """Empty, huge and number-typed prices: read by `_positive` / `optional_number` whichever way the frame
+    goes (a price the typed decode does not take goes the two-step way), the merged view the same."""
+    state = BybitState("linear")
+    assert bybit.parse(_ticker("snapshot", 1, markPrice="3000", indexPrice="1e301", fundingRate=""), 0,
+                       state=state) == [MarkPrice("bybit", "ETHUSDT", "ETH", 3000.0, 1, 1e301, None, None)]
+    assert bybit.parse(_ticker("delta", 2, indexPrice=2999.5, fundingRate="-0.0001"), 0, state=state) == [  # type: ignore[arg-type]
+        MarkPrice("bybit", "ETHUSDT", "ETH", 3000.0, 2, 2999.5, -0.0001, None)]
+    for bad in ("nan", "inf", "-1", "0", "1e300", "1e-400"):
+        with pytest.raises(BadFrame):
+            bybit.parse(_ticker("delta", 4, markPrice=bad), 0, state=state)
+    for bad in ("nan", "-inf", "x"):
+        with pytest.raises(BadFrame):
+            bybit.parse(_ticker("delta", 4, fundingRate=bad), 0, state=state)
+
+
 def test_delta_before_snapshot_shows_nothing_yet() -> None:
     state = BybitState()
     assert bybit.parse(_ticker("delta", 2, fundingRate="0.0002"), 0, state=state) == []
