@@ -109,6 +109,12 @@ class _LegacyFrame(msgspec.Struct, gc=False):
     data: _LegacyLiq
 
 
+class _AllFrame(msgspec.Struct, gc=False):
+    """An `allLiquidation.{symbol}` frame (told by its first bytes, see `_TOPIC_AT`): the rows alone."""
+
+    data: list[_Liq]
+
+
 class _Ticker(msgspec.Struct, gc=False):
     symbol: str
     markPrice: float | str | None = None
@@ -150,12 +156,14 @@ _LEGACY = decoder(_LegacyLiq)
 _TICKER = decoder(_Ticker)
 _FRAME = decoder(_Frame)
 _LEGACY_FRAME = decoder(_LegacyFrame)
+_ALL_FRAME = decoder(_AllFrame)
 _TOPIC_AT = 10
 _LEGACY_DOT = _TOPIC_AT + len("liquidation")
-"""Bybit's frames are compact JSON, topic first: `{"topic":"` then the topic. Two characters of it (`l` and
-the `.` after `liquidation`: no other Bybit v5 topic has them there; two indexes are far cheaper than a
-`startswith` or decoding the topic) pick the deprecated topic's own decoder, which reads exactly that row;
-a frame laid out otherwise goes the general way."""
+_ALL_DOT = _TOPIC_AT + len("allLiquidation")
+"""Bybit's frames are compact JSON, topic first: `{"topic":"` then the topic. Two characters of it (`a` or
+`l`, and the `.` after `allLiquidation` / `liquidation`: no other Bybit v5 topic has them there; two indexes
+are far cheaper than a `startswith` or decoding the topic) pick the liquidation topics' own decoders, which
+read exactly their rows; a frame laid out otherwise (and the marks) goes the general way."""
 
 
 class _MergedTicker:
@@ -231,32 +239,40 @@ def parse(
     """One typed decode of the whole frame (rows included); a frame that does not fit that shape goes
     the two-step way (envelope, then rows), which tells an unknown topic (ignored) from a bad row."""
     try:
-        legacy = frame[_TOPIC_AT] == "l" and frame[_LEGACY_DOT] == "."  # bytes give ints here: the general way
+        head = frame[_TOPIC_AT]  # bytes give ints here: the general way
     except (IndexError, TypeError, KeyError):
-        legacy = False
-    if legacy:  # `liquidation.…`, the deprecated topic (at most one order a second per symbol)
+        head = None
+    if head == "a":  # `allLiquidation.…`: the rows alone
         try:
-            row = _LEGACY_FRAME.decode(frame).data
-        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+            rows = _ALL_FRAME.decode(frame).data if frame[_ALL_DOT] == "." else None
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, IndexError):
             return _parse_two_step(frame, received_ms, instruments, state)  # says what is wrong
-        cache = state.facts if state is not None else _FACTS[None]
-        symbol = row.symbol
-        facts = cache.facts.get(symbol) if instruments is cache.owner else None
-        if facts is None:
-            facts = cache.get(load_bundled() if instruments is None else instruments, symbol)
-        coin, kind_of, inverse, factor, key = facts
-        size = row.size
-        price = row.price
-        ts = row.updatedTime
-        long = row.side == "Buy"  # the POSITION side, as allLiquidation's S
-        if inverse:
-            usd = size * factor
-            qty = usd / price
-        else:
-            qty = size * factor
-            usd = size * price
-        return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                            LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
+        if rows is not None:
+            return _all_liquidations(rows, load_bundled() if instruments is None else instruments, state)
+    elif head == "l":  # `liquidation.…`, the deprecated topic (at most one order a second per symbol)
+        try:
+            row = _LEGACY_FRAME.decode(frame).data if frame[_LEGACY_DOT] == "." else None
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, IndexError):
+            return _parse_two_step(frame, received_ms, instruments, state)  # says what is wrong
+        if row is not None:
+            cache = state.facts if state is not None else _FACTS[None]
+            symbol = row.symbol
+            facts = cache.facts.get(symbol) if instruments is cache.owner else None
+            if facts is None:
+                facts = cache.get(load_bundled() if instruments is None else instruments, symbol)
+            coin, kind_of, inverse, factor, key = facts
+            size = row.size
+            price = row.price
+            ts = row.updatedTime
+            long = row.side == "Buy"  # the POSITION side, as allLiquidation's S
+            if inverse:
+                usd = size * factor
+                qty = usd / price
+            else:
+                qty = size * factor
+                usd = size * price
+            return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
     try:
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
@@ -267,34 +283,10 @@ def parse(
     kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
-    if type(data) is list:  # allLiquidation rows (the hot path, inline): coin, kind and id key per symbol from the
-        # cache, the id a cheap hash of the row (`common.liquidation_id`'s value: Bybit gives none)
+    if type(data) is list:  # allLiquidation rows of a frame laid out otherwise
         if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
-        cache = state.facts if state is not None else _FACTS[None]
-        known = cache.facts if instruments is cache.owner else None
-        events: list[Event] = []
-        for row in data:  # S is the POSITION side here: Buy = a long was liquidated
-            symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
-            size = row.v
-            price = row.p
-            ts = row.T
-            facts = known.get(symbol) if known is not None else None
-            if facts is None:
-                facts = cache.get(instruments, symbol)
-            coin, kind_of, inverse, factor, key = facts
-            long = row.S == "Buy"
-            if inverse:
-                usd = size * factor
-                qty = usd / price
-            else:
-                qty = size * factor
-                usd = size * price
-            events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                                      COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
-        if len(events) > 1 and len({event.id for event in events}) != len(events):
-            number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
-        return events
+        return _all_liquidations(data, instruments, state)
     if kind == _TICKERS:  # marks, the most frequent frame: merged inline (see `_merge_ticker`)
         symbol = data.symbol
         ts = message.ts
@@ -411,6 +403,35 @@ def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
     row = decode(_TICKER, message.data)
     return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
                          row.nextFundingTime, state)
+
+
+def _all_liquidations(rows: list[_Liq], instruments: Instruments, state: BybitState | None) -> list[Event]:
+    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the row
+    (`common.liquidation_id`'s value: Bybit gives none)."""
+    cache = state.facts if state is not None else _FACTS[None]
+    known = cache.facts if instruments is cache.owner else None
+    events: list[Event] = []
+    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
+        symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+        size = row.v
+        price = row.p
+        ts = row.T
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = cache.get(instruments, symbol)
+        coin, kind_of, inverse, factor, key = facts
+        long = row.S == "Buy"
+        if inverse:
+            usd = size * factor
+            qty = usd / price
+        else:
+            qty = size * factor
+            usd = size * price
+        events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                  COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+    if len(events) > 1 and len({event.id for event in events}) != len(events):
+        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
+    return events
 
 
 def _merge_ticker(

@@ -66,6 +66,18 @@ def test_deprecated_topic_read_alike_however_the_frame_is_laid_out() -> None:
     assert bybit.parse(tokens, 0) == []  # another topic that starts with `l`: ignored, as every unknown topic
 
 
+def test_all_liquidation_read_alike_however_the_frame_is_laid_out() -> None:
+    expected = bybit.parse(BYBIT_ALL_LIQUIDATION, 0)
+    assert BYBIT_ALL_LIQUIDATION.startswith('{"topic":"allLiquidation.') and expected
+    message = json.loads(BYBIT_ALL_LIQUIDATION)
+    for frame in (json.dumps(message), json.dumps({"data": message["data"], **message}, separators=(",", ":")),
+                  BYBIT_ALL_LIQUIDATION.encode()):
+        assert bybit.parse(frame, 0, state=BybitState("linear")) == expected
+    for short in ('{"topic":"a', '{"topic":"allLiquidati', '{"topic":"liquidat'):
+        with pytest.raises(BadFrame):
+            bybit.parse(short, 0)
+
+
 def _batch(*rows: dict) -> str:
     return json.dumps({"topic": f"allLiquidation.{rows[0]['s']}", "type": "snapshot", "ts": 5, "data": list(rows)})
 
