@@ -123,7 +123,7 @@ class _Delete(_Update, tag="delete"):
 
 _FRAME = decoder(_Frame)
 _ROWS = decoder(list[_Row])
-_ACTION_FRAME = decoder(_Insert | _Partial | _Update | _Delete)
+_ACTION_DECODE = decoder(_Insert | _Partial | _Update | _Delete).decode  # bound once
 _COUNTED = frozenset({"partial", "insert"})  # the two-step path; the typed one tells them by class
 
 
@@ -154,7 +154,7 @@ def parse(
     """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
     deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
     try:  # one typed decode, the action telling the shape; anything else (welcome, acks, errors, rows
-        rows = _ACTION_FRAME.decode(frame).data  # that do not fit, other tables) goes the two-step way
+        rows = _ACTION_DECODE(frame).data  # that do not fit, other tables) goes the two-step way
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
             return []
