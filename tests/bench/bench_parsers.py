@@ -13,6 +13,8 @@ passes (messages per CPU-second of the measuring thread, so other load on the ma
 the ratios and the machine's speed (`sum(range(10**8))`, wall and CPU seconds). cryptofeed pins packages that do not sit
 beside Cascade's, so it runs in its own virtual environment as a subprocess (tests/bench/peer_cryptofeed.py);
 make it with tests/bench/install_peers.sh (default ../peers-venv) and point `--peers-python` at it.
+The `bybit/tickers` row (marks) has no peer: it is there so that a change to a liquidation path is seen
+not to slow the most frequent frame Cascade parses (its ceiling: one typed decode + the same merged marks).
 
     tests/bench/install_peers.sh ../peers-venv
     .venv/bin/python tests/bench/bench_parsers.py --peers --peers-python ../peers-venv/bin/python
