@@ -11,6 +11,9 @@ Keys are `<venue>/<frame kind>`; each frame kind is one documented message layou
   OKX's own example (ccxt's handler reads only `details[0]`, so only `x1` compares like with like).
 - `bitmex/liquidation`: the `liquidation` table's `insert` action (1–3 resting liquidation orders).
 - `deribit/trades`: `trades.{instrument}.100ms` notifications whose trades carry `liquidation` M/T/MT.
+- `bybit/tickers`: v5 `tickers.{symbol}` marks (no peer: neither cryptofeed nor ccxt reads them as
+  liquidations; here so that a change to the liquidation paths is seen not to slow the most frequent frame
+  Cascade parses): a `snapshot` of every documented field per symbol, then `delta`s of the changed fields.
 """
 
 from __future__ import annotations
@@ -104,6 +107,30 @@ def deribit_trades(rng: random.Random, i: int) -> str:
                "params": {"channel": f"trades.{instrument}.100ms", "data": trades}})
 
 
+_TICKER_SYMBOLS = [(symbol, price, decimals) for symbol, price, _, decimals in _LINEAR]
+
+
+def bybit_tickers(rng: random.Random, i: int) -> str:
+    symbol, price, _ = _TICKER_SYMBOLS[i % len(_TICKER_SYMBOLS)]
+    ts = T0 + i * 17
+    mark = _px(rng, price)
+    data = {"symbol": symbol, "tickDirection": rng.choice(("PlusTick", "ZeroMinusTick")), "markPrice": _fmt(mark, 4),
+            "indexPrice": _fmt(mark * 0.9998, 4), "bid1Price": _fmt(mark * 0.9999, 4),
+            "bid1Size": str(rng.randint(1, 900)), "ask1Price": _fmt(mark * 1.0001, 4),
+            "ask1Size": str(rng.randint(1, 900))}
+    kind = "delta"
+    if i < len(_TICKER_SYMBOLS):  # each symbol's first frame: the snapshot
+        kind = "snapshot"
+        data |= {"lastPrice": _fmt(mark, 4), "prevPrice24h": _fmt(price, 4), "price24hPcnt": "0.0171",
+                 "highPrice24h": _fmt(price * 1.03, 4), "lowPrice24h": _fmt(price * 0.97, 4),
+                 "prevPrice1h": _fmt(price, 4), "openInterest": "68744.761", "openInterestValue": "1183601235.91",
+                 "turnover24h": "1570383121.94", "volume24h": "91705.276", "nextFundingTime": str(T0 + 3_600_000),
+                 "fundingRate": "-0.000212"}
+    elif rng.random() < 0.1:
+        data["fundingRate"] = _fmt(rng.uniform(-0.0005, 0.0005), 6)
+    return _j({"topic": f"tickers.{symbol}", "type": kind, "data": data, "cs": 24_987_956_059 + i, "ts": ts})
+
+
 KINDS = {
     "binance/forceOrder": binance_force_order,
     "bybit/liquidation": bybit_liquidation,
@@ -112,6 +139,7 @@ KINDS = {
     "okx/liquidation-orders x1": lambda rng, i: okx_liquidation_orders(rng, i, most=1),
     "bitmex/liquidation": bitmex_liquidation,
     "deribit/trades": deribit_trades,
+    "bybit/tickers": bybit_tickers,
 }
 
 

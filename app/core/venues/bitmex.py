@@ -28,7 +28,7 @@ without a message, expect the pong within 5 s).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import msgspec
 
@@ -100,10 +100,11 @@ class _Frame(msgspec.Struct, gc=False):
 
 
 class _Insert(msgspec.Struct, gc=False, tag_field="action", tag="insert"):
-    """The counted actions, told apart by `action` while decoding: their rows complete (`_Row`)."""
+    """The counted actions of the liquidation table, told apart by `action` while decoding: their rows
+    complete (`_Row`). Another table's rows fail `table` and go the two-step way (which ignores them)."""
 
+    table: Literal["liquidation"]
     data: list[_Row]
-    table: str | None = None
 
 
 class _Partial(_Insert, tag="partial"):
@@ -111,9 +112,9 @@ class _Partial(_Insert, tag="partial"):
 
 
 class _Update(msgspec.Struct, gc=False, tag_field="action", tag="update"):
-    """Updates and deletes add nothing: their rows are skipped unread."""
+    """Updates and deletes add nothing: their rows are skipped unread (`data` is always empty here)."""
 
-    table: str | None = None
+    data: ClassVar[tuple[()]] = ()
 
 
 class _Delete(_Update, tag="delete"):
@@ -122,7 +123,7 @@ class _Delete(_Update, tag="delete"):
 
 _FRAME = decoder(_Frame)
 _ROWS = decoder(list[_Row])
-_ACTION_FRAME = decoder(_Insert | _Partial | _Update | _Delete)
+_ACTION_DECODE = decoder(_Insert | _Partial | _Update | _Delete).decode  # bound once
 _COUNTED = frozenset({"partial", "insert"})  # the two-step path; the typed one tells them by class
 
 
@@ -139,6 +140,9 @@ def _symbol_facts(instruments: Instruments, symbol: str) -> tuple[str, Kind, boo
 
 
 _FACTS = PerSymbol(_symbol_facts)
+_NO_FACTS: dict[str, tuple[str, Kind, bool, float, Unconvertible | None]] = {}
+"""Read instead of `_FACTS.facts` when the instruments are not its owner's: every symbol then goes through
+`_FACTS.get` (never written to)."""
 
 
 def parse(
@@ -150,49 +154,80 @@ def parse(
     """One typed decode; the id is BitMEX's `orderID` (`-2`, `-3`… for a repeat within one frame, never
     deduplicated there); a frame that does not fit goes the two-step way, which says what is wrong."""
     try:  # one typed decode, the action telling the shape; anything else (welcome, acks, errors, rows
-        message = _ACTION_FRAME.decode(frame)  # that do not fit) goes the two-step way
+        rows = _ACTION_DECODE(frame).data  # that do not fit, other tables) goes the two-step way
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         if frame == "pong" or frame == b"pong":  # the heartbeat's answer: not JSON, so only ever here
             return []
         return _parse_two_step(frame, received_ms, instruments, state)
-    if type(message) is _Update or type(message) is _Delete or message.table != "liquidation":
-        return []  # updates and deletes of orders already counted
-    rows = message.data
     if not rows:
-        return _parse_two_step(frame, received_ms, instruments, state)
+        return []  # updates and deletes of orders already counted (no rows read), or an empty table
     if instruments is None:
         instruments = load_bundled()
     seen = state if state is not None else SeenOrders()
-    # SeenIds.known + remember, inline, in one probe: `setdefault` adds a new id (the dict grows) or
-    # returns a known one's expiry; an id counted earlier and not yet expired is skipped, an expired one
-    # is counted again and moves last; a repeat WITHIN this frame is never mistaken for a known order.
+    # SeenIds.known + remember, inline: an id not in the memory (the usual case: one `in` test) is counted
+    # and remembered last; the first row whose id is there hands the rest of the frame to `_rows_after_known`,
+    # which tells a known order (skipped), an expired one (counted again) and a repeat within this frame.
     remembered = seen._expiry
-    remember = remembered.setdefault
     expires = received_ms + seen.ttl_ms
-    known = _FACTS.facts if instruments is _FACTS.owner else None
+    known = _FACTS.facts if instruments is _FACTS.owner else _NO_FACTS
     events: list[Event] = []
-    repeated = False
-    skipped: tuple[str, ...] = ()  # known ids skipped in this frame that carry this frame's expiry
     for row in rows:
         order_id = row.orderID  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+        if order_id in remembered:
+            return _rows_after_known(rows, row, events, received_ms, instruments, seen)
+        remembered[order_id] = expires
         symbol = row.symbol
-        before = len(remembered)
-        expiry = remember(order_id, expires)
-        if len(remembered) == before:  # known before this row
+        facts = known.get(symbol)
+        if facts is None:
+            facts = _FACTS.get(instruments, symbol)
+        coin, kind, inverse, size, unconvertible = facts
+        if unconvertible is not None:
+            events.append(unconvertible)
+            continue
+        price = row.price
+        if inverse:
+            usd = row.leavesQty * size
+            qty = usd / price
+        else:
+            qty = row.leavesQty * size
+            usd = qty * price
+        events.append(Liquidation(VENUE, symbol, coin, kind, "long" if row.side == "Sell" else "short", price, qty,
+                                  usd, received_ms, COMPLETENESS, order_id))
+    if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
+        seen.prune(received_ms)
+    return events
+
+
+def _rows_after_known(
+    rows: list[_Row], first: _Row, events: list[Event], received_ms: int, instruments: Instruments, seen: SeenOrders
+) -> list[Event]:
+    """`parse`'s rows from `first` on (the first whose orderID is in the memory; the rows before it were new,
+    counted and remembered): SeenIds.known + remember, row by row."""
+    remembered = seen._expiry
+    expires = received_ms + seen.ttl_ms
+    known = _FACTS.facts if instruments is _FACTS.owner else _NO_FACTS
+    repeated = False
+    skipped: tuple[str, ...] = ()  # known ids skipped in this frame that carry this frame's expiry
+    for row in rows[_index_of(rows, first):]:
+        order_id = row.orderID
+        expiry = remembered.get(order_id)
+        if expiry is None:  # new
+            remembered[order_id] = expires
+        elif expiry == expires and order_id not in skipped and _earlier_in_frame(rows, row, order_id):
             # This frame's expiry on a known id: counted earlier in this frame (a repeat, counted again),
-            # or by an earlier frame received in the same millisecond (skipped, as any known id).
-            if expiry == expires and order_id not in skipped and _earlier_in_frame(rows, row, order_id):
-                repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
-                del remembered[order_id]  # and it moves last, as SeenIds.remember would move it
-                remembered[order_id] = expires
-            elif expiry > received_ms:
-                if expiry == expires:
-                    skipped = (*skipped, order_id)
-                continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
-            else:
-                del remembered[order_id]  # expired: counted again, remembered afresh (last)
-                remembered[order_id] = expires
-        facts = known.get(symbol) if known is not None else None
+            # or by an earlier frame received in the same millisecond (skipped below, as any known id).
+            repeated = True  # the same orderID twice in this frame: both kept, `-2` on the second
+            del remembered[order_id]  # and it moves last, as SeenIds.remember would move it
+            remembered[order_id] = expires
+        elif expiry > received_ms:
+            if expiry == expires:
+                skipped = (*skipped, order_id)
+            continue  # a resubscribe's partial repeating an order already counted (SeenOrders.known)
+        else:
+            del remembered[order_id]  # expired: counted again, remembered afresh (last)
+            remembered[order_id] = expires
+        symbol = row.symbol
+        facts = known.get(symbol)
         if facts is None:
             facts = _FACTS.get(instruments, symbol)
         coin, kind, inverse, size, unconvertible = facts
@@ -213,6 +248,14 @@ def parse(
     if received_ms >= seen._prune_at or len(remembered) > seen.max_size:
         seen.prune(received_ms)
     return events
+
+
+def _index_of(rows: list[_Row], row: _Row) -> int:
+    """The position of `row` itself (not of an equal row before it)."""
+    for index, candidate in enumerate(rows):
+        if candidate is row:
+            return index
+    raise ValueError("row not in rows")
 
 
 def _earlier_in_frame(rows: list[_Row], row: _Row, order_id: str) -> bool:

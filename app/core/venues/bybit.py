@@ -30,6 +30,7 @@ from app.core.venues.common import (
     APP_PING_INTERVAL_S,
     APP_PING_STALL_AFTER_S,
     ID_BYTES,
+    Finite,
     FrameIds,
     PerSymbol,
     Positive,
@@ -101,6 +102,19 @@ class _LegacyLiq(msgspec.Struct, gc=False):
     price: Positive
 
 
+class _LegacyFrame(msgspec.Struct, gc=False):
+    """A frame of the deprecated `liquidation.{symbol}` topic (told by its first bytes, see `_TOPIC_AT`):
+    the row complete and validated."""
+
+    data: _LegacyLiq
+
+
+class _AllFrame(msgspec.Struct, gc=False):
+    """An `allLiquidation.{symbol}` frame (told by its first bytes, see `_TOPIC_AT`): the rows alone."""
+
+    data: list[_Liq]
+
+
 class _Ticker(msgspec.Struct, gc=False):
     symbol: str
     markPrice: float | str | None = None
@@ -110,12 +124,15 @@ class _Ticker(msgspec.Struct, gc=False):
 
 
 class _Row(msgspec.Struct, gc=False):
-    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path."""
+    """A `tickers` row or a legacy `liquidation` row: the object-shaped `data` of the one-decode path. The
+    prices are numbers here (the venue's text read in C, as `_positive` / `optional_number` would read it:
+    msgspec takes a subset of what `float()` takes, and the same value); an empty one ("" = no value, dated
+    futures' funding) or one out of bounds fails this decode, and the two-step way reads it as before."""
 
     symbol: str | None = None
-    markPrice: float | str | None = None
-    indexPrice: float | str | None = None
-    fundingRate: float | str | None = None
+    markPrice: Positive | None = None
+    indexPrice: Finite | None = None
+    fundingRate: Finite | None = None
     nextFundingTime: int | str | None = None
     updatedTime: TimestampMs | None = None
     side: Literal["Buy", "Sell"] | None = None
@@ -138,14 +155,24 @@ _LIQUIDATIONS = decoder(list[_Liq])
 _LEGACY = decoder(_LegacyLiq)
 _TICKER = decoder(_Ticker)
 _FRAME = decoder(_Frame)
+_LEGACY_DECODE = decoder(_LegacyFrame).decode  # bound once: one attribute lookup less a frame
+_ALL_DECODE = decoder(_AllFrame).decode
+_TOPIC_AT = 10
+_LEGACY_DOT = _TOPIC_AT + len("liquidation")
+_ALL_DOT = _TOPIC_AT + len("allLiquidation")
+"""Bybit's frames are compact JSON, topic first: `{"topic":"` then the topic. Two characters of it (`a` or
+`l`, and the `.` after `allLiquidation` / `liquidation`: no other Bybit v5 topic has them there; two indexes
+are far cheaper than a `startswith` or decoding the topic) pick the liquidation topics' own decoders, which
+read exactly their rows; a frame laid out otherwise (and the marks) goes the general way."""
 
 
 class _MergedTicker:
-    """The fields of one symbol's ticker we use, as merged from snapshot + deltas."""
+    """The fields of one symbol's ticker we use, as merged from snapshot + deltas (and its coin)."""
 
-    __slots__ = ("funding", "index", "mark", "next_funding")
+    __slots__ = ("coin", "funding", "index", "mark", "next_funding")
 
-    def __init__(self) -> None:
+    def __init__(self, coin: str) -> None:
+        self.coin = coin
         self.mark: float | None = None
         self.index: float | None = None
         self.funding: float | None = None
@@ -212,6 +239,41 @@ def parse(
     """One typed decode of the whole frame (rows included); a frame that does not fit that shape goes
     the two-step way (envelope, then rows), which tells an unknown topic (ignored) from a bad row."""
     try:
+        head = frame[_TOPIC_AT]  # bytes give ints here: the general way
+    except (IndexError, TypeError, KeyError):
+        head = None
+    if head == "l":  # `liquidation.…`, the deprecated topic (at most one order a second per symbol)
+        try:
+            row = _LEGACY_DECODE(frame).data if frame[_LEGACY_DOT] == "." else None
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, IndexError):
+            return _parse_two_step(frame, received_ms, instruments, state)  # says what is wrong
+        if row is not None:
+            cache = state.facts if state is not None else _FACTS[None]
+            symbol = row.symbol
+            facts = cache.facts.get(symbol) if instruments is cache.owner else None
+            if facts is None:
+                facts = cache.get(load_bundled() if instruments is None else instruments, symbol)
+            coin, kind_of, inverse, factor, key = facts
+            size = row.size
+            price = row.price
+            ts = row.updatedTime
+            long = row.side == "Buy"  # the POSITION side, as allLiquidation's S
+            if inverse:
+                usd = size * factor
+                qty = usd / price
+            else:
+                qty = size * factor
+                usd = size * price
+            return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
+    elif head == "a":  # `allLiquidation.…`: the rows alone
+        try:
+            rows = _ALL_DECODE(frame).data if frame[_ALL_DOT] == "." else None
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, IndexError):
+            return _parse_two_step(frame, received_ms, instruments, state)  # says what is wrong
+        if rows is not None:
+            return _all_liquidations(rows, load_bundled() if instruments is None else instruments, state)
+    try:
         message = _FRAME.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         return _parse_two_step(frame, received_ms, instruments, state)
@@ -221,37 +283,38 @@ def parse(
     kind = _TOPIC_KINDS.get(topic) or _topic_kind(topic)
     if instruments is None:
         instruments = load_bundled()
-    if type(data) is list:  # allLiquidation rows (the hot path, inline): coin, kind and id key per symbol from the
-        # cache, the id a cheap hash of the row (`common.liquidation_id`'s value: Bybit gives none)
+    if type(data) is list:  # allLiquidation rows of a frame laid out otherwise
         if kind != _ALL:
             return _parse_two_step(frame, received_ms, instruments, state)
-        cache = state.facts if state is not None else _FACTS[None]
-        known = cache.facts if instruments is cache.owner else None
-        events: list[Event] = []
-        for row in data:  # S is the POSITION side here: Buy = a long was liquidated
-            symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
-            size = row.v
-            price = row.p
-            ts = row.T
-            facts = known.get(symbol) if known is not None else None
-            if facts is None:
-                facts = cache.get(instruments, symbol)
-            coin, kind_of, inverse, factor, key = facts
-            long = row.S == "Buy"
-            if inverse:
-                usd = size * factor
-                qty = usd / price
-            else:
-                qty = size * factor
-                usd = size * price
-            events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
-                                      COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
-        if len(events) > 1 and len({event.id for event in events}) != len(events):
-            number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
-        return events
+        return _all_liquidations(data, instruments, state)
+    if kind == _TICKERS:  # marks, the most frequent frame: merged inline (see `_merge_ticker`)
+        symbol = data.symbol
+        ts = message.ts
+        if symbol is None:
+            raise BadFrame("tickers row without symbol")
+        if ts is None:
+            raise BadFrame("tickers frame without ts")
+        tickers = (state if state is not None else BybitState()).tickers
+        merged = tickers.get(symbol)
+        if merged is None or message.type == "snapshot":
+            merged = tickers[symbol] = _MergedTicker(canonical_coin(VENUE, symbol))
+        value = data.markPrice  # deltas leave out unchanged fields
+        if value is not None:
+            merged.mark = value
+        value = data.indexPrice
+        if value is not None:
+            merged.index = value
+        value = data.fundingRate
+        if value is not None:
+            merged.funding = value
+        next_funding = data.nextFundingTime
+        if next_funding is not None:
+            merged.next_funding = _timestamp(next_funding)
+        mark = merged.mark
+        if mark is None:
+            return []  # a delta before any snapshot: nothing to show yet
+        return [MarkPrice(VENUE, symbol, merged.coin, mark, ts, merged.index, merged.funding, merged.next_funding)]
     if kind != _LEGACY_TOPIC:
-        if kind == _TICKERS:
-            return _ticker_row(message, data, state if state is not None else BybitState())
         return _parse_two_step(frame, received_ms, instruments, state)
     symbol = data.symbol
     size = data.size
@@ -274,13 +337,6 @@ def parse(
         usd = size * price
     return [Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
                         LEGACY_COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex())]
-
-
-def _ticker_row(message: _Frame, row: _Row, state: BybitState) -> list[Event]:
-    if row.symbol is None:
-        raise BadFrame("tickers row without symbol")
-    return _merge_ticker(message.ts, message.type, row.symbol, row.markPrice, row.indexPrice, row.fundingRate,
-                         row.nextFundingTime, state)
 
 
 def _parse_two_step(
@@ -349,6 +405,35 @@ def _ticker(message: _Envelope, state: BybitState) -> list[Event]:
                          row.nextFundingTime, state)
 
 
+def _all_liquidations(rows: list[_Liq], instruments: Instruments, state: BybitState | None) -> list[Event]:
+    """allLiquidation rows: coin, kind and id key per symbol from the cache, the id a cheap hash of the row
+    (`common.liquidation_id`'s value: Bybit gives none)."""
+    cache = state.facts if state is not None else _FACTS[None]
+    known = cache.facts if instruments is cache.owner else None
+    events: list[Event] = []
+    for row in rows:  # S is the POSITION side here: Buy = a long was liquidated
+        symbol = row.s  # one field a statement: `a, b, c = x.a, x.b, x.c` builds a tuple first
+        size = row.v
+        price = row.p
+        ts = row.T
+        facts = known.get(symbol) if known is not None else None
+        if facts is None:
+            facts = cache.get(instruments, symbol)
+        coin, kind_of, inverse, factor, key = facts
+        long = row.S == "Buy"
+        if inverse:
+            usd = size * factor
+            qty = usd / price
+        else:
+            qty = size * factor
+            usd = size * price
+        events.append(Liquidation(VENUE, symbol, coin, kind_of, "long" if long else "short", price, qty, usd, ts,
+                                  COMPLETENESS, ID_BYTES(hash((key, ts, long, qty, price))).hex()))
+    if len(events) > 1 and len({event.id for event in events}) != len(events):
+        number_repeats(events)  # identical rows in one batch: both kept, `-2` on the second
+    return events
+
+
 def _merge_ticker(
     ts: int | None,
     kind: str | None,
@@ -362,7 +447,7 @@ def _merge_ticker(
     if ts is None:
         raise BadFrame("tickers frame without ts")
     if kind == "snapshot" or symbol not in state.tickers:
-        merged = state.tickers[symbol] = _MergedTicker()
+        merged = state.tickers[symbol] = _MergedTicker(canonical_coin(VENUE, symbol))
     else:
         merged = state.tickers[symbol]
     # Deltas leave out unchanged fields; "" also means "no value" (funding of dated futures).
@@ -380,7 +465,7 @@ def _merge_ticker(
         MarkPrice(
             VENUE,
             symbol,
-            canonical_coin(VENUE, symbol),
+            merged.coin,
             merged.mark,
             ts,
             merged.index,

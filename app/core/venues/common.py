@@ -19,6 +19,7 @@ from app.core.instruments import Instrument, canonical_coin, unit_multiplier
 # while "abc", "", NaN, ±inf, booleans and non-positive values fail validation (→ BadFrame).
 Positive = Annotated[float, msgspec.Meta(gt=0.0, lt=1e300)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0, lt=1e300)]
+Finite = Annotated[float, msgspec.Meta(gt=-1e300, lt=1e300)]  # any sign (funding rates); NaN and ±inf fail
 TimestampMs = Annotated[int, msgspec.Meta(ge=0)]
 
 

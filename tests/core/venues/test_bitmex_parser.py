@@ -50,6 +50,27 @@ def test_a_resubscribes_partial_is_not_counted_twice_but_new_orders_in_it_are() 
     assert [e.symbol for e in again] == ["XBTUSD"] and len(seen) == 2
 
 
+def test_other_tables_and_empty_tables_add_nothing_and_remember_nothing() -> None:
+    seen = bitmex.SeenOrders()
+    other_table = _frame("insert", BITMEX_ROW).replace('"liquidation"', '"order"')
+    assert bitmex.parse(other_table, RECEIVED, None, seen) == []
+    assert bitmex.parse(_frame("partial"), RECEIVED, None, seen) == []
+    assert bitmex.parse('{"action":"insert","data":[' + BITMEX_ROW + "]}", RECEIVED, None, seen) == []  # no table
+    assert len(seen) == 0
+    assert len(bitmex.parse(_frame("insert", BITMEX_ROW), RECEIVED, None, seen)) == 1
+
+
+def test_new_rows_before_a_known_one_are_counted_and_the_known_one_skipped() -> None:
+    seen = bitmex.SeenOrders()
+    first, second = (BITMEX_ROW.replace("9513c849", prefix) for prefix in ("00000001", "00000002"))
+    assert len(bitmex.parse(_frame("insert", BITMEX_ROW), RECEIVED, None, seen)) == 1
+    again = bitmex.parse(_frame("partial", first, BITMEX_ROW, second, first), RECEIVED + 5, None, seen)
+    assert [e.id for e in again] == ["00000001-ca0d-4e11-8190-9d221972288c", "00000002-ca0d-4e11-8190-9d221972288c",
+                                     "00000001-ca0d-4e11-8190-9d221972288c-2"]
+    assert list(seen._expiry) == ["9513c849-ca0d-4e11-8190-9d221972288c", "00000002-ca0d-4e11-8190-9d221972288c",
+                                  "00000001-ca0d-4e11-8190-9d221972288c"]  # a repeat moves last, as remember does
+
+
 def test_never_deduplicated_within_one_frame() -> None:
     first, second = bitmex.parse(_frame("partial", BITMEX_ROW, BITMEX_ROW), RECEIVED, None, bitmex.SeenOrders())
     assert first.id != second.id

@@ -49,6 +49,35 @@ def test_deprecated_liquidation_topics_are_sampled() -> None:
     ]
 
 
+def test_deprecated_topic_read_alike_however_the_frame_is_laid_out() -> None:
+    """The compact frame takes its own decoder (told by two characters of the topic); spaced, reordered or
+    bytes frames go the general way: the same events either way."""
+    expected = bybit.parse(BYBIT_LEGACY, 0)
+    message = json.loads(BYBIT_LEGACY)
+    spaced = json.dumps(message)
+    reordered = json.dumps({"data": message["data"], **message}, separators=(",", ":"))
+    assert BYBIT_LEGACY.startswith('{"topic":"liquidation.') and not spaced.startswith('{"topic":"liquidation.')
+    for frame in (spaced, reordered, BYBIT_LEGACY.encode()):
+        assert bybit.parse(frame, 0, state=BybitState("linear")) == expected
+    bad = BYBIT_LEGACY.replace('"Sell"', '"Short"').replace('"Buy"', '"Short"')
+    with pytest.raises(BadFrame):
+        bybit.parse(bad, 0)
+    tokens = '{"topic":"lt.BTC3LUSDT","ts":1,"data":{"symbol":"BTC3LUSDT","updatedTime":1,"side":"Buy","size":"1","price":"1"}}'  # noqa: E501
+    assert bybit.parse(tokens, 0) == []  # another topic that starts with `l`: ignored, as every unknown topic
+
+
+def test_all_liquidation_read_alike_however_the_frame_is_laid_out() -> None:
+    expected = bybit.parse(BYBIT_ALL_LIQUIDATION, 0)
+    assert BYBIT_ALL_LIQUIDATION.startswith('{"topic":"allLiquidation.') and expected
+    message = json.loads(BYBIT_ALL_LIQUIDATION)
+    for frame in (json.dumps(message), json.dumps({"data": message["data"], **message}, separators=(",", ":")),
+                  BYBIT_ALL_LIQUIDATION.encode()):
+        assert bybit.parse(frame, 0, state=BybitState("linear")) == expected
+    for short in ('{"topic":"a', '{"topic":"allLiquidati', '{"topic":"liquidat'):
+        with pytest.raises(BadFrame):
+            bybit.parse(short, 0)
+
+
 def _batch(*rows: dict) -> str:
     return json.dumps({"topic": f"allLiquidation.{rows[0]['s']}", "type": "snapshot", "ts": 5, "data": list(rows)})
 
@@ -100,6 +129,22 @@ def test_ticker_snapshot_then_deltas_merge_per_connection_state() -> None:
     assert bybit.parse(_ticker("snapshot", 4, markPrice="2990"), 0, state=state) == [
         MarkPrice("bybit", "ETHUSDT", "ETH", 2990.0, 4)
     ]
+
+
+def test_ticker_values_the_typed_decode_leaves_to_the_two_step_way_merge_alike() -> None:
+    """Empty, huge and number-typed prices: read by `_positive` / `optional_number` whichever way the frame
+    goes (a price the typed decode does not take goes the two-step way), the merged view the same."""
+    state = BybitState("linear")
+    assert bybit.parse(_ticker("snapshot", 1, markPrice="3000", indexPrice="1e301", fundingRate=""), 0,
+                       state=state) == [MarkPrice("bybit", "ETHUSDT", "ETH", 3000.0, 1, 1e301, None, None)]
+    assert bybit.parse(_ticker("delta", 2, indexPrice=2999.5, fundingRate="-0.0001"), 0, state=state) == [  # type: ignore[arg-type]
+        MarkPrice("bybit", "ETHUSDT", "ETH", 3000.0, 2, 2999.5, -0.0001, None)]
+    for bad in ("nan", "inf", "-1", "0", "1e300", "1e-400"):
+        with pytest.raises(BadFrame):
+            bybit.parse(_ticker("delta", 4, markPrice=bad), 0, state=state)
+    for bad in ("nan", "-inf", "x"):
+        with pytest.raises(BadFrame):
+            bybit.parse(_ticker("delta", 4, fundingRate=bad), 0, state=state)
 
 
 def test_delta_before_snapshot_shows_nothing_yet() -> None:
