@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 
+from app.core.formatting import format_clock
 from app.services.alerts import Alert
 from app.services.desktop_notify import FreedesktopNotifier
 from app.ui.panes.alert_log import AlertLogPane
@@ -17,22 +18,57 @@ from app.ui.panes.alert_log import AlertLogPane
 log = logging.getLogger(__name__)
 
 
+ALERT_STYLE = "background: #5a1e02; color: #ffdfb6; font-weight: bold; padding: 4px 10px;"
+"""The banner while an alert is fresh."""
+QUIET_STYLE = "color: #7d8590; font-weight: bold; padding: 4px 10px;"
+"""The banner at rest: the same height (padding and weight), muted."""
+NO_ALERT_TEXT = "No alert this session"
+
+
 class InAppNotifier:
-    """The banner across the window (for `shown_ms` of wall time) plus the alert log pane."""
+    """The alert line across the window plus the alert log pane. The line is always there: an alert shows
+    in full colour for `shown_ms` of wall time, then stays muted with the time it was raised. Showing and
+    hiding it moved every dock below it: a whole-window relayout and repaint (20-35 ms, issue 14) at the
+    moment a cascade starts, and the window jumping under the trader's eyes."""
 
     def __init__(self, banner: QLabel, alert_log: AlertLogPane, shown_ms: int = 20_000) -> None:
         self._banner = banner
         self._log = alert_log
+        self._last: Alert | None = None
         self._hide = QTimer(banner)
         self._hide.setSingleShot(True)
         self._hide.setInterval(shown_ms)
-        self._hide.timeout.connect(banner.hide)
+        self._hide.timeout.connect(self._quiet)
+        banner.setStyleSheet(QUIET_STYLE)
+        banner.setText(banner.tr(NO_ALERT_TEXT))
+
+    @property
+    def fresh(self) -> bool:
+        """An alert is showing in full colour."""
+        return self._hide.isActive()
 
     def notify(self, alert: Alert) -> None:
-        self._banner.setText(f"⚠ {alert.title} — {alert.body}")
-        self._banner.show()
+        self._last = alert
+        self._banner.setStyleSheet(ALERT_STYLE)
+        self._show(f"⚠ {alert.title} — {alert.body}")
         self._hide.start()
         self._log.add_alert(alert)
+
+    def _quiet(self) -> None:
+        self._banner.setStyleSheet(QUIET_STYLE)
+        alert = self._last
+        if alert is not None:
+            self._show(f"Last alert {format_clock(alert.market_ms)}: {alert.title} — {alert.body}")
+
+    def _show(self, text: str) -> None:
+        """Elided to the line's width (the whole text in the tooltip): nothing cut mid-letter."""
+        banner = self._banner
+        banner.setToolTip(text)
+        banner.ensurePolished()
+        room = banner.contentsRect().width() - 24  # the style's horizontal padding and a margin
+        if room > 80:
+            text = banner.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
+        banner.setText(text)
 
 
 class DesktopNotifier:

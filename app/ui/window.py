@@ -96,10 +96,8 @@ class MainWindow(QMainWindow):
             self.banner.setObjectName("replayBanner")
             self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
             top_column.addWidget(self.banner)
-        self.alert_banner = QLabel()
+        self.alert_banner = QLabel()  # always shown (InAppNotifier): an alert never moves the docks
         self.alert_banner.setObjectName("alertBanner")
-        self.alert_banner.setStyleSheet("background: #5a1e02; color: #ffdfb6; font-weight: bold; padding: 4px 10px;")
-        self.alert_banner.hide()
         top_column.addWidget(self.alert_banner)
         self.macro_strip = MacroStrip()
         self.macro_strip.hide()
@@ -110,6 +108,8 @@ class MainWindow(QMainWindow):
         for fixed in (self.banner, self.alert_banner, self.macro_strip):
             if fixed is not None:
                 fixed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # A long alert never widens the window: the line takes the width it is given (full text in its tooltip).
+        self.alert_banner.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._top_bar("topBar", top)
         self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape", venues=session.venues)
         self.setCentralWidget(self.tape_pane)

@@ -99,7 +99,7 @@ def test_add_through_the_form_then_alert_once_and_grey_when_stale(qtbot) -> None
     assert titles == ["Position near liquidation"], titles
     assert "10 %" in recorder.alerts[0].body and recorder.alerts[0].level == "warning"
     assert window.alert_log.rows()[0][2] == "Position near liquidation"  # the alert log got it too
-    assert not window.alert_banner.isHidden()
+    assert "Position near liquidation" in window.alert_banner.toolTip()
 
     # No mark for 6 s of market time: the row greys and says why.
     now[0] += 6_000

@@ -128,7 +128,7 @@ def test_macro_strip_and_pre_event_alert(qtbot) -> None:
     assert "4.000" not in thirty.level.text()  # the row after the replay date stays hidden
     assert "BOJ meeting" in window.macro_strip.events.text().replace("&nbsp;", " ")
     assert [alert.title for alert in recorder.alerts] == ["BOJ meeting"]  # 10 min before, lead 30 min
-    assert not window.alert_banner.isHidden()
+    assert "BOJ meeting" in window.alert_banner.toolTip() and "5a1e02" in window.alert_banner.styleSheet()
     now[0] += 60_000
     window._refresh_macro()
     assert len(recorder.alerts) == 1  # once per event
@@ -359,3 +359,36 @@ def test_a_paced_window_refreshes_the_tape_every_tick_and_rolling_figures_at_the
     tick(0.1)
     label = window.status.venue_label("binance")
     assert label is not None and "offline" in label.text()  # a venue's state shows at once, not a second later
+
+
+def test_an_alert_never_moves_the_docks_and_stays_readable_after_it_fades(qtbot) -> None:
+    """The alert line is always there: an alert colours it, then it fades to a muted 'Last alert' with its
+    time. Showing and hiding it used to move every dock (a whole-window relayout as a cascade starts)."""
+    from app.services.alerts import Alert
+    from app.ui.notifier import ALERT_STYLE, NO_ALERT_TEXT, QUIET_STYLE, InAppNotifier
+
+    window = make_window(qtbot, FeedSink(), [NOW])
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    notifier = next(n for n in window.alerts.notifiers if isinstance(n, InAppNotifier))
+    notifier._hide.setInterval(100)
+    banner = window.alert_banner
+    qtbot.waitUntil(lambda: banner.height() == banner.sizeHint().height(), timeout=3000)  # laid out
+    assert banner.isVisible() and banner.text() == NO_ALERT_TEXT and banner.styleSheet() == QUIET_STYLE
+    placed = (banner.geometry(), window.tape_pane.mapTo(window, window.tape_pane.rect().topLeft()))
+    widest = window.minimumSizeHint().width()
+
+    long_body = "BTC longs liquidated across every venue, " * 20  # far wider than the window
+    window.alerts.dispatch(Alert("liq:btc", "Cascade", long_body, "critical", NOW))
+    qtbot.wait(10)
+    assert banner.styleSheet() == ALERT_STYLE and notifier.fresh
+    assert banner.text().startswith("⚠ Cascade") and banner.text().endswith("…")  # elided to the line
+    assert banner.toolTip() == f"⚠ Cascade — {long_body}"
+    assert (banner.geometry(), window.tape_pane.mapTo(window, window.tape_pane.rect().topLeft())) == placed
+    assert window.minimumSizeHint().width() == widest  # a long alert never widens the window
+
+    qtbot.waitUntil(lambda: not notifier.fresh, timeout=3000)
+    assert banner.styleSheet() == QUIET_STYLE
+    assert banner.text().startswith("Last alert 19:00:00: Cascade")
+    assert (banner.geometry(), window.tape_pane.mapTo(window, window.tape_pane.rect().topLeft())) == placed
