@@ -36,6 +36,8 @@ BATCH_BUDGET_S = 0.008
 """A batch stops after this long and goes on after Qt has had its turn (a burst of frames at 30k/s held the
 loop for tens of milliseconds in one batch)."""
 
+_READY = select.POLLIN | select.POLLHUP | select.POLLERR  # something for the reader: data, EOF or an error
+
 READ_PACING_S = 0.04
 """The app's read pacing: frames wait at most this long in the kernel, well inside the 250 ms
 arrival-to-model budget (the 10 Hz repaint adds up to 100 ms)."""
@@ -103,11 +105,18 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         return bool(super()._remove_reader(fd))
 
     @staticmethod
-    def _readable(fd: Any) -> bool:
+    def _waiting(fds: list[int]) -> list[int]:
+        """Which of `fds` have bytes to read now (poll: no FD_SETSIZE limit as with select)."""
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
         try:
-            return bool(select.select([qasync._fileno(fd)], [], [], 0)[0])
-        except (OSError, ValueError):
-            return False
+            return [fd for fd, events in poller.poll(0) if events & _READY and not events & select.POLLNVAL]
+        except OSError:
+            return []
+
+    def _readable(self, fd: Any) -> bool:
+        return bool(self._waiting([qasync._fileno(fd)]))
 
     def _close_gate(self) -> None:
         self._gate_open = False
@@ -121,12 +130,8 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         if self.is_closed():
             return
         self._gate_open = True
-        fds = [qasync._fileno(fd) for fd in self._read_notifiers]
-        try:
-            waiting = select.select(fds, [], [], 0)[0] if fds else []
-        except (OSError, ValueError):
-            waiting = []  # a socket closed meanwhile: its notifier is gone with it
-        self._waited = dict.fromkeys(waiting, self._gate_closed_at)
+        self._waited = dict.fromkeys(self._waiting([qasync._fileno(fd) for fd in self._read_notifiers]),
+                                     self._gate_closed_at)
         for notifier in self._read_notifiers.values():
             notifier.setEnabled(True)
 
