@@ -117,8 +117,8 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
     # CASCADE_NETWORK_THREAD=1 runs them on one (the benchmarks' A/B).
     session.network_thread = os.environ.get("CASCADE_NETWORK_THREAD") == "1"
     if isinstance(loop, BatchedQEventLoop) and not session.network_thread:
-        # Socket reads paced: a quiet day's frames arrive one per wake-up, and in this VM-like machine a
-        # wake-up costs more than the frame (tests/bench/bench_app.py quiet: 11% → 7% of a core at 50 ms).
+        # Socket reads paced: a quiet day's frames arrive one per wake-up, and on a virtual machine a wake-up
+        # costs more than the frame (tests/bench/bench_app.py quiet: 11% → 6-7% of a core at 40 ms).
         loop.read_pacing_s = float(os.environ.get("CASCADE_READ_PACING_MS", READ_PACING_S * 1000)) / 1000  # A/B
         session.sink.arrival_clock = loop.arrival_clock  # the latency figure counts the wait
     await session.open()

@@ -44,11 +44,11 @@ REFUSED_RETRY_S = 15 * 60.0
 BACKOFF_INITIAL_S = 1.0
 BACKOFF_MAX_S = 60.0
 LAG_SAMPLE_EVERY = 16
+"""Sample received−ts lag on one frame in N: cheap and still a good median."""
 YIELD_EVERY = 32
 """A receive loop yields to the event loop every N frames: websockets hands queued frames over without
 suspending, so a large read (a paced read, a burst) would otherwise run as one long task step that the
 GUI loop's batch budget cannot split."""
-"""Sample received−ts lag on one frame in N: cheap and still a good median."""
 CLOCK_JUMP_S = 5.0
 """Wall time moving this many real seconds more (or less) than monotonic time means the machine slept
 or its clock was set: whatever the venue sent meanwhile is lost, so reconnect and record the gap."""
