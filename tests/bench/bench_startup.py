@@ -1,9 +1,11 @@
 """Start-up to a shown window, and the whole demo round trip (figures only, never asserted).
 
-Run: .venv/bin/python tests/bench/bench_startup.py [runs]
+Run: .venv/bin/python tests/bench/bench_startup.py [runs] [--cold]
 Prints the median of several runs of `cascade --demo --exit-after 0.5` (offscreen) and of the live mode
 with every venue pointed at a closed local port: the "window shown N s after start" the app logs
-(measured from the first import of the `app` package) and the process wall time.
+(measured from the first import of the `app` package) and the process wall time. Every run starts on a
+fresh profile (no settings, caches or history). `--cold` also empties the OS page cache before each run
+(root only: `echo 3 > /proc/sys/vm/drop_caches`), so Python, Qt and the app are read from disk again.
 """
 
 from __future__ import annotations
@@ -35,8 +37,23 @@ def run_once(args: list[str], home: Path) -> tuple[float, float]:
     return shown, wall
 
 
+def drop_page_cache() -> bool:
+    """Empty the OS page cache (a cold start); False where that is not allowed."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    cold = "--cold" in sys.argv
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    runs = int(numbers[0]) if numbers else 5
+    if cold and not drop_page_cache():
+        print("--cold: the page cache cannot be emptied here (needs root); nothing measured")
+        return
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -52,10 +69,13 @@ def main() -> None:
                     {"version": 1, "endpoints": {**{s: f"ws://127.0.0.1:{port}/{s}" for s in streams},
                                                  **{f"{v}/rest": f"http://127.0.0.1:{port}"
                                                     for v in ("binance", "bybit", "okx", "mof")}}}))
+                if cold:
+                    drop_page_cache()
                 s, w = run_once(args, home)
                 shown.append(s)
                 walls.append(w)
-        print(f"{label:>17}: window shown {statistics.median(shown):.3f} s after start (median of {runs}); "
+        name = f"{label} (cold)" if cold else label
+        print(f"{name:>17}: window shown {statistics.median(shown):.3f} s after start (median of {runs}); "
               f"process wall incl. --exit-after 0.5 and shutdown {statistics.median(walls):.2f} s")
 
 
