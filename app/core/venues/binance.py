@@ -118,16 +118,18 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
-class _HotOrder(msgspec.Struct, gc=False):
-    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`)."""
+class _HotOrder(msgspec.Struct, gc=False, kw_only=True):
+    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`).
+    Fields in the order Binance sends them (s S o f q p ap X l z T): msgspec tries the field after the last
+    one matched first, so each key matches at its first test (kw_only lets required `T` follow defaults)."""
 
     s: str
     S: Literal["SELL", "BUY"]
     q: Positive
     p: Positive
-    T: TimestampMs
     ap: NonNegative = 0.0
     z: NonNegative = 0.0
+    T: TimestampMs
 
 
 class _ForcePayload(msgspec.Struct, gc=False):
@@ -137,12 +139,14 @@ class _ForcePayload(msgspec.Struct, gc=False):
 
 class _ForceFrame(msgspec.Struct, gc=False):
     """The hot shape alone (a combined-stream forceOrder): decoded first, as it is the cheapest decode;
-    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder."""
+    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder.
+    (Picking it by the stream name's `f` instead of decoding `e` was measured: the index costs what
+    skipping `e` saves.)"""
 
     data: _ForcePayload
 
 
-_FORCE_DECODER = decoder(_ForceFrame)
+_FORCE_DECODE = decoder(_ForceFrame).decode  # bound once: one attribute lookup less a frame
 
 
 class BinanceState:
@@ -161,7 +165,7 @@ def parse(
     state: BinanceState | None = None,
 ) -> list[Event]:
     try:
-        order = _FORCE_DECODER.decode(frame).data.o
+        order = _FORCE_DECODE(frame).data.o
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         order = None
     if instruments is None:

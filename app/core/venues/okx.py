@@ -74,17 +74,20 @@ class _Envelope(msgspec.Struct, gc=False):
     msg: str | None = None
 
 
-class _Detail(msgspec.Struct, gc=False):
+class _Detail(msgspec.Struct, gc=False, kw_only=True):
+    """Fields in the order OKX sends them (bkLoss bkPx ccy posSide side sz ts): msgspec tries the field after
+    the last one matched first, so each key matches at its first test (kw_only: optional `posSide` among them)."""
+
     bkPx: Positive
-    sz: Positive
-    side: Literal["buy", "sell"]
-    ts: TimestampMs
     posSide: Literal["long", "short", "net", ""] | None = None
+    side: Literal["buy", "sell"]
+    sz: Positive
+    ts: TimestampMs
 
 
 class _LiquidationRow(msgspec.Struct, gc=False):
+    details: list[_Detail]  # OKX sends details first (details instFamily instId instType uly)
     instId: str
-    details: list[_Detail]
 
 
 class _MarkRow(msgspec.Struct, gc=False):
