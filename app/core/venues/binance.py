@@ -182,8 +182,8 @@ def parse(
         if unconvertible is not None:
             return [unconvertible]
         ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
-        filled = order.z if order.z > 0 else order.q
-        price = order.ap if order.ap > 0 else order.p
+        filled = order.z or order.q  # z and ap are >= 0 (NonNegative): `or` is `> 0`, one attribute read less
+        price = order.ap or order.p
         if inverse:
             usd = filled * factor
             qty = usd / price
