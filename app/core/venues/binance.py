@@ -118,31 +118,38 @@ class _Frame(_Payload, gc=False):
 _DECODER = decoder(_Frame | list[_Payload])
 
 
-class _HotOrder(msgspec.Struct, gc=False):
-    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`)."""
+class _HotOrder(msgspec.Struct, gc=False, kw_only=True):
+    """`_Order` with `T` required: an order without it takes the general path (which falls back to `E`).
+    Fields in the order Binance sends them (s S o f q p ap X l z T): msgspec tries the field after the last
+    one matched first, so each key matches at its first test (kw_only lets required `T` follow defaults)."""
 
     s: str
     S: Literal["SELL", "BUY"]
     q: Positive
     p: Positive
-    T: TimestampMs
     ap: NonNegative = 0.0
     z: NonNegative = 0.0
+    T: TimestampMs
 
 
-class _ForcePayload(msgspec.Struct, gc=False):
-    e: Literal["forceOrder"]
+class _ForcePayload(msgspec.Struct, gc=False, tag_field="e", tag="forceOrder"):
+    """`e`, as a tag: any other value fails the decode (a tag is checked by one comparison, cheaper than a
+    Literal's lookup: 220 instructions a frame). A payload with an order `o` and no `e` is read as a
+    forceOrder, on either path: no other Binance payload carries an `o` order."""
+
     o: _HotOrder  # `E` is read only when `o.T` is missing, by the general path
 
 
 class _ForceFrame(msgspec.Struct, gc=False):
     """The hot shape alone (a combined-stream forceOrder): decoded first, as it is the cheapest decode;
-    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder."""
+    anything else (marks, acks, errors, raw streams) fails it at once and takes the general decoder.
+    (Picking it by the stream name's `f` instead of decoding `e` was measured: the index costs what
+    skipping `e` saves.)"""
 
     data: _ForcePayload
 
 
-_FORCE_DECODER = decoder(_ForceFrame)
+_FORCE_DECODE = decoder(_ForceFrame).decode  # bound once: one attribute lookup less a frame
 
 
 class BinanceState:
@@ -161,7 +168,7 @@ def parse(
     state: BinanceState | None = None,
 ) -> list[Event]:
     try:
-        order = _FORCE_DECODER.decode(frame).data.o
+        order = _FORCE_DECODE(frame).data.o
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, UnicodeError, RecursionError):
         order = None
     if instruments is None:
@@ -175,8 +182,8 @@ def parse(
         if unconvertible is not None:
             return [unconvertible]
         ts, long = order.T, order.S == "SELL"  # S is the forced order's side: SELL closes a long
-        filled = order.z if order.z > 0 else order.q
-        price = order.ap if order.ap > 0 else order.p
+        filled = order.z or order.q  # z and ap are >= 0 (NonNegative): `or` is `> 0`, one attribute read less
+        price = order.ap or order.p
         if inverse:
             usd = filled * factor
             qty = usd / price
@@ -196,7 +203,7 @@ def parse(
     if type(payload) is list:
         return _marks(payload, marks_wanted)
     kind = payload.e
-    if kind == "forceOrder":
+    if kind == "forceOrder" or (kind is None and payload.o is not None):  # as `_ForcePayload`'s tag
         return [_liquidation(payload, instruments)]
     if kind == "markPriceUpdate":
         return _marks([payload], marks_wanted)

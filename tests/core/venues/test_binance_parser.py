@@ -223,3 +223,32 @@ def test_coinm_exchange_info_listing() -> None:
     assert listing.optional and listing.url(binance.DEFAULT_REST_BASE, None) == \
         "https://dapi.binance.com/dapi/v1/exchangeInfo"
     assert listing.url("http://127.0.0.1:9", None) == "http://127.0.0.1:9/dapi/v1/exchangeInfo"
+
+
+def _wrapped(payload: dict) -> str:
+    return json.dumps({"stream": "!forceOrder@arr", "data": payload}, separators=(",", ":"))
+
+
+def test_the_hot_decode_reads_any_field_order_and_checks_e_as_a_tag() -> None:
+    payload = json.loads(_order())
+    expected = binance.parse(_order(), 0)
+    assert len(expected) == 1 and type(expected[0]) is Liquidation
+    shuffled = {"o": dict(reversed(list(payload["o"].items()))), "E": 9, "e": "forceOrder"}
+    assert binance.parse(_wrapped(payload), 0) == expected
+    assert binance.parse(_wrapped(shuffled), 0) == expected
+    assert binance.parse(_wrapped(shuffled).encode(), 0) == expected
+    # another event with an order-shaped `o` is not a liquidation (the tag rejects it; the general way ignores it)
+    assert binance.parse(_wrapped(payload | {"e": "ORDER_TRADE_UPDATE"}), 0) == []
+    assert binance.parse(json.dumps(payload | {"e": "ORDER_TRADE_UPDATE"}), 0) == []
+    # an order `o` without `e` is read as a forceOrder, wrapped or not (no other payload carries one)
+    bare = {key: value for key, value in payload.items() if key != "e"}
+    assert binance.parse(_wrapped(bare), 0) == expected
+    assert binance.parse(json.dumps(bare), 0) == expected
+
+
+@pytest.mark.parametrize("field, value", [("q", "0"), ("p", "-1"), ("ap", "nan"), ("z", "x"), ("S", "SIDEWAYS"),
+                                          ("T", -1), ("s", 5)])
+def test_a_bad_field_in_a_wrapped_force_order_is_a_bad_frame(field: str, value: object) -> None:
+    payload = json.loads(_order(**{field: value}))
+    with pytest.raises(BadFrame):
+        binance.parse(_wrapped(payload), 0)

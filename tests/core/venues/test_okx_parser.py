@@ -133,3 +133,71 @@ def test_connection_spec() -> None:
     (local,) = okx.connections({"okx/public": "ws://127.0.0.1:9/okx"}, symbols=["ETH-USDT-SWAP"])
     assert local.url == "ws://127.0.0.1:9/okx"
     assert [a["instId"] for m in local.subscribe for a in json.loads(m)["args"] if "instId" in a] == ["ETH-USDT-SWAP"]
+
+
+def _compact(frame: str) -> str:
+    return json.dumps(json.loads(frame), separators=(",", ":"))
+
+
+_HOT_ROWS = [
+    {"instId": "BTC-USD-SWAP", "instType": "SWAP", "details": [
+        {"bkLoss": "0", "bkPx": "100000", "ccy": "", "posSide": "net", "side": "sell", "sz": "5", "ts": "10"},
+        {"bkPx": "100000", "posSide": "net", "side": "sell", "sz": "5", "ts": "10"},  # identical: kept, `-2`
+        {"bkPx": "100000", "side": "buy", "sz": "1", "ts": "11"},
+    ]},
+    {"instId": "SOL-USD-SWAP",
+     "details": [{"bkPx": "150", "sz": "10", "side": "sell", "posSide": "long", "ts": "12"}]},
+    {"instId": "ETH-USDT-SWAP",
+     "details": [{"bkPx": "3000", "sz": "10", "side": "buy", "posSide": "long", "ts": "13"}]},
+]
+
+
+def test_compact_liquidation_push_takes_its_own_decode_and_gives_the_same_events_as_any_layout() -> None:
+    arg = {"channel": "liquidation-orders", "instType": "SWAP"}
+    compact = json.dumps({"arg": arg, "data": _HOT_ROWS}, separators=(",", ":"))
+    assert compact[okx._CHANNEL_AT] == "l" and compact[okx._ORDERS_AT] == "o"  # the hot path's pick
+    expected = okx.parse(compact, 0)
+    first = _liq("BTC-USD-SWAP", "BTC", "inverse_perp", "long", 100000.0, 0.005, 500.0, 10)
+    assert expected == [
+        first,
+        Liquidation(*(getattr(first, f) for f in first.__struct_fields__[:-1]), id=first.id + "-2"),
+        _liq("BTC-USD-SWAP", "BTC", "inverse_perp", "short", 100000.0, 0.001, 100.0, 11),
+        Unconvertible("okx", "SOL-USD-SWAP", "ctVal unknown"),
+        _liq("ETH-USDT-SWAP", "ETH", "linear_perp", "long", 3000.0, 1.0, 3000.0, 13),
+    ]
+    spaced = json.dumps({"arg": arg, "data": _HOT_ROWS})
+    reordered = json.dumps({"data": _HOT_ROWS, "arg": arg}, separators=(",", ":"))
+    untagged = json.dumps({"data": _HOT_ROWS}, separators=(",", ":"))
+    for frame in (spaced, reordered, untagged, compact.encode(), reordered.encode()):
+        assert okx.parse(frame, 0) == expected, frame
+    assert okx.parse(json.dumps({"arg": arg, "data": []}, separators=(",", ":")), 0) == []
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"}}',
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":{"instId":"BTC-USDT-SWAP"}}',
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP"}]}',
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","details":[',
+        '{"arg":{"channel":"liquidation-orders"',
+        _compact(_liquidations("BTC-USDT-SWAP", {"bkPx": "100", "sz": "many", "side": "sell", "ts": "1"})),
+        _compact(_liquidations("BTC-USDT-SWAP", {"bkPx": "0", "sz": "1", "side": "sell", "ts": "1"})),
+        _compact(_liquidations("BTC-USDT-SWAP", {"bkPx": "1", "sz": "1", "side": "sell", "posSide": "up", "ts": "1"})),
+        _compact(_liquidations("BTC-USDT-SWAP", {"bkPx": "100", "sz": "1", "side": "sell"})),
+        _compact(_liquidations("BTC-USDT-SWAP", {"bkPx": "100", "sz": "1", "side": "sideways", "ts": "1"})),
+    ],
+)
+def test_malformed_compact_liquidation_pushes_raise_bad_frame(frame: str) -> None:
+    with pytest.raises(BadFrame):
+        okx.parse(frame, 0)
+
+
+def test_compact_frames_of_other_channels_are_not_taken_for_liquidations() -> None:
+    mark = ('{"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},'
+            '"data":[{"instId":"BTC-USDT-SWAP","markPx":"5","ts":"1"}]}')
+    assert okx.parse(mark, 0) == [MarkPrice("okx", "BTC-USDT-SWAP", "BTC", 5.0, 1)]
+    # `l` at the channel's place, not `liquidation-orders`: the general way (ignored, as any unknown channel)
+    other = '{"arg":{"channel":"liquidation-warning","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP"}]}'
+    assert okx.parse(other, 0) == []
+    assert okx.parse('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"event":"subscribe"}', 0) == []
