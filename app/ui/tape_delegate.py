@@ -10,30 +10,30 @@ Tooltips and everything else still come from the model's data().
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from app.ui.tape_model import NUMERIC_COLUMNS, TapeModel
 from app.ui.theme import theme_changed
 
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _SELECTED = QStyle.StateFlag.State_Selected
 PADDING = 4
 """Text inset from the cell's edges (px), as the style's item margin."""
 
 
-class _Look:
-    """The view's palette and fonts, as of the first cell painted since the last theme switch."""
+class Look:
+    """A view's palette and fonts, read once (again after a theme or font change); TapeView shares it."""
 
-    __slots__ = ("bold", "bold_metrics", "font", "highlight", "highlighted_text", "metrics", "text")
+    __slots__ = ("alternate", "bold", "bold_metrics", "font", "highlight", "highlighted_text", "metrics", "text")
 
-    def __init__(self, option: QStyleOptionViewItem) -> None:
-        palette = option.palette  # type: ignore[attr-defined]
+    def __init__(self, palette: QPalette, font: QFont) -> None:
         self.text: QColor = palette.text().color()
+        self.alternate: QBrush = palette.alternateBase()
         self.highlight: QBrush = palette.highlight()
         self.highlighted_text: QColor = palette.highlightedText().color()
-        self.font: QFont = QFont(option.font)  # type: ignore[attr-defined]
+        self.font: QFont = QFont(font)
         self.bold = QFont(self.font)
         self.bold.setBold(True)
         self.metrics = QFontMetrics(self.font)
@@ -44,7 +44,7 @@ class TapeDelegate(QStyledItemDelegate):
     def __init__(self, model: TapeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
-        self._look: _Look | None = None
+        self._look: Look | None = None
         theme_changed().connect(self.forget_look)
 
     def forget_look(self) -> None:
@@ -55,7 +55,7 @@ class TapeDelegate(QStyledItemDelegate):
               index: QModelIndex | QPersistentModelIndex) -> None:
         look = self._look
         if look is None:
-            look = self._look = _Look(option)
+            look = self._look = Look(option.palette, option.font)  # type: ignore[attr-defined]
         column = index.column()
         text, fg, bg, bold = self._model.cell(index.row(), column)
         rect = option.rect  # type: ignore[attr-defined]
@@ -71,4 +71,4 @@ class TapeDelegate(QStyledItemDelegate):
         metrics = look.bold_metrics if bold else look.metrics
         if metrics.horizontalAdvance(text) > inner.width():
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width())
-        painter.drawText(inner, _RIGHT if column in NUMERIC_COLUMNS else _LEFT, text)
+        painter.drawText(inner, RIGHT if column in NUMERIC_COLUMNS else LEFT, text)

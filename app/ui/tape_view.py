@@ -11,43 +11,22 @@ Here one paintEvent walks the visible rows and draws each cell's text from the m
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QRect, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QTableView, QWidget
 
+from app.ui.tape_delegate import LEFT, PADDING, RIGHT, Look
 from app.ui.tape_model import NUMERIC_COLUMNS, TapeModel
 from app.ui.theme import theme_changed
 
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 WIDTH_CACHE = 20_000
 """Text advances kept (cleared past it: a few MB at most)."""
-PADDING = 4
-"""Text inset from the cell's edges (px), as the style's item margin (TapeDelegate.PADDING)."""
-
-
-class _Look:
-    """The view's palette and fonts, read at the first paint since the last theme switch."""
-
-    __slots__ = ("alternate", "bold", "bold_metrics", "font", "highlight", "highlighted_text", "metrics", "text")
-
-    def __init__(self, view: QTableView) -> None:
-        palette = view.palette()
-        self.text: QColor = palette.text().color()
-        self.alternate: QBrush = palette.alternateBase()
-        self.highlight: QBrush = palette.highlight()
-        self.highlighted_text: QColor = palette.highlightedText().color()
-        self.font = QFont(view.font())
-        self.bold = QFont(self.font)
-        self.bold.setBold(True)
-        self.metrics = QFontMetrics(self.font)
-        self.bold_metrics = QFontMetrics(self.bold)
 
 
 class TapeView(QTableView):
     def __init__(self, model: TapeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._tape = model
-        self._look: _Look | None = None
+        self._look: Look | None = None
         self._widths: dict[tuple[str, bool], int] = {}  # a text's advance, per font (the same strings recur)
         self.setModel(model)
         theme_changed().connect(self.forget_look)
@@ -76,7 +55,7 @@ class TapeView(QTableView):
             last = rows - 1
         look = self._look
         if look is None:
-            look = self._look = _Look(self)
+            look = self._look = Look(self.palette(), self.font())
         columns = [(column, self.columnViewportPosition(column), self.columnWidth(column))
                    for column in range(model.columnCount()) if not self.isColumnHidden(column)]
         left = min(x for _, x, _ in columns)
@@ -120,5 +99,5 @@ class TapeView(QTableView):
                     text = (look.bold_metrics if bold else look.metrics).elidedText(
                         text, Qt.TextElideMode.ElideRight, room)
                 painter.drawText(QRect(x + PADDING, top, room, height),
-                                 _RIGHT if column in NUMERIC_COLUMNS else _LEFT, text)
+                                 RIGHT if column in NUMERIC_COLUMNS else LEFT, text)
         painter.end()
