@@ -139,6 +139,9 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         width, _, height = options.window_size.lower().partition("x")
         window.resize(int(width), int(height))
     window.closing.connect(quit_event.set)
+    pumping = isinstance(loop, BatchedQEventLoop) and loop.read_pacing_s > 0
+    if pumping:
+        window.read_pump = loop.pump_reads  # reads share the repaint's wake-up, frames shown at its tick
     window.show()
     window.start()
     if options.exit_after is not None:
@@ -160,6 +163,8 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         if not window.grab().save(options.screenshot):
             log.warning("could not save the screenshot to %s", options.screenshot)
     window.timer.stop()
+    if pumping:
+        loop.stop_pumping()  # the closing handshakes are read at once, not after the pump watchdog
     if not starting.done():
         starting.cancel()
     session.save_layout(*window.layout_state())

@@ -134,3 +134,8 @@ class FeedSink:
 
     def pending(self) -> int:
         return len(self._liquidations)
+
+    def has_news(self) -> bool:
+        """Liquidations, notices or an overflow waiting: what the window shows without waiting for its idle
+        pace (marks, open interest and account states can wait for it)."""
+        return bool(self._liquidations or self._notices or self._overflow)

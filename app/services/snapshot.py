@@ -80,6 +80,9 @@ class MessageQueue:
         with self._lock:
             self._pending.append(StatusMessage(text, timeout_ms, venue, notice))
 
+    def waiting(self) -> bool:
+        return bool(self._pending)
+
     def take(self) -> tuple[StatusMessage, ...]:
         with self._lock:
             taken = tuple(self._pending)
@@ -155,16 +158,17 @@ class SnapshotBuilder:
         )
 
     def _market(self, now_ms: int) -> MarketView | None:
-        """This tick's OI and liquidations into the market service; its view rebuilt when something
-        arrived or a market second passed (ages tick on), else the last one."""
+        """This tick's OI and liquidations into the market service; its view rebuilt when liquidations
+        arrived or a market second passed (ages tick on, open interest shows), else the last one. Open
+        interest alone waits for the second: tickers carry it in most frames (a quiet day rebuilt the view
+        at nearly every tick for it)."""
         market = self.market
         if market is None:
             return None
         engine = self.engine
         market.take(engine.new_liquidations, engine.new_open_interest, now_ms)
         second = now_ms // 1000
-        if (self._market_view is None or second != self._market_second or engine.new_liquidations
-                or engine.new_open_interest):
+        if self._market_view is None or second != self._market_second or engine.new_liquidations:
             self._market_view = market.view(now_ms, engine.marks)
             self._market_second = second
         return self._market_view

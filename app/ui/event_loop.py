@@ -17,6 +17,12 @@ The loop works on the raw sockets, so TLS and proxied connections are paced alik
 has data after its read is never held (pacing caps no rate: under load reads go on as before). Bytes that waited
 behind the closed gate are dated from its closing (`read_floor`, FeedSink.arrival_clock), so the
 arrival-to-model figure includes the wait.
+
+The window can drive the gate instead (`pump_reads`, called by its repaint timer): then the gate opens only
+when the window is about to take a snapshot, every socket with data is read and its frames handled right
+there, and the tick that follows shows them. A quiet day's reads then share the repaint's wake-up instead of
+a timer of their own, and a frame waits at most one repaint interval before the window shows it. If the
+pumps stop (the window closed, a hang), the gate falls back to its own timer after PUMP_STALE_S.
 """
 
 from __future__ import annotations
@@ -42,6 +48,17 @@ READ_PACING_S = 0.04
 """The app's read pacing: frames wait at most this long in the kernel, well inside the 250 ms
 arrival-to-model budget (the 10 Hz repaint adds up to 100 ms)."""
 
+PUMP_BUDGET_S = 0.005
+"""A pump reads and handles inline for this long at most: on a quiet day that is everything; under load the
+rest goes on in the loop's batches, with the window's turns between them (as without the pump)."""
+
+LOADED_HOLD_S = 1.0
+"""After a pump found more work than its budget, the gate keeps its own timer this long before pumps drive it
+again."""
+
+PUMP_STALE_S = 0.5
+"""With the window pumping the reads: no pump for this long and the gate opens on its own timer again."""
+
 
 class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     read_pacing_s = 0.0
@@ -50,12 +67,16 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     _gate_open = True  # class attribute: asyncio's self-pipe reader is added inside super().__init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        self._readers: dict[Any, tuple[Any, Callable[..., object], tuple[Any, ...]]] = {}  # fd → its reader
+        super().__init__(*args, **kwargs)  # (adds asyncio's self-pipe reader)
         self._soon: deque[asyncio.Handle] = deque()
         self._soon_due = False
         self._gate_closed_at = 0.0
         self._waited: dict[int, float] = {}  # fd → since when its data waited behind the closed gate
         self._busy: set[Any] = set()  # sockets that had more waiting after their last read
+        self._pumped_at: float | None = None  # the window's last pump_reads (None: the gate's own timer)
+        self._loaded_until = 0.0  # pumps leave the gate to its timer until then (under load)
+        self._watchdog_due = False
         self.read_floor = time.perf_counter()
         """The earliest moment the bytes of the latest read can have arrived (perf_counter): the gate's
         closing when they waited behind it, else the read itself (arrival-to-model latency counts the wait)."""
@@ -75,6 +96,7 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         notifier = PySide6.QtCore.QSocketNotifier(qasync._fileno(fd), PySide6.QtCore.QSocketNotifier.Type.Read)
         notifier.activated["int"].connect(lambda *_: self._reader_ready(notifier, fd, callback, args))
         self._read_notifiers[fd] = notifier
+        self._readers[fd] = (notifier, callback, args)
         notifier.setEnabled(self._gate_open or not self._gated(fd) or fd in self._busy)
 
     def _reader_ready(self, notifier: Any, fd: Any, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
@@ -100,8 +122,23 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
                     if self._gate_open:
                         self._close_gate()
 
+    def close(self) -> None:
+        super().close()
+        # Nothing here runs again: drop it now, on this thread. Left in place, a pending callback (a task
+        # cancelled but never awaited) keeps the loop in a reference cycle, and the garbage collector may
+        # then free its Qt timer from another thread (a crash).
+        self._readers.clear()
+        self._soon.clear()
+        timer = self._timer  # qasync only flags its timers stopped: their callbacks (bound to this loop)
+        pending = getattr(timer, "_SimpleTimer__callbacks", None)  # would wait for them to fire
+        for timer_id in list(pending or ()):
+            timer.killTimer(timer_id)
+        if pending:
+            pending.clear()
+
     def _remove_reader(self, fd: Any) -> bool:
         self._busy.discard(fd)
+        self._readers.pop(fd, None)
         return bool(super()._remove_reader(fd))
 
     @staticmethod
@@ -124,7 +161,76 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         for fd, notifier in self._read_notifiers.items():
             if self._gated(fd) and fd not in self._busy:
                 notifier.setEnabled(False)
-        self.call_later(self.read_pacing_s, self._open_gate)
+        if self._pumped_at is None:
+            self.call_later(self.read_pacing_s, self._open_gate)
+        elif not self._watchdog_due:  # the window opens it; this only notices when it stops doing so
+            self._watchdog_due = True
+            self.call_later(PUMP_STALE_S, self._pump_watchdog)
+
+    def _pump_watchdog(self) -> None:
+        self._watchdog_due = False
+        if self.is_closed() or self._gate_open:
+            return
+        pumped_at = self._pumped_at
+        if pumped_at is None or time.perf_counter() - pumped_at >= PUMP_STALE_S:
+            self._pumped_at = None  # back to the gate's own timer until the window pumps again
+            self._open_gate()
+        else:
+            self._watchdog_due = True
+            self.call_later(pumped_at + PUMP_STALE_S - time.perf_counter(), self._pump_watchdog)
+
+    def pump_reads(self) -> None:
+        """The window is about to take a snapshot: read every paced socket that has data now and run what the
+        reads woke (the receive tasks: frames parsed into the sink), then close the gate until the next pump.
+        Under load (more than PUMP_BUDGET_S of work waiting) the gate goes back to its own timer for
+        LOADED_HOLD_S: pumps at the repaint's pace would let the sockets' buffers fill between them."""
+        if self.is_closed() or self.read_pacing_s <= 0:
+            return
+        now = time.perf_counter()
+        if now < self._loaded_until:
+            return
+        self._pumped_at = now
+        gated = [fd for fd in self._read_notifiers if self._gated(fd)]
+        waiting = set(self._waiting([qasync._fileno(fd) for fd in gated]))
+        closed_at = self._gate_closed_at if not self._gate_open else now  # what waited, since when
+        self._gate_open = True
+        deadline = now + PUMP_BUDGET_S
+        loaded = False
+        for fd in gated:
+            reader = self._readers.get(fd)
+            if reader is None or qasync._fileno(fd) not in waiting:
+                continue
+            if fd in self._busy:
+                loaded = True  # its notifier is on: its read is on its way, more than the pump's share
+                continue
+            notifier, callback, args = reader
+            self._waited[qasync._fileno(fd)] = closed_at
+            if time.perf_counter() > deadline:  # the rest are read as they would be unpumped, each in a
+                loaded = True  # batch of its own, with Qt's turns between them
+                self._busy.add(fd)
+                notifier.setEnabled(True)
+                continue
+            notifier.setEnabled(False)
+            self._run_reader(notifier, fd, callback, args)
+        if asyncio.current_task(self) is None:  # (never inside a task's step: a nested event loop)
+            while self._soon and time.perf_counter() < deadline:
+                self._run_soon()  # the frames those reads completed (and a receive loop's yields), into the sink
+        loaded = loaded or bool(self._busy) or (bool(self._soon) and time.perf_counter() >= deadline)
+        if loaded:
+            self._loaded_until = time.perf_counter() + LOADED_HOLD_S
+            self._pumped_at = None  # the gate's own timer until the load has passed
+            if self._gate_open:
+                self._close_gate()
+            else:
+                self.call_later(self.read_pacing_s, self._open_gate)
+        elif self._gate_open:
+            self._close_gate()
+
+    def stop_pumping(self) -> None:
+        """The window stops pumping (closing): the gate goes back to its own timer, opened now."""
+        self._pumped_at = None
+        if not self.is_closed() and not self._gate_open:
+            self._open_gate()
 
     def _open_gate(self) -> None:
         if self.is_closed():

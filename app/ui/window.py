@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,11 @@ class WindowOptions:
     rates once a second, the tape every tick: what a quiet day costs is what changed (issue 14). The app
     sets it; tests that tick a window by hand leave it off and see every tick."""
 
+
+IDLE_TICK_S = 0.25
+"""Paced: with no news waiting (a liquidation, notice or message: Session.has_news), the repaint timer takes a
+snapshot this often and when the clock's second turns; its other ticks only read the sockets (a quiet day's
+marks move positions and prices 4 times a second; what arrived shows at the next tick, as before)."""
 
 STATUS_EVERY_S = 1.0
 """Paced: the status bar's rates and clock refresh this often (a venue's state changes show at once)."""
@@ -164,7 +170,10 @@ class MainWindow(QMainWindow):
         self._clock_second = -1
         self.timer = QTimer(self)
         self.timer.setInterval(max(16, int(1000 / max(options.repaint_hz, 0.1))))
-        self.timer.timeout.connect(self.tick)
+        self.timer.timeout.connect(self._on_timer)
+        self.read_pump: Callable[[], None] | None = None
+        """Reads the sockets before a tick (app.ui.event_loop's pump_reads; set by app.main)."""
+        self._snapshot_at = float("-inf")
         self.tick()
 
     def _top_bar(self, name: str, widget: QWidget) -> QToolBar:
@@ -439,8 +448,21 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         self.timer.start()
 
+    def _on_timer(self) -> None:
+        if self.read_pump is not None:
+            self.read_pump()  # what arrived since the last tick, into the sink before the snapshot
+        if not self._paced or self._snapshot_due():
+            self.tick()
+
+    def _snapshot_due(self) -> bool:
+        if self._monotonic() - self._snapshot_at >= IDLE_TICK_S:
+            return True
+        news = getattr(self.session, "has_news", None)
+        return news is None or news() or self.session.now_ms() // 1000 != self._clock_second
+
     def tick(self) -> None:
         """One repaint: the services build one snapshot, then each pane reads it once."""
+        self._snapshot_at = self._monotonic()
         snapshot = self.session.snapshot()
         if snapshot.macro_version != self._macro_version and snapshot.macro is not None:
             self._take_macro(snapshot.macro)

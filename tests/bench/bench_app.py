@@ -297,7 +297,7 @@ def line(label: str, r: dict[str, Any], speed_s: float) -> str:
     lat = (f"arrival→model p50 {r['lat_p50']:.0f} ms, p99 {r['lat_p99']:.0f} ms ({r['liquidations']:,} liq.)"
            if "lat_p50" in r else "arrival→model: no liquidations")
     return (f"{label}: sustained {r['rate']:,.0f} frames/s; loop lag p99 {r['lag_p99']:.1f} ms, "
-            f"max {r['lag_max']:.1f} ms; {lat}; CPU {r['cpu']:.0f}% of a core, RSS {r['rss'][-1]:.0f} MB  "
+            f"max {r['lag_max']:.1f} ms; {lat}; CPU {r['cpu']:.1f}% of a core, RSS {r['rss'][-1]:.0f} MB  "
             f"[machine: sum(range(1e8)) {speed_s:.2f} s]")
 
 

@@ -211,12 +211,41 @@ def profile_ticks(out: str) -> None:
     atexit.register(dump)
 
 
+def profile_steady(out: str, after_s: float = 10.0) -> None:
+    """CASCADE_PROBE_CPROFILE=OUT: cProfile of the loop thread from `after_s` after start to exit (call counts
+    per second show what a quiet day pays for; its timings are inflated by the profiler)."""
+    import cProfile
+
+    from app.ui import window as window_module
+
+    inner = window_module.MainWindow.tick
+    profile = cProfile.Profile()
+    began: list[float] = []
+
+    def tick(self) -> None:  # type: ignore[no-untyped-def]
+        if not began and time.perf_counter() - STARTED > after_s:
+            began.append(time.perf_counter())
+            profile.enable()
+        inner(self)
+
+    def dump() -> None:
+        if began:
+            profile.disable()
+            profile.dump_stats(out)
+            print(f"steady profile: {time.perf_counter() - began[0]:.1f} s in {out}", file=sys.stderr)
+
+    window_module.MainWindow.tick = tick  # type: ignore[method-assign]
+    atexit.register(dump)
+
+
 if __name__ == "__main__":
     import os
 
     install()
     if os.environ.get("CASCADE_PROBE_PROFILE"):
         profile_ticks(os.environ["CASCADE_PROBE_PROFILE"])
+    if os.environ.get("CASCADE_PROBE_CPROFILE"):
+        profile_steady(os.environ["CASCADE_PROBE_CPROFILE"])
     from app.cli import main
 
     sys.exit(main(sys.argv[1:]))

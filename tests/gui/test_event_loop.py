@@ -5,6 +5,7 @@ and what a callback schedules runs in a later batch (so sockets and painting get
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 
@@ -138,3 +139,179 @@ def test_a_socket_with_more_waiting_is_read_on_without_waiting_for_the_gate(qapp
     assert b"".join(protocol.reads) == payload
     # it waited for one opening, then was read on and on: 256 KiB a read, no further opening between
     assert len(protocol.reads) >= 4 and len(opened) == 1
+
+
+class _Handled(_Counting):
+    """Like _Counting, and each read also handled by a task (a receive loop), as websocket frames are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.handled: list[bytes] = []
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.queue.put_nowait(data)
+
+    async def receive(self) -> None:
+        while True:
+            self.handled.append(await self.queue.get())
+
+
+def test_pumped_reads_happen_at_the_pumps_and_are_handled_before_the_pump_returns(qapp) -> None:  # type: ignore[no-untyped-def]
+    loop = BatchedQEventLoop(qapp)
+    loop.read_pacing_s = 0.04
+    ours, theirs = socket.socketpair()
+    protocol = _Handled()
+    protocol.loop = loop
+    written: list[float] = []
+    seen_at_pump: list[tuple[int, int]] = []  # (chunks written so far, chunks handled when the pump returned)
+
+    async def main() -> None:
+        transport, _ = await loop.create_connection(lambda: protocol, sock=ours)
+        receiver = asyncio.ensure_future(protocol.receive())
+
+        async def pump() -> None:  # as the window's timer does: from a callback, not from inside a task
+            done = loop.create_future()
+
+            def run() -> None:
+                loop.pump_reads()
+                seen_at_pump.append((len(written), sum(len(chunk) for chunk in protocol.handled) // 4))
+                done.set_result(None)
+
+            loop.call_soon(run)
+            await done
+
+        await pump()  # the window starts pumping: the gate is now the pumps'
+        seen_at_pump.clear()
+        for _ in range(8):
+            for _ in range(3):
+                written.append(time.perf_counter())
+                theirs.send(b"%04d" % (len(written) - 1))
+                await asyncio.sleep(0.02)  # 60 ms between pumps: the gate's own 40 ms would have opened
+            await pump()
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiver
+        transport.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+    assert b"".join(protocol.reads) == b"".join(b"%04d" % i for i in range(len(written)))  # all, in order, once
+    assert len(protocol.reads) == 8  # one read a pump, none between them
+    assert all(handled == written_so_far for written_so_far, handled in seen_at_pump)  # in the sink for the tick
+    # a pump's bytes are dated from the pump before it (the gate's closing), never after their write
+    assert all(floor <= written[3 * i] for i, floor in enumerate(protocol.floors))
+
+
+def test_when_the_pumps_stop_the_gate_opens_on_its_own(qapp) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.event_loop import PUMP_STALE_S
+
+    loop = BatchedQEventLoop(qapp)
+    loop.read_pacing_s = 0.04
+    ours, theirs = socket.socketpair()
+    protocol = _Counting()
+    protocol.loop = loop
+    read_after: list[float] = []
+
+    async def main() -> None:
+        transport, _ = await loop.create_connection(lambda: protocol, sock=ours)
+        loop.pump_reads()  # one pump, then none (a window that closed without saying so)
+        sent = time.perf_counter()
+        theirs.send(b"late")
+        async with asyncio.timeout(PUMP_STALE_S * 4):
+            while not protocol.reads:
+                await asyncio.sleep(0.01)
+        read_after.append(time.perf_counter() - sent)
+        theirs.send(b"more")  # back on the gate's own timer: read within its pacing
+        async with asyncio.timeout(PUMP_STALE_S):
+            while len(protocol.reads) < 2:
+                await asyncio.sleep(0.01)
+        transport.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+    assert protocol.reads == [b"late", b"more"]
+    assert read_after[0] <= PUMP_STALE_S * 2
+
+
+def test_stop_pumping_opens_the_gate_at_once(qapp) -> None:  # type: ignore[no-untyped-def]
+    loop = BatchedQEventLoop(qapp)
+    loop.read_pacing_s = 0.04
+    ours, theirs = socket.socketpair()
+    protocol = _Counting()
+    protocol.loop = loop
+    waited: list[float] = []
+
+    async def main() -> None:
+        transport, _ = await loop.create_connection(lambda: protocol, sock=ours)
+        loop.pump_reads()
+        loop.stop_pumping()  # the window closes: closing handshakes must not wait for the watchdog
+        sent = time.perf_counter()
+        theirs.send(b"bye")
+        async with asyncio.timeout(1):
+            while not protocol.reads:
+                await asyncio.sleep(0.005)
+        waited.append(time.perf_counter() - sent)
+        transport.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+    assert protocol.reads == [b"bye"] and waited[0] < 0.2
+
+
+def test_under_load_the_pumps_hand_the_gate_back_to_its_timer(qapp) -> None:  # type: ignore[no-untyped-def]
+    """More than a pump's budget waiting: the rest is read as without pumps (nothing held until the next
+    pump, which would let the kernel's buffers fill at a high rate)."""
+    loop = BatchedQEventLoop(qapp)
+    loop.read_pacing_s = 0.04
+    pairs = [socket.socketpair() for _ in range(4)]
+    protocols = [_Counting() for _ in pairs]
+    slow_s = 0.004  # each read costs this: two reads exhaust a pump's budget
+
+    def slow(protocol: _Counting, data: bytes) -> None:
+        _Counting.data_received(protocol, data)
+        time.sleep(slow_s)
+
+    for protocol in protocols:
+        protocol.loop = loop
+        protocol.data_received = lambda data, _p=protocol: slow(_p, data)  # type: ignore[method-assign]
+
+    transports: list[asyncio.BaseTransport] = []
+
+    async def main() -> None:
+        for (ours, _), protocol in zip(pairs, protocols, strict=True):
+            transports.append((await loop.create_connection(lambda _p=protocol: _p, sock=ours))[0])
+        loop.pump_reads()
+        for _, theirs in pairs:
+            theirs.send(b"data")
+        await asyncio.sleep(0.01)
+        loop.pump_reads()  # reads one or two, hands the rest to their notifiers
+        async with asyncio.timeout(1):  # no further pump: all read anyway
+            while not all(protocol.reads for protocol in protocols):
+                await asyncio.sleep(0.005)
+        for _, theirs in pairs:  # and the gate runs on its own timer now: no pump needed
+            theirs.send(b"next")
+        async with asyncio.timeout(1):
+            while not all(len(protocol.reads) == 2 for protocol in protocols):
+                await asyncio.sleep(0.005)
+        for transport in transports:
+            transport.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        for ours, theirs in pairs:
+            ours.close()
+            theirs.close()
+        loop.close()
+    assert all(protocol.reads == [b"data", b"next"] for protocol in protocols)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from app.core.events import Liquidation, VenueNotice
+from app.core.events import Liquidation, MarkPrice, VenueNotice
 from app.core.macro.calendar import load_calendar
 from app.core.macro.jgb import parse_mof_csv
 from app.core.tape import Tape
@@ -58,6 +58,9 @@ class StubSession:
 
     def now_ms(self) -> int:
         return self._now[0]
+
+    def has_news(self) -> bool:
+        return self.engine._sink.has_news() or self.messages.waiting()
 
     def snapshot(self) -> Snapshot:
         return self._builder.build(self.macro, self.macro_version)
@@ -359,6 +362,54 @@ def test_a_paced_window_refreshes_the_tape_every_tick_and_rolling_figures_at_the
     tick(0.1)
     label = window.status.venue_label("binance")
     assert label is not None and "offline" in label.text()  # a venue's state shows at once, not a second later
+
+
+def test_a_paced_timer_takes_a_snapshot_for_news_at_once_else_at_its_idle_pace_and_reads_first(qtbot) -> None:
+    from app.ui.window import IDLE_TICK_S
+
+    sink = FeedSink()
+    now = [NOW]
+    session = StubSession(sink, now, {"binance": "sampled"}, [VenueRecord("binance", "live", 1.0, "sampled")])
+    window = MainWindow(session, WindowOptions(paced=True))
+    qtbot.addWidget(window)
+    wall = [time.monotonic() + 10]
+    window._monotonic = lambda: wall[0]
+    snapshots: list[int] = []
+    taken = session.snapshot
+    session.snapshot = lambda: (snapshots.append(now[0]), taken())[1]  # type: ignore[method-assign]
+    pumped: list[float] = []
+    window.read_pump = lambda: pumped.append(wall[0])
+
+    def timer(seconds: float = 0.1) -> None:
+        wall[0] += seconds
+        window._on_timer()
+
+    timer()  # the first: its idle pace is due
+    assert len(snapshots) == 1 and len(pumped) == 1
+    timer()  # nothing new, same second, 0.1 s after the last: reads only
+    assert len(snapshots) == 1 and len(pumped) == 2
+    sink.offer("binance", [MarkPrice("binance", "BTCUSDT", "BTC", 90_000.0, NOW)])
+    timer()  # a mark waits for the idle pace
+    assert len(snapshots) == 1
+    timer(IDLE_TICK_S)  # the idle pace
+    assert len(snapshots) == 2
+    window.read_pump = lambda: (pumped.append(wall[0]), sink.offer("binance", [liq("binance", NOW, 5_000)]))
+    timer()  # a liquidation the pump read: shown at this tick
+    assert len(snapshots) == 3 and window.tape_pane.model.rowCount() == 1
+    window.read_pump = lambda: pumped.append(wall[0])
+    session.messages.post("binance: reconnected")
+    timer()  # a message: at once
+    assert len(snapshots) == 4
+    now[0] += 1_000
+    timer()  # the clock's second turned: at once
+    assert len(snapshots) == 5
+    timer()
+    assert len(snapshots) == 5
+    unpaced = MainWindow(session, WindowOptions(paced=False))  # tests that tick by hand: every timer ticks
+    qtbot.addWidget(unpaced)
+    before = len(snapshots)
+    unpaced._on_timer()
+    assert len(snapshots) == before + 1
 
 
 def test_an_alert_never_moves_the_docks_and_stays_readable_after_it_fades(qtbot) -> None:

@@ -86,6 +86,7 @@ class SessionView(Protocol):
     settings: Settings
 
     def now_ms(self) -> int: ...
+    def has_news(self) -> bool: ...
     def snapshot(self) -> Snapshot: ...
     def tick_size(self, venue: str, symbol: str) -> float | None: ...
     def import_calendar(self, path: str) -> None: ...
@@ -434,6 +435,10 @@ class Session:
 
     def snapshot(self) -> Snapshot:
         return self._snapshots.build(self.macro, self.macro_version)
+
+    def has_news(self) -> bool:
+        """Something the window should show at its next tick rather than at its idle pace."""
+        return self.sink.has_news() or self.messages.waiting()
 
     def tick_size(self, venue: str, symbol: str) -> float | None:
         return tick_size(self.instruments, venue, symbol)
