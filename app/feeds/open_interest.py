@@ -39,6 +39,7 @@ REQUEST_TIMEOUT_S = 10.0
 DEFAULT_RETRY_AFTER_S = 2.0
 BAN_DEFAULT_S = 120.0
 CLOCK_CHECK_S = 0.5
+CLOCK_CHECK_MAX_S = 5.0
 REFUSED = frozenset({403, 451})
 
 
@@ -97,10 +98,19 @@ class RestHost:
 
 
 async def wait_market(clock: Callable[[], int], due_ms: int, timing: Timing) -> None:
-    """Until the market clock reaches `due_ms` (checked every CLOCK_CHECK_S transport seconds, so a
-    demo at ×10 polls ten times as often in wall time, as the venue would have been polled)."""
-    while clock() < due_ms:
-        await timing.sleep(CLOCK_CHECK_S)
+    """Until the market clock reaches `due_ms`. The clock's pace (market per transport second: 1 live, the
+    speed in a replay) is measured over each wait, and the next wait is what remains at that pace, between
+    CLOCK_CHECK_S and CLOCK_CHECK_MAX_S: a live poller wakes a few times a minute, not twice a second
+    (eight pollers at 0.5 s were 16 of a quiet day's wake-ups a second), and a clock that speeds up (a
+    replay's speed changed) is noticed within CLOCK_CHECK_MAX_S."""
+    wait_s = CLOCK_CHECK_S
+    while (now := clock()) < due_ms:
+        started = timing.monotonic()
+        await timing.sleep(wait_s)
+        later, elapsed = clock(), timing.monotonic() - started
+        pace = (later - now) / 1000 / elapsed if elapsed > 0 else 0.0
+        remaining_s = (due_ms - later) / 1000 / pace if pace > 0 else CLOCK_CHECK_S
+        wait_s = min(CLOCK_CHECK_MAX_S, max(CLOCK_CHECK_S, remaining_s))
 
 
 @dataclass

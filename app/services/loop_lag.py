@@ -15,9 +15,9 @@ PROBE_ENV = "CASCADE_LAG_PROBE"
 
 
 class LoopLagMonitor:
-    DEFAULT_INTERVAL_S = 0.1
-    """Ten wake-ups a second: enough to log the worst lag of a run, cheap on a quiet day (every wake-up of
-    the GUI's loop costs; a 20 ms probe alone was ~1% of a core)."""
+    DEFAULT_INTERVAL_S = 0.25
+    """Four wake-ups a second: enough to log the worst lag of a run, cheap on a quiet day (every wake-up of
+    the GUI's loop costs; a 20 ms probe alone was ~1% of a core). The benchmarks probe every 10 ms."""
 
     def __init__(self, interval_s: float = DEFAULT_INTERVAL_S, keep: int = 50_000, skip_s: float = 0.0) -> None:
         self.interval_s = interval_s

@@ -67,10 +67,12 @@ def test_the_snapshot_reports_the_batch_when_the_window_took_it() -> None:
 def test_the_lag_probe_reads_the_benchmarks_setting(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from app.services.loop_lag import PROBE_ENV, LoopLagMonitor
 
-    assert (LoopLagMonitor.from_env().interval_s, LoopLagMonitor.from_env().skip_s) == (0.1, 0.0)
+    default = LoopLagMonitor.DEFAULT_INTERVAL_S
+
+    assert (LoopLagMonitor.from_env().interval_s, LoopLagMonitor.from_env().skip_s) == (default, 0.0)
     monkeypatch.setenv(PROBE_ENV, "10:3")
     assert (LoopLagMonitor.from_env().interval_s, LoopLagMonitor.from_env().skip_s) == (0.01, 3.0)
     monkeypatch.setenv(PROBE_ENV, ":3")  # the app's own interval, the first 3 s skipped (bench_app.py quiet)
-    assert (LoopLagMonitor.from_env().interval_s, LoopLagMonitor.from_env().skip_s) == (0.1, 3.0)
+    assert (LoopLagMonitor.from_env().interval_s, LoopLagMonitor.from_env().skip_s) == (default, 3.0)
     monkeypatch.setenv(PROBE_ENV, "nonsense")
-    assert LoopLagMonitor.from_env().interval_s == 0.1
+    assert LoopLagMonitor.from_env().interval_s == default
