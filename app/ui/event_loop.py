@@ -196,6 +196,7 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         self._gate_open = True
         deadline = now + PUMP_BUDGET_S
         loaded = False
+        was_due, self._soon_due = self._soon_due, True  # what the reads wake runs below: no zero timer for it
         for fd in gated:
             reader = self._readers.get(fd)
             if reader is None or qasync._fileno(fd) not in waiting:
@@ -214,7 +215,12 @@ class BatchedQEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             self._run_reader(notifier, fd, callback, args)
         if asyncio.current_task(self) is None:  # (never inside a task's step: a nested event loop)
             while self._soon and time.perf_counter() < deadline:
+                self._soon_due = True
                 self._run_soon()  # the frames those reads completed (and a receive loop's yields), into the sink
+        self._soon_due = was_due
+        if self._soon and not self._soon_due:  # what is left (under load, or inside a task): the next batch
+            self._soon_due = True
+            self._timer.add_callback(asyncio.Handle(self._run_soon, (), self), 0)
         loaded = loaded or bool(self._busy) or (bool(self._soon) and time.perf_counter() >= deadline)
         if loaded:
             self._loaded_until = time.perf_counter() + LOADED_HOLD_S

@@ -61,6 +61,16 @@ def venue_status_tooltip(view: VenueRecord) -> str:
     return "\n".join(lines)
 
 
+def _pin_width(label: QLabel, text: str, shrink: bool = False) -> None:
+    """A status label's size fixed to the widest text it has shown (narrower when `shrink`): a label of
+    fixed size does not lay its parent out again when its text changes. These texts change every second,
+    and each change re-laid the whole window and moved and repainted every label of the bar."""
+    width = label.fontMetrics().horizontalAdvance(text) + 2 * label.margin() + 4
+    if width > label.maximumWidth() or shrink or label.minimumWidth() != label.maximumWidth():
+        width = width if shrink else max(width, label.minimumWidth())
+        label.setFixedSize(max(width, 24), label.sizeHint().height())
+
+
 class VenueStatusBar(QStatusBar):
     retry_requested = Signal(str)  # venue: the user asked a refused venue to retry now
 
@@ -69,6 +79,7 @@ class VenueStatusBar(QStatusBar):
         self.setSizeGripEnabled(False)
         self._labels: dict[str, QLabel] = {}
         self._retry: dict[str, QToolButton] = {}
+        self._compact = False
         self.clock_label = QLabel()
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
         self.addPermanentWidget(self.clock_label)
@@ -105,11 +116,13 @@ class VenueStatusBar(QStatusBar):
 
     def update_venues(self, views: list[VenueRecord]) -> None:
         compact = self._needs_compact(views)
+        shrink, self._compact = compact != self._compact, compact
         for view in views:
             label = self._label(view.venue)
             text = venue_status_text(view, compact)
             if label.text() != text:
                 label.setText(text)
+                _pin_width(label, text, shrink)
             tip = venue_status_tooltip(view)
             if label.toolTip() != tip:
                 label.setToolTip(tip)
@@ -133,7 +146,9 @@ class VenueStatusBar(QStatusBar):
 
     def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
         prefix = "Scenario time" if label != "live" else "Market time"
-        self.clock_label.setText(f"{prefix} {format_clock(market_ms, local=local, with_date=True)}")
+        text = f"{prefix} {format_clock(market_ms, local=local, with_date=True)}"
+        self.clock_label.setText(text)
+        _pin_width(self.clock_label, text)
 
     def venue_label(self, venue: str) -> QLabel | None:
         return self._labels.get(venue)

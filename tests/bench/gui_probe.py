@@ -45,6 +45,26 @@ def install() -> None:
 
     window_module.MainWindow.tick = timed_tick  # type: ignore[method-assign]
 
+    pumps: list[float] = []  # the read pumps' time (the window's timer, before its snapshot)
+    from app.ui import event_loop
+
+    original_pump = event_loop.BatchedQEventLoop.pump_reads
+
+    def timed_pump(self) -> None:  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        original_pump(self)
+        pumps.append((time.perf_counter() - start) * 1000)
+
+    event_loop.BatchedQEventLoop.pump_reads = timed_pump  # type: ignore[method-assign]
+
+    def report_pumps() -> None:
+        if pumps:
+            ordered = sorted(pumps)
+            print(f"tick pumps: {len(pumps)}, p50 {ordered[len(ordered) // 2]:.2f} ms, max {ordered[-1]:.1f} ms, "
+                  f"{sum(pumps):.0f} ms in all", file=sys.stderr)
+
+    atexit.register(report_pumps)
+
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QMainWindow
 
@@ -90,7 +110,14 @@ def install() -> None:
                 painted[key] = painted.get(key, 0) + 1
             elif event.type() in (QEvent.Type.Resize, QEvent.Type.Move) and watched.isWidgetType():
                 kind = "resize" if event.type() == QEvent.Type.Resize else "move"
-                key = f"{kind}:{watched.objectName() or '-'}:{type(watched).__name__}"
+                dock, widget = "", watched
+                while widget is not None and not dock:  # where it sits: its dock, else its parent's class
+                    dock = widget.objectName() if widget.objectName().endswith(("Dock", "Bar", "Strip")) else ""
+                    widget = widget.parent()
+                parent = watched.parent()
+                where = dock or (type(parent).__name__ if parent is not None else "-")
+                name = watched.objectName() or (f"'{watched.text()[:12]}'" if hasattr(watched, "text") else "-")
+                key = f"{kind}:{where}/{name}:{type(watched).__name__}"
                 painted[key] = painted.get(key, 0) + 1
                 moved.append(key)
             elif event.type() == QEvent.Type.Paint:
@@ -241,7 +268,8 @@ def profile_steady(out: str, after_s: float = 10.0) -> None:
 if __name__ == "__main__":
     import os
 
-    install()
+    if os.environ.get("CASCADE_PROBE_TICKS", "1") != "0":  # 0: only the profiles below (no per-event timing)
+        install()
     if os.environ.get("CASCADE_PROBE_PROFILE"):
         profile_ticks(os.environ["CASCADE_PROBE_PROFILE"])
     if os.environ.get("CASCADE_PROBE_CPROFILE"):

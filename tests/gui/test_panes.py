@@ -91,3 +91,26 @@ def test_an_alert_goes_to_the_alert_log_and_replaces_its_placeholder(qtbot) -> N
     assert row[1:] == ("▲ warning", "Position near liquidation", "7.01 % from liquidation")
     texts = [window.notices.item(i).text() for i in range(window.notices.count())]
     assert texts == [EMPTY_TEXT]  # venue notices stay for venues' conditions
+
+
+def test_status_labels_keep_their_width_as_their_figures_change_so_the_window_is_not_laid_out_again(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.services.venue_status import VenueRecord
+    from app.ui.status_bar import VenueStatusBar
+
+    bar = VenueStatusBar()
+    qtbot.addWidget(bar)
+    bar.resize(1600, 30)
+    bar.add_venues(["binance"])
+    bar.show()
+    bar.update_venues([VenueRecord("binance", "live", 1234.5, "sampled")])
+    label = bar.venue_label("binance")
+    assert label is not None
+    wide = label.width()
+    assert label.minimumWidth() == label.maximumWidth()  # fixed: a new text does not re-lay the bar out
+    bar.update_venues([VenueRecord("binance", "live", 1.0, "sampled")])  # a shorter figure: keeps its width
+    assert label.maximumWidth() == wide and "1" in label.text()
+    bar.update_venues([VenueRecord("binance", "live", 1.0, "sampled", bad_frames=12_345, reconnects=67)])
+    assert label.maximumWidth() >= label.fontMetrics().horizontalAdvance(label.text())  # a longer one: wider
+    bar.update_clock(1_768_910_400_000, "live")
+    clock = bar.clock_label
+    assert clock.minimumWidth() == clock.maximumWidth() >= clock.fontMetrics().horizontalAdvance(clock.text())

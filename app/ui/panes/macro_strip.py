@@ -31,8 +31,10 @@ class Sparkline(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_values(self, values: Sequence[float]) -> None:
-        self._values = tuple(values)
-        self.update()
+        values = tuple(values)
+        if values != self._values:  # the strip refreshes every second; a close changes once a day
+            self._values = values
+            self.update()
 
     def sizeHint(self) -> QSize:
         return QSize(60, 26)
@@ -110,23 +112,23 @@ class TenorTile(QFrame):
             self.sparkline.set_values(reading.sparkline)
             return
         self.level.setText(f"{reading.level:.3f}%")
-        self.level.setStyleSheet(f"color: {palette().muted};" if stale else "font-weight: bold;")
+        _set_style(self.level, f"color: {palette().muted};" if stale else "font-weight: bold;")
         if reading.change_bp is None:
             self.change.setText("")
         elif stale and reading.data_date is not None:
             self.change.setText(self.tr("{change}bp on {day}").format(
                 change=f"{reading.change_bp:+.1f}", day=reading.data_date.strftime("%d %b")))
-            self.change.setStyleSheet(f"color: {palette().muted};")
+            _set_style(self.change, f"color: {palette().muted};")
         else:
             arrow = "▲" if reading.change_bp > 0 else "▼" if reading.change_bp < 0 else "="
             p = palette()
             color = p.long if reading.change_bp > 0 else p.short if reading.change_bp < 0 else p.muted
             self.change.setText(f"{arrow} {reading.change_bp:+.1f}bp")
-            self.change.setStyleSheet(f"color: {color}; font-weight: bold;")
+            _set_style(self.change, f"color: {color}; font-weight: bold;")
         flags = []
         if stale and reading.data_date is not None and freshness is not None:
             self.flag.setText(self.tr("⚠ stale: {age}").format(age=age_text(freshness.age_days or 0)))
-            self.flag.setStyleSheet(f"color: {palette().warn}; font-size: 11px;")
+            _set_style(self.flag, f"color: {palette().warn}; font-size: 11px;")
             self.sparkline.set_values(reading.sparkline)
             self.setToolTip(self.tr("{tenor} JGB: the last official MOF close is from {day} ({age}); "
                                     "the change shown is that day's, not today's. {label}")
@@ -141,7 +143,7 @@ class TenorTile(QFrame):
             flags.append(self.tr("⚠ big move"))
         self.flag.setText(" · ".join(flags))
         self.flag.setToolTip(self.flag.text())  # the tile may be too narrow for every flag
-        self.flag.setStyleSheet(f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
+        _set_style(self.flag, f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
                                 "font-size: 11px;")
         self.sparkline.set_values(reading.sparkline)
         self.setToolTip(self.tr("{tenor} JGB, {label}; previous close {prev} on {prev_date}. "
@@ -160,6 +162,13 @@ THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
 EVENTS_SHOWN = 3
 EVENT_HORIZON_MS = 14 * 86_400_000
 """Events further away than this are not counted down (a 323-day countdown is not news)."""
+
+
+def _set_style(label: QLabel, style: str) -> None:
+    """Only a change: a style sheet set again re-polishes the label and lays the strip (in its scroll area,
+    the window's top bar) out again; the strip refreshes every second."""
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)
 
 
 def _unbroken(text: str) -> str:
@@ -260,14 +269,14 @@ class MacroStrip(QFrame):
         if freshness is None or not freshness.warn:
             label = readings[0].label if readings else self.tr("no MOF data")
             self.source.setFixedWidth(SOURCE_WIDTH)
-            self.source.setStyleSheet(f"color: {palette().muted};")
+            _set_style(self.source, f"color: {palette().muted};")
             label = label.replace("MOF close, ", "MOF close\n")
             self.source.setText(self.tr("JGB yields\n{label}").format(label=label))
             self.source.setToolTip("")
             return
         first, _, rest = freshness.label.partition(" · ")
         self.source.setFixedWidth(SOURCE_WARN_WIDTH)
-        self.source.setStyleSheet(f"color: {palette().warn};")
+        _set_style(self.source, f"color: {palette().warn};")
         self.source.setText(self.tr("⚠ JGB yields, {first}\n{rest}").format(first=first, rest=rest))
         tip = [freshness.label,
                self.tr("MOF publishes closes on Japanese business days; a close more than 3 business days "
