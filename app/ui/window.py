@@ -482,8 +482,8 @@ class MainWindow(QMainWindow):
             if not every:
                 pane.refresh(snapshot)  # type: ignore[attr-defined]
                 continue
-            late = now - self._refreshed.get(name, float("-inf")) - every
-            if late >= 0 and (turn is None or late > overdue):
+            late = (now - self._refreshed.get(name, float("-inf")) - every) / every  # in its own paces: a
+            if late >= 0 and (turn is None or late > overdue):  # 0.25 s pane gets 4 turns to a 1 s pane's one
                 turn, overdue = name, late
         if turn is not None:
             self._refreshed[turn] = now

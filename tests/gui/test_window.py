@@ -443,3 +443,21 @@ def test_an_alert_never_moves_the_docks_and_stays_readable_after_it_fades(qtbot)
     assert banner.styleSheet() == QUIET_STYLE
     assert banner.text().startswith("Last alert 19:00:00: Cascade")
     assert (banner.geometry(), window.tape_pane.mapTo(window, window.tape_pane.rect().topLeft())) == placed
+
+
+def test_paced_panes_take_turns_in_proportion_to_their_pace(qtbot) -> None:
+    sink = FeedSink()
+    session = StubSession(sink, [NOW], {"binance": "sampled"}, [VenueRecord("binance", "live", 1.0, "sampled")])
+    window = MainWindow(session, WindowOptions(paced=True))
+    qtbot.addWidget(window)
+    wall = [time.monotonic() + 10]
+    window._monotonic = lambda: wall[0]
+    turns: dict[str, int] = {}
+    for name, pane in window.panes.items():
+        if getattr(pane, "refresh_every_s", 0):
+            pane.refresh = lambda _snapshot, _name=name: turns.__setitem__(_name, turns.get(_name, 0) + 1)
+    for _ in range(200):  # 40 s of ticks at 5 a second: fewer turns than the panes' paces ask for
+        wall[0] += 0.2
+        window.tick()
+    fast, slow = turns["positionsDock"], turns["stressTableDock"]  # 0.25 s and 1 s paces
+    assert fast >= 2.5 * slow > 0
