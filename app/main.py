@@ -139,6 +139,7 @@ async def _main(app: Any, options: argparse.Namespace, profile: ProfilePaths) ->
         width, _, height = options.window_size.lower().partition("x")
         window.resize(int(width), int(height))
     window.closing.connect(quit_event.set)
+    session.steady_records.every_s = 1.0  # venue records: on a change of state at once, else once a second
     pumping = isinstance(loop, BatchedQEventLoop) and loop.read_pacing_s > 0
     if pumping:
         window.read_pump = loop.pump_reads  # reads share the repaint's wake-up, frames shown at its tick

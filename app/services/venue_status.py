@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -88,3 +89,28 @@ def venue_record(venue: str, connections: Sequence[ConnectionStatus], now_ms: in
         connected=bool(first_live),
         liquidation_note=note,
     )
+
+
+class SteadyRecords:
+    """The venue records for a paced window: rebuilt when a connection's state, error or counts of trouble
+    change, else at most every `every_s` (their rates and observed times move every tick, and the status
+    bar shows them once a second). Building them took ~0.3 ms a snapshot, a tenth of a quiet day's tick."""
+
+    def __init__(self, build: Callable[[], list[VenueRecord]], statuses: Callable[[], Sequence[ConnectionStatus]],
+                 every_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._build = build
+        self._statuses = statuses
+        self.every_s = every_s
+        self._monotonic = monotonic
+        self._key: tuple[object, ...] | None = None
+        self._at = float("-inf")
+        self._records: list[VenueRecord] = []
+
+    def __call__(self) -> list[VenueRecord]:
+        key = tuple((s.state, s.last_error, s.last_loss, s.last_bad_reason, s.bad_frames, s.connects,
+                     len(s.gaps), s.overflow, s.refused_subscription, s.rotations, s.rotation_failures)
+                    for s in self._statuses())
+        now = self._monotonic()
+        if key != self._key or now - self._at >= self.every_s:
+            self._key, self._at, self._records = key, now, self._build()
+        return self._records

@@ -8,7 +8,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from app.core.venues.descriptor import LiquidationSource
 from app.core.watchlist import Watchlist
 from app.feeds import http
 from app.feeds.sink import FeedSink
+from app.feeds.status import ConnectionStatus
 from app.services import optional_liquidations as optional_sources
 from app.services.alerts import Alert, AlertHistoryNotifier
 from app.services.clock import MarketClock
@@ -46,7 +47,7 @@ from app.services.runtime import (
 from app.services.settings_store import SettingsStore
 from app.services.snapshot import MessageQueue, Snapshot, SnapshotBuilder
 from app.services.stress import coverage_inputs, load_from_history, stored_liquidations
-from app.services.venue_status import VenueRecord, summary_suffix
+from app.services.venue_status import SteadyRecords, VenueRecord, summary_suffix
 from app.services.watchlists import WatchlistService
 from app.store.db import AlertRecord, HistoryDb, MacroReading
 from app.store.history_query import HistoryQuery
@@ -148,7 +149,9 @@ class Session:
         self.macro_version = 0
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self.latency = LatencyMonitor()  # frame arrival to the tape model, logged at shutdown
-        self._snapshots = SnapshotBuilder(self.engine, self._venue_records, clock, clock.label, self.messages,
+        # Rebuilt each snapshot unless the app paces them (app.main sets every_s for its window).
+        self.steady_records = SteadyRecords(lambda: self._venue_records(), self._statuses, every_s=0.0)
+        self._snapshots = SnapshotBuilder(self.engine, self.steady_records, clock, clock.label, self.messages,
                                           positions=self.positions, coverage=self._stress_coverage,
                                           alerts=self.liquidation_alerts, market=self.market,
                                           latency=self.latency)
@@ -925,6 +928,9 @@ class Session:
                 http.install(None)
             await client.close()
             http.configure(None)
+
+    def _statuses(self) -> Sequence[ConnectionStatus]:
+        return self.runtime.statuses if self.runtime is not None else ()
 
     def _venue_records(self) -> list[VenueRecord]:
         if self.runtime is None:
