@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 from app.core.formatting import format_clock
 from app.services.venue_status import VenueRecord
 from app.ui.tape_model import venue_name
-from app.ui.theme import STATE_COLORS, tabular_font
+from app.ui.theme import STATE_COLORS, set_style, tabular_font
 
 LAG_WARNING_MS = 2000  # warn when the median received − exchange time exceeds 2 s
 _STATE_GLYPH = {"live": "●", "connecting": "◌", "stalled": "◐", "offline": "○", "refused": "⊘"}
@@ -127,9 +127,7 @@ class VenueStatusBar(QStatusBar):
             if label.toolTip() != tip:
                 label.setToolTip(tip)
             color = "#d29922" if view.possibly_silent else STATE_COLORS.get(view.state, "#c9d1d9")
-            style = f"color: {color};"
-            if label.styleSheet() != style:  # a style sheet set again re-polishes the label every tick
-                label.setStyleSheet(style)
+            set_style(label, f"color: {color};")
             refused = view.state == "refused"
             if refused or view.venue in self._retry:
                 self.retry_button(view.venue).setVisible(refused)

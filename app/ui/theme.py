@@ -15,6 +15,7 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QWidget
 
 ThemeName = Literal["dark", "light"]
 THEME_NAMES: tuple[ThemeName, ...] = ("dark", "light")
@@ -182,6 +183,13 @@ def style_plot(plot: object, chosen: Palette | None = None) -> None:
     legend = item.legend
     if legend is not None:
         legend.setLabelTextColor(chosen.plot_foreground)
+
+
+def set_style(widget: QWidget, style: str) -> None:
+    """A widget's style sheet, set only when it changes: setting it again re-polishes the widget, which
+    re-measures it and can lay the whole window out again (panes refresh every tick or second)."""
+    if widget.styleSheet() != style:
+        widget.setStyleSheet(style)
 
 
 def tabular_font(base: QFont | None = None) -> QFont:

@@ -207,14 +207,34 @@ def test_pumped_reads_happen_at_the_pumps_and_are_handled_before_the_pump_return
     assert all(floor <= written[3 * i] for i, floor in enumerate(protocol.floors))
 
 
-def test_when_the_pumps_stop_the_gate_opens_on_its_own(qapp) -> None:  # type: ignore[no-untyped-def]
-    from app.ui.event_loop import PUMP_STALE_S
-
+def _one_socket(qapp):  # type: ignore[no-untyped-def]
+    """A paced loop (40 ms) with one connected socket pair and a counting protocol on our end."""
     loop = BatchedQEventLoop(qapp)
     loop.read_pacing_s = 0.04
     ours, theirs = socket.socketpair()
     protocol = _Counting()
     protocol.loop = loop
+    return loop, ours, theirs, protocol
+
+
+async def _until(predicate, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout_s):
+        while not predicate():
+            await asyncio.sleep(0.005)
+
+
+def _run(loop: BatchedQEventLoop, main, theirs: socket.socket) -> None:  # type: ignore[no-untyped-def]
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+
+
+def test_when_the_pumps_stop_the_gate_opens_on_its_own(qapp) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.event_loop import PUMP_STALE_S
+
+    loop, ours, theirs, protocol = _one_socket(qapp)
     read_after: list[float] = []
 
     async def main() -> None:
@@ -222,31 +242,19 @@ def test_when_the_pumps_stop_the_gate_opens_on_its_own(qapp) -> None:  # type: i
         loop.pump_reads()  # one pump, then none (a window that closed without saying so)
         sent = time.perf_counter()
         theirs.send(b"late")
-        async with asyncio.timeout(PUMP_STALE_S * 4):
-            while not protocol.reads:
-                await asyncio.sleep(0.01)
+        await _until(lambda: protocol.reads, PUMP_STALE_S * 4)
         read_after.append(time.perf_counter() - sent)
         theirs.send(b"more")  # back on the gate's own timer: read within its pacing
-        async with asyncio.timeout(PUMP_STALE_S):
-            while len(protocol.reads) < 2:
-                await asyncio.sleep(0.01)
+        await _until(lambda: len(protocol.reads) >= 2, PUMP_STALE_S)
         transport.close()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        theirs.close()
-        loop.close()
+    _run(loop, main, theirs)
     assert protocol.reads == [b"late", b"more"]
     assert read_after[0] <= PUMP_STALE_S * 2
 
 
 def test_stop_pumping_opens_the_gate_at_once(qapp) -> None:  # type: ignore[no-untyped-def]
-    loop = BatchedQEventLoop(qapp)
-    loop.read_pacing_s = 0.04
-    ours, theirs = socket.socketpair()
-    protocol = _Counting()
-    protocol.loop = loop
+    loop, ours, theirs, protocol = _one_socket(qapp)
     waited: list[float] = []
 
     async def main() -> None:
@@ -255,17 +263,11 @@ def test_stop_pumping_opens_the_gate_at_once(qapp) -> None:  # type: ignore[no-u
         loop.stop_pumping()  # the window closes: closing handshakes must not wait for the watchdog
         sent = time.perf_counter()
         theirs.send(b"bye")
-        async with asyncio.timeout(1):
-            while not protocol.reads:
-                await asyncio.sleep(0.005)
+        await _until(lambda: protocol.reads, 1)
         waited.append(time.perf_counter() - sent)
         transport.close()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        theirs.close()
-        loop.close()
+    _run(loop, main, theirs)
     assert protocol.reads == [b"bye"] and waited[0] < 0.2
 
 
@@ -296,14 +298,10 @@ def test_under_load_the_pumps_hand_the_gate_back_to_its_timer(qapp) -> None:  # 
             theirs.send(b"data")
         await asyncio.sleep(0.01)
         loop.pump_reads()  # reads one or two, hands the rest to their notifiers
-        async with asyncio.timeout(1):  # no further pump: all read anyway
-            while not all(protocol.reads for protocol in protocols):
-                await asyncio.sleep(0.005)
+        await _until(lambda: all(protocol.reads for protocol in protocols), 1)  # no further pump: read anyway
         for _, theirs in pairs:  # and the gate runs on its own timer now: no pump needed
             theirs.send(b"next")
-        async with asyncio.timeout(1):
-            while not all(len(protocol.reads) == 2 for protocol in protocols):
-                await asyncio.sleep(0.005)
+        await _until(lambda: all(len(protocol.reads) == 2 for protocol in protocols), 1)
         for transport in transports:
             transport.close()
 

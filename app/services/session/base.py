@@ -150,7 +150,7 @@ class Session:
         self.shutdown_steps: list[str] = []  # the order stop() ran in, for the log and the tests
         self.latency = LatencyMonitor()  # frame arrival to the tape model, logged at shutdown
         # Rebuilt each snapshot unless the app paces them (app.main sets every_s for its window).
-        self.steady_records = SteadyRecords(lambda: self._venue_records(), self._statuses, every_s=0.0)
+        self.steady_records = SteadyRecords(self._venue_records, self._statuses, every_s=0.0)
         self._snapshots = SnapshotBuilder(self.engine, self.steady_records, clock, clock.label, self.messages,
                                           positions=self.positions, coverage=self._stress_coverage,
                                           alerts=self.liquidation_alerts, market=self.market,

@@ -17,7 +17,7 @@ from app.core.macro.freshness import Freshness, age_text
 from app.core.macro.jgb import TenorReading
 from app.services.macro import EventLine, MacroService
 from app.services.snapshot import Snapshot
-from app.ui.theme import palette, tabular_font
+from app.ui.theme import palette, set_style, tabular_font
 
 # Colours come from the theme at paint time: yields up (bond prices down) is the risk-off direction and
 # takes the tape's long colour; down the short colour; flags the error colour, stale the warning colour.
@@ -112,23 +112,23 @@ class TenorTile(QFrame):
             self.sparkline.set_values(reading.sparkline)
             return
         self.level.setText(f"{reading.level:.3f}%")
-        _set_style(self.level, f"color: {palette().muted};" if stale else "font-weight: bold;")
+        set_style(self.level, f"color: {palette().muted};" if stale else "font-weight: bold;")
         if reading.change_bp is None:
             self.change.setText("")
         elif stale and reading.data_date is not None:
             self.change.setText(self.tr("{change}bp on {day}").format(
                 change=f"{reading.change_bp:+.1f}", day=reading.data_date.strftime("%d %b")))
-            _set_style(self.change, f"color: {palette().muted};")
+            set_style(self.change, f"color: {palette().muted};")
         else:
             arrow = "▲" if reading.change_bp > 0 else "▼" if reading.change_bp < 0 else "="
             p = palette()
             color = p.long if reading.change_bp > 0 else p.short if reading.change_bp < 0 else p.muted
             self.change.setText(f"{arrow} {reading.change_bp:+.1f}bp")
-            _set_style(self.change, f"color: {color}; font-weight: bold;")
+            set_style(self.change, f"color: {color}; font-weight: bold;")
         flags = []
         if stale and reading.data_date is not None and freshness is not None:
             self.flag.setText(self.tr("⚠ stale: {age}").format(age=age_text(freshness.age_days or 0)))
-            _set_style(self.flag, f"color: {palette().warn}; font-size: 11px;")
+            set_style(self.flag, f"color: {palette().warn}; font-size: 11px;")
             self.sparkline.set_values(reading.sparkline)
             self.setToolTip(self.tr("{tenor} JGB: the last official MOF close is from {day} ({age}); "
                                     "the change shown is that day's, not today's. {label}")
@@ -143,7 +143,7 @@ class TenorTile(QFrame):
             flags.append(self.tr("⚠ big move"))
         self.flag.setText(" · ".join(flags))
         self.flag.setToolTip(self.flag.text())  # the tile may be too narrow for every flag
-        _set_style(self.flag, f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
+        set_style(self.flag, f"color: {palette().error if reading.record or reading.big_move else palette().muted};"
                                 "font-size: 11px;")
         self.sparkline.set_values(reading.sparkline)
         self.setToolTip(self.tr("{tenor} JGB, {label}; previous close {prev} on {prev_date}. "
@@ -162,13 +162,6 @@ THRESHOLD_CHOICES_BP = (5.0, 10.0, 15.0, 20.0, 25.0)
 EVENTS_SHOWN = 3
 EVENT_HORIZON_MS = 14 * 86_400_000
 """Events further away than this are not counted down (a 323-day countdown is not news)."""
-
-
-def _set_style(label: QLabel, style: str) -> None:
-    """Only a change: a style sheet set again re-polishes the label and lays the strip (in its scroll area,
-    the window's top bar) out again; the strip refreshes every second."""
-    if label.styleSheet() != style:
-        label.setStyleSheet(style)
 
 
 def _unbroken(text: str) -> str:
@@ -269,14 +262,14 @@ class MacroStrip(QFrame):
         if freshness is None or not freshness.warn:
             label = readings[0].label if readings else self.tr("no MOF data")
             self.source.setFixedWidth(SOURCE_WIDTH)
-            _set_style(self.source, f"color: {palette().muted};")
+            set_style(self.source, f"color: {palette().muted};")
             label = label.replace("MOF close, ", "MOF close\n")
             self.source.setText(self.tr("JGB yields\n{label}").format(label=label))
             self.source.setToolTip("")
             return
         first, _, rest = freshness.label.partition(" · ")
         self.source.setFixedWidth(SOURCE_WARN_WIDTH)
-        _set_style(self.source, f"color: {palette().warn};")
+        set_style(self.source, f"color: {palette().warn};")
         self.source.setText(self.tr("⚠ JGB yields, {first}\n{rest}").format(first=first, rest=rest))
         tip = [freshness.label,
                self.tr("MOF publishes closes on Japanese business days; a close more than 3 business days "
