@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from app.core.formatting import format_clock
@@ -61,14 +61,23 @@ def venue_status_tooltip(view: VenueRecord) -> str:
     return "\n".join(lines)
 
 
-def _pin_width(label: QLabel, text: str, shrink: bool = False) -> None:
-    """A status label's size fixed to the widest text it has shown (narrower when `shrink`): a label of
-    fixed size does not lay its parent out again when its text changes. These texts change every second,
-    and each change re-laid the whole window and moved and repainted every label of the bar."""
-    width = label.fontMetrics().horizontalAdvance(text) + 2 * label.margin() + 4
-    if width > label.maximumWidth() or shrink or label.minimumWidth() != label.maximumWidth():
-        width = width if shrink else max(width, label.minimumWidth())
-        label.setFixedSize(max(width, 24), label.sizeHint().height())
+class SteadyLabel(QLabel):
+    """A status label whose preferred width only grows (narrower again on `forget_width`). Its figures
+    change every second; a label whose size hint moved with them re-laid the bar and the window and moved
+    and repainted every label of the bar. Its minimum stays small, so a narrow window squeezes it (and
+    shows the compact texts) instead of growing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._widest = 0
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        self._widest = max(self._widest, hint.width())
+        return QSize(self._widest, hint.height())
+
+    def forget_width(self) -> None:
+        self._widest = 0
 
 
 class VenueStatusBar(QStatusBar):
@@ -77,10 +86,10 @@ class VenueStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self._labels: dict[str, QLabel] = {}
+        self._labels: dict[str, SteadyLabel] = {}
         self._retry: dict[str, QToolButton] = {}
         self._compact = False
-        self.clock_label = QLabel()
+        self.clock_label = SteadyLabel()
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
         self.addPermanentWidget(self.clock_label)
 
@@ -90,10 +99,10 @@ class VenueStatusBar(QStatusBar):
         for venue in venues:
             self._label(venue).setText(f"◌ {venue_name(venue)} connecting")
 
-    def _label(self, venue: str) -> QLabel:
+    def _label(self, venue: str) -> SteadyLabel:
         label = self._labels.get(venue)
         if label is None:
-            label = self._labels[venue] = QLabel()
+            label = self._labels[venue] = SteadyLabel()
             label.setFont(tabular_font(label.font()))
             label.setMinimumWidth(24)  # never widens the window: a narrow one shows the compact text
             self.addWidget(label)
@@ -120,9 +129,10 @@ class VenueStatusBar(QStatusBar):
         for view in views:
             label = self._label(view.venue)
             text = venue_status_text(view, compact)
+            if shrink:
+                label.forget_width()  # full ↔ compact texts: the widths start again
             if label.text() != text:
                 label.setText(text)
-                _pin_width(label, text, shrink)
             tip = venue_status_tooltip(view)
             if label.toolTip() != tip:
                 label.setToolTip(tip)
@@ -144,9 +154,7 @@ class VenueStatusBar(QStatusBar):
 
     def update_clock(self, market_ms: int, label: str, local: bool = False) -> None:
         prefix = "Scenario time" if label != "live" else "Market time"
-        text = f"{prefix} {format_clock(market_ms, local=local, with_date=True)}"
-        self.clock_label.setText(text)
-        _pin_width(self.clock_label, text)
+        self.clock_label.setText(f"{prefix} {format_clock(market_ms, local=local, with_date=True)}")
 
     def venue_label(self, venue: str) -> QLabel | None:
         return self._labels.get(venue)
