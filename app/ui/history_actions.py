@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.watchlist import Watchlist
 from app.services.export import HistoryQuery
+from app.ui.fence import LayoutFence
 from app.ui.tape_model import venue_name
 
 DAY_MS = 86_400_000
@@ -107,7 +108,7 @@ class HistoryActions(QObject):
         self.recording_label = QLabel()  # a permanent status-bar field while recording: duration, size
         self.recording_label.setObjectName("recordingStatus")
         self.recording_label.hide()
-        window.statusBar().addPermanentWidget(self.recording_label)
+        window.statusBar().addPermanentWidget(LayoutFence(self.recording_label))  # it counts every second
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.show_recording)

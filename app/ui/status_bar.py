@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from app.core.formatting import format_clock
 from app.services.venue_status import VenueRecord
+from app.ui.fence import LayoutFence
 from app.ui.tape_model import venue_name
 from app.ui.theme import STATE_COLORS, set_style, tabular_font
 
@@ -87,11 +88,12 @@ class VenueStatusBar(QStatusBar):
         super().__init__(parent)
         self.setSizeGripEnabled(False)
         self._labels: dict[str, SteadyLabel] = {}
+        self._fences: dict[str, LayoutFence] = {}  # each label's: its text changes every second
         self._retry: dict[str, QToolButton] = {}
         self._compact = False
         self.clock_label = SteadyLabel()
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
-        self.addPermanentWidget(self.clock_label)
+        self.addPermanentWidget(LayoutFence(self.clock_label))
 
     def add_venues(self, venues: list[str]) -> None:
         """Create the venues' labels up front: QStatusBar hides its normal widgets while a temporary
@@ -105,7 +107,8 @@ class VenueStatusBar(QStatusBar):
             label = self._labels[venue] = SteadyLabel()
             label.setFont(tabular_font(label.font()))
             label.setMinimumWidth(24)  # never widens the window: a narrow one shows the compact text
-            self.addWidget(label)
+            self._fences[venue] = LayoutFence(label)
+            self.addWidget(self._fences[venue])
         return label
 
     def retry_button(self, venue: str) -> QToolButton:
@@ -131,6 +134,7 @@ class VenueStatusBar(QStatusBar):
             text = venue_status_text(view, compact)
             if shrink:
                 label.forget_width()  # full ↔ compact texts: the widths start again
+                self._fences[view.venue].forget_width()
             if label.text() != text:
                 label.setText(text)
             tip = venue_status_tooltip(view)

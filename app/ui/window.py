@@ -30,6 +30,7 @@ from app.services.snapshot import StatusMessage
 from app.services.status_board import StatusBoard
 from app.ui.alert_rules_dialog import AlertRulesDialog
 from app.ui.curve_view import CurveView
+from app.ui.fence import LayoutFence
 from app.ui.history_actions import HistoryActions
 from app.ui.key_import import open_forget_imported, open_key_import
 from app.ui.notifier import InAppNotifier
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
             top_column.addWidget(self.banner)
         self.alert_banner = QLabel()  # always shown (InAppNotifier): an alert never moves the docks
         self.alert_banner.setObjectName("alertBanner")
-        top_column.addWidget(self.alert_banner)
+        top_column.addWidget(LayoutFence(self.alert_banner))  # its distance changes with the marks
         self.macro_strip = MacroStrip()
         self.macro_strip.hide()
         self.macro_strip.tenor_clicked.connect(self.open_curve)

@@ -17,6 +17,7 @@ from app.core.macro.freshness import Freshness, age_text
 from app.core.macro.jgb import TenorReading
 from app.services.macro import EventLine, MacroService
 from app.services.snapshot import Snapshot
+from app.ui.fence import LayoutFence
 from app.ui.theme import palette, set_style, tabular_font
 
 # Colours come from the theme at paint time: yields up (bond prices down) is the risk-off direction and
@@ -87,11 +88,11 @@ class TenorTile(QFrame):
         text.setSpacing(0)
         top = QHBoxLayout()
         top.addWidget(self.name)
-        top.addWidget(self.level)
-        top.addWidget(self.change)
+        top.addWidget(LayoutFence(self.level))  # (fences: a new reading moves nothing else)
+        top.addWidget(LayoutFence(self.change))
         top.addStretch(1)
         text.addLayout(top)
-        text.addWidget(self.flag)
+        text.addWidget(LayoutFence(self.flag))
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 3, 8, 3)
         row.addLayout(text)
@@ -197,9 +198,9 @@ class MacroStrip(QFrame):
         self.events.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        row.addWidget(self.source)
+        row.addWidget(LayoutFence(self.source))  # its age and the countdowns change every minute
         row.addLayout(self.tiles_row)
-        row.addWidget(self.events, 1)
+        row.addWidget(LayoutFence(self.events), 1)
 
     def refresh(self, snapshot: Snapshot) -> None:
         if snapshot.macro is not None:

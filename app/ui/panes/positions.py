@@ -38,6 +38,7 @@ from app.core.watchlist import Scope, Watchlist
 from app.services.position_rows import ACCOUNT_COLUMNS, COLUMNS, AccountRow, PositionRow, account_rows, rows
 from app.services.positions import PositionsFrame
 from app.services.snapshot import Snapshot
+from app.ui.fence import LayoutFence
 from app.ui.theme import (
     LONG_COLOR,
     LONG_LABEL,
@@ -188,7 +189,7 @@ class PositionsPane(QWidget):
         self.shock_button.clicked.connect(self.shock_requested)
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 6, 4)
-        header.addWidget(self.summary, 1)
+        header.addWidget(LayoutFence(self.summary), 1)  # the nearest distance changes with the marks
         for button in (self.add_button, self.edit_button, self.delete_button, self.shock_button):
             header.addWidget(button)
 

@@ -15,6 +15,7 @@ from app.core.watch_prices import CoinPrice
 from app.core.watchlist import Watchlist
 from app.services.snapshot import Snapshot
 from app.services.watchlists import WatchlistService
+from app.ui.fence import LayoutFence
 from app.ui.tape_model import venue_name
 from app.ui.theme import tabular_font
 
@@ -142,7 +143,7 @@ class PricesStrip(QWidget):
             label.setFont(tabular_font(label.font()))
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setObjectName("priceCell")
-            self.cells.insertWidget(len(self._labels), label)
+            self.cells.insertWidget(len(self._labels), LayoutFence(label))  # prices change each second
             self._labels.append(label)
         for index, label in enumerate(self._labels):
             if index >= len(prices):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.core.formatting import compact_usd
 from app.services.snapshot import Snapshot
 from app.services.stress import BarRow, bar_rows
+from app.ui.fence import LayoutFence
 from app.ui.panes.stress_charts import UsdAxis, plot_widget
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, theme_changed
 
@@ -34,7 +35,7 @@ class StackedBars(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.title)
+        layout.addWidget(LayoutFence(self.title))  # its window's name changes with the selection
         layout.addWidget(self.plot, 1)
         self.rows: list[BarRow] = []
         theme_changed().connect(self._recolor)  # a bound slot: disconnected when the chart is deleted

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.core.formatting import compact_usd
 from app.core.stress import CumulativeSeries
 from app.services.snapshot import Snapshot
+from app.ui.fence import LayoutFence
 from app.ui.panes.stress_charts import UsdAxis, plot_widget
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, theme_changed
 
@@ -32,7 +33,7 @@ class StressLinePane(QWidget):
             curve.setClipToView(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.title)
+        layout.addWidget(LayoutFence(self.title))  # its totals change with each liquidation
         layout.addWidget(self.plot, 1)
         self.series: CumulativeSeries | None = None
         theme_changed().connect(self._recolor)  # a bound slot: disconnected when the pane is deleted

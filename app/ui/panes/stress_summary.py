@@ -12,6 +12,7 @@ from app.core.formatting import compact_usd
 from app.core.stress import SELECTABLE_WINDOWS
 from app.services.snapshot import Snapshot
 from app.services.stress import Headline, display_name, headline, span_text
+from app.ui.fence import LayoutFence
 from app.ui.theme import LONG_COLOR, SHORT_COLOR, tabular_font
 
 EMPTY_TEXT = "No liquidations in this window yet."
@@ -82,7 +83,7 @@ class StressSummaryPane(QWidget):
         layout.setSpacing(3)
         layout.addWidget(self.selector)
         for widget in (self.title, self.sides, self.largest, self.observed, self.rate, self.caveat):
-            layout.addWidget(widget)
+            layout.addWidget(LayoutFence(widget))  # their figures change every second
         layout.addStretch(1)
         self.headline: Headline | None = None
         self.title.setText(self.tr(EMPTY_TEXT))
