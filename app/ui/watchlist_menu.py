@@ -20,6 +20,7 @@ from app.core.watchlist import Watchlist
 from app.services.watchlists import CENTRAL_TAPE, TapePaneSettings, WatchlistService
 from app.ui.panes.prices import PricesStrip
 from app.ui.panes.tape import TapePane
+from app.ui.theme import opaque_pane
 from app.ui.watchlist_dialog import WatchlistDialog
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class WatchlistWorkspace(QObject):
         dock = QDockWidget(title, self.window)
         dock.setObjectName(name)
         dock.setWidget(pane)
+        opaque_pane(pane)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.window.panes[name] = pane

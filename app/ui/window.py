@@ -45,6 +45,7 @@ from app.ui.position_form import PositionForm
 from app.ui.shock_dialog import ShockDialog
 from app.ui.status_bar import VenueStatusBar
 from app.ui.tape_model import venue_name
+from app.ui.theme import opaque_pane
 from app.ui.watch_dialog import open_watch_dialog
 from app.ui.watchlist_menu import attach_watchlists
 from app.ui.workspace import Workspace
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self._top_bar("topBar", top)
         self.tape_pane = TapePane(session.tape, session.tick_size, title="Liquidation tape", venues=session.venues)
         self.setCentralWidget(self.tape_pane)
+        for widget in (top, self.tape_pane):
+            opaque_pane(widget)
         self.macro: MacroService | None = None
         self.event_alerts: EventAlertScheduler | None = None
         self.alerts = AlertDispatcher()
@@ -200,6 +203,7 @@ class MainWindow(QMainWindow):
             # A pane may be squeezed (its content clipped) rather than force the window past the size the
             # user gave it: wrapped text and tables otherwise add up to more than a 1280×800 screen.
             pane.setMinimumHeight(DOCK_MIN_HEIGHT)
+            opaque_pane(pane)
             dock = QDockWidget(self.tr(entry.title), self)
             dock.setObjectName(entry.name)
             dock.setWidget(pane)

@@ -114,3 +114,41 @@ def test_status_labels_keep_their_width_as_their_figures_change_yet_never_widen_
     bar.update_clock(1_768_910_400_000, "live")
     clock = bar.clock_label
     assert clock.sizeHint().width() >= clock.fontMetrics().horizontalAdvance(clock.text())
+
+
+def test_a_repaint_inside_a_pane_paints_neither_the_window_nor_its_dock_in_either_theme(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QObject
+
+    from app.ui.theme import apply_theme
+
+    class Paints(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    window = MainWindow(StubSession(FeedSink(), [NOW], {"binance": "sampled"}))
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        for theme in ("dark", "light"):
+            apply_theme(theme)
+            qtbot.wait(50)
+            paints = Paints()
+            for watched in (window, window.docks["stressSummaryDock"]):
+                watched.installEventFilter(paints)
+            pane = window.panes["stressSummaryDock"]
+            assert pane.autoFillBackground()  # (the style sheet's polish turns it off: turned on again)
+            qtbot.wait(200)  # the theme's repaints are done
+            paints.count = 0
+            pane.rate.update()
+            qtbot.wait(20)
+            assert paints.count == 0, theme
+    finally:
+        apply_theme("dark")
