@@ -152,3 +152,26 @@ def test_a_repaint_inside_a_pane_paints_neither_the_window_nor_its_dock_in_eithe
             assert paints.count == 0, theme
     finally:
         apply_theme("dark")
+
+
+def test_the_totals_name_only_the_cells_that_changed_so_only_those_repaint(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.services.engine import SideTotals
+    from app.ui.panes.totals import TotalsPane
+
+    venues = ["binance", "bybit", "okx"]
+    pane = TotalsPane(venues, dict.fromkeys(venues, "all"))
+    qtbot.addWidget(pane)
+    totals = {venue: SideTotals(long_usd=1000.0 * i, short_usd=500.0, count=i) for i, venue in enumerate(venues)}
+    pane.show_totals(totals, dict.fromkeys(venues, 60_000))
+    ranges: list[tuple[int, int, int, int]] = []
+    pane.table.model().dataChanged.connect(
+        lambda top, bottom, *_: ranges.append((top.row(), top.column(), bottom.row(), bottom.column())))
+    pane.show_totals(totals, dict.fromkeys(venues, 61_000))  # a second later: only "observed" changed
+    assert ranges == [(0, 2, 2, 2)]
+    assert pane.table.item(1, 2).text() != "" and pane.table.item(1, 2).text() == pane.table.item(0, 2).text()
+    ranges.clear()
+    pane.show_totals(totals, dict.fromkeys(venues, 61_000))  # nothing changed: nothing repaints
+    assert ranges == []
+    bigger = {**totals, "okx": SideTotals(long_usd=9e6, short_usd=500.0, count=3)}
+    pane.show_totals(bigger, dict.fromkeys(venues, 61_000))
+    assert ranges == [(2, 3, 3, 4)]  # okx's orders and longs, and the total row's
