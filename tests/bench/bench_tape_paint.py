@@ -1,6 +1,8 @@
 """The tape's repaint (figures only): TapeModel with 300 rows in a 900×700 view, offscreen, painted by the
-delegate (one Python call a cell, TapeDelegate) and by TapeView (one Python call a repaint), alternating;
-median of each, and their ratio. Saves both pictures to compare (`--save DIR`).
+delegate (one Python call a cell, TapeDelegate), by TapeView drawing every row (one Python call a repaint)
+and by TapeView keeping its rows' pictures (its default), alternating; median of each, and their ratios.
+Two cases: the same rows repainted, and a liquidation arriving (one row on top, every row shifted, the
+repaint that follows: the tape's usual repaint). Saves the pictures to compare (`--save DIR`).
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_tape_paint.py [REPAINTS] [--save DIR]
 """
@@ -32,12 +34,13 @@ def main() -> None:
     rows = [Liquidation("binance", "BTCUSDT", "BTC", "linear", "long" if i % 3 else "short", 91_000.0 + i, 0.5,
                         45_500.0 * (1 + i % 50), 1_768_935_600_000 + i, "sampled", str(i)) for i in range(300)]
     views: dict[str, QTableView] = {}
-    for name in ("delegate", "view"):
+    for name in ("delegate", "view", "view, rows kept"):
         model = TapeModel()
         model.highlight_usd = 1_000_000.0
         model.apply(TapeUpdate(inserted=rows, removed_from_bottom=0))
-        if name == "view":
+        if name.startswith("view"):
             view: QTableView = TapeView(model)
+            view.keep_pictures = name != "view"
         else:
             view = QTableView()
             view.setModel(model)
@@ -52,20 +55,32 @@ def main() -> None:
     speed = time.perf_counter()
     sum(range(10**8))
     print(f"machine: sum(range(10**8)) {time.perf_counter() - speed:.2f} s")
-    times: dict[str, list[float]] = {name: [] for name in views}
-    for _ in range(repaints):
-        for name, view in views.items():
-            start = time.perf_counter()
-            view.viewport().repaint()
-            times[name].append((time.perf_counter() - start) * 1000)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(f"{name}: full tape repaint median {median:.2f} ms, max {max(times[name]):.2f} ms")
-    print(f"TapeView / delegate: {medians['view'] / medians['delegate']:.2f} of the time")
+    arrivals = iter(range(10**9))
+
+    def arrive(view: QTableView) -> None:
+        i = next(arrivals)
+        view.model().apply(TapeUpdate(inserted=[Liquidation(
+            "okx", "ETH-USDT-SWAP", "ETH", "linear", "short", 3_000.0 + i, 2.0, 6_000.0 + i,
+            1_768_935_700_000 + i, "all", f"new-{i}")], removed_from_bottom=1))
+
+    for case, before in (("full tape repaint", None), ("a liquidation arrives", arrive)):
+        times: dict[str, list[float]] = {name: [] for name in views}
+        for _ in range(repaints):
+            for name, view in views.items():
+                start = time.perf_counter()
+                if before is not None:
+                    before(view)
+                view.viewport().repaint()
+                times[name].append((time.perf_counter() - start) * 1000)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        for name, median in medians.items():
+            print(f"{case}, {name}: median {median:.2f} ms, max {max(times[name]):.2f} ms")
+        print(f"{case}: TapeView / delegate {medians['view'] / medians['delegate']:.2f} of the time, "
+              f"rows kept / TapeView {medians['view, rows kept'] / medians['view']:.2f}")
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for name, view in views.items():
-            view.grab().save(str(save / f"tape-{name}.png"))
+            view.grab().save(str(save / f"tape-{name.replace(', ', '-').replace(' ', '-')}.png"))
 
 
 if __name__ == "__main__":

@@ -75,3 +75,30 @@ def test_an_empty_tape_paints_nothing_but_the_base(qtbot) -> None:  # type: igno
     picture = _picture(view)
     base = view.palette().base().color().rgb()
     assert {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)} == {base}
+
+
+def test_rows_are_drawn_once_per_background_and_kept_while_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    ours, theirs = _view(qtbot, True), _view(qtbot, False)
+    _picture(ours)
+    shown = ours.pictures_drawn
+    assert shown > 10  # every visible row but the selected one (drawn directly)
+
+    def arrive(i: int) -> None:
+        new = Liquidation("okx", "ETH-USDT-SWAP", "ETH", "linear", "short", 3_000.0 + i, 2.0, 6_000.0 + i,
+                          1_768_935_700_000 + i, "all", f"new-{i}")
+        for view in (ours, theirs):
+            view.model().apply(TapeUpdate(inserted=[new], removed_from_bottom=0))
+            _picture(view)
+
+    arrive(1)  # every row moved down one: each is drawn once more, on the other background
+    assert ours.pictures_drawn - shown <= shown + 2
+    before = ours.pictures_drawn
+    arrive(2)  # back on their first backgrounds: only the new row (and the one that moved into view) drawn
+    assert ours.pictures_drawn - before <= 2
+    assert _picture(ours) == _picture(theirs)
+    ours.model().set_highlight(10.0)  # what the rows show changed: drawn again
+    theirs.model().set_highlight(10.0)
+    before = ours.pictures_drawn
+    assert _picture(ours) == _picture(theirs) and ours.pictures_drawn - before >= 10
+    ours.keep_pictures = False  # (benches compare) drawn straight: the same picture
+    assert _picture(ours) == _picture(theirs)
