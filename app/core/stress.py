@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import msgspec
 
@@ -231,6 +232,20 @@ class _Window:
         self.largest_valid = True
 
 
+@dataclass(slots=True)
+class _SeriesMemo:
+    """The last series built (StressAggregator.series): its steps until `last_start` are complete."""
+
+    window: str
+    points: int
+    first: int
+    step: int
+    last_start: int
+    t: list[int]
+    longs: list[float]
+    shorts: list[float]
+
+
 class StressAggregator:
     """Rolling liquidation totals per window; see the module docstring for the semantics."""
 
@@ -259,6 +274,8 @@ class StressAggregator:
         self.too_old = 0
         self.too_new = 0
         self.version = 0  # bumped on every change (add or head move): for caching views
+        self._series_memo: _SeriesMemo | None = None  # the last series, its complete steps reused
+        self._touched: int | None = None  # the lowest bucket an event went into since the last series
 
     # -- properties ---------------------------------------------------------------------------
 
@@ -335,6 +352,9 @@ class StressAggregator:
             bucket.largest = liq
         if b != head:
             self._add_late(liq, b, head, venue, coin, long, usd, single)
+        touched = self._touched
+        if touched is None or b < touched:
+            self._touched = b
         self.added += 1
         self.version += 1
 
@@ -422,6 +442,7 @@ class StressAggregator:
         if new_head - size >= old:
             self._ring = [None] * size
             self.retained_buckets = 0
+            self._series_memo = None
         else:
             for index in range(old - size + 1, new_head - size + 1):
                 slot = index % size
@@ -579,14 +600,24 @@ class StressAggregator:
 
     def series(self, window: str, points: int = 480) -> CumulativeSeries:
         """Cumulative long and short USD across the window from its first liquidation to now, at most
-        `points` steps (buckets merged); empty when the window holds nothing."""
+        `points` steps (buckets merged); empty when the window holds nothing.
+
+        Built again each second for the chart, over up to a day of buckets (8,640: ~1.2 ms): the steps
+        before the one holding the lowest bucket an event went into since the last call, and before the
+        last (partial) step, are reused when the window, the first bucket and the step are the same."""
         w = self._by_name[window]
         head = self._head
+        touched, self._touched = self._touched, None
+        memo, self._series_memo = self._series_memo, None
         if head is None:
             return CumulativeSeries(window, (), (), ())
         ring = self._ring
         size = self._size
-        first = head - w.n + 1
+        lowest = head - w.n + 1
+        same = memo is not None and memo.window == window and memo.points == points
+        first = lowest
+        if same and (touched is None or touched >= memo.first):  # type: ignore[union-attr]
+            first = max(lowest, memo.first)  # type: ignore[union-attr]  # (nothing earlier filled since)
         while first <= head and (ring[first % size] is None or ring[first % size].index != first):  # type: ignore[union-attr]
             first += 1  # from the window's first liquidation: no flat run before it
         if first > head:
@@ -596,7 +627,17 @@ class StressAggregator:
         longs: list[float] = []
         shorts: list[float] = []
         cum_long = cum_short = 0.0
-        for start in range(first, head + 1, step):
+        begin = first
+        if same and memo.first == first and memo.step == step:  # type: ignore[union-attr]
+            redo = memo.last_start if touched is None else min(touched, memo.last_start)  # type: ignore[union-attr]
+            kept = max(0, (redo - first) // step)
+            t, longs, shorts = memo.t[:kept], memo.longs[:kept], memo.shorts[:kept]  # type: ignore[union-attr]
+            if kept:
+                cum_long, cum_short = longs[-1], shorts[-1]
+            begin = first + kept * step
+        last_start = begin
+        for start in range(begin, head + 1, step):
+            last_start = start
             for index in range(start, min(start + step, head + 1)):
                 bucket = ring[index % size]
                 if bucket is not None and bucket.index == index:
@@ -605,6 +646,7 @@ class StressAggregator:
             t.append(min(start + step, head + 1) * self.bucket_ms)
             longs.append(cum_long)
             shorts.append(cum_short)
+        self._series_memo = _SeriesMemo(window, points, first, step, last_start, t, longs, shorts)
         return CumulativeSeries(window, tuple(t), tuple(longs), tuple(shorts))
 
     def view(self, selected: str = "24h", *, coverage: Mapping[str, tuple[int | None, Sequence[tuple[int, int | None]]]]

@@ -247,6 +247,32 @@ def test_rates_and_the_cumulative_series() -> None:
     assert agg.series("5m").t_ms == ()  # nothing left in the window
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "late", "advance", "series"]), st.integers(0, 400),
+                          st.sampled_from(["1h", "4h", "24h"]), st.sampled_from([3, 7, 480])), max_size=60))
+def test_the_series_reuses_its_complete_steps_yet_equals_one_built_afresh(steps) -> None:  # type: ignore[no-untyped-def]
+    windows = {"1h": 3_600_000, "4h": 4 * 3_600_000, "24h": 24 * 3_600_000}
+    memoized, fresh = StressAggregator(windows), StressAggregator(windows)
+    now = T0
+    for aggregator in (memoized, fresh):
+        aggregator.advance(now)
+    for i, (kind, amount, window, points) in enumerate(steps):
+        if kind == "advance":
+            now += amount * 1_000 * (1 if amount % 3 else 97)  # sometimes far: whole steps and windows move
+        if kind in ("add", "late"):
+            at = now - (amount * 11_000 if kind == "late" else 0)  # late: into an earlier (maybe empty) bucket
+            event = liq(at, 1.0 + amount, side="long" if i % 2 else "short")
+            for aggregator in (memoized, fresh):
+                aggregator.add(event)
+        for aggregator in (memoized, fresh):
+            aggregator.advance(now)
+        if kind == "series":
+            fresh._series_memo = None  # built from nothing, every bucket summed again
+            assert memoized.series(window, points) == fresh.series(window, points)
+    fresh._series_memo = None
+    assert memoized.series("24h", 7) == fresh.series("24h", 7)
+
+
 def test_view_carries_coverage_and_labels() -> None:
     agg = StressAggregator()
     agg.advance(T0 + 2 * HOUR_MS)
