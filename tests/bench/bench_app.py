@@ -11,6 +11,8 @@ Modes (each prints one line per run, with the machine's speed beside it):
   quiet              a normal day, ~200 frames/s: the scenario's calm minutes at their own pace (their
                      liquidations as they happened), padded with their mark frames: CPU and RSS. (Before
                      2026-12-04 it re-timed the calm minutes to 200 frames/s, ×9 their pace: 15 liq./s.)
+                     --history N: the profile's history first holds N liquidations over the 24 h before
+                     now, as after a day of running (the tape, totals and stress windows refilled at start).
   soak [SECONDS]     24 h of event time (tests/bench/soak_recording.py) played in SECONDS (default 480,
                      ×180) with the GUI's market clock on the replay's: RSS at 9 points, start to end.
 
@@ -190,11 +192,41 @@ SETTINGS: dict[str, Any] = {}
 """--py-spy OUT: py-spy samples the GUI over each measuring window (raw folded stacks to OUT.<n>.txt)."""
 
 
+def seed_history(data_home: Path, count: int) -> None:
+    """`count` liquidations spread over the 24 h before now in the default profile's history (under
+    XDG_DATA_HOME `data_home`), every venue with a liquidation feed, majors and smaller coins."""
+    import random
+
+    from app.core.events import Liquidation
+    from app.store.db import HistoryDb
+
+    now = int(time.time() * 1000)
+    venues = [name for name in registry.names() if registry.by_name(name).publishes_liquidations]
+    coins = (("BTC", 92_000.0), ("ETH", 3_200.0), ("SOL", 133.0), ("XRP", 1.98), ("DOGE", 0.128), ("PEPE", 0.00001))
+    chance = random.Random(20260120)
+    events = []
+    for i in range(count):
+        coin, price = coins[min(int(chance.expovariate(1.0)), len(coins) - 1)]
+        usd = chance.lognormvariate(7.5, 1.6)
+        events.append(Liquidation(chance.choice(venues), f"{coin}USDT", coin, "linear_perp",
+                                  chance.choice(("long", "short")), price, usd / price, usd,
+                                  now - 86_400_000 + i * 86_400_000 // max(count, 1), "all", f"seed-{i}"))
+    path = data_home / "Cascade" / "default" / "history.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with HistoryDb.open(path) as db:
+        for start in range(0, len(events), 10_000):
+            db.write_liquidations(events[start:start + 10_000])
+        db.mark_alive(now)
+        db.flush()
+
+
 def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEAD_S,
-        rss_marks: int = 0, gui_env: Callable[[Server], dict[str, str]] | None = None) -> dict[str, Any]:
+        rss_marks: int = 0, gui_env: Callable[[Server], dict[str, str]] | None = None,
+        history: int = 0) -> dict[str, Any]:
     """Serve `recording` at `speed` to a GUI; measure over [lead_s + 1, lead_s + seconds - 0.5] (wall).
     `rss_marks` > 1: RSS at that many evenly spaced points (`rss`, with wall seconds in `rss_at` and the
-    replay clock in `market_at`); `gui_env`: more of the GUI's environment, once the server runs."""
+    replay clock in `market_at`); `gui_env`: more of the GUI's environment, once the server runs;
+    `history`: liquidations stored in the profile's history over the last 24 h first (seed_history)."""
     probe = (f"{PROBE_MS:g}" if PROBE_MS else "") + f":{SKIP_S}"  # "" = the app's own interval
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp,
@@ -208,7 +240,11 @@ def run(recording: Path, seconds: float, speed: float = 1.0, lead_s: float = LEA
             closed = {stream: ("ws://" if url.startswith("ws") else "http://") + "127.0.0.1:9"
                       for venue in registry.names()  # streams the recording lacks: a closed port, never a real host
                       for stream, url in registry.by_name(venue).default_endpoints.items()}
-            rest = {"mof/rest": "http://127.0.0.1:9"}  # closed (the JGB closes come from the bundled cache)
+            # Closed too: the JGB closes come from the bundled cache, each venue's REST (open interest, candles)
+            # fails at once (without these keys the pollers asked real hosts: a DNS lookup, never a bench's).
+            rest = {f"{venue}/rest": "http://127.0.0.1:9" for venue in ("mof", *registry.names())}
+            if history:
+                seed_history(Path(tmp), history)
             (config / "settings.json").write_text(json.dumps({"version": 1, **SETTINGS,
                                                                  "endpoints": {**closed, **server.endpoints, **rest}}))
             entry = [str(ROOT / "tests/bench/gui_probe.py")] if PROBE_TICKS else ["-m", "app.cli"]
@@ -317,6 +353,8 @@ def main() -> None:
                         help="the connections on a network thread of their own (CASCADE_NETWORK_THREAD=1)")
     parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
     parser.add_argument("--probe-ticks", action="store_true", help="time the GUI's repaint ticks (gui_probe.py)")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="quiet: N liquidations in the profile's history over the last 24 h first (default 0)")
     options = parser.parse_args()
     global PY_SPY, PY_SPY_NATIVE
     PY_SPY = options.py_spy
@@ -356,9 +394,10 @@ def main() -> None:
             seconds = options.seconds if options.seconds > 6 else 20.0
             rate = options.values[0] if options.values else 200.0
             _, liquidation_frames = quiet_recording(recording, rate, seconds + 1, LEAD_S)
-            r = run(recording, seconds + 1)
+            r = run(recording, seconds + 1, history=options.history)
+            day = f", after a day of {options.history:,} liquidations in the history" if options.history else ""
             print(line(f"quiet day ({rate:g} frames/s: the calm minutes at their own pace, {liquidation_frames} frames "
-                       "of liquidations, padded with their marks)", r, speed_s))
+                       f"of liquidations, padded with their marks{day})", r, speed_s))
         else:
             soak(recording, options.values[0] if options.values else 480.0, speed_s, options.hours)
 
