@@ -22,11 +22,13 @@ from PySide6.QtWidgets import QWidget
 
 
 class LayoutFence(QWidget):
+    """Holds `inner` (add the fence to the layout; keep using `inner`)."""
+
     def __init__(self, inner: QWidget) -> None:
         super().__init__(inner.parentWidget())
         self.inner = inner
         self._widest = 0
-        self._narrowest_widest = 0  # the minimum width's: it only grows too (a label's is its text's width)
+        self._widest_minimum = 0  # the minimum width's: it only grows too (a label's is its text's width)
         self.passed_on = 0
         """Changes passed on to the layouts above (tests and benches read it)."""
         explicitly_hidden = inner.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide) and inner.isHidden()
@@ -55,7 +57,7 @@ class LayoutFence(QWidget):
     def forget_width(self) -> None:
         """Let the widths shrink again (the text changes kind, e.g. compact and full status texts): the layouts
         above read them afresh when they next lay out, after the new text is set."""
-        self._widest = self._narrowest_widest = 0
+        self._widest = self._widest_minimum = 0
         self._shape = ()
         self.passed_on += 1
         self.updateGeometry()
@@ -73,8 +75,8 @@ class LayoutFence(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         hint = self.inner.minimumSizeHint()
-        self._narrowest_widest = max(self._narrowest_widest, hint.width())
-        return QSize(self._narrowest_widest, hint.height())
+        self._widest_minimum = max(self._widest_minimum, hint.width())
+        return QSize(self._widest_minimum, hint.height())
 
     def hasHeightForWidth(self) -> bool:
         return self.inner.hasHeightForWidth()
@@ -106,8 +108,3 @@ class LayoutFence(QWidget):
             elif kind == QEvent.Type.HideToParent and not self.isHidden():
                 self.hide()
         return False
-
-
-def fence(inner: QWidget) -> LayoutFence:
-    """`inner` held in a new fence (add the fence to the layout; keep using `inner`)."""
-    return LayoutFence(inner)

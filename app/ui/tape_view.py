@@ -42,7 +42,7 @@ class TapeView(QTableView):
         self._widths: dict[tuple[str, bool], int] = {}  # a text's advance, per font (the same strings recur)
         self._pictures: dict[int, tuple[object, list[QPixmap | None]]] = {}
         """id(liquidation) -> (it, its row drawn on the base and on the alternate background)"""
-        self._pictured: tuple[object, ...] = ()  # what the pictures were drawn for (columns, height, scale)
+        self._pictured: tuple[object, ...] = ()  # what the pictures were drawn for (the columns, the scale)
         self.pictures_drawn = 0
         """Rows drawn into a picture (tests and benches read it)."""
         self.setModel(model)
