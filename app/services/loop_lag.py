@@ -28,7 +28,7 @@ class LoopLagMonitor:
 
     @classmethod
     def from_env(cls) -> LoopLagMonitor:
-        """100 ms probe by default; CASCADE_LAG_PROBE=`10:3` probes every 10 ms and skips the first 3 s."""
+        """The default interval; CASCADE_LAG_PROBE=`10:3` probes every 10 ms and skips the first 3 s."""
         spec = os.environ.get(PROBE_ENV, "")
         try:
             interval, _, skip = spec.partition(":")

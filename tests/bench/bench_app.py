@@ -348,7 +348,7 @@ def main() -> None:
                         help="sample the GUI with py-spy over each run (folded stacks to OUT.<time>.txt)")
     parser.add_argument("--repaint-hz", type=float, default=None, help="the GUI's repaint rate (default: its own)")
     parser.add_argument("--probe-ms", type=float, default=None,
-                        help="the GUI's lag probe interval (default 10; quiet: 0 = the app's own, 100 ms)")
+                        help="the GUI's lag probe interval (default 10; quiet: 0 = the app's own, 250 ms)")
     parser.add_argument("--network-thread", action="store_true",
                         help="the connections on a network thread of their own (CASCADE_NETWORK_THREAD=1)")
     parser.add_argument("--hours", type=float, default=24.0, help="soak: hours of event time (default 24)")
