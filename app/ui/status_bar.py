@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from app.core.formatting import format_clock
@@ -62,36 +62,18 @@ def venue_status_tooltip(view: VenueRecord) -> str:
     return "\n".join(lines)
 
 
-class SteadyLabel(QLabel):
-    """A status label whose preferred width only grows (narrower again on `forget_width`). Its figures
-    change every second; a label whose size hint moved with them re-laid the bar and the window and moved
-    and repainted every label of the bar. Its minimum stays small, so a narrow window squeezes it (and
-    shows the compact texts) instead of growing."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._widest = 0
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        self._widest = max(self._widest, hint.width())
-        return QSize(self._widest, hint.height())
-
-    def forget_width(self) -> None:
-        self._widest = 0
-
-
 class VenueStatusBar(QStatusBar):
     retry_requested = Signal(str)  # venue: the user asked a refused venue to retry now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self._labels: dict[str, SteadyLabel] = {}
-        self._fences: dict[str, LayoutFence] = {}  # each label's: its text changes every second
+        self._labels: dict[str, QLabel] = {}
+        self._fences: dict[str, LayoutFence] = {}
+        """Each label's: its figures change every second, and the fence keeps its width from moving the bar."""
         self._retry: dict[str, QToolButton] = {}
         self._compact = False
-        self.clock_label = SteadyLabel()
+        self.clock_label = QLabel()
         self.clock_label.setFont(tabular_font(self.clock_label.font()))
         self.addPermanentWidget(LayoutFence(self.clock_label))
 
@@ -101,10 +83,10 @@ class VenueStatusBar(QStatusBar):
         for venue in venues:
             self._label(venue).setText(f"◌ {venue_name(venue)} connecting")
 
-    def _label(self, venue: str) -> SteadyLabel:
+    def _label(self, venue: str) -> QLabel:
         label = self._labels.get(venue)
         if label is None:
-            label = self._labels[venue] = SteadyLabel()
+            label = self._labels[venue] = QLabel()
             label.setFont(tabular_font(label.font()))
             label.setMinimumWidth(24)  # never widens the window: a narrow one shows the compact text
             self._fences[venue] = LayoutFence(label)
@@ -133,8 +115,7 @@ class VenueStatusBar(QStatusBar):
             label = self._label(view.venue)
             text = venue_status_text(view, compact)
             if shrink:
-                label.forget_width()  # full ↔ compact texts: the widths start again
-                self._fences[view.venue].forget_width()
+                self._fences[view.venue].forget_width()  # full ↔ compact texts: the widths start again
             if label.text() != text:
                 label.setText(text)
             tip = venue_status_tooltip(view)

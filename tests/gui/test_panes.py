@@ -105,15 +105,16 @@ def test_status_labels_keep_their_width_as_their_figures_change_yet_never_widen_
     bar.update_venues([VenueRecord("binance", "live", 1234.5, "sampled")])
     label = bar.venue_label("binance")
     assert label is not None
-    wide = label.sizeHint().width()
+    held = label.parentWidget()  # its layout fence: the width the bar lays out
+    wide = held.sizeHint().width()
     bar.update_venues([VenueRecord("binance", "live", 1.0, "sampled")])  # a shorter figure: the same width
-    assert label.sizeHint().width() == wide and "1" in label.text()  # (no relayout, nothing moves)
+    assert held.sizeHint().width() == wide and "1" in label.text()  # (no relayout, nothing moves)
     bar.update_venues([VenueRecord("binance", "live", 1.0, "sampled", bad_frames=12_345, reconnects=67)])
-    assert label.sizeHint().width() >= label.fontMetrics().horizontalAdvance(label.text())  # a longer one: wider
-    assert label.minimumWidth() == 24 and label.maximumWidth() > 10_000  # squeezable: never widens the window
+    assert held.sizeHint().width() >= label.fontMetrics().horizontalAdvance(label.text())  # a longer one: wider
+    assert held.minimumWidth() == 24 and held.maximumWidth() > 10_000  # squeezable: never widens the window
     bar.update_clock(1_768_910_400_000, "live")
     clock = bar.clock_label
-    assert clock.sizeHint().width() >= clock.fontMetrics().horizontalAdvance(clock.text())
+    assert clock.parentWidget().sizeHint().width() >= clock.fontMetrics().horizontalAdvance(clock.text())
 
 
 def test_a_repaint_inside_a_pane_paints_neither_the_window_nor_its_dock_in_either_theme(qtbot) -> None:  # type: ignore[no-untyped-def]
