@@ -56,14 +56,34 @@ class _Counting(asyncio.Protocol):
         self.floors.append(self.loop.read_floor)
 
 
-def _paced_reads(qapp, pacing_s: float, chunks: int, every_s: float):  # type: ignore[no-untyped-def]
-    """A socket written `chunks` times, `every_s` apart; what the loop's reader saw."""
+def _one_socket(qapp, pacing_s: float = 0.04, protocol: _Counting | None = None):  # type: ignore[no-untyped-def]
+    """A paced loop with one connected socket pair and a counting protocol on our end."""
     loop = BatchedQEventLoop(qapp)
     loop.read_pacing_s = pacing_s
     ours, theirs = socket.socketpair()
-    written: list[float] = []
-    protocol = _Counting()
+    protocol = protocol or _Counting()
     protocol.loop = loop
+    return loop, ours, theirs, protocol
+
+
+async def _until(predicate, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout_s):
+        while not predicate():
+            await asyncio.sleep(0.005)
+
+
+def _run(loop: BatchedQEventLoop, main, theirs: socket.socket) -> None:  # type: ignore[no-untyped-def]
+    try:
+        loop.run_until_complete(main())
+    finally:
+        theirs.close()
+        loop.close()
+
+
+def _paced_reads(qapp, pacing_s: float, chunks: int, every_s: float):  # type: ignore[no-untyped-def]
+    """A socket written `chunks` times, `every_s` apart; what the loop's reader saw."""
+    loop, ours, theirs, protocol = _one_socket(qapp, pacing_s)
+    written: list[float] = []
 
     async def main() -> None:
         transport, _ = await loop.create_connection(lambda: protocol, sock=ours)
@@ -74,11 +94,7 @@ def _paced_reads(qapp, pacing_s: float, chunks: int, every_s: float):  # type: i
         await asyncio.sleep(pacing_s * 2 + 0.05)  # the last chunk is read at the next opening at the latest
         transport.close()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        theirs.close()
-        loop.close()
+    _run(loop, main, theirs)
     return protocol, written
 
 
@@ -159,11 +175,7 @@ class _Handled(_Counting):
 
 
 def test_pumped_reads_happen_at_the_pumps_and_are_handled_before_the_pump_returns(qapp) -> None:  # type: ignore[no-untyped-def]
-    loop = BatchedQEventLoop(qapp)
-    loop.read_pacing_s = 0.04
-    ours, theirs = socket.socketpair()
-    protocol = _Handled()
-    protocol.loop = loop
+    loop, ours, theirs, protocol = _one_socket(qapp, protocol=_Handled())
     written: list[float] = []
     seen_at_pump: list[tuple[int, int]] = []  # (chunks written so far, chunks handled when the pump returned)
 
@@ -195,40 +207,12 @@ def test_pumped_reads_happen_at_the_pumps_and_are_handled_before_the_pump_return
             await receiver
         transport.close()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        theirs.close()
-        loop.close()
+    _run(loop, main, theirs)
     assert b"".join(protocol.reads) == b"".join(b"%04d" % i for i in range(len(written)))  # all, in order, once
     assert len(protocol.reads) == 8  # one read a pump, none between them
     assert all(handled == written_so_far for written_so_far, handled in seen_at_pump)  # in the sink for the tick
     # a pump's bytes are dated from the pump before it (the gate's closing), never after their write
     assert all(floor <= written[3 * i] for i, floor in enumerate(protocol.floors))
-
-
-def _one_socket(qapp):  # type: ignore[no-untyped-def]
-    """A paced loop (40 ms) with one connected socket pair and a counting protocol on our end."""
-    loop = BatchedQEventLoop(qapp)
-    loop.read_pacing_s = 0.04
-    ours, theirs = socket.socketpair()
-    protocol = _Counting()
-    protocol.loop = loop
-    return loop, ours, theirs, protocol
-
-
-async def _until(predicate, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout_s):
-        while not predicate():
-            await asyncio.sleep(0.005)
-
-
-def _run(loop: BatchedQEventLoop, main, theirs: socket.socket) -> None:  # type: ignore[no-untyped-def]
-    try:
-        loop.run_until_complete(main())
-    finally:
-        theirs.close()
-        loop.close()
 
 
 def test_when_the_pumps_stop_the_gate_opens_on_its_own(qapp) -> None:  # type: ignore[no-untyped-def]
